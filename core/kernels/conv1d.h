@@ -1,0 +1,25 @@
+// Dilated causal 1-D convolution, "valid": y has (K-1)*d fewer columns than x.
+// Weight layout: w is (C_out, K*C_in), tap k in columns [k*C_in, (k+1)*C_in). Output column t reads
+// input columns t + k*d, so tap k multiplies x[t' - (K-1-k)*d] for the output's own time t' (NAM's
+// convention). The fast kernels do one GEMM per tap over contiguous column blocks; the _naive ones
+// loop over every sample and are the test oracle. Backward kernels accumulate (+=).
+#pragma once
+
+#include "core/scalar.h"
+
+namespace namk {
+
+// x: (C_in, T_in)  w: (C_out, K*C_in)  b: (C_out, 1) or empty  y: (C_out, T_in - (K-1)*d)
+void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
+// dy: like y. dx, dw, db: like x, w, b; any may be empty (size 0) to skip that gradient.
+void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx,
+                     MatRef dw, MatRef db);
+
+void conv1d_forward_naive(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
+void conv1d_backward_naive(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation,
+                           MatRef dx, MatRef dw, MatRef db);
+
+// Number of taps K of a weight for C_in input channels.
+inline Index conv1d_kernel_size(Index w_cols, Index c_in) { return w_cols / c_in; }
+
+}  // namespace namk

@@ -1,0 +1,34 @@
+// Per-sample kernels: activations and FiLM (feature-wise scale and shift).
+// Activations read x and write y of the same shape (y may alias x for in-place streaming). Their
+// backward takes both x and y because tanh and sigmoid are cheapest from y, relu-like ones from x.
+// FiLM: y = gamma ⊙ x + beta with one gamma and beta per channel, broadcast over time.
+#pragma once
+
+#include <string>
+
+#include "core/scalar.h"
+
+namespace namk {
+
+enum class Activation { Identity, Tanh, Sigmoid, ReLU, LeakyReLU, Hardtanh, SiLU, Softsign };
+
+// NAM's activation names ("Tanh", "ReLU", "LeakyReLU", "Sigmoid", "Hardtanh", "SiLU"...).
+// Throws UsageError naming the unknown name and the accepted ones.
+Activation activation_from_name(const std::string& name);
+std::string activation_name(Activation a);
+
+// LeakyReLU's slope for negative inputs (PyTorch's default, which NAM uses).
+constexpr double kLeakyReluSlope = 0.01;
+
+// x, y: (C, T)
+void activation_forward(Activation a, ConstMatRef x, MatRef y);
+// dx += f'(x) ⊙ dy
+void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
+
+// x: (C, T)  gamma, beta: (C, 1), beta may be empty (scale-only FiLM)  y: (C, T), may alias x
+void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y);
+// dx, dgamma, dbeta: accumulated; any may be empty to skip it
+void film_backward(ConstMatRef x, ConstMatRef gamma, ConstMatRef dy, MatRef dx, MatRef dgamma,
+                   MatRef dbeta);
+
+}  // namespace namk

@@ -1,0 +1,1 @@
+// Replaced by the data issue (issue 4).

@@ -1,0 +1,1 @@
+// Replaced by the models issue (issue 3).

@@ -1,0 +1,1 @@
+// Replaced by the training issue (issue 5).
