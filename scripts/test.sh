@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, build, and run the whole test suite twice: a Release
+# build, then an AddressSanitizer + UndefinedBehaviorSanitizer build. Exit code = test result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+start=$(date +%s)
+bash scripts/build.sh build
+(cd build && ctest --output-on-failure -j "$(nproc)")
+
+# The sanitizer build runs at -O1 with debug info: fast enough for the suite, exact stack traces.
+bash scripts/build.sh build-asan -DNAMK_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$(nproc)")
+echo "test.sh: release and sanitizer suites passed in $(( $(date +%s) - start )) s"

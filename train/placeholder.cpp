@@ -1,1 +1,0 @@
-// Replaced by the training issue (issue 5).
