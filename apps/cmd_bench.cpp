@@ -1,9 +1,329 @@
-// nam-knobs bench: not built yet (issue 7).
+// nam-knobs bench: how fast training and real-time inference run here, each figure the median of
+// several timed repetitions after a warm-up. Sections: the conv kernel against the machine's peak,
+// a full training step (forward + backward + Adam, exactly the trainer's code), streaming
+// process() per model and block size, and memory (peak RSS of a training run on 10 minutes of audio,
+// measured in a child process so the other sections do not count; bytes per streaming instance).
+// --json prints one document for scripts/bench_compare.
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "apps/args.h"
+#include "apps/bench_machine.h"
 #include "apps/commands.h"
+#include "apps/model_spec.h"
 #include "core/error.h"
+#include "core/kernels/conv1d.h"
+
+#ifdef NAMK_HAVE_TRAINING
+#include "train/adam.h"
+#include "train/train_step.h"
+#endif
 
 namespace namk::app {
 
-int cmd_bench(const Words&) { throw Error("nam-knobs bench is not implemented yet (issue 7)"); }
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Median seconds per call of fn over `reps` repetitions, after one warm-up call; each repetition
+// repeats fn enough times to last about budget/reps seconds, so fast calls are not timer noise.
+double median_seconds(const std::function<void()>& fn, double budget, int reps = 5) {
+  auto t0 = Clock::now();
+  fn();
+  const double once = std::max(1e-7, std::chrono::duration<double>(Clock::now() - t0).count());
+  const int calls = std::max(1, static_cast<int>(budget / reps / once));
+  std::vector<double> times;
+  for (int r = 0; r < reps; ++r) {
+    t0 = Clock::now();
+    for (int c = 0; c < calls; ++c) fn();
+    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / calls);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+struct Report {
+  bool json = false;
+  std::string text;  // the JSON document being built
+  void add(const std::string& section, const std::string& item) {
+    text += (text.empty() ? "" : ",\n") + ("  \"" + section + "\": ") + item;
+  }
+};
+
+std::string fmt(const char* f, double x) {
+  char text[64];
+  std::snprintf(text, sizeof text, f, x);
+  return text;
+}
+
+ModelConfig with_knobs(ModelConfig c, int knobs) {
+  c.knobs.clear();
+  for (int k = 0; k < knobs; ++k) c.knobs.push_back(KnobSpec{"knob" + std::to_string(k), 0, 10, 5, ""});
+  return c;
+}
+
+std::unique_ptr<Model> bench_model(const ModelConfig& c, uint64_t seed) {
+  auto m = make_model(c);
+  m->init_params(seed);
+  // Knob conditioning starts as the identity; perturb it so FiLM does real work.
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n(0, 0.05);
+  for (Index i = m->architecture_params(); i < m->num_params(); ++i) m->params()[i] += static_cast<Scalar>(n(rng));
+  return m;
+}
+
+void bench_kernels(const Machine& machine, double budget, Report& report) {
+  const Index c = 16, k = 3, t = 16384, d = 8;
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<float> u(-1, 1);
+  auto random = [&](Index r, Index cols) {
+    Mat m(r, cols);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = u(rng);
+    return m;
+  };
+  Mat x = random(c, t + (k - 1) * d), w = random(c, k * c), b = random(c, 1), y(c, t), dy = random(c, t);
+  Mat dx = Mat::Zero(x.rows(), x.cols()), dw = Mat::Zero(c, k * c), db = Mat::Zero(c, 1);
+  const double fwd = median_seconds([&] { conv1d_forward(x, w, b, d, y); }, budget);
+  const double bwd = median_seconds([&] { conv1d_backward(x, w, dy, d, dx, dw, db); }, budget);
+  const double flops = 2.0 * c * c * k * t;  // one multiply-add per weight per sample
+  const double gflops = 3 * flops / (fwd + bwd) * 1e-9;
+  const double peak = machine.peak_gflops_per_core();
+  if (!report.json)
+    std::printf("conv1d C=16 K=3 T=16384 (1 thread): forward %.1f GFLOP/s, backward %.1f GFLOP/s, "
+                "forward+backward %.1f GFLOP/s = %.0f%% of one core's peak; %.2f M samples/s\n",
+                flops / fwd * 1e-9, 2 * flops / bwd * 1e-9, gflops, 100 * gflops / peak, t / (fwd + bwd) * 1e-6);
+  report.add("kernels", "{\"conv1d_c16_k3\": {\"forward_gflops\": " + fmt("%.3f", flops / fwd * 1e-9) +
+                            ", \"backward_gflops\": " + fmt("%.3f", 2 * flops / bwd * 1e-9) +
+                            ", \"gflops\": " + fmt("%.3f", gflops) + ", \"peak_fraction\": " +
+                            fmt("%.4f", gflops / peak) + ", \"samples_per_s\": " + fmt("%.0f", t / (fwd + bwd)) + "}}");
+}
+
+#ifdef NAMK_HAVE_TRAINING
+// A batch of random items: each shares one long random buffer at its own offset (no copies).
+struct SyntheticBatch {
+  std::vector<float> audio;
+  std::vector<double> knobs;
+  std::vector<BatchItem> items;
+  SyntheticBatch(Index batch, Index nx, Index ny, int n_knobs) : knobs(static_cast<size_t>(n_knobs), 3.0) {
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+    audio.resize(static_cast<size_t>(batch * 97 + nx + 2 * ny));
+    for (float& v : audio) v = u(rng);
+    for (Index i = 0; i < batch; ++i) {
+      const size_t at = static_cast<size_t>(i * 97);
+      items.push_back({std::span<const float>(audio).subspan(at, static_cast<size_t>(nx + ny - 1)),
+                       std::span<const float>(audio).subspan(at + static_cast<size_t>(nx), static_cast<size_t>(ny)),
+                       std::span<const double>(knobs), 0});
+    }
+  }
+};
+
+void bench_training(const ModelConfig& base, const std::string& name, const Machine& machine, int threads,
+                    double budget, Report& report) {
+  const Index batch = 16, ny = 8192;
+  std::string items;
+  double rate_plain_1 = 0;
+  for (int knobs : {0, 2}) {
+    auto model = bench_model(with_knobs(base, knobs), 1);
+    SyntheticBatch data(batch, model->receptive_field(), ny, knobs);
+    LossWeights loss;  // NAM's recipe: MSE + 2e-4 x pre-emphasised MRSTFT
+    Adam adam(model->num_params());
+    std::vector<int> counts = {1};
+    if (threads > 1) counts.push_back(threads);
+    for (int n : counts) {
+      TrainStep step(*model, loss, n);
+      const double seconds = median_seconds(
+          [&] {
+            step.gradient(data.items);
+            adam.step(model->params().data(), step.grad().data(), 1e-6);
+          },
+          budget, 3);
+      const double rate = static_cast<double>(batch * ny) / seconds;
+      // Backward costs about twice the forward; the receptive-field context is not counted.
+      const double flops = 3 * model->flops_per_sample() * static_cast<double>(batch * ny);
+      const double gflops = flops / seconds * 1e-9, peak = machine.peak_gflops_per_core() * n;
+      if (knobs == 0 && n == 1) rate_plain_1 = rate;
+      if (!report.json)
+        std::printf("train %-8s %-9s %d thread%s: %8.0f samples/s  step %.3f s  %6.1f GFLOP/s = %4.1f%% of peak%s\n",
+                    name.c_str(), knobs ? "FiLM x2" : "no knobs", n, n > 1 ? "s" : " ", rate, seconds, gflops,
+                    100 * gflops / peak,
+                    n == 1 && knobs ? fmt("  (FiLM overhead %+.1f%%)", 100 * (rate_plain_1 / rate - 1)).c_str() : "");
+      items += std::string(items.empty() ? "" : ", ") + "{\"model\": \"" + name + "\", \"knobs\": " +
+               std::to_string(knobs) + ", \"threads\": " + std::to_string(n) + ", \"samples_per_s\": " +
+               fmt("%.1f", rate) + ", \"step_s\": " + fmt("%.4f", seconds) + ", \"flops_per_step\": " +
+               fmt("%.4g", flops) + ", \"gflops\": " + fmt("%.3f", gflops) + ", \"peak_fraction\": " +
+               fmt("%.4f", gflops / peak) + "}";
+    }
+  }
+  report.add("training", "[" + items + "]");
+}
+#endif
+
+void bench_inference(const std::vector<std::pair<std::string, ModelConfig>>& models, double budget, Report& report) {
+  const double rate = 48000;
+  const int blocks[] = {32, 64, 256, 2048};
+  std::vector<Scalar> in(48000), out(48000);
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  for (auto& v : in) v = u(rng);
+  std::string items;
+  if (!report.json) std::printf("%-22s %10s %10s %10s %10s   (real-time factor at 48 kHz, 1 thread)\n",
+                                "stream", "block 32", "block 64", "block 256", "block 2048");
+  for (const auto& [name, config] : models)
+    for (int knobs : {0, 2}) {
+      auto model = bench_model(with_knobs(config, knobs), 2);
+      if (!report.json) std::printf("%-22s", (name + (knobs ? " FiLM x2" : "")).c_str());
+      for (int block : blocks) {
+        model->prepare(block);
+        model->reset();
+        const double seconds = median_seconds(
+            [&] {
+              for (size_t pos = 0; pos < in.size(); pos += static_cast<size_t>(block))
+                model->process(in.data() + pos, out.data() + pos,
+                               static_cast<int>(std::min<size_t>(static_cast<size_t>(block), in.size() - pos)));
+            },
+            budget / 4, 3);
+        const double rtf = static_cast<double>(in.size()) / rate / seconds;
+        if (!report.json) std::printf(" %9.1fx", rtf);
+        items += std::string(items.empty() ? "" : ", ") + "{\"model\": \"" + name + "\", \"knobs\": " +
+                 std::to_string(knobs) + ", \"block\": " + std::to_string(block) + ", \"realtime_factor\": " +
+                 fmt("%.2f", rtf) + ", \"flops_per_sample\": " + fmt("%.0f", model->flops_per_sample()) + "}";
+      }
+      if (!report.json) std::printf("   %.0f FLOPs/sample\n", model->flops_per_sample());
+    }
+  report.add("inference", "[" + items + "]");
+}
+
+#ifdef NAMK_HAVE_TRAINING
+// Run in a child process (`bench --section memory-child`): peak RSS of a few training steps of the
+// standard FiLM model with a dataset of 10 minutes of audio held in memory.
+void memory_child(int threads) {
+  const ModelConfig config = with_knobs(preset_config("standard"), 2);
+  auto model = bench_model(config, 3);
+  const Index seconds = 600, rate = 48000, ny = 8192;
+  std::vector<float> input(static_cast<size_t>(seconds * rate)), output(input.size());
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  for (size_t i = 0; i < input.size(); ++i) output[i] = std::tanh(2 * (input[i] = u(rng)));
+  const std::vector<double> knobs = {5, 5};
+  std::vector<BatchItem> batch;
+  const Index nx = model->receptive_field();
+  for (Index i = 0; i < 16; ++i) {
+    const size_t at = static_cast<size_t>(i * (seconds * rate / 17));
+    batch.push_back({std::span<const float>(input).subspan(at, static_cast<size_t>(nx + ny - 1)),
+                     std::span<const float>(output).subspan(at + static_cast<size_t>(nx - 1), static_cast<size_t>(ny)),
+                     std::span<const double>(knobs), 0});
+  }
+  TrainStep step(*model, LossWeights{}, threads);
+  Adam adam(model->num_params());
+  for (int s = 0; s < 2; ++s) {
+    step.gradient(batch);
+    adam.step(model->params().data(), step.grad().data(), 1e-6);
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("%ld\n", usage.ru_maxrss);  // KiB
+}
+#endif
+
+void bench_memory(const std::vector<std::pair<std::string, ModelConfig>>& models, int threads, Report& report) {
+  std::string text = "{";
+#ifdef NAMK_HAVE_TRAINING
+  long rss_kib = -1;
+  const std::string command = "/proc/self/exe bench --section memory-child --threads " + std::to_string(threads);
+  if (std::FILE* child = popen(command.c_str(), "r")) {
+    if (std::fscanf(child, "%ld", &rss_kib) != 1) rss_kib = -1;
+    pclose(child);
+  }
+  if (!report.json)
+    std::printf("memory: training the standard FiLM model on 10 min of audio, %d threads: peak RSS %.0f MiB\n",
+                threads, rss_kib / 1024.0);
+  text += "\"training_peak_rss_mib\": " + fmt("%.1f", rss_kib / 1024.0) + ", ";
+#else
+  (void)threads;
+#endif
+  text += "\"stream_bytes\": {";
+  bool first = true;
+  for (const auto& [name, config] : models) {
+    const size_t before = mallinfo2().uordblks;
+    {
+      auto model = bench_model(with_knobs(config, 2), 1);
+      model->prepare(64);
+      const size_t bytes = mallinfo2().uordblks - before;
+      if (!report.json) std::printf("memory: one streaming %s FiLM instance (block 64): %.1f KiB\n", name.c_str(), bytes / 1024.0);
+      text += std::string(first ? "" : ", ") + "\"" + name + "\": " + std::to_string(bytes);
+      first = false;
+    }
+  }
+  report.add("memory", text + "}}");
+}
+
+}  // namespace
+
+int cmd_bench(const Words& argv) {
+  const std::vector<OptionSpec> specs = {
+      {"model", true, "only this model (a preset or a model config) instead of the standard set"},
+      {"threads", true, "training threads besides 1 (default: every core)"},
+      {"seconds", true, "time budget per measurement (default 1.0)"},
+      {"section", true, "all (default), kernels, training, inference or memory"},
+      {"clock-ghz", true, "assumed clock for the peak figure (default 4.14)"},
+      {"json", false, "print one JSON document"},
+  };
+  const Args args("bench", argv, specs);
+  const int threads = static_cast<int>(args.get_int("threads", 0)) > 0 ? static_cast<int>(args.get_int("threads", 0))
+                                                                      : detect_machine(1).cores;
+  const std::string section = args.get("section").value_or("all");
+#ifdef NAMK_HAVE_TRAINING
+  if (section == "memory-child") {
+    memory_child(threads);
+    return 0;
+  }
+#endif
+  const double budget = args.get_double("seconds", 1.0);
+  if (!(budget > 0)) throw UsageError("nam-knobs bench: --seconds: expected a positive number");
+  const Machine machine = detect_machine(args.get_double("clock-ghz", 4.14));
+  Report report;
+  report.json = args.has("json");
+
+  std::vector<std::pair<std::string, ModelConfig>> models;
+  if (auto m = args.get("model")) {
+    models.push_back({*m, resolve_model_spec(*m).config});
+  } else {
+    for (const std::string& p : preset_names()) models.push_back({p, preset_config(p)});
+    ModelConfig lstm;
+    lstm.architecture = "LSTM";
+    lstm.lstm.hidden_size = 16;
+    models.push_back({"lstm16", lstm});
+  }
+  if (!report.json)
+    std::printf("machine: %d cores, CPU %s (%d lanes), this build %s, assumed %.2f GHz x %d FMA units: "
+                "peak %.0f GFLOP/s per core\n",
+                machine.cores, machine.cpu_isa.c_str(), machine.cpu_lanes, machine.build_isa.c_str(),
+                machine.clock_ghz, machine.fma_units, machine.peak_gflops_per_core());
+  report.add("machine", "{\"cores\": " + std::to_string(machine.cores) + ", \"cpu_isa\": \"" + machine.cpu_isa +
+                            "\", \"build_isa\": \"" + machine.build_isa + "\", \"clock_ghz\": " +
+                            fmt("%.2f", machine.clock_ghz) + ", \"peak_gflops_per_core\": " +
+                            fmt("%.1f", machine.peak_gflops_per_core()) + "}");
+
+  if (section == "all" || section == "kernels") bench_kernels(machine, budget, report);
+#ifdef NAMK_HAVE_TRAINING
+  if (section == "all" || section == "training")
+    bench_training(models.front().second, models.front().first, machine, threads, budget * 3, report);
+#endif
+  if (section == "all" || section == "inference") bench_inference(models, budget, report);
+  if (section == "all" || section == "memory") bench_memory({models.front()}, threads, report);
+  if (report.json) std::printf("{\n%s\n}\n", report.text.c_str());
+  return 0;
+}
 
 }  // namespace namk::app

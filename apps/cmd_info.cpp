@@ -1,9 +1,66 @@
-// nam-knobs info: not built yet (issue 6).
+// nam-knobs info: what a model file holds — architecture, knobs, parameters, receptive field,
+// sample rate, arithmetic per sample and the metadata — for NAM's files and ours alike.
+#include <cstdio>
+
+#include "apps/args.h"
 #include "apps/commands.h"
-#include "core/error.h"
+#include "nn/model_file.h"
 
 namespace namk::app {
 
-int cmd_info(const Words&) { throw Error("nam-knobs info is not implemented yet (issue 6)"); }
+namespace {
+std::string or_unknown(const std::string& s) { return s.empty() ? "(unknown)" : s; }
+std::string or_unknown(const std::optional<double>& x) {
+  if (!x) return "(unknown)";
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", *x);
+  return text;
+}
+}  // namespace
+
+int cmd_info(const Words& argv) {
+  const std::vector<OptionSpec> specs = {{"model", true, "model file (.nam, ours or NAM's)"}};
+  const Args args("info", argv, specs);
+  const LoadedModel loaded = load_model(args.require("model"));
+  const Model& m = *loaded.model;
+  const ModelConfig& c = m.config();
+  std::printf("file          %s (format version %s)\n", args.require("model").c_str(), loaded.version.c_str());
+  std::printf("architecture  %s", c.architecture.c_str());
+  if (c.architecture == "WaveNet") {
+    std::printf(" (%zu layer arrays:", c.wavenet.layers.size());
+    for (const auto& l : c.wavenet.layers)
+      std::printf(" %lldch K=%lld x%zu layers%s", static_cast<long long>(l.channels),
+                  static_cast<long long>(l.kernel_size), l.dilations.size(), l.gated ? " gated" : "");
+    std::printf("; head_scale %g)", c.wavenet.head_scale);
+  } else if (c.architecture == "LSTM") {
+    std::printf(" (%lld layers, hidden %lld)", static_cast<long long>(c.lstm.num_layers),
+                static_cast<long long>(c.lstm.hidden_size));
+  }
+  std::printf("\nparameters    %lld (%lld architecture + %lld knob conditioning)\n",
+              static_cast<long long>(m.num_params()), static_cast<long long>(m.architecture_params()),
+              static_cast<long long>(m.num_params() - m.architecture_params()));
+  std::printf("receptive     %lld samples (%.1f ms)\n", static_cast<long long>(m.receptive_field()),
+              1000.0 * static_cast<double>(m.receptive_field()) / c.sample_rate);
+  std::printf("sample rate   %g Hz\n", c.sample_rate);
+  std::printf("FLOPs/sample  %.0f (streaming, knobs still)\n", m.flops_per_sample());
+  if (m.knobs().empty()) {
+    std::printf("knobs         none (a plain NAM model)\n");
+  } else {
+    std::printf("knobs         %zu, conditioning %s, smoothing %g ms\n", m.knobs().size(),
+                c.conditioning == Conditioning::Film ? "film" : "concat", c.smoothing_ms);
+    for (const KnobSpec& k : m.knobs())
+      std::printf("  %-12s %g .. %g, default %g %s\n", k.name.c_str(), k.min, k.max, k.default_value,
+                  k.units.c_str());
+  }
+  const ModelMetadata& md = loaded.metadata;
+  std::printf("name          %s\n", or_unknown(md.name).c_str());
+  std::printf("modeled by    %s\n", or_unknown(md.modeled_by).c_str());
+  std::printf("gear          %s %s %s (%s)\n", or_unknown(md.gear_type).c_str(), md.gear_make.c_str(),
+              md.gear_model.c_str(), or_unknown(md.tone_type).c_str());
+  std::printf("levels        input %s dBu, output %s dBu\n", or_unknown(md.input_level_dbu).c_str(),
+              or_unknown(md.output_level_dbu).c_str());
+  std::printf("validation    ESR %s\n", or_unknown(md.validation_esr).c_str());
+  return 0;
+}
 
 }  // namespace namk::app

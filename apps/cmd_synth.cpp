@@ -1,9 +1,44 @@
-// nam-knobs synth: not built yet (issue 4).
+// nam-knobs synth: writes the built-in demo knob dataset (data/demo_amp.h) into a folder, ready
+// for `nam-knobs train --data DIR/data.json`. Deterministic: the same seed gives the same bytes.
+#include <cstdio>
+
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "core/error.h"
 
+#ifdef NAMK_HAVE_TRAINING
+#include "data/demo_amp.h"
+#endif
+
 namespace namk::app {
 
-int cmd_synth(const Words&) { throw Error("nam-knobs synth is not implemented yet (issue 4)"); }
+int cmd_synth(const Words& argv) {
+#ifdef NAMK_HAVE_TRAINING
+  const std::vector<OptionSpec> specs = {
+      {"out", true, "folder to write the dataset into (created if missing)"},
+      {"seed", true, "seed of the guitar-like input signal (default 1)"},
+      {"seconds", true, "length of the input in seconds at 48 kHz (default 24)"},
+  };
+  const Args args("synth", argv, specs);
+  const std::string out = args.require("out");
+  const long seed = args.get_int("seed", 1);
+  const double seconds = args.get_double("seconds", 24.0);
+  if (seed < 0)
+    throw UsageError("nam-knobs synth: --seed: expected an integer >= 0, found " +
+                     std::to_string(seed));
+  if (!(seconds >= 1.0 && seconds <= 600.0))
+    throw UsageError("nam-knobs synth: --seconds: expected a number between 1 and 600, found " +
+                     *args.get("seconds"));
+  const DemoDataset demo = write_demo_dataset(out, static_cast<std::uint64_t>(seed), seconds);
+  std::printf(
+      "synth: wrote %zu files to %s (gain 0..10 x tone 0..10, 2 settings held out as \"test\")\n",
+      demo.files.size(), out.c_str());
+  std::printf("synth: train with --data %s\n", demo.data_config.c_str());
+  return 0;
+#else
+  (void)argv;
+  throw Error("nam-knobs synth needs the training build (-DNAMK_BUILD_TRAINING=ON)");
+#endif
+}
 
 }  // namespace namk::app

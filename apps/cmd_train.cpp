@@ -1,9 +1,134 @@
-// nam-knobs train: not built yet (issue 5).
+// nam-knobs train: the user's main job. Reads the three configs, checks all the data before any
+// training starts, trains with progress and checkpoints, and writes into --out: model.nam (the best
+// weights), checkpoint.bin, training_log.csv and copies of the configs used.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/model_spec.h"
 #include "core/error.h"
+
+#ifdef NAMK_HAVE_TRAINING
+#include "core/atomic_file.h"
+#include "data/knob_dataset.h"
+#include "nn/model_file.h"
+#include "train/checkpoint.h"
+#include "train/learning_config.h"
+#include "train/trainer.h"
+#endif
 
 namespace namk::app {
 
-int cmd_train(const Words&) { throw Error("nam-knobs train is not implemented yet (issue 5)"); }
+#ifdef NAMK_HAVE_TRAINING
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+// First Ctrl-C: finish the current step, checkpoint, exit cleanly. Second: the default (kill).
+extern "C" void on_interrupt(int) {
+  g_stop.store(true);
+  std::signal(SIGINT, SIG_DFL);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+#endif
+
+int cmd_train(const Words& argv) {
+#ifdef NAMK_HAVE_TRAINING
+  const std::vector<OptionSpec> specs = {
+      {"data", true, "data config (configs/knobs/*.json) or a dataset JSON"},
+      {"model", true, "model config (configs/models/*.json) or a preset: standard, lite, feather, nano"},
+      {"learning", true, "learning config (configs/learning/*.json); default: NAM's recipe"},
+      {"out", true, "output folder (created if missing)"},
+      {"epochs", true, "override the learning config's epochs"},
+      {"threads", true, "override the learning config's threads (0: every core)"},
+      {"seed", true, "override the learning config's seed"},
+      {"resume", false, "continue from the checkpoint in --out"},
+      {"quiet", false, "print only warnings and the final result"},
+  };
+  const Args args("train", argv, specs);
+  const std::string out = args.require("out");
+  Progress progress(stderr, args.has("quiet"));
+  const WarningSink warn = [&](const std::string& w) { progress.message("warning: " + w); };
+
+  // Everything is read and checked before training starts.
+  LearningConfig learning;
+  if (auto path = args.get("learning")) learning = load_learning_config(*path);
+  learning.epochs = args.get_int("epochs", learning.epochs);
+  learning.threads = args.get_int("threads", learning.threads);
+  learning.seed = static_cast<uint64_t>(args.get_int("seed", static_cast<long>(learning.seed)));
+  if (learning.epochs < 1) throw UsageError("nam-knobs train: --epochs: expected at least 1");
+
+  const ModelSpec model_spec = resolve_model_spec(args.require("model"));
+  const DataConfig data_config = read_data_config(args.require("data"));
+  const Index nx = make_model(model_spec.config)->receptive_field();
+  const KnobDataset data = load_knob_dataset(data_config, nx, warn);
+  ModelConfig config = model_spec.config;
+  config.knobs = data.knobs;
+  config.sample_rate = data.sample_rate;
+  std::unique_ptr<Model> model = make_model(config);
+  model->init_params(learning.seed);
+  progress.message(data.summary());
+  progress.message("model: " + model_spec.description + ", " + std::to_string(model->num_params()) +
+                   " parameters, receptive field " + std::to_string(nx) + " samples, " +
+                   std::to_string(data.knobs.size()) + " knobs");
+
+  // The fingerprint that a resumed run must match: everything but epochs and threads, which a
+  // user may change to extend a run or move it to another machine.
+  LearningConfig fingerprint = learning;
+  fingerprint.epochs = 0;
+  fingerprint.threads = 0;
+  const std::string identity = learning_config_json(fingerprint) + model_spec.text +
+                               read_text(data_config.file) + read_text(data_config.dataset);
+  TrainOptions options;
+  options.out_dir = out;
+  options.resume = args.has("resume");
+  options.config_hash = fnv1a(identity.data(), identity.size());
+  options.stop = &g_stop;
+
+  std::filesystem::create_directories(out);
+  write_text_atomically(out + "/learning.json", learning_config_json(learning));
+  write_text_atomically(out + "/model.json", model_spec.text);
+  write_text_atomically(out + "/data.json", read_text(data_config.file));
+
+  std::signal(SIGINT, on_interrupt);
+  const TrainResult result = train(*model, data, learning, options, progress);
+  std::signal(SIGINT, SIG_DFL);
+  if (result.interrupted) return 130;
+
+  ModelMetadata metadata;
+  metadata.name = std::filesystem::path(out).filename().string();
+  metadata.validation_esr = result.best_validation_esr;
+  save_model(*model, out + "/model.nam", metadata);
+
+  std::printf("trained %lld epochs (stopped by %s) at %.0f samples/s; best epoch %lld\n",
+              static_cast<long long>(result.epochs_run), result.stop_reason.c_str(),
+              result.samples_per_second, static_cast<long long>(result.best_epoch + 1));
+  std::printf("validation ESR %.4f (mean over trained settings)\n", result.validation.mean_esr);
+  for (const EntryEsr& e : result.validation.entries)
+    std::printf("  trained   %-28s ESR %.4f\n", knob_label(data, e.knobs).c_str(), e.esr);
+  for (const EntryEsr& e : result.test.entries)
+    std::printf("  held out  %-28s ESR %.4f\n", knob_label(data, e.knobs).c_str(), e.esr);
+  if (!result.test.entries.empty())
+    std::printf("test ESR %.4f (mean over settings never trained on)\n", result.test.mean_esr);
+  std::printf("wrote %s/model.nam\n", out.c_str());
+  return 0;
+#else
+  (void)argv;
+  throw Error("nam-knobs train needs the training build (-DNAMK_BUILD_TRAINING=ON)");
+#endif
+}
 
 }  // namespace namk::app

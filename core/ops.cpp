@@ -258,4 +258,38 @@ Var scale(Tape& t, Var x, Scalar s) {
   return y;
 }
 
+Var log(Tape& t, Var x) {
+  Var y = new_output(t, t.rows(x), t.cols(x), {x});
+  t.value(y).array() = t.value(x).array().log();
+  t.record({[](Tape& t, const OpRecord& r) {
+              if (tracks(t, r.in[0]))
+                t.grad(r.in[0]).array() += t.grad(r.out).array() / t.value(r.in[0]).array();
+            },
+            y, {x}});
+  return y;
+}
+
+Var abs(Tape& t, Var x) {
+  Var y = new_output(t, t.rows(x), t.cols(x), {x});
+  t.value(y).array() = t.value(x).array().abs();
+  t.record({[](Tape& t, const OpRecord& r) {
+              if (tracks(t, r.in[0]))
+                t.grad(r.in[0]).array() += t.value(r.in[0]).array().sign() * t.grad(r.out).array();
+            },
+            y, {x}});
+  return y;
+}
+
+Var norm(Tape& t, Var x) {
+  Var y = new_output(t, 1, 1, {x});
+  t.value(y)(0, 0) = t.value(x).norm();
+  t.record({[](Tape& t, const OpRecord& r) {
+              const Scalar n = t.value(r.out)(0, 0);
+              if (tracks(t, r.in[0]) && n > 0)
+                t.grad(r.in[0]) += (t.grad(r.out)(0, 0) / n) * t.value(r.in[0]);
+            },
+            y, {x}});
+  return y;
+}
+
 }  // namespace namk

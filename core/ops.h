@@ -45,4 +45,11 @@ Var mean(Tape& t, Var x);
 Var square(Tape& t, Var x);
 Var scale(Tape& t, Var x, Scalar s);
 
+// Elementwise natural log (x > 0) and absolute value (gradient sign(x), 0 at 0, as in PyTorch).
+Var log(Tape& t, Var x);
+Var abs(Tape& t, Var x);
+// Frobenius norm to a 1x1 node; its gradient at a zero norm is 0 (PyTorch's convention), where
+// sqrt(sum(square(x))) would give 0 * inf = NaN.
+Var norm(Tape& t, Var x);
+
 }  // namespace namk

@@ -107,6 +107,27 @@ TEST_CASE("slices, concat, reductions, square and scale backward") {
   check_graph("scale", {x}, [](Tape& t, const std::vector<Var>& v) { return scale(t, v[0], Scalar(-2.5)); });
 }
 
+TEST_CASE("log, abs and norm backward (abs away from 0, log on positive inputs)") {
+  std::mt19937_64 rng(37);
+  // A few shapes, not the full sweep: three unary ops need no more, and gradcheck's tape per
+  // evaluation makes big sweeps slow under the sanitizers.
+  for (auto [c, len] : {std::pair<Index, Index>{1, 1}, {3, 5}, {2, 37}}) {
+    Mat x = away_from_kinks(random_mat(c, len, rng, -2, 2)), positive = random_mat(c, len, rng, 0.2, 3);
+    CHECK(gradcheck({positive}, [](Tape& t, const std::vector<Var>& v) { return log(t, v[0]); }) < kTolerance);
+    CHECK(gradcheck({x}, [](Tape& t, const std::vector<Var>& v) { return abs(t, v[0]); }) < kTolerance);
+    CHECK(gradcheck({x}, [](Tape& t, const std::vector<Var>& v) { return norm(t, v[0]); }) < kTolerance);
+  }
+}
+
+TEST_CASE("norm of zeros has a zero gradient, not NaN") {
+  Tape t;
+  Var x = t.constant(Mat::Zero(3, 4), true);
+  Var n = norm(t, x);
+  CHECK(t.value(n)(0, 0) == 0);
+  t.backward(n);
+  CHECK(t.grad(x).isZero());
+}
+
 TEST_CASE("ops reject mismatched shapes with a message naming the op and the shapes") {
   Tape t;
   Var a = t.constant(Mat::Zero(3, 5)), b = t.constant(Mat::Zero(2, 5));

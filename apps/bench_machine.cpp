@@ -1,0 +1,38 @@
+// See bench_machine.h.
+#include "apps/bench_machine.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace namk::app {
+
+Machine detect_machine(double clock_ghz) {
+  Machine m;
+  m.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  m.clock_ghz = clock_ghz;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    m.cpu_isa = "avx512";
+    m.cpu_lanes = 16;
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    m.cpu_isa = "avx2";
+    m.cpu_lanes = 8;
+  } else {
+    m.cpu_isa = "sse";
+    m.cpu_lanes = 4;
+    m.fma_units = 1;  // no FMA: one add and one multiply per cycle, counted as one unit
+  }
+#if defined(__AVX512F__)
+  m.build_isa = "avx512";
+  m.build_lanes = 16;
+#elif defined(__AVX2__)
+  m.build_isa = "avx2";
+  m.build_lanes = 8;
+#else
+  m.build_isa = "sse";
+  m.build_lanes = 4;
+#endif
+  return m;
+}
+
+}  // namespace namk::app

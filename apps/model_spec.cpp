@@ -1,0 +1,33 @@
+// See model_spec.h.
+#include "apps/model_spec.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/json.h"
+#include "nn/model_config.h"
+
+namespace namk::app {
+
+ModelSpec resolve_model_spec(const std::string& preset_or_path) {
+  ModelSpec spec;
+  const auto presets = preset_names();
+  if (std::find(presets.begin(), presets.end(), preset_or_path) != presets.end() &&
+      !std::filesystem::exists(preset_or_path)) {
+    spec.config = preset_config(preset_or_path);
+    spec.text = "{\"preset\": " + json_quote(preset_or_path) + "}\n";
+    spec.description = "preset " + preset_or_path;
+    return spec;
+  }
+  spec.config = load_model_config(preset_or_path);
+  std::ifstream in(preset_or_path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  spec.text = text.str();
+  spec.description = preset_or_path;
+  return spec;
+}
+
+}  // namespace namk::app

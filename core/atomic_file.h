@@ -1,0 +1,21 @@
+// Writes a file so that readers see either the old complete file or the new complete one, never a
+// half-written one (a crash or Ctrl-C mid-write leaves only a stray temp file). Used for audio,
+// dataset JSON and, by the trainer, checkpoints. The temp file sits in the same folder, because
+// rename() is atomic only within one file system.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace namk {
+
+// Calls write(temp_path) to produce the file at temp_path, then renames it to `path`. If write
+// throws, the temp file is removed and the exception passes through. Throws namk::Error when the
+// rename fails.
+void write_file_atomically(const std::string& path,
+                           const std::function<void(const std::string& temp_path)>& write);
+
+// Convenience for text (JSON): the bytes of `text`, exactly.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+}  // namespace namk

@@ -1,0 +1,222 @@
+// See json.h. RapidJSON is used in its in-situ-free, full-precision mode; positions of parse
+// errors come back as byte offsets and are turned into 1-based line and column here.
+#include "core/json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace namk {
+
+struct JsonDocument {
+  std::string file;
+  rapidjson::Document doc;
+};
+
+namespace {
+
+const rapidjson::Value& value_of(const void* node) {
+  return *static_cast<const rapidjson::Value*>(node);
+}
+
+std::string format_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", x);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+}  // namespace
+
+Json Json::parse_file(const std::string& path) {
+  std::error_code ec;
+  std::ifstream in(path, std::ios::binary);
+  // A folder opens as a stream on Linux and would read as an empty document: say what it is.
+  if (!in || !std::filesystem::is_regular_file(path, ec))
+    throw input_error(path, "", "a readable JSON file", "no such file (or it cannot be read)");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_string(text.str(), path);
+}
+
+Json Json::parse_string(const std::string& text, const std::string& name) {
+  auto holder = std::make_shared<JsonDocument>();
+  holder->file = name;
+  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
+  if (holder->doc.HasParseError()) {
+    const size_t offset = holder->doc.GetErrorOffset();
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    throw input_error(name, "line " + std::to_string(line) + ", column " + std::to_string(column),
+                      "valid JSON", rapidjson::GetParseError_En(holder->doc.GetParseError()));
+  }
+  const void* root = &holder->doc;
+  return Json(std::move(holder), root, "");
+}
+
+const std::string& Json::file() const { return doc_->file; }
+
+std::string Json::where() const { return path_.empty() ? "top level" : path_; }
+
+bool Json::is_null() const { return value_of(node_).IsNull(); }
+bool Json::is_bool() const { return value_of(node_).IsBool(); }
+bool Json::is_number() const { return value_of(node_).IsNumber(); }
+bool Json::is_string() const { return value_of(node_).IsString(); }
+bool Json::is_array() const { return value_of(node_).IsArray(); }
+bool Json::is_object() const { return value_of(node_).IsObject(); }
+
+std::string Json::describe() const {
+  const auto& v = value_of(node_);
+  if (v.IsNull()) return "null";
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  if (v.IsNumber()) return "the number " + format_number(v.GetDouble());
+  if (v.IsString()) {
+    std::string s(v.GetString(), v.GetStringLength());
+    if (s.size() > 40) s = s.substr(0, 37) + "...";
+    return "the string " + json_quote(s);
+  }
+  if (v.IsArray()) return "an array of " + std::to_string(v.Size()) + " items";
+  return "an object";
+}
+
+InputError Json::error(const std::string& expected) const { return error(expected, describe()); }
+
+InputError Json::error(const std::string& expected, const std::string& found) const {
+  return input_error(file(), where(), expected, found);
+}
+
+double Json::number() const {
+  if (!is_number()) throw error("a number");
+  return value_of(node_).GetDouble();
+}
+
+long long Json::integer() const {
+  const auto& v = value_of(node_);
+  if (v.IsInt64()) return v.GetInt64();
+  // 1e3 or 48000.0 are integers too; 2.5 and 1e30 are not.
+  if (v.IsNumber() && std::floor(v.GetDouble()) == v.GetDouble() && std::fabs(v.GetDouble()) < 9e15)
+    return static_cast<long long>(v.GetDouble());
+  throw error("an integer");
+}
+
+bool Json::boolean() const {
+  if (!is_bool()) throw error("true or false");
+  return value_of(node_).GetBool();
+}
+
+std::string Json::string() const {
+  if (!is_string()) throw error("a string");
+  const auto& v = value_of(node_);
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
+std::vector<Json> Json::items() const {
+  if (!is_array()) throw error("an array");
+  std::vector<Json> out;
+  const auto& v = value_of(node_);
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+    out.push_back(Json(doc_, &v[i], path_ + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+void Json::require_object() const {
+  if (!is_object()) throw error("an object");
+}
+
+bool Json::has(const std::string& key) const { return find(key).has_value(); }
+
+std::optional<Json> Json::find(const std::string& key) const {
+  require_object();
+  const auto& v = value_of(node_);
+  auto it = v.FindMember(rapidjson::StringRef(key.c_str(), key.size()));
+  if (it == v.MemberEnd()) return std::nullopt;
+  return Json(doc_, &it->value, path_.empty() ? key : path_ + "." + key);
+}
+
+Json Json::operator[](const std::string& key) const {
+  if (auto found = find(key)) return *found;
+  const auto present = keys();
+  throw error("a field " + json_quote(key),
+              present.empty() ? "no fields" : "only the fields " + join(present));
+}
+
+std::vector<std::string> Json::keys() const {
+  require_object();
+  std::vector<std::string> out;
+  for (const auto& m : value_of(node_).GetObject())
+    out.emplace_back(m.name.GetString(), m.name.GetStringLength());
+  return out;
+}
+
+void Json::allow_only(std::initializer_list<const char*> allowed) const {
+  std::vector<std::string> allowed_names(allowed.begin(), allowed.end());
+  std::vector<std::string> seen;
+  for (const auto& key : keys()) {
+    bool known = false;
+    for (const auto& a : allowed_names) known = known || a == key;
+    if (!known)
+      throw input_error(file(), where(), "only the fields " + join(allowed_names),
+                        "an unknown field " + json_quote(key));
+    for (const auto& s : seen)
+      if (s == key)
+        throw input_error(file(), where(), "each field once",
+                          "the field " + json_quote(key) + " twice");
+    seen.push_back(key);
+  }
+}
+
+double Json::number_or(const std::string& key, double fallback) const {
+  auto v = find(key);
+  return v ? v->number() : fallback;
+}
+
+long long Json::integer_or(const std::string& key, long long fallback) const {
+  auto v = find(key);
+  return v ? v->integer() : fallback;
+}
+
+bool Json::boolean_or(const std::string& key, bool fallback) const {
+  auto v = find(key);
+  return v ? v->boolean() : fallback;
+}
+
+std::string Json::string_or(const std::string& key, const std::string& fallback) const {
+  auto v = find(key);
+  return v ? v->string() : fallback;
+}
+
+std::string json_quote(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace namk

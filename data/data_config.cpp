@@ -1,0 +1,56 @@
+// See data_config.h.
+#include "data/data_config.h"
+
+#include <filesystem>
+
+#include "data/dataset_spec.h"
+
+namespace namk {
+
+DataConfig read_data_config(const std::string& path) {
+  return parse_data_config(Json::parse_file(path));
+}
+
+DataConfig parse_data_config(const Json& root) {
+  DataConfig c;
+  c.file = root.file();
+  if (looks_like_dataset(root)) {
+    c.dataset = root.file();
+    return c;
+  }
+  if (!root.is_object() || !root.has("dataset"))
+    throw root.error("a data config (an object with \"dataset\") or a dataset (with \"entries\")");
+  root.allow_only({"dataset", "sample_rate", "delay", "validation_tail_seconds", "ny",
+                   "infer_knob_ranges", "max_length_difference"});
+  namespace fs = std::filesystem;
+  const fs::path dataset(root["dataset"].string());
+  c.dataset = dataset.is_absolute()
+                  ? dataset.string()
+                  : (fs::path(c.file).parent_path() / dataset).lexically_normal().string();
+  const long long rate = root.integer_or("sample_rate", c.sample_rate);
+  if (rate < 1000 || rate > 768000)
+    throw root["sample_rate"].error("a sample rate in Hz (1000..768000)");
+  c.sample_rate = static_cast<int>(rate);
+  if (auto delay = root.find("delay")) {
+    if (!(delay->is_string() && delay->string() == "auto")) {
+      if (!delay->is_number()) throw delay->error("\"auto\" or a whole number of samples");
+      c.delay = delay->integer();
+    }
+  }
+  if (auto tail = root.find("validation_tail_seconds")) {
+    if (!(tail->is_string() && tail->string() == "auto")) {
+      if (!tail->is_number() || tail->number() < 0)
+        throw tail->error("\"auto\" or a number of seconds >= 0");
+      c.validation_tail_seconds = tail->number();
+    }
+  }
+  c.ny = root.integer_or("ny", c.ny);
+  if (c.ny < 1) throw root["ny"].error("a positive number of samples");
+  c.infer_knob_ranges = root.boolean_or("infer_knob_ranges", c.infer_knob_ranges);
+  c.max_length_difference = root.integer_or("max_length_difference", c.max_length_difference);
+  if (c.max_length_difference < 0)
+    throw root["max_length_difference"].error("a number of samples >= 0");
+  return c;
+}
+
+}  // namespace namk

@@ -1,0 +1,198 @@
+// See demo_amp.h. Everything runs in double and is rounded to float32 once, at the end, so the
+// bytes depend only on the seed and libm. Event layout: a cycle of note runs, chords, sweeps and
+// noise bursts, with random levels so the model sees both clean and driven playing.
+#include "data/demo_amp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "data/audio_file.h"
+#include "data/rng.h"
+
+namespace namk {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+const double kLevels[] = {0.03, 0.1, 0.3, 0.7};  // several playing dynamics, about -30 to -3 dB
+
+// Coefficient of a one-pole smoother with cutoff `hz`: y += a (x - y).
+double one_pole(double hz, int sample_rate) {
+  return 1.0 - std::exp(-2.0 * kPi * hz / sample_rate);
+}
+
+void add_pluck(std::vector<double>& out, size_t at, double freq, double level, double seconds,
+               Rng& rng, int sample_rate) {
+  // Karplus-Strong: a noise burst circulating in a delay line one period long, averaged
+  // (low-passed) on every pass, decays like a plucked string.
+  const size_t period = std::max<size_t>(2, static_cast<size_t>(std::lround(sample_rate / freq)));
+  std::vector<double> line(period);
+  const double brightness = uniform(rng, 0.3, 0.9);
+  double prev = 0;
+  for (auto& v : line) prev = v = prev + brightness * (uniform(rng, -1, 1) - prev);
+  const double decay = uniform(rng, 0.994, 0.999);
+  const size_t n = static_cast<size_t>(seconds * sample_rate);
+  for (size_t i = 0, k = 0; i < n && at + i < out.size(); ++i, k = (k + 1) % period) {
+    const double next = line[(k + 1) % period];
+    out[at + i] += level * line[k];
+    line[k] = decay * 0.5 * (line[k] + next);
+  }
+}
+
+void add_sweep(std::vector<double>& out, size_t at, double level, double seconds, int sample_rate) {
+  const double f0 = 60, f1 = 8000;
+  const size_t n = static_cast<size_t>(seconds * sample_rate);
+  double phase = 0;
+  for (size_t i = 0; i < n && at + i < out.size(); ++i) {
+    const double f = f0 * std::pow(f1 / f0, double(i) / n);
+    phase += 2 * kPi * f / sample_rate;
+    const double fade = std::min({1.0, i / (0.01 * sample_rate), (n - i) / (0.01 * sample_rate)});
+    out[at + i] += level * fade * std::sin(phase);
+  }
+}
+
+void add_noise(std::vector<double>& out, size_t at, double level, double seconds, Rng& rng,
+               int sample_rate) {
+  const size_t n = static_cast<size_t>(seconds * sample_rate);
+  const double a = one_pole(uniform(rng, 500, 6000), sample_rate);
+  double lp = 0;
+  for (size_t i = 0; i < n && at + i < out.size(); ++i) {
+    lp += a * (uniform(rng, -1, 1) - lp);
+    out[at + i] += level * lp * 2.0;
+  }
+}
+
+double midi_hz(double note) { return 440.0 * std::pow(2.0, (note - 69) / 12.0); }
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<float> demo_guitar_input(std::uint64_t seed, double seconds, int sample_rate) {
+  const size_t n = static_cast<size_t>(std::max(0.0, seconds) * sample_rate);
+  std::vector<double> x(n, 0.0);
+  Rng rng = make_rng(seed, 0);
+  size_t t = static_cast<size_t>(0.05 * sample_rate);
+  for (int section = 0; t < n; ++section) {
+    const double level = kLevels[uniform_index(rng, 4)];
+    switch (section % 4) {
+      case 0: {  // a run of single notes from low E up to about E5
+        const int notes = 4 + static_cast<int>(uniform_index(rng, 5));
+        for (int i = 0; i < notes; ++i) {
+          add_pluck(x, t, midi_hz(40 + static_cast<double>(uniform_index(rng, 37))), level, 1.5,
+                    rng, sample_rate);
+          t += static_cast<size_t>(uniform(rng, 0.15, 0.45) * sample_rate);
+        }
+        break;
+      }
+      case 1: {  // a strummed chord: root plus a major or minor shape, strings a few ms apart
+        const double root = 40 + static_cast<double>(uniform_index(rng, 12));
+        const double shape[2][6] = {{0, 7, 12, 16, 19, 24}, {0, 7, 12, 15, 19, 24}};
+        const auto& s = shape[uniform_index(rng, 2)];
+        const double spacing = uniform(rng, 0.008, 0.025);
+        for (int i = 0; i < 6; ++i)
+          add_pluck(x, t + static_cast<size_t>(i * spacing * sample_rate), midi_hz(root + s[i]),
+                    level / 2.5, 2.0, rng, sample_rate);
+        t += static_cast<size_t>(uniform(rng, 1.0, 1.8) * sample_rate);
+        break;
+      }
+      case 2: {
+        const double length = uniform(rng, 0.8, 1.4);
+        add_sweep(x, t, level, length, sample_rate);
+        t += static_cast<size_t>((length + 0.1) * sample_rate);
+        break;
+      }
+      default: {
+        const double length = uniform(rng, 0.3, 0.6);
+        add_noise(x, t, level, length, rng, sample_rate);
+        t += static_cast<size_t>((length + uniform(rng, 0.05, 0.2)) * sample_rate);
+        break;
+      }
+    }
+  }
+  double peak = 0;
+  for (double v : x) peak = std::max(peak, std::fabs(v));
+  std::vector<float> out(n);
+  const double scale = peak > 0 ? 0.8 / peak : 0.0;
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(x[i] * scale);
+  return out;
+}
+
+std::vector<float> demo_amp(std::span<const float> x, double gain, double tone, int sample_rate) {
+  const double pre = std::pow(10.0, gain / 10.0 * 40.0 / 20.0);  // 0..10 -> 0..40 dB
+  const double tone_mix = 0.15 + 0.17 * tone;                    // treble 0.15x .. 1.85x
+  const double a_in = one_pole(40, sample_rate), a_lp = one_pole(6000, sample_rate),
+               a_env = one_pole(8, sample_rate), a_dc = one_pole(20, sample_rate),
+               a_tone = one_pole(700, sample_rate), a_cab = one_pole(9000, sample_rate);
+  double in_lp = 0, u_lp = 0, env = 0, dc = 0, tone_lp = 0, cab = 0;
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    in_lp += a_in * (x[i] - in_lp);
+    u_lp += a_lp * (pre * (x[i] - in_lp) - u_lp);
+    // Bias sags as the envelope grows: the clipper's asymmetry depends on recent playing.
+    env += a_env * (std::fabs(u_lp) - env);
+    const double bias = 0.25 - 0.15 * std::tanh(env);
+    const double v = std::tanh(u_lp + bias) - std::tanh(bias);
+    dc += a_dc * (v - dc);
+    const double w = v - dc;
+    tone_lp += a_tone * (w - tone_lp);
+    cab += a_cab * (tone_lp + tone_mix * (w - tone_lp) - cab);
+    y[i] = static_cast<float>(0.25 * cab);
+  }
+  return y;
+}
+
+DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, double seconds) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw input_error(dir, "", "a folder that can be created", ec.message());
+  const auto path = [&](const std::string& name) { return (fs::path(dir) / name).string(); };
+
+  DemoDataset result;
+  const std::vector<float> x = demo_guitar_input(seed, seconds);
+  write_wav(path("input.wav"), x, kDemoSampleRate);
+  result.files.push_back(path("input.wav"));
+
+  std::string entries;
+  for (double gain : {0.0, 2.5, 5.0, 7.5, 10.0})
+    for (double tone : {0.0, 5.0, 10.0}) {
+      const std::string name = "output_gain" + fmt(gain) + "_tone" + fmt(tone) + ".wav";
+      write_wav(path(name), demo_amp(x, gain, tone), kDemoSampleRate);
+      result.files.push_back(path(name));
+      // Interior settings held out whole: they measure how well the model interpolates.
+      const bool test = tone == 5.0 && (gain == 2.5 || gain == 7.5);
+      entries += std::string(entries.empty() ? "" : ",\n") +
+                 "    {\"input_file\": \"input.wav\", \"output_file\": " + json_quote(name) +
+                 ", \"knobs\": {\"gain\": " + fmt(gain) + ", \"tone\": " + fmt(tone) +
+                 "}, \"split\": \"" + (test ? "test" : "train") + "\"}";
+    }
+  const std::string dataset =
+      "{\n  \"knobs\": [\n"
+      "    {\"name\": \"gain\", \"min\": 0, \"max\": 10, \"default\": 5},\n"
+      "    {\"name\": \"tone\", \"min\": 0, \"max\": 10, \"default\": 5}\n  ],\n"
+      "  \"entries\": [\n" +
+      entries + "\n  ]\n}\n";
+  write_text_atomically(path("dataset.json"), dataset);
+  result.files.push_back(path("dataset.json"));
+
+  // The virtual amp has no latency, so the delay is stated rather than estimated.
+  const std::string config =
+      "{\n  \"dataset\": \"dataset.json\",\n  \"sample_rate\": " + std::to_string(kDemoSampleRate) +
+      ",\n  \"delay\": 0,\n  \"validation_tail_seconds\": 1.0,\n  \"ny\": 8192\n}\n";
+  result.data_config = path("data.json");
+  write_text_atomically(result.data_config, config);
+  result.files.push_back(result.data_config);
+  return result;
+}
+
+}  // namespace namk

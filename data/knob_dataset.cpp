@@ -1,0 +1,293 @@
+// See knob_dataset.h. Order of work: parse the JSON (all of its errors come before any audio is
+// read), read each distinct file once and check it, then per entry: sample rates, lengths, trims,
+// delay, segments and splits; last, the checks that need the whole picture (delay agreement, no
+// training data left).
+#include "data/knob_dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "data/alignment.h"
+#include "data/audio_checks.h"
+
+namespace namk {
+
+namespace {
+
+// Estimates that differ by more than this many samples are reported (the amp's own phase
+// response moves the correlation peak by a sample or two; more suggests a wrong pairing).
+constexpr long long kDelayDisagreement = 4;
+
+std::string samples_and_seconds(long long n, int sample_rate) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%lld samples (%.3f s)", n, double(n) / sample_rate);
+  return buf;
+}
+
+class TrackCache {
+ public:
+  TrackCache(KnobDataset& data, const WarningSink& warn) : data_(data), warn_(warn) {}
+
+  // Reads `path` the first time it is asked for; checks it for `role` once per role.
+  int get(const std::string& path, bool is_output) {
+    auto it = index_.find(path);
+    int track;
+    if (it != index_.end()) {
+      track = it->second;
+    } else {
+      Audio audio = read_audio(path, warn_);
+      track = static_cast<int>(data_.tracks.size());
+      data_.tracks.push_back(std::move(audio.samples));
+      data_.track_files.push_back(path);
+      rates_.push_back(audio.sample_rate);
+      index_[path] = track;
+      check_finite(data_.tracks[track], path, audio.sample_rate);
+      check_not_silent(data_.tracks[track], path);
+    }
+    if (is_output && checked_outputs_.insert(track).second)
+      check_not_clipped(data_.tracks[track], path, rates_[track]);
+    return track;
+  }
+  int rate(int track) const { return rates_[track]; }
+
+ private:
+  KnobDataset& data_;
+  const WarningSink& warn_;
+  std::map<std::string, int> index_;
+  std::set<int> checked_outputs_;
+  std::vector<int> rates_;
+};
+
+Index to_samples(const Position& p, Index length, int sample_rate) {
+  const double v = p.seconds ? std::round(p.value * sample_rate) : p.value;
+  return static_cast<Index>(v < 0 ? v + double(length) : v);
+}
+
+void check_rates(const DatasetSpec& spec, const DatasetEntry& entry, int in_rate, int out_rate,
+                 int sr) {
+  if (in_rate != out_rate)
+    throw input_error(spec.file, entry.field, "input and output at the same sample rate",
+                      entry.input_file + " at " + std::to_string(in_rate) + " Hz and " +
+                          entry.output_file + " at " + std::to_string(out_rate) + " Hz");
+  if (in_rate != sr)
+    throw input_error(
+        entry.input_file, "", std::to_string(sr) + " Hz (the data config's \"sample_rate\")",
+        std::to_string(in_rate) + " Hz; resample the recordings or set \"sample_rate\": " +
+            std::to_string(in_rate) + " in the data config");
+}
+
+void check_lengths(const DatasetSpec& spec, const DatasetEntry& entry, long long x_len,
+                   long long y_len, const DataConfig& config, const WarningSink& warn) {
+  if (x_len == y_len) return;
+  const int sr = config.sample_rate;
+  const std::string lengths = "input " + entry.input_file + " has " +
+                              samples_and_seconds(x_len, sr) + ", output " + entry.output_file +
+                              " has " + samples_and_seconds(y_len, sr);
+  if (std::llabs(x_len - y_len) > config.max_length_difference)
+    throw input_error(spec.file, entry.field,
+                      "input and output of the same length (within " +
+                          std::to_string(config.max_length_difference) +
+                          " samples, \"max_length_difference\"); were they recorded together?",
+                      lengths);
+  warn(spec.file + ": " + entry.field + ": lengths differ slightly (" + lengths +
+       "); using the common part");
+}
+
+// A train entry's segment becomes a training part and a validation tail. The tail ends where the
+// output's signal ends: a decay into silence measures nothing, so it is skipped, not held out.
+void split_train_entry(KnobDataset& data, const Segment& whole, Index tail,
+                       const std::string& where, const WarningSink& warn) {
+  Segment train = whole;
+  if (tail > 0) {
+    const auto y = std::span<const float>(data.tracks[whole.output_track])
+                       .subspan(whole.output_begin, whole.length);
+    Index end = static_cast<Index>(signal_end(y));
+    if (end == 0) end = whole.length;
+    Segment val = whole;
+    val.length = std::min(tail, end);
+    val.input_begin += end - val.length;
+    val.output_begin += end - val.length;
+    data.validation.push_back(val);
+    train.length = end - val.length;
+  }
+  if (train.length >= data.ny) {
+    data.train.push_back(train);
+  } else {
+    warn(where + ": its training part (" + samples_and_seconds(train.length, data.sample_rate) +
+         ") is shorter than ny = " + std::to_string(data.ny) + "; it is used for validation only");
+  }
+}
+
+void warn_quiet_validation(const KnobDataset& data, const std::string& file,
+                           const WarningSink& warn) {
+  for (const auto& v : data.validation) {
+    const double db = rms_db(
+        std::span<const float>(data.tracks[v.output_track]).subspan(v.output_begin, v.length));
+    if (db >= kQuietSegmentRmsDb) continue;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f dBFS", db);
+    warn(file + ": " + data.entries[v.entry].spec.field +
+         ": its validation segment is nearly silent (RMS " + text +
+         "); it measures little. Hold out a part with signal (\"split\": \"validation\" on a "
+         "louder entry)");
+  }
+}
+
+void warn_delay_disagreement(const KnobDataset& data, const std::string& file,
+                             const WarningSink& warn) {
+  long long lo = 0, hi = 0;
+  std::string list;
+  for (const auto& e : data.entries) {
+    if (!e.delay_estimated) continue;
+    lo = list.empty() ? e.delay : std::min(lo, e.delay);
+    hi = list.empty() ? e.delay : std::max(hi, e.delay);
+    list += (list.empty() ? "" : ", ") + e.spec.field + ": " + std::to_string(e.delay);
+  }
+  if (hi - lo > kDelayDisagreement)
+    warn(file + ": estimated delays disagree by " + std::to_string(hi - lo) + " samples (" + list +
+         "); if all recordings went through the same interface, set \"delay\" to one number in the "
+         "data config");
+}
+
+void require_training_data(const KnobDataset& data, const std::string& file, double tail_seconds) {
+  if (!data.train.empty()) return;
+  int train_entries = 0;
+  for (const auto& e : data.entries) train_entries += e.spec.split == Split::train;
+  char tail_text[32];
+  std::snprintf(tail_text, sizeof tail_text, "%g", tail_seconds);
+  throw input_error(
+      file, "",
+      "training data left after the validation split (at least one \"train\" entry with ny = " +
+          std::to_string(data.ny) + " samples or more beyond its " + tail_text +
+          " s validation tail)",
+      train_entries == 0 ? "no entry with \"split\": \"train\""
+                         : "none among " + std::to_string(train_entries) +
+                               " train entries; lower \"validation_tail_seconds\" or \"ny\"");
+}
+
+}  // namespace
+
+BatchItem KnobDataset::item(const Segment& s, Index offset, Index length) const {
+  const auto& x = tracks[s.input_track];
+  const auto& y = tracks[s.output_track];
+  const auto& values = entries[s.entry].spec.knob_values;
+  return BatchItem{
+      std::span<const float>(x).subspan(s.input_begin + offset - (nx - 1), length + nx - 1),
+      std::span<const float>(y).subspan(s.output_begin + offset, length),
+      std::span<const double>(values), s.entry};
+}
+
+std::string KnobDataset::summary() const {
+  std::string out =
+      std::to_string(entries.size()) + " entries, " + std::to_string(sample_rate) + " Hz; knobs:";
+  char buf[256];
+  for (const auto& k : knobs) {
+    std::snprintf(buf, sizeof buf, " %s [%g, %g] (default %g)", k.name.c_str(), k.min, k.max,
+                  k.default_value);
+    out += buf;
+  }
+  out += "\n";
+  for (const auto& e : entries) {
+    std::snprintf(buf, sizeof buf, "  %-12s %-10s delay %lld%s  %s\n", e.spec.field.c_str(),
+                  split_name(e.spec.split), e.delay, e.delay_estimated ? " (estimated)" : "",
+                  e.spec.output_file.c_str());
+    out += buf;
+  }
+  const std::pair<const char*, const std::vector<Segment>*> splits[] = {
+      {"train", &train}, {"validation", &validation}, {"test", &test}};
+  for (const auto& [name, segments] : splits) {
+    Index n = 0;
+    for (const auto& s : *segments) n += s.length;
+    std::snprintf(buf, sizeof buf, "  %s: %zu segments, %.1f s\n", name, segments->size(),
+                  double(n) / sample_rate);
+    out += buf;
+  }
+  return out;
+}
+
+KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningSink& warn) {
+  DatasetSpec spec =
+      parse_dataset(Json::parse_file(config.dataset), config.infer_knob_ranges, warn);
+  KnobDataset data;
+  data.knobs = spec.knobs;
+  data.sample_rate = config.sample_rate;
+  data.nx = std::max<Index>(nx, 1);
+  data.ny = config.ny;
+  const int sr = config.sample_rate;
+
+  bool any_validation_entry = false;
+  for (const auto& e : spec.entries)
+    any_validation_entry = any_validation_entry || e.split == Split::validation;
+  const double tail_seconds =
+      config.validation_tail_seconds.value_or(any_validation_entry ? 0.0 : 1.0);
+  const Index tail = static_cast<Index>(std::round(tail_seconds * sr));
+
+  TrackCache cache(data, warn);
+  std::map<std::pair<int, int>, long long> estimates;
+  for (auto& entry_spec : spec.entries) {
+    const std::string& where = entry_spec.field;
+    LoadedEntry e;
+    e.input_track = cache.get(entry_spec.input_file, false);
+    e.output_track = cache.get(entry_spec.output_file, true);
+    check_rates(spec, entry_spec, cache.rate(e.input_track), cache.rate(e.output_track), sr);
+    const auto& x = data.tracks[e.input_track];
+    const auto& y = data.tracks[e.output_track];
+    const auto x_len = static_cast<Index>(x.size()), y_len = static_cast<Index>(y.size());
+    check_lengths(spec, entry_spec, x_len, y_len, config, warn);
+
+    // Trims are in the input's time; the output follows through the delay.
+    Index a = 0, b = x_len;
+    if (entry_spec.start) a = to_samples(*entry_spec.start, x_len, sr);
+    if (entry_spec.stop) b = to_samples(*entry_spec.stop, x_len, sr);
+    if (a < 0 || b > x_len || a >= b)
+      throw input_error(
+          spec.file, where, "0 <= start < stop <= " + samples_and_seconds(x_len, sr),
+          "start " + std::to_string(a) + " and stop " + std::to_string(b) + " (in samples)");
+
+    if (entry_spec.delay) {
+      e.delay = *entry_spec.delay;
+    } else if (config.delay) {
+      e.delay = *config.delay;
+    } else {
+      const auto key = std::make_pair(e.input_track, e.output_track);
+      if (!estimates.count(key)) estimates[key] = estimate_delay(x, y);
+      e.delay = estimates[key];
+      e.delay_estimated = true;
+    }
+
+    // Target t (input time) needs input context back to t - (nx - 1) >= a, and output t + delay.
+    const Index t_lo = std::max<Index>(a + data.nx - 1, -e.delay);
+    const Index t_hi = std::min<Index>(b, y_len - e.delay);
+    if (t_hi - t_lo < 1)
+      throw input_error(
+          spec.file, where,
+          "more than nx - 1 = " + std::to_string(data.nx - 1) +
+              " samples of audio after start/stop and delay (nx is the model's receptive field)",
+          "only " +
+              samples_and_seconds(std::max<Index>(0, t_hi - std::max<Index>(a, -e.delay)), sr));
+    const Segment whole{static_cast<int>(data.entries.size()),
+                        e.input_track,
+                        e.output_track,
+                        t_lo,
+                        t_lo + e.delay,
+                        t_hi - t_lo};
+    e.spec = std::move(entry_spec);
+    data.entries.push_back(std::move(e));
+    const LoadedEntry& added = data.entries.back();
+    if (added.spec.split == Split::test) data.test.push_back(whole);
+    if (added.spec.split == Split::validation) data.validation.push_back(whole);
+    if (added.spec.split == Split::train)
+      split_train_entry(data, whole, tail, spec.file + ": " + added.spec.field, warn);
+  }
+
+  warn_quiet_validation(data, spec.file, warn);
+  warn_delay_disagreement(data, spec.file, warn);
+  require_training_data(data, spec.file, tail_seconds);
+  return data;
+}
+
+}  // namespace namk

@@ -1,1 +1,0 @@
-// Replaced by the data issue (issue 4).

@@ -1,0 +1,208 @@
+// See convnet.h. Both models use the same conv1d kernels in forward() and process_block().
+#include "nn/convnet.h"
+
+#include "core/error.h"
+#include "core/kernels/conv1d.h"
+#include "core/ops.h"
+#include "nn/nam_weight.h"
+
+namespace namk {
+
+namespace {
+constexpr Index kConvNetTaps = 2;  // NAM's ConvNet always uses kernel size 2
+
+// Concat: the knobs as constant channels under the audio.
+Var with_knob_channels(Tape& t, Var x, Var cond) {
+  Var knobs = t.output(t.rows(cond), t.cols(x), false);
+  t.value(knobs).colwise() = t.value(cond).col(0);
+  return concat_channels(t, x, knobs);
+}
+}  // namespace
+
+ConvNet::ConvNet(const ModelConfig& config) : Model(config) {
+  const ConvNetConfig& c = config_.convnet;
+  if (c.batchnorm)
+    throw InputError(describe_error("model config", "config.batchnorm",
+                                    "false (ConvNet batchnorm is not supported)", "true"));
+  if (c.channels < 1 || c.dilations.empty())
+    throw InputError(describe_error("model config", "config", "channels >= 1 and at least one dilation",
+                                    "channels " + std::to_string(c.channels) + ", " +
+                                        std::to_string(c.dilations.size()) + " dilations"));
+  Index p = 0;
+  std::vector<Index> film_sites;
+  for (size_t i = 0; i < c.dilations.size(); ++i) {
+    Block b;
+    b.input = i == 0 ? 1 + (uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0) : c.channels;
+    b.dilation = c.dilations[i];
+    if (b.dilation < 1)
+      throw InputError(describe_error("model config", "config.dilations", "dilations >= 1",
+                                      std::to_string(b.dilation)));
+    b.weight = p;
+    p += c.channels * b.input * kConvNetTaps;
+    b.bias = p;
+    p += c.channels;
+    blocks_.push_back(b);
+    film_sites.push_back(c.channels);
+  }
+  head_weight_ = p;
+  p += c.channels;
+  head_bias_ = p;
+  p += 1;
+  layout(p, film_sites);
+}
+
+Index ConvNet::receptive_field() const {
+  Index r = 1;
+  for (const Block& b : blocks_) r += (kConvNetTaps - 1) * b.dilation;
+  return r;
+}
+
+double ConvNet::flops_per_sample() const {
+  const double c = double(config_.convnet.channels);
+  double f = 0;
+  for (const Block& b : blocks_)
+    f += 2 * c * double(b.input * kConvNetTaps) + c + c +
+         (uses_film() ? (config_.film.shift ? 2 : 1) * c : 0);
+  return f + 2 * c + 1;
+}
+
+void ConvNet::init_architecture(std::mt19937_64& rng) {
+  Scalar* p = params_.data();
+  const Index c = config_.convnet.channels;
+  for (const Block& b : blocks_) {
+    init_uniform(p + b.weight, c * b.input * kConvNetTaps, b.input * kConvNetTaps, rng);
+    init_uniform(p + b.bias, c, b.input * kConvNetTaps, rng);
+  }
+  init_uniform(p + head_weight_, c + 1, c, rng);
+}
+
+Var ConvNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
+  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
+    throw UsageError("ConvNet forward: expected x of shape (1, >= " +
+                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
+                     ", " + std::to_string(t.cols(x)) + ")");
+  Var cond = conditioning(t, knob_values, grad);
+  const Scalar* p = params_.data();
+  auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
+  const Index c = config_.convnet.channels;
+  Var h = uses_concat() ? with_knob_channels(t, x, cond) : x;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
+    h = conv1d(t, h, nam_weight(t, p + b.weight, g(b.weight), c, b.input, kConvNetTaps),
+               nam_vector(t, p + b.bias, g(b.bias), c), b.dilation);
+    if (uses_film()) {
+      const Index o = film_site(i);
+      h = film(t, h, slice_channels(t, cond, o, c),
+               config_.film.shift ? slice_channels(t, cond, o + c, c) : Var{});
+    }
+    h = activation(t, config_.convnet.activation, h);
+  }
+  return conv1d(t, h, nam_weight(t, p + head_weight_, g(head_weight_), 1, c, 1),
+                nam_vector(t, p + head_bias_, g(head_bias_), 1), 1);
+}
+
+void ConvNet::prepare_stream(int max_block) {
+  const Scalar* p = params_.data();
+  const Index c = config_.convnet.channels;
+  streams_.clear();
+  for (const Block& b : blocks_) {
+    BlockStream s;
+    s.weight.resize(c, kConvNetTaps * b.input);
+    nam_weight_pack(p + b.weight, b.input, kConvNetTaps, s.weight);
+    s.input.prepare(b.input, (kConvNetTaps - 1) * b.dilation, max_block);
+    streams_.push_back(std::move(s));
+  }
+  out_.resize(c, max_block);
+  head_weight_packed_.resize(1, c);
+  nam_weight_pack(p + head_weight_, c, 1, head_weight_packed_);
+}
+
+void ConvNet::reset_stream() noexcept {
+  for (BlockStream& s : streams_) s.input.reset();
+}
+
+void ConvNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
+  const Scalar* p = params_.data();
+  const Index c = config_.convnet.channels;
+  const Vec& cond = conditioning_now();
+  MatMap first = streams_.front().input.next(n);
+  first.topRows(1) = ConstMatMap(in, 1, n);
+  if (uses_concat()) first.bottomRows(cond.size()).colwise() = cond;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
+    BlockStream& s = streams_[i];
+    MatMap y = i + 1 < blocks_.size() ? streams_[i + 1].input.next(n) : MatMap(out_.data(), c, n);
+    conv1d_forward(s.input.window(n), s.weight, ConstMatMap(p + b.bias, c, 1), b.dilation, y);
+    if (uses_film()) {
+      const Index o = film_site(i);
+      film_forward(y, ConstMatMap(cond.data() + o, c, 1),
+                   config_.film.shift ? ConstMatMap(cond.data() + o + c, c, 1) : ConstMatMap(nullptr, 0, 0),
+                   y);
+    }
+    activation_forward(config_.convnet.activation, y, y);
+    s.input.advance(n);
+  }
+  conv1d_forward(ConstMatMap(out_.data(), c, n), head_weight_packed_,
+                 ConstMatMap(p + head_bias_, 1, 1), 1, MatMap(out, 1, n));
+}
+
+Linear::Linear(const ModelConfig& config) : Model(config) {
+  if (config_.linear.receptive_field < 1)
+    throw InputError(describe_error("model config", "config.receptive_field", "at least 1",
+                                    std::to_string(config_.linear.receptive_field)));
+  inputs_ = 1 + (uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0);
+  Index p = inputs_ * config_.linear.receptive_field;
+  if (config_.linear.bias) bias_ = p++;
+  layout(p, {1});
+}
+
+double Linear::flops_per_sample() const {
+  return 2 * double(inputs_ * config_.linear.receptive_field) + (config_.linear.bias ? 1 : 0) +
+         (uses_film() ? (config_.film.shift ? 2 : 1) : 0);
+}
+
+void Linear::init_architecture(std::mt19937_64& rng) {
+  const Index fan_in = inputs_ * config_.linear.receptive_field;
+  init_uniform(params_.data(), fan_in + (bias_ >= 0 ? 1 : 0), fan_in, rng);
+}
+
+Var Linear::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
+  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
+    throw UsageError("Linear forward: expected x of shape (1, >= " +
+                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
+                     ", " + std::to_string(t.cols(x)) + ")");
+  Var cond = conditioning(t, knob_values, grad);
+  const Scalar* p = params_.data();
+  Var in = uses_concat() ? with_knob_channels(t, x, cond) : x;
+  Var y = conv1d(t, in, nam_weight(t, p, grad, 1, inputs_, receptive_field()),
+                 bias_ >= 0 ? nam_vector(t, p + bias_, grad ? grad + bias_ : nullptr, 1) : Var{}, 1);
+  if (uses_film())
+    y = film(t, y, slice_channels(t, cond, film_site(0), 1),
+             config_.film.shift ? slice_channels(t, cond, film_site(0) + 1, 1) : Var{});
+  return y;
+}
+
+void Linear::prepare_stream(int max_block) {
+  weight_.resize(1, receptive_field() * inputs_);
+  nam_weight_pack(params_.data(), inputs_, receptive_field(), weight_);
+  input_.prepare(inputs_, receptive_field() - 1, max_block);
+}
+
+void Linear::process_block(const Scalar* in, Scalar* out, int n) noexcept {
+  const Vec& cond = conditioning_now();
+  MatMap x = input_.next(n);
+  x.topRows(1) = ConstMatMap(in, 1, n);
+  if (uses_concat()) x.bottomRows(cond.size()).colwise() = cond;
+  MatMap y(out, 1, n);
+  conv1d_forward(input_.window(n), weight_,
+                 bias_ >= 0 ? ConstMatMap(params_.data() + bias_, 1, 1) : ConstMatMap(nullptr, 0, 0),
+                 1, y);
+  if (uses_film())
+    film_forward(y, ConstMatMap(cond.data() + film_site(0), 1, 1),
+                 config_.film.shift ? ConstMatMap(cond.data() + film_site(0) + 1, 1, 1)
+                                    : ConstMatMap(nullptr, 0, 0),
+                 y);
+  input_.advance(n);
+}
+
+}  // namespace namk

@@ -1,0 +1,148 @@
+// See lstm.h. forward() and process_block() both run the fused lstm kernels on the same weights.
+#include "nn/lstm.h"
+
+#include <new>
+
+#include "core/error.h"
+#include "core/kernels/conv1d.h"
+#include "core/ops.h"
+#include "nn/lstm_op.h"
+#include "nn/nam_weight.h"
+
+namespace namk {
+
+Lstm::Lstm(const ModelConfig& config) : Model(config) {
+  const LstmConfig& c = config_.lstm;
+  if (c.input_size != 1)
+    throw InputError(describe_error("model config", "config.input_size", "1 (the audio)",
+                                    std::to_string(c.input_size)));
+  if (c.hidden_size < 1 || c.num_layers < 1)
+    throw InputError(describe_error("model config", "config.hidden_size, config.num_layers",
+                                    "at least 1", std::to_string(std::min(c.hidden_size, c.num_layers))));
+  hidden_ = c.hidden_size;
+  const Index h = hidden_;
+  Index p = 0;
+  std::vector<Index> film_sites;
+  for (Index l = 0; l < c.num_layers; ++l) {
+    Layer layer;
+    layer.input = l == 0 ? 1 + (uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0) : h;
+    layer.weight = p;
+    p += 4 * h * (layer.input + h);
+    layer.state = p;
+    p += 6 * h;
+    layers_.push_back(layer);
+    film_sites.push_back(h);
+  }
+  head_weight_ = p;
+  p += h;
+  head_bias_ = p;
+  p += 1;
+  layout(p, film_sites);
+}
+
+double Lstm::flops_per_sample() const {
+  const double h = double(hidden_);
+  double f = 0;
+  for (const Layer& l : layers_)
+    f += 2 * 4 * h * double(l.input + h) + 4 * h  // gates + bias
+         + 4 * h                                    // nonlinearities
+         + 3 * h + 2 * h                            // cell update, tanh(c) * o
+         + (uses_film() ? (config_.film.shift ? 2 : 1) * h : 0);
+  return f + 2 * h + 1;
+}
+
+void Lstm::init_architecture(std::mt19937_64& rng) {
+  // PyTorch's LSTM init (uniform +-1/sqrt(H)) for weights and the combined bias; zero initial state.
+  Scalar* p = params_.data();
+  const Index h = hidden_;
+  for (const Layer& l : layers_) {
+    init_uniform(p + l.weight, 4 * h * (l.input + h), h, rng);
+    init_uniform(p + l.state, 4 * h, h, rng);
+  }
+  init_uniform(p + head_weight_, h + 1, h, rng);
+}
+
+Var Lstm::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
+  if (t.rows(x) != 1 || t.cols(x) < 1)
+    throw UsageError("LSTM forward: expected x of shape (1, >= 1), found (" +
+                     std::to_string(t.rows(x)) + ", " + std::to_string(t.cols(x)) + ")");
+  Var cond = conditioning(t, knob_values, grad);
+  const Scalar* p = params_.data();
+  auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
+  const Index h = hidden_;
+  Var in = x;
+  if (uses_concat()) {
+    Var knobs = t.output(t.rows(cond), t.cols(x), false);
+    t.value(knobs).colwise() = t.value(cond).col(0);
+    in = concat_channels(t, x, knobs);
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
+    in = lstm(t, in, nam_weight(t, p + l.weight, g(l.weight), 4 * h, l.input + h, 1),
+              nam_vector(t, p + l.state, g(l.state), 6 * h));
+    if (uses_film()) {
+      const Index o = film_site(i);
+      in = film(t, in, slice_channels(t, cond, o, h),
+                config_.film.shift ? slice_channels(t, cond, o + h, h) : Var{});
+    }
+  }
+  return conv1d(t, in, nam_weight(t, p + head_weight_, g(head_weight_), 1, h, 1),
+                nam_vector(t, p + head_bias_, g(head_bias_), 1), 1);
+}
+
+void Lstm::prepare_stream(int max_block) {
+  const Scalar* p = params_.data();
+  const Index h = hidden_;
+  streams_.clear();
+  for (const Layer& l : layers_) {
+    LayerStream s;
+    s.weight.resize(4 * h, l.input + h);
+    nam_weight_pack(p + l.weight, l.input + h, 1, s.weight);
+    s.h.resize(h);
+    s.c.resize(h);
+    s.y.resize(h, max_block);
+    s.gates.resize(4 * h, max_block);
+    s.cells.resize(h, max_block);
+    streams_.push_back(std::move(s));
+  }
+  input_.resize(layers_.front().input, max_block);
+  head_weight_packed_.resize(1, h);
+  nam_weight_pack(p + head_weight_, h, 1, head_weight_packed_);
+}
+
+void Lstm::reset_stream() noexcept {
+  const Index h = hidden_;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Scalar* state = params_.data() + layers_[i].state;
+    streams_[i].h = Eigen::Map<const Vec>(state + 4 * h, h);
+    streams_[i].c = Eigen::Map<const Vec>(state + 5 * h, h);
+  }
+}
+
+void Lstm::process_block(const Scalar* in, Scalar* out, int n) noexcept {
+  const Scalar* p = params_.data();
+  const Index h = hidden_;
+  const Vec& cond = conditioning_now();
+  input_.topLeftCorner(1, n) = ConstMatMap(in, 1, n);
+  if (uses_concat()) input_.block(1, 0, cond.size(), n).colwise() = cond;
+  ConstMatMap x(input_.data(), input_.rows(), n);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    LayerStream& s = streams_[i];
+    MatMap y(s.y.data(), h, n);
+    lstm_forward(x, s.weight, ConstMatMap(p + layers_[i].state, 4 * h, 1),
+                 ConstMatMap(s.h.data(), h, 1), ConstMatMap(s.c.data(), h, 1), y,
+                 MatMap(s.gates.data(), 4 * h, n), MatMap(s.cells.data(), h, n));
+    s.h = s.y.col(n - 1);
+    s.c = s.cells.col(n - 1);
+    if (uses_film()) {
+      const Index o = film_site(i);
+      film_forward(y, ConstMatMap(cond.data() + o, h, 1),
+                   config_.film.shift ? ConstMatMap(cond.data() + o + h, h, 1) : ConstMatMap(nullptr, 0, 0),
+                   y);
+    }
+    new (&x) ConstMatMap(s.y.data(), h, n);
+  }
+  conv1d_forward(x, head_weight_packed_, ConstMatMap(p + head_bias_, 1, 1), 1, MatMap(out, 1, n));
+}
+
+}  // namespace namk

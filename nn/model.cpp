@@ -1,0 +1,271 @@
+// See model.h: the parts every architecture shares (parameters, knobs, conditioning, smoothing,
+// block splitting) and the factory.
+#include "nn/model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/kernels/conv1d.h"
+#include "core/ops.h"
+#include "nn/convnet.h"
+#include "nn/lstm.h"
+#include "nn/model_config.h"
+#include "nn/nam_weight.h"
+#include "nn/wavenet.h"
+
+namespace namk {
+
+namespace {
+// While a knob ramps, conditioning is held constant over sub-blocks of this many samples: a
+// staircase of steps well under 1 ms, inaudible, and the layers keep their constant-knob path.
+constexpr Index kRampChunk = 16;
+}  // namespace
+
+Model::Model(ModelConfig config) : config_(std::move(config)) {
+  for (const KnobSpec& k : config_.knobs) {
+    if (!(k.min < k.max))
+      throw InputError(describe_error("model config", "knobs." + k.name, "min < max",
+                                      std::to_string(k.min) + " >= " + std::to_string(k.max)));
+    knob_values_.push_back(k.default_value);
+  }
+  if (!(config_.film.hidden >= 1))
+    throw InputError(describe_error("model config", "conditioning.hidden", "at least 1",
+                                    std::to_string(config_.film.hidden)));
+}
+
+void Model::layout(Index arch_params, const std::vector<Index>& film_sites) {
+  arch_params_ = arch_params;
+  film_offset_ = arch_params;
+  Index total = arch_params;
+  const Index nk = static_cast<Index>(config_.knobs.size());
+  if (uses_film()) {
+    film_outputs_ = 0;
+    for (Index c : film_sites) {
+      film_site_offsets_.push_back(film_outputs_);
+      film_site_sizes_.push_back(c);
+      film_outputs_ += config_.film.shift ? 2 * c : c;
+    }
+    const Index h = config_.film.hidden;
+    total += h * nk + h + film_outputs_ * h + film_outputs_;
+  } else if (uses_concat()) {
+    film_outputs_ = nk;
+  }
+  params_ = Vec::Zero(total);
+}
+
+void Model::init_uniform(Scalar* p, Index n, Index fan_in, std::mt19937_64& rng) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(std::max<Index>(fan_in, 1)));
+  std::uniform_real_distribution<double> u(-bound, bound);
+  for (Index i = 0; i < n; ++i) p[i] = static_cast<Scalar>(u(rng));
+}
+
+void Model::init_params(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  params_.setZero();
+  init_architecture(rng);
+  if (uses_film()) {
+    const Index nk = static_cast<Index>(config_.knobs.size()), h = config_.film.hidden;
+    Scalar* p = params_.data() + film_offset_;
+    init_uniform(p, h * nk + h, nk, rng);  // w1 and b1
+    // w2 stays zero; b2 gives gamma = 1, beta = 0 whatever the knobs.
+    Scalar* b2 = p + h * nk + h + film_outputs_ * h;
+    for (size_t s = 0; s < film_site_offsets_.size(); ++s)
+      std::fill_n(b2 + film_site_offsets_[s], film_site_sizes_[s], Scalar(1));
+  }
+  if (prepared()) prepare(max_block_);
+}
+
+Var Model::conditioning(Tape& t, std::span<const double> knob_values, Scalar* grad) const {
+  const Index nk = static_cast<Index>(config_.knobs.size());
+  if (nk == 0) return Var{};
+  if (static_cast<Index>(knob_values.size()) != nk)
+    throw UsageError("model forward: expected " + std::to_string(nk) + " knob values, found " +
+                     std::to_string(knob_values.size()));
+  Var k = t.output(nk, 1, false);
+  for (Index i = 0; i < nk; ++i)
+    t.value(k)(i, 0) = static_cast<Scalar>(config_.knobs[i].normalise(knob_values[i]));
+  if (uses_concat()) return k;
+  const Index h = config_.film.hidden, f = film_outputs_;
+  const Scalar* p = params_.data() + film_offset_;
+  Scalar* g = grad ? grad + film_offset_ : nullptr;
+  auto next = [&](Index n) {
+    const Scalar* v = p;
+    p += n;
+    Scalar* d = g;
+    if (g) g += n;
+    return std::pair{v, d};
+  };
+  auto [w1, dw1] = next(h * nk);
+  auto [b1, db1] = next(h);
+  auto [w2, dw2] = next(f * h);
+  auto [b2, db2] = next(f);
+  Var hidden = conv1d(t, k, nam_weight(t, w1, dw1, h, nk, 1), nam_vector(t, b1, db1, h), 1);
+  hidden = activation(t, config_.film.activation, hidden);
+  return conv1d(t, hidden, nam_weight(t, w2, dw2, f, h, 1), nam_vector(t, b2, db2, f), 1);
+}
+
+void Model::update_conditioning_target() noexcept {
+  const Index nk = static_cast<Index>(config_.knobs.size());
+  if (nk == 0 || !prepared()) return;
+  if (uses_concat()) {
+    for (Index i = 0; i < nk; ++i)
+      cond_target_[i] = static_cast<Scalar>(config_.knobs[i].normalise(knob_values_[i]));
+  } else {
+    for (Index i = 0; i < nk; ++i)
+      film_knobs_(i, 0) = static_cast<Scalar>(config_.knobs[i].normalise(knob_values_[i]));
+    const Index h = config_.film.hidden, f = film_outputs_;
+    const Scalar* p = params_.data() + film_offset_;
+    const ConstMatMap b1(p + h * nk, h, 1), b2(p + h * nk + h + f * h, f, 1);
+    conv1d_forward(film_knobs_, film_w1_, b1, 1, film_hidden_);
+    activation_forward(config_.film.activation, film_hidden_, film_hidden_);
+    conv1d_forward(film_hidden_, film_w2_, b2, 1, MatMap(cond_target_.data(), f, 1));
+  }
+  if (ramp_samples_ > 0) {
+    cond_from_ = cond_now_;
+    ramp_left_ = ramp_length_ = ramp_samples_;
+  } else {
+    cond_now_ = cond_target_;
+    ramp_left_ = 0;
+  }
+}
+
+void Model::prepare(int max_block) {
+  if (max_block < 1)
+    throw UsageError("prepare: max_block must be >= 1, found " + std::to_string(max_block));
+  const Index nk = static_cast<Index>(config_.knobs.size());
+  cond_now_ = Vec::Zero(film_outputs_);
+  cond_from_ = cond_now_;
+  cond_target_ = cond_now_;
+  if (uses_film()) {
+    const Index h = config_.film.hidden, f = film_outputs_;
+    const Scalar* p = params_.data() + film_offset_;
+    film_w1_.resize(h, nk);
+    film_w2_.resize(f, h);
+    nam_weight_pack(p, nk, 1, film_w1_);
+    nam_weight_pack(p + h * nk + h, h, 1, film_w2_);
+    film_knobs_.resize(nk, 1);
+    film_hidden_.resize(h, 1);
+  }
+  max_block_ = max_block;
+  set_smoothing_ms(config_.smoothing_ms);
+  prepare_stream(max_block);
+  update_conditioning_target();
+  reset();
+}
+
+void Model::reset() {
+  if (!prepared()) return;
+  reset_stream();
+  cond_now_ = cond_target_;
+  ramp_left_ = 0;
+}
+
+void Model::set_smoothing_ms(double ms) noexcept {
+  config_.smoothing_ms = std::max(0.0, ms);
+  ramp_samples_ = static_cast<Index>(std::lround(config_.smoothing_ms * config_.sample_rate / 1000.0));
+  // A ramp in progress finishes over its own length; turning smoothing off ends it now.
+  if (ramp_samples_ == 0 && ramp_left_ > 0) {
+    cond_now_ = cond_target_;
+    ramp_left_ = 0;
+  }
+}
+
+void Model::set_knob(std::string_view name, double value) {
+  for (size_t i = 0; i < config_.knobs.size(); ++i)
+    if (config_.knobs[i].name == name) return set_knob(static_cast<Index>(i), value);
+  std::string known;
+  for (const KnobSpec& k : config_.knobs) known += (known.empty() ? "" : ", ") + k.name;
+  throw UsageError("set_knob: no knob named '" + std::string(name) + "' (knobs: " +
+                   (known.empty() ? "none" : known) + ")");
+}
+
+void Model::set_knob(Index index, double value) noexcept {
+  if (index < 0 || index >= static_cast<Index>(config_.knobs.size())) return;
+  const KnobSpec& k = config_.knobs[static_cast<size_t>(index)];
+  knob_values_[static_cast<size_t>(index)] = std::clamp(value, k.min, k.max);
+  update_conditioning_target();
+}
+
+void Model::process(const Scalar* in, Scalar* out, int n) noexcept {
+  if (!prepared()) {
+    std::fill_n(out, std::max(n, 0), Scalar(0));
+    return;
+  }
+  while (n > 0) {
+    int chunk = std::min(n, max_block_);
+    if (ramp_left_ > 0) {
+      chunk = static_cast<int>(std::min<Index>(chunk, std::min(kRampChunk, ramp_left_)));
+      ramp_left_ -= chunk;
+      const Scalar remaining = Scalar(ramp_left_) / Scalar(ramp_length_);
+      cond_now_ = cond_target_ + remaining * (cond_from_ - cond_target_);
+    }
+    process_block(in, out, chunk);
+    in += chunk;
+    out += chunk;
+    n -= chunk;
+  }
+}
+
+std::vector<std::string> preset_names() { return {"standard", "lite", "feather", "nano"}; }
+
+ModelConfig preset_config(const std::string& name) {
+  auto range = [](Index from, Index to) {  // powers of two from..to
+    std::vector<Index> d;
+    for (Index v = from; v <= to; v *= 2) d.push_back(v);
+    return d;
+  };
+  auto array = [](Index in, Index c, Index head, std::vector<Index> dilations, bool head_bias) {
+    LayerArrayConfig a;
+    a.input_size = in;
+    a.channels = c;
+    a.head_size = head;
+    a.dilations = std::move(dilations);
+    a.head_bias = head_bias;
+    return a;
+  };
+  ModelConfig config;
+  config.architecture = "WaveNet";
+  if (name == "standard") {
+    config.wavenet.layers = {array(1, 16, 8, range(1, 512), false),
+                             array(16, 8, 1, range(1, 512), true)};
+  } else {
+    Index c;
+    if (name == "lite")
+      c = 12;
+    else if (name == "feather")
+      c = 8;
+    else if (name == "nano")
+      c = 4;
+    else {
+      std::string known;
+      for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+      throw InputError(describe_error("", "preset", "one of " + known, "'" + name + "'"));
+    }
+    std::vector<Index> second = range(128, 512);
+    for (Index d : range(1, 512)) second.push_back(d);
+    config.wavenet.layers = {array(1, c, c / 2, range(1, 64), false),
+                             array(c, c / 2, 1, second, true)};
+  }
+  return config;
+}
+
+std::unique_ptr<Model> make_model(const ModelConfig& config) {
+  if (config.architecture == "WaveNet") return std::make_unique<WaveNet>(config);
+  if (config.architecture == "LSTM") return std::make_unique<Lstm>(config);
+  if (config.architecture == "ConvNet") return std::make_unique<ConvNet>(config);
+  if (config.architecture == "Linear") return std::make_unique<Linear>(config);
+  throw InputError(describe_error("model config", "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
+                                  "'" + config.architecture + "'"));
+}
+
+std::unique_ptr<Model> make_model(const std::string& preset_or_path) {
+  for (const std::string& name : preset_names())
+    if (name == preset_or_path) return make_model(preset_config(name));
+  if (preset_or_path.find('/') == std::string::npos &&
+      preset_or_path.find(".json") == std::string::npos)
+    return make_model(preset_config(preset_or_path));  // throws, listing the presets
+  return make_model(load_model_config(preset_or_path));
+}
+
+}  // namespace namk

@@ -1,0 +1,202 @@
+// The model interface the trainer and the runtime share, the model configuration, and the factory.
+// Every model owns one flat parameter buffer in NAM's export order (architecture parameters exactly
+// as a .nam "weights" list, minus WaveNet's head_scale which NAM stores there but does not train),
+// followed by the knob conditioner's parameters. Two entry points over those weights:
+//   forward(Tape&, ...)  const, thread-safe: builds the training graph of one batch item;
+//   prepare()/process()  streaming with internal history; process() allocates, locks and throws nothing.
+// Knob values are given in the knob's own units and normalised to [0, 1] inside the model.
+//
+// Parameter layout (all matrices PyTorch-style row-major: dense (out, in), conv (out, in, K) with
+// the tap fastest, tap k multiplying x[t - (K-1-k)*dilation]):
+//   [architecture: NAM's .nam "weights" order, see wavenet.h, lstm.h, convnet.h]
+//   [FiLM conditioner, only with knobs and conditioning film:
+//      w1 (hidden, n_knobs), b1 (hidden), w2 (F, hidden), b2 (F)]
+// F lists, per FiLM site in order, gamma (c) then beta (c, unless shift is false). Sites: WaveNet:
+// every layer's z (c = channels, 2x when gated) in array order, each array's head output after
+// its layers when film.head; LSTM: each layer's output (hidden); ConvNet: each block (channels);
+// Linear: the output (1). Concat adds no conditioner: its knobs are extra input-mixer columns
+// (WaveNet: mixer (Cz, 1 + n_knobs)) or extra input channels of the first layer (others).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/kernels/pointwise.h"
+#include "core/knob_spec.h"
+#include "core/tape.h"
+
+namespace namk {
+
+// One WaveNet layer array, with NAM's config keys.
+struct LayerArrayConfig {
+  Index input_size = 1;
+  Index condition_size = 1;  // the audio; concat conditioning adds the knobs on top of this
+  Index channels = 16;
+  Index head_size = 8;
+  Index kernel_size = 3;
+  std::vector<Index> dilations;
+  Activation activation = Activation::Tanh;
+  bool gated = false;
+  bool head_bias = false;
+};
+
+struct WaveNetConfig {
+  std::vector<LayerArrayConfig> layers;
+  double head_scale = 0.02;
+};
+
+// NAM's LSTM: stacked layers, learned initial state, linear head to one output.
+struct LstmConfig {
+  Index input_size = 1;
+  Index hidden_size = 16;
+  Index num_layers = 1;
+};
+
+// NAM's ConvNet: blocks of (dilated conv kernel 2 -> optional batchnorm -> activation), 1x1 head.
+struct ConvNetConfig {
+  Index channels = 8;
+  std::vector<Index> dilations;
+  bool batchnorm = false;
+  Activation activation = Activation::Tanh;
+};
+
+// One FIR filter of length receptive_field.
+struct LinearConfig {
+  Index receptive_field = 128;
+  bool bias = false;
+};
+
+enum class Conditioning { Film, Concat };
+
+// FiLM conditioner: knobs (normalised) -> dense(hidden) -> activation -> dense -> every layer's
+// gamma (and beta when shift), and each layer array's head when head is set.
+struct FilmConfig {
+  Index hidden = 16;
+  Activation activation = Activation::Tanh;
+  bool shift = true;
+  bool head = false;
+};
+
+struct ModelConfig {
+  std::string architecture = "WaveNet";  // "WaveNet", "LSTM", "ConvNet", "Linear"
+  WaveNetConfig wavenet;
+  LstmConfig lstm;
+  ConvNetConfig convnet;
+  LinearConfig linear;
+  std::vector<KnobSpec> knobs;  // none: exactly NAM's architecture
+  Conditioning conditioning = Conditioning::Film;
+  FilmConfig film;
+  double sample_rate = 48000;
+  double smoothing_ms = 20;  // knob ramp time at inference; 0 = off
+};
+
+// "standard", "lite", "feather", "nano": NAM's WaveNet presets, without knobs.
+ModelConfig preset_config(const std::string& name);
+std::vector<std::string> preset_names();
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ModelConfig& config() const { return config_; }
+  const std::vector<KnobSpec>& knobs() const { return config_.knobs; }
+  double sample_rate() const { return config_.sample_rate; }
+
+  Index num_params() const { return params_.size(); }
+  Vec& params() { return params_; }
+  const Vec& params() const { return params_; }
+  // Parameters [0, architecture_params()) are NAM's weights; the conditioner's follow.
+  Index architecture_params() const { return arch_params_; }
+
+  // Input samples needed per output sample (the graph maps nx + ny - 1 inputs to ny outputs,
+  // nx = receptive_field()).
+  virtual Index receptive_field() const = 0;
+  // Arithmetic per output sample of streaming inference with constant knobs: a multiply-add is 2
+  // FLOPs, bias/add/FiLM 1 per element and multiply, activations 1 per element.
+  virtual double flops_per_sample() const = 0;
+
+  // PyTorch's default init (uniform +-1/sqrt(fan_in)) for the architecture, as NAM trains from;
+  // the FiLM output layer starts at zero with gamma bias 1, so the untrained model with knobs
+  // equals the same model without them.
+  void init_params(uint64_t seed);
+
+  // x: (1, T), T >= receptive_field()  ->  (1, T - receptive_field() + 1).
+  // knob_values: one per knob, in its own units. grad: num_params() scalars that backward
+  // accumulates into, or nullptr for no parameter gradient. Reads only params(): safe to call from
+  // several threads on their own tapes.
+  virtual Var forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const = 0;
+
+  // Streaming. prepare() allocates the history and packs the weights (call it again after the
+  // parameters change); process() handles any n, in blocks of at most max_block, and until
+  // prepare() has run writes silence.
+  void prepare(int max_block);
+  void process(const Scalar* in, Scalar* out, int n) noexcept;
+  // Clears the history (zeros) and jumps knobs to their targets.
+  void reset();
+  // Between blocks. Unknown names throw UsageError; values are clamped to the knob's range.
+  void set_knob(std::string_view name, double value);
+  void set_knob(Index index, double value) noexcept;
+  double knob(Index index) const { return knob_values_[static_cast<size_t>(index)]; }
+  // Ramp time of knob changes; 0 applies them at the next block.
+  void set_smoothing_ms(double ms) noexcept;
+  bool prepared() const { return max_block_ > 0; }
+
+ protected:
+  explicit Model(ModelConfig config);
+
+  // Called once by a derived constructor: arch_params architecture parameters, then the
+  // conditioner's. film_sites: the channel count of every FiLM site in order; the conditioner's
+  // output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM.
+  void layout(Index arch_params, const std::vector<Index>& film_sites);
+  // Offset of site s's gamma in the conditioning column (its beta follows).
+  Index film_site(size_t s) const { return film_site_offsets_[s]; }
+  bool has_knobs() const { return !config_.knobs.empty(); }
+  bool uses_film() const { return has_knobs() && config_.conditioning == Conditioning::Film; }
+  bool uses_concat() const { return has_knobs() && config_.conditioning == Conditioning::Concat; }
+
+  // Training: the conditioning column for these knob values: FiLM outputs (F, 1), or the
+  // normalised knobs (n_knobs, 1) for concat; Var{} without knobs.
+  Var conditioning(Tape& t, std::span<const double> knob_values, Scalar* grad) const;
+  // Streaming: the same column, current (ramped) value. Valid inside process_block().
+  const Vec& conditioning_now() const { return cond_now_; }
+
+  virtual void init_architecture(std::mt19937_64& rng) = 0;
+  virtual void prepare_stream(int max_block) = 0;
+  // n <= max_block; conditioning_now() is constant over the block.
+  virtual void process_block(const Scalar* in, Scalar* out, int n) noexcept = 0;
+  virtual void reset_stream() noexcept = 0;
+
+  // PyTorch's default: uniform in +-1/sqrt(fan_in).
+  static void init_uniform(Scalar* p, Index n, Index fan_in, std::mt19937_64& rng);
+
+  ModelConfig config_;
+  Vec params_;
+
+ private:
+  void update_conditioning_target() noexcept;
+
+  Index arch_params_ = 0;
+  Index film_outputs_ = 0;
+  std::vector<Index> film_site_offsets_, film_site_sizes_;
+  Index film_offset_ = 0;  // of the conditioner's parameters in params_
+  std::vector<double> knob_values_;  // user units
+  int max_block_ = 0;
+  // Streaming conditioning: the value in use, the target, and a linear ramp between them.
+  Vec cond_now_, cond_from_, cond_target_;
+  Index ramp_samples_ = 0, ramp_length_ = 1, ramp_left_ = 0;
+  // Packed FiLM weights and scratch for evaluating the conditioner without allocating.
+  Mat film_w1_, film_w2_, film_knobs_, film_hidden_;
+};
+
+std::unique_ptr<Model> make_model(const ModelConfig& config);
+// A preset name or a model config JSON file (see configs/models/).
+std::unique_ptr<Model> make_model(const std::string& preset_or_path);
+
+}  // namespace namk

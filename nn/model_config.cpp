@@ -1,0 +1,145 @@
+// See model_config.h.
+#include "nn/model_config.h"
+
+#include <filesystem>
+
+namespace namk {
+
+namespace {
+
+Index positive(const Json& j, long long min = 1) {
+  const long long v = j.integer();
+  if (v < min) throw j.error("an integer >= " + std::to_string(min));
+  return static_cast<Index>(v);
+}
+
+Activation activation(const Json& j) {
+  const std::string name = j.string();
+  try {
+    return activation_from_name(name);
+  } catch (const UsageError&) {
+    throw j.error("one of Identity, Tanh, Sigmoid, ReLU, LeakyReLU, Hardtanh, SiLU, Softsign");
+  }
+}
+
+std::vector<Index> dilations(const Json& j) {
+  std::vector<Index> d;
+  for (const Json& item : j.items()) d.push_back(positive(item));
+  if (d.empty()) throw j.error("a non-empty list of dilations");
+  return d;
+}
+
+}  // namespace
+
+std::vector<KnobSpec> read_knobs(const Json& j) {
+  std::vector<KnobSpec> knobs;
+  for (const Json& k : j.items()) {
+    k.allow_only({"name", "min", "max", "default", "units"});
+    KnobSpec spec;
+    spec.name = k["name"].string();
+    if (spec.name.empty()) throw k["name"].error("a non-empty name");
+    for (const KnobSpec& other : knobs)
+      if (other.name == spec.name) throw k["name"].error("a name not used by another knob");
+    spec.min = k["min"].number();
+    spec.max = k["max"].number();
+    if (!(spec.min < spec.max)) throw k["max"].error("a number greater than min");
+    spec.default_value = k.number_or("default", spec.min);
+    if (!(spec.min <= spec.default_value && spec.default_value <= spec.max))
+      throw k["default"].error("a number in [min, max]");
+    spec.units = k.string_or("units", "");
+    knobs.push_back(spec);
+  }
+  return knobs;
+}
+
+void read_nam_architecture(const std::string& architecture, const Json& j, ModelConfig& config) {
+  config.architecture = architecture;
+  if (architecture == "WaveNet") {
+    j.allow_only({"layers", "head", "head_scale"});
+    if (auto head = j.find("head"); head && !head->is_null())
+      throw head->error("null (a post-head is not supported)");
+    config.wavenet.head_scale = j["head_scale"].number();
+    config.wavenet.layers.clear();
+    for (const Json& l : j["layers"].items()) {
+      l.allow_only({"input_size", "condition_size", "head_size", "channels", "kernel_size",
+                    "dilations", "activation", "gated", "head_bias"});
+      LayerArrayConfig a;
+      a.input_size = positive(l["input_size"]);
+      a.condition_size = positive(l["condition_size"]);
+      a.head_size = positive(l["head_size"]);
+      a.channels = positive(l["channels"]);
+      a.kernel_size = positive(l["kernel_size"]);
+      a.dilations = dilations(l["dilations"]);
+      a.activation = activation(l["activation"]);
+      a.gated = l["gated"].boolean();
+      a.head_bias = l["head_bias"].boolean();
+      config.wavenet.layers.push_back(a);
+    }
+  } else if (architecture == "LSTM") {
+    j.allow_only({"input_size", "hidden_size", "num_layers"});
+    config.lstm.input_size = positive(j["input_size"]);
+    config.lstm.hidden_size = positive(j["hidden_size"]);
+    config.lstm.num_layers = positive(j["num_layers"]);
+  } else if (architecture == "ConvNet") {
+    j.allow_only({"channels", "dilations", "batchnorm", "activation"});
+    config.convnet.channels = positive(j["channels"]);
+    config.convnet.dilations = dilations(j["dilations"]);
+    config.convnet.batchnorm = j.boolean_or("batchnorm", false);
+    config.convnet.activation = activation(j["activation"]);
+  } else if (architecture == "Linear") {
+    j.allow_only({"receptive_field", "bias"});
+    config.linear.receptive_field = positive(j["receptive_field"]);
+    config.linear.bias = j.boolean_or("bias", false);
+  } else {
+    throw input_error(j.file(), "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
+                      json_quote(architecture));
+  }
+}
+
+void read_conditioning(const Json& c, ModelConfig& config) {
+  c.allow_only({"method", "hidden", "activation", "shift", "head"});
+  const std::string method = c.string_or("method", "film");
+  if (method == "film")
+    config.conditioning = Conditioning::Film;
+  else if (method == "concat")
+    config.conditioning = Conditioning::Concat;
+  else
+    throw c["method"].error("\"film\" or \"concat\"");
+  config.film.hidden = c.has("hidden") ? positive(c["hidden"]) : config.film.hidden;
+  if (c.has("activation")) config.film.activation = activation(c["activation"]);
+  config.film.shift = c.boolean_or("shift", true);
+  config.film.head = c.boolean_or("head", false);
+}
+
+ModelConfig model_config_from_json(const Json& j) {
+  j.allow_only({"comment", "preset", "architecture", "config", "knobs", "conditioning",
+                "sample_rate", "smoothing_ms"});
+  if (auto comment = j.find("comment")) comment->string();  // free text, for people
+  ModelConfig config;
+  if (auto preset = j.find("preset")) {
+    if (j.has("config"))
+      throw preset->error("either \"preset\" or \"architecture\" with \"config\", not both");
+    try {
+      config = preset_config(preset->string());
+    } catch (const InputError&) {
+      throw preset->error("one of standard, lite, feather, nano");
+    }
+    if (auto a = j.find("architecture"); a && a->string() != config.architecture)
+      throw a->error(json_quote(config.architecture) + " (the preset's architecture)");
+  } else {
+    read_nam_architecture(j["architecture"].string(), j["config"], config);
+  }
+  if (auto knobs = j.find("knobs")) config.knobs = read_knobs(*knobs);
+  if (auto c = j.find("conditioning")) read_conditioning(*c, config);
+  config.sample_rate = j.number_or("sample_rate", config.sample_rate);
+  if (!(config.sample_rate > 0)) throw j["sample_rate"].error("a positive sample rate");
+  config.smoothing_ms = j.number_or("smoothing_ms", config.smoothing_ms);
+  if (!(config.smoothing_ms >= 0)) throw j["smoothing_ms"].error("a number >= 0");
+  return config;
+}
+
+ModelConfig load_model_config(const std::string& path) {
+  return model_config_from_json(Json::parse_file(path));
+}
+
+}  // namespace namk

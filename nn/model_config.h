@@ -1,0 +1,26 @@
+// Model configs from JSON: configs/models/*.json and the architecture part of .nam files.
+// A model config is {"preset": name} or {"architecture": ..., "config": {NAM's keys}}, plus
+// optional "knobs", "conditioning", "sample_rate" and "smoothing_ms" (see configs/models/README.md).
+// Every error names the file and the field. Writing configs back out is the export issue's job.
+#pragma once
+
+#include <string>
+
+#include "core/json.h"
+#include "nn/model.h"
+
+namespace namk {
+
+ModelConfig model_config_from_json(const Json& j);
+ModelConfig load_model_config(const std::string& path);
+
+// NAM's "config" object for an architecture ("WaveNet", "LSTM", "ConvNet", "Linear"), into config.
+void read_nam_architecture(const std::string& architecture, const Json& j, ModelConfig& config);
+
+// "knobs": [{"name", "min", "max", "default", "units"}]
+std::vector<KnobSpec> read_knobs(const Json& j);
+
+// "conditioning": {"method", "hidden", "activation", "shift", "head"} (shared with model files).
+void read_conditioning(const Json& c, ModelConfig& config);
+
+}  // namespace namk

@@ -1,0 +1,262 @@
+// See model_file.h and docs/model_format.md. Weights are written with 9 significant digits, which
+// round-trips every float32 exactly, so export -> import is bit-identical.
+#include "nn/model_file.h"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "nn/model_config.h"
+
+namespace namk {
+
+namespace {
+
+constexpr const char* kNamVersion = "0.5.4";
+constexpr const char* kKnobVersion = "1.0.0";
+constexpr const char* kKnobPrefix = "Knob";  // "KnobWaveNet": unknown to NAM's readers
+
+std::string number(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", x);
+  return text;
+}
+
+std::string optional_number(const std::optional<double>& x) { return x ? number(*x) : "null"; }
+
+std::string boolean(bool b) { return b ? "true" : "false"; }
+
+template <class T>
+std::string int_list(const std::vector<T>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + std::to_string(values[i]);
+  return text + "]";
+}
+
+std::string weight_list(const Scalar* w, Index n) {
+  std::string text = "[";
+  for (Index i = 0; i < n; ++i) text += (i ? ", " : "") + number(static_cast<double>(w[i]));
+  return text + "]";
+}
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  return text;
+}
+
+// NAM's "config" object for the architecture part.
+std::string architecture_config(const ModelConfig& c) {
+  std::ostringstream s;
+  if (c.architecture == "WaveNet") {
+    s << "{\"layers\": [";
+    for (size_t i = 0; i < c.wavenet.layers.size(); ++i) {
+      const LayerArrayConfig& l = c.wavenet.layers[i];
+      s << (i ? ", " : "") << "{\"input_size\": " << l.input_size
+        << ", \"condition_size\": " << l.condition_size << ", \"head_size\": " << l.head_size
+        << ", \"channels\": " << l.channels << ", \"kernel_size\": " << l.kernel_size
+        << ", \"dilations\": " << int_list(l.dilations) << ", \"activation\": "
+        << json_quote(activation_name(l.activation)) << ", \"gated\": " << boolean(l.gated)
+        << ", \"head_bias\": " << boolean(l.head_bias) << "}";
+    }
+    s << "], \"head\": null, \"head_scale\": " << number(c.wavenet.head_scale) << "}";
+  } else if (c.architecture == "LSTM") {
+    s << "{\"input_size\": " << c.lstm.input_size << ", \"hidden_size\": " << c.lstm.hidden_size
+      << ", \"num_layers\": " << c.lstm.num_layers << "}";
+  } else if (c.architecture == "ConvNet") {
+    s << "{\"channels\": " << c.convnet.channels << ", \"dilations\": " << int_list(c.convnet.dilations)
+      << ", \"batchnorm\": " << boolean(c.convnet.batchnorm)
+      << ", \"activation\": " << json_quote(activation_name(c.convnet.activation)) << "}";
+  } else if (c.architecture == "Linear") {
+    s << "{\"receptive_field\": " << c.linear.receptive_field << ", \"bias\": " << boolean(c.linear.bias)
+      << "}";
+  } else {
+    throw UsageError("model file: no file form for architecture '" + c.architecture + "'");
+  }
+  return s.str();
+}
+
+std::string knobs_json(const ModelConfig& c) {
+  std::string text = "[";
+  for (size_t i = 0; i < c.knobs.size(); ++i) {
+    const KnobSpec& k = c.knobs[i];
+    text += std::string(i ? ", " : "") + "{\"name\": " + json_quote(k.name) + ", \"min\": " +
+            number(k.min) + ", \"max\": " + number(k.max) + ", \"default\": " +
+            number(k.default_value) + ", \"units\": " + json_quote(k.units) + "}";
+  }
+  return text + "]";
+}
+
+std::string conditioning_json(const ModelConfig& c) {
+  if (c.conditioning == Conditioning::Concat) return "{\"method\": \"concat\"}";
+  return "{\"method\": \"film\", \"hidden\": " + std::to_string(c.film.hidden) +
+         ", \"activation\": " + json_quote(activation_name(c.film.activation)) +
+         ", \"shift\": " + boolean(c.film.shift) + ", \"head\": " + boolean(c.film.head) + "}";
+}
+
+// ---- reading ----
+
+std::vector<double> read_weights(const Json& j) {
+  std::vector<double> w;
+  for (const Json& x : j.items()) w.push_back(x.number());
+  return w;
+}
+
+ModelMetadata read_metadata(const Json& m) {
+  ModelMetadata md;
+  auto text = [&](const char* key) {
+    auto v = m.find(key);
+    return v && v->is_string() ? v->string() : std::string();
+  };
+  auto opt = [&](const Json& o, const char* key) -> std::optional<double> {
+    auto v = o.find(key);
+    if (v && v->is_number()) return v->number();
+    return std::nullopt;
+  };
+  md.name = text("name");
+  md.modeled_by = text("modeled_by");
+  md.gear_type = text("gear_type");
+  md.gear_make = text("gear_make");
+  md.gear_model = text("gear_model");
+  md.tone_type = text("tone_type");
+  md.input_level_dbu = opt(m, "input_level_dbu");
+  md.output_level_dbu = opt(m, "output_level_dbu");
+  md.loudness = opt(m, "loudness");
+  if (auto t = m.find("training"); t && t->is_object()) md.validation_esr = opt(*t, "validation_esr");
+  return md;
+}
+
+// "0.5.4" -> {0, 5, 4}; anything else -> nullopt.
+std::optional<std::array<int, 3>> parse_version(const std::string& v) {
+  std::array<int, 3> parts{};
+  char tail = 0;
+  if (std::sscanf(v.c_str(), "%d.%d.%d%c", &parts[0], &parts[1], &parts[2], &tail) != 3)
+    return std::nullopt;
+  return parts;
+}
+
+}  // namespace
+
+std::string model_to_json(const Model& model, const ModelMetadata& md) {
+  const ModelConfig& c = model.config();
+  const bool knobs = !c.knobs.empty();
+  std::ostringstream s;
+  s << "{\n  \"version\": " << json_quote(knobs ? kKnobVersion : kNamVersion) << ",\n";
+  s << "  \"metadata\": {\"date\": " << json_quote(md.date.empty() ? now_iso() : md.date)
+    << ", \"name\": " << json_quote(md.name) << ", \"modeled_by\": " << json_quote(md.modeled_by)
+    << ", \"gear_type\": " << json_quote(md.gear_type) << ", \"gear_make\": " << json_quote(md.gear_make)
+    << ", \"gear_model\": " << json_quote(md.gear_model) << ", \"tone_type\": " << json_quote(md.tone_type)
+    << ", \"input_level_dbu\": " << optional_number(md.input_level_dbu)
+    << ", \"output_level_dbu\": " << optional_number(md.output_level_dbu)
+    << ", \"loudness\": " << optional_number(md.loudness)
+    << ", \"training\": {\"validation_esr\": " << optional_number(md.validation_esr) << "}},\n";
+  s << "  \"architecture\": " << json_quote((knobs ? kKnobPrefix : "") + c.architecture) << ",\n";
+  s << "  \"config\": " << architecture_config(c) << ",\n";
+  if (knobs) {
+    s << "  \"knobs\": " << knobs_json(c) << ",\n";
+    s << "  \"conditioning\": " << conditioning_json(c) << ",\n";
+    s << "  \"smoothing_ms\": " << number(c.smoothing_ms) << ",\n";
+  }
+  // NAM's weights: the architecture's parameters, then (WaveNet) head_scale, which NAM stores last.
+  std::string weights = weight_list(model.params().data(), model.architecture_params());
+  if (c.architecture == "WaveNet")
+    weights.insert(weights.size() - 1, std::string(model.architecture_params() ? ", " : "") +
+                                           number(c.wavenet.head_scale));
+  s << "  \"weights\": " << weights << ",\n";
+  if (knobs)
+    s << "  \"conditioning_weights\": "
+      << weight_list(model.params().data() + model.architecture_params(),
+                     model.num_params() - model.architecture_params())
+      << ",\n";
+  s << "  \"sample_rate\": " << number(c.sample_rate) << "\n}\n";
+  return s.str();
+}
+
+void save_model(const Model& model, const std::string& path, const ModelMetadata& metadata) {
+  if (!model.params().allFinite())
+    throw UsageError("save_model: refusing to write non-finite weights to " + path);
+  write_text_atomically(path, model_to_json(model, metadata));
+}
+
+LoadedModel model_from_json(const std::string& text, const std::string& name) {
+  const Json root = Json::parse_string(text, name);
+  if (!root.is_object()) throw root.error("a model file (a JSON object)");
+  LoadedModel loaded;
+  loaded.version = root["version"].string();
+  const auto version = parse_version(loaded.version);
+  std::string architecture = root["architecture"].string();
+  const bool knob_file = architecture.rfind(kKnobPrefix, 0) == 0;
+  if (knob_file) {
+    architecture = architecture.substr(std::char_traits<char>::length(kKnobPrefix));
+    if (!version || (*version)[0] != 1)
+      throw root["version"].error("a nam-knobs model version 1.x", "\"" + loaded.version + "\"");
+  } else if (!version || (*version)[0] != 0 || (*version)[1] != 5) {
+    throw root["version"].error("a NAM file version 0.5.x (newer versions are not supported yet)",
+                                "\"" + loaded.version + "\"");
+  }
+  if (architecture != "WaveNet" && architecture != "LSTM" && architecture != "ConvNet" &&
+      architecture != "Linear")
+    throw root["architecture"].error("one of WaveNet, LSTM, ConvNet, Linear",
+                                     "\"" + root["architecture"].string() + "\"");
+
+  ModelConfig config;
+  read_nam_architecture(architecture, root["config"], config);
+  if (knob_file) {
+    config.knobs = read_knobs(root["knobs"]);
+    read_conditioning(root["conditioning"], config);
+    config.smoothing_ms = root.number_or("smoothing_ms", config.smoothing_ms);
+  }
+  // Files from before NAM wrote sample_rate are 48 kHz.
+  config.sample_rate = root.number_or("sample_rate", 48000);
+  std::vector<double> weights = read_weights(root["weights"]);
+  if (architecture == "WaveNet") {
+    if (weights.empty()) throw root["weights"].error("the weights followed by head_scale", "an empty list");
+    config.wavenet.head_scale = weights.back();  // NAM's runtimes read head_scale from here
+    weights.pop_back();
+  }
+  try {
+    loaded.model = make_model(config);
+  } catch (const UsageError& e) {
+    throw root["config"].error("an architecture this runtime implements", e.what());
+  }
+  Model& m = *loaded.model;
+  if (static_cast<Index>(weights.size()) != m.architecture_params())
+    throw root["weights"].error(std::to_string(m.architecture_params() + (architecture == "WaveNet")) +
+                                    " numbers for this config",
+                                std::to_string(weights.size() + (architecture == "WaveNet")));
+  for (size_t i = 0; i < weights.size(); ++i) m.params()[static_cast<Index>(i)] = static_cast<Scalar>(weights[i]);
+  if (knob_file) {
+    const std::vector<double> cw = read_weights(root["conditioning_weights"]);
+    const Index expected = m.num_params() - m.architecture_params();
+    if (static_cast<Index>(cw.size()) != expected)
+      throw root["conditioning_weights"].error(std::to_string(expected) + " numbers", std::to_string(cw.size()));
+    for (size_t i = 0; i < cw.size(); ++i)
+      m.params()[m.architecture_params() + static_cast<Index>(i)] = static_cast<Scalar>(cw[i]);
+  }
+  if (auto md = root.find("metadata"); md && md->is_object()) loaded.metadata = read_metadata(*md);
+  return loaded;
+}
+
+namespace {
+std::string read_file_text(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(path, "", what, "no readable file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
+LoadedModel load_model(const std::string& path) {
+  return model_from_json(read_file_text(path, "a model file"), path);
+}
+
+}  // namespace namk

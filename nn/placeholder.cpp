@@ -1,1 +1,0 @@
-// Replaced by the models issue (issue 3).

@@ -1,0 +1,282 @@
+// See wavenet.h. forward() and process_block() are the same layer, written twice only in how the
+// tensors are held (tape nodes vs ring buffers); both call the conv1d/activation/film kernels on
+// the same weights.
+#include "nn/wavenet.h"
+
+#include <algorithm>
+#include <new>
+
+#include "core/error.h"
+#include "core/kernels/conv1d.h"
+#include "core/ops.h"
+#include "nn/nam_weight.h"
+
+namespace namk {
+
+namespace {
+std::string field(size_t array, const char* key) {
+  return "config.layers[" + std::to_string(array) + "]." + key;
+}
+}  // namespace
+
+WaveNet::WaveNet(const ModelConfig& config) : Model(config) {
+  const auto& layers = config_.wavenet.layers;
+  if (layers.empty())
+    throw InputError(describe_error("model config", "config.layers", "at least one layer array", "none"));
+  const Index extra_condition = uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0;
+  Index p = 0;
+  std::vector<Index> film_sites;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const LayerArrayConfig& c = layers[i];
+    auto require = [&](bool ok, const char* key, const std::string& expected, Index found) {
+      if (!ok) throw InputError(describe_error("model config", field(i, key), expected, std::to_string(found)));
+    };
+    require(c.input_size == (i == 0 ? 1 : layers[i - 1].channels), "input_size",
+            i == 0 ? "1 (the audio)" : "the previous array's channels", c.input_size);
+    require(c.condition_size == 1, "condition_size", "1 (the audio)", c.condition_size);
+    require(c.channels >= 1, "channels", "at least 1", c.channels);
+    require(c.kernel_size >= 1, "kernel_size", "at least 1", c.kernel_size);
+    require(c.head_size == (i + 1 < layers.size() ? layers[i + 1].channels : 1), "head_size",
+            i + 1 < layers.size() ? "the next array's channels" : "1 (the output)", c.head_size);
+    require(!c.dilations.empty(), "dilations", "at least one dilation", 0);
+    for (Index d : c.dilations) require(d >= 1, "dilations", "dilations >= 1", d);
+
+    Array a;
+    a.config = c;
+    a.condition_channels = c.condition_size + extra_condition;
+    const Index ch = c.channels, cz = z_channels(a);
+    a.rechannel_weight = p;
+    p += ch * c.input_size;
+    for (Index d : c.dilations) {
+      Layer l;
+      l.dilation = d;
+      l.conv_weight = p;
+      p += cz * ch * c.kernel_size;
+      l.conv_bias = p;
+      p += cz;
+      l.mixer_weight = p;
+      p += cz * a.condition_channels;
+      l.out_weight = p;
+      p += ch * ch;
+      l.out_bias = p;
+      p += ch;
+      l.film_site = film_sites.size();
+      film_sites.push_back(cz);
+      a.layers.push_back(l);
+    }
+    a.head_weight = p;
+    p += c.head_size * ch;
+    if (c.head_bias) {
+      a.head_bias = p;
+      p += c.head_size;
+    }
+    if (config_.film.head) {
+      a.head_film_site = film_sites.size();
+      film_sites.push_back(c.head_size);
+    }
+    arrays_.push_back(std::move(a));
+  }
+  layout(p, film_sites);
+}
+
+Index WaveNet::receptive_field() const {
+  Index r = 1;
+  for (const Array& a : arrays_)
+    for (const Layer& l : a.layers) r += (a.config.kernel_size - 1) * l.dilation;
+  return r;
+}
+
+double WaveNet::flops_per_sample() const {
+  double f = 0;
+  for (const Array& a : arrays_) {
+    const double c = double(a.config.channels), cz = double(z_channels(a)),
+                 k = double(a.config.kernel_size), h = double(a.config.head_size);
+    f += 2 * c * double(a.config.input_size);  // rechannel
+    const double per_layer = 2 * cz * c * k + cz       // conv + bias
+                             + 2 * cz * double(a.condition_channels)  // input mixer
+                             + (uses_film() ? (config_.film.shift ? 2 : 1) * cz : 0)
+                             + cz + (a.config.gated ? c : 0)  // activation (+ gate product)
+                             + 2 * c * c + c + c      // 1x1 + bias + residual
+                             + c;                     // head accumulation
+    f += per_layer * double(a.layers.size());
+    f += 2 * h * c + (a.config.head_bias ? h : 0);
+  }
+  return f + 1;  // head_scale
+}
+
+void WaveNet::init_architecture(std::mt19937_64& rng) {
+  Scalar* p = params_.data();
+  for (const Array& a : arrays_) {
+    const Index ch = a.config.channels, cz = z_channels(a), k = a.config.kernel_size;
+    init_uniform(p + a.rechannel_weight, ch * a.config.input_size, a.config.input_size, rng);
+    for (const Layer& l : a.layers) {
+      init_uniform(p + l.conv_weight, cz * ch * k, ch * k, rng);
+      init_uniform(p + l.conv_bias, cz, ch * k, rng);
+      init_uniform(p + l.mixer_weight, cz * a.condition_channels, a.condition_channels, rng);
+      init_uniform(p + l.out_weight, ch * ch, ch, rng);
+      init_uniform(p + l.out_bias, ch, ch, rng);
+    }
+    init_uniform(p + a.head_weight, a.config.head_size * ch, ch, rng);
+    if (a.head_bias >= 0) init_uniform(p + a.head_bias, a.config.head_size, ch, rng);
+  }
+}
+
+Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
+  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
+    throw UsageError("WaveNet forward: expected x of shape (1, >= " +
+                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
+                     ", " + std::to_string(t.cols(x)) + ")");
+  Var cond = conditioning(t, knob_values, grad);
+  // The input mixer's condition: the audio, plus the knobs as constant channels for concat.
+  Var condition = x;
+  if (uses_concat()) {
+    Var knobs = t.output(t.rows(cond), t.cols(x), false);
+    t.value(knobs).colwise() = t.value(cond).col(0);
+    condition = concat_channels(t, x, knobs);
+  }
+  const Scalar* p = params_.data();
+  auto weight = [&](Index offset, Index out, Index in, Index taps) {
+    return nam_weight(t, p + offset, grad ? grad + offset : nullptr, out, in, taps);
+  };
+  auto vector = [&](Index offset, Index size) {
+    return nam_vector(t, p + offset, grad ? grad + offset : nullptr, size);
+  };
+  auto modulate = [&](Var v, size_t site, Index c) {
+    if (!uses_film()) return v;
+    const Index o = film_site(site);
+    return film(t, v, slice_channels(t, cond, o, c),
+                config_.film.shift ? slice_channels(t, cond, o + c, c) : Var{});
+  };
+
+  Var h = x, head{};
+  for (const Array& a : arrays_) {
+    const Index ch = a.config.channels, cz = z_channels(a);
+    h = conv1d(t, h, weight(a.rechannel_weight, ch, a.config.input_size, 1), Var{}, 1);
+    for (const Layer& l : a.layers) {
+      Var z = conv1d(t, h, weight(l.conv_weight, cz, ch, a.config.kernel_size),
+                     vector(l.conv_bias, cz), l.dilation);
+      const Index tz = t.cols(z);
+      z = add(t, z, conv1d(t, crop_last(t, condition, tz),
+                           weight(l.mixer_weight, cz, a.condition_channels, 1), Var{}, 1));
+      z = modulate(z, l.film_site, cz);
+      Var act = a.config.gated
+                    ? mul(t, activation(t, a.config.activation, slice_channels(t, z, 0, ch)),
+                          sigmoid(t, slice_channels(t, z, ch, ch)))
+                    : activation(t, a.config.activation, z);
+      head = head.valid() ? add(t, crop_last(t, head, tz), act) : act;
+      h = add(t, crop_last(t, h, tz),
+              conv1d(t, act, weight(l.out_weight, ch, ch, 1), vector(l.out_bias, ch), 1));
+    }
+    head = conv1d(t, head, weight(a.head_weight, a.config.head_size, ch, 1),
+                  a.head_bias >= 0 ? vector(a.head_bias, a.config.head_size) : Var{}, 1);
+    if (config_.film.head) head = modulate(head, a.head_film_site, a.config.head_size);
+  }
+  return scale(t, head, static_cast<Scalar>(config_.wavenet.head_scale));
+}
+
+void WaveNet::prepare_stream(int max_block) {
+  const Scalar* p = params_.data();
+  const Index n = max_block;
+  Index max_cz = 0, max_c = 0;
+  streams_.clear();
+  for (const Array& a : arrays_) {
+    const Index ch = a.config.channels, cz = z_channels(a), k = a.config.kernel_size;
+    max_cz = std::max(max_cz, cz);
+    max_c = std::max(max_c, ch);
+    ArrayStream s;
+    s.rechannel_weight.resize(ch, a.config.input_size);
+    nam_weight_pack(p + a.rechannel_weight, a.config.input_size, 1, s.rechannel_weight);
+    s.head_weight.resize(a.config.head_size, ch);
+    nam_weight_pack(p + a.head_weight, ch, 1, s.head_weight);
+    for (const Layer& l : a.layers) {
+      LayerStream ls;
+      ls.conv_weight.resize(cz, k * ch);
+      nam_weight_pack(p + l.conv_weight, ch, k, ls.conv_weight);
+      ls.mixer_weight.resize(cz, a.condition_channels);
+      nam_weight_pack(p + l.mixer_weight, a.condition_channels, 1, ls.mixer_weight);
+      ls.out_weight.resize(ch, ch);
+      nam_weight_pack(p + l.out_weight, ch, 1, ls.out_weight);
+      ls.input.prepare(ch, (k - 1) * l.dilation, n);
+      s.layers.push_back(std::move(ls));
+    }
+    s.head.resize(ch, n);
+    s.head_out.resize(a.config.head_size, n);
+    s.out.resize(ch, n);
+    streams_.push_back(std::move(s));
+  }
+  z_.resize(max_cz, n);
+  a_.resize(max_c, n);
+  condition_.resize(arrays_.front().condition_channels, n);
+}
+
+void WaveNet::reset_stream() noexcept {
+  for (ArrayStream& s : streams_)
+    for (LayerStream& l : s.layers) l.input.reset();
+}
+
+void WaveNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
+  const Scalar* p = params_.data();
+  const ConstMatMap x(in, 1, n);
+  const Vec& cond = conditioning_now();
+  condition_.topLeftCorner(1, n) = x;
+  if (uses_concat())
+    condition_.block(1, 0, cond.size(), n).colwise() = cond;
+  const ConstMatMap condition(condition_.data(), condition_.rows(), n);
+  // Maps rather than Refs so the array's input can be re-pointed at the previous array's output.
+  ConstMatMap input(in, 1, n);
+  const Scalar* head_in = nullptr;
+  for (size_t ai = 0; ai < arrays_.size(); ++ai) {
+    const Array& a = arrays_[ai];
+    ArrayStream& s = streams_[ai];
+    const Index ch = a.config.channels, cz = z_channels(a);
+    conv1d_forward(input, s.rechannel_weight, empty_mat(), 1, s.layers.front().input.next(n));
+    if (head_in)
+      s.head.leftCols(n) = ConstMatMap(head_in, ch, n);
+    else
+      s.head.leftCols(n).setZero();
+    for (size_t li = 0; li < a.layers.size(); ++li) {
+      const Layer& l = a.layers[li];
+      LayerStream& ls = s.layers[li];
+      MatMap z(z_.data(), cz, n);  // z_ columns are reused with this layer's row count
+      conv1d_forward(ls.input.window(n), ls.conv_weight, ConstMatMap(p + l.conv_bias, cz, 1), l.dilation, z);
+      z.noalias() += ls.mixer_weight * condition;
+      if (uses_film()) {
+        const Index o = film_site(l.film_site);
+        film_forward(z, ConstMatMap(cond.data() + o, cz, 1),
+                     config_.film.shift ? ConstMatMap(cond.data() + o + cz, cz, 1) : ConstMatMap(nullptr, 0, 0), z);
+      }
+      MatMap act(a_.data(), ch, n);
+      if (a.config.gated) {
+        activation_forward(a.config.activation, z.topRows(ch), z.topRows(ch));
+        activation_forward(Activation::Sigmoid, z.bottomRows(ch), z.bottomRows(ch));
+        act.array() = z.topRows(ch).array() * z.bottomRows(ch).array();
+      } else {
+        activation_forward(a.config.activation, z, act);
+      }
+      s.head.leftCols(n) += act;
+      // The residual goes straight into the next layer's history (or the array's output).
+      MatMap dest = li + 1 < a.layers.size() ? s.layers[li + 1].input.next(n)
+                                             : MatMap(s.out.data(), ch, n);
+      conv1d_forward(act, ls.out_weight, ConstMatMap(p + l.out_bias, ch, 1), 1, dest);
+      dest += ls.input.current(n);
+      ls.input.advance(n);
+    }
+    MatMap head_out(s.head_out.data(), a.config.head_size, n);
+    conv1d_forward(s.head.leftCols(n), s.head_weight,
+                   a.head_bias >= 0 ? ConstMatMap(p + a.head_bias, a.config.head_size, 1)
+                                    : ConstMatMap(nullptr, 0, 0),
+                   1, head_out);
+    if (config_.film.head && uses_film()) {
+      const Index o = film_site(a.head_film_site), hs = a.config.head_size;
+      film_forward(head_out, ConstMatMap(cond.data() + o, hs, 1),
+                   config_.film.shift ? ConstMatMap(cond.data() + o + hs, hs, 1) : ConstMatMap(nullptr, 0, 0),
+                   head_out);
+    }
+    new (&input) ConstMatMap(s.out.data(), ch, n);
+    head_in = s.head_out.data();
+  }
+  const Scalar head_scale = static_cast<Scalar>(config_.wavenet.head_scale);
+  for (int i = 0; i < n; ++i) out[i] = head_scale * head_in[i];
+}
+
+}  // namespace namk

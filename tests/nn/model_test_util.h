@@ -1,0 +1,121 @@
+// Shared helpers for the model tests: small configs, random parameters, and the two ways of
+// running a model (the training graph on a tape, and streaming in given block sizes).
+#pragma once
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "core/ops.h"
+#include "nn/model.h"
+
+namespace namk::test {
+
+// A small two-array WaveNet with every option reachable (kernel size, gating, head bias).
+inline ModelConfig tiny_wavenet(bool gated = false, Index k = 3) {
+  ModelConfig c;
+  LayerArrayConfig a, b;
+  a.channels = 3;
+  a.head_size = 2;
+  a.kernel_size = k;
+  a.dilations = {1, 2, 4};
+  a.gated = gated;
+  b.input_size = 3;
+  b.channels = 2;
+  b.head_size = 1;
+  b.kernel_size = k;
+  b.dilations = {8, 1};
+  b.gated = gated;
+  b.head_bias = true;
+  b.activation = Activation::Tanh;
+  c.wavenet.layers = {a, b};
+  c.wavenet.head_scale = 0.5;
+  return c;
+}
+
+inline ModelConfig tiny_convnet() {
+  ModelConfig c;
+  c.architecture = "ConvNet";
+  c.convnet.channels = 3;
+  c.convnet.dilations = {1, 2, 4, 8};
+  return c;
+}
+
+inline ModelConfig tiny_linear(Index taps = 9, bool bias = true) {
+  ModelConfig c;
+  c.architecture = "Linear";
+  c.linear.receptive_field = taps;
+  c.linear.bias = bias;
+  return c;
+}
+
+inline ModelConfig tiny_lstm(Index hidden = 4, Index layers = 2) {
+  ModelConfig c;
+  c.architecture = "LSTM";
+  c.lstm.hidden_size = hidden;
+  c.lstm.num_layers = layers;
+  return c;
+}
+
+// Every architecture with every conditioning method (none, FiLM, scale-only FiLM, concat).
+inline std::vector<std::pair<std::string, ModelConfig>> all_variants();
+
+inline std::vector<KnobSpec> two_knobs() {
+  return {KnobSpec{"gain", 0, 10, 5, ""}, KnobSpec{"tone", -1, 1, 0, "dB"}};
+}
+
+// Random weights everywhere, the FiLM conditioner too (its init would make knobs do nothing).
+inline void randomise(Model& m, uint64_t seed, double scale = 0.5) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-scale, scale);
+  for (Index i = 0; i < m.num_params(); ++i) m.params()[i] = static_cast<Scalar>(u(rng));
+}
+
+inline std::vector<std::pair<std::string, ModelConfig>> all_variants() {
+  std::vector<std::pair<std::string, ModelConfig>> v;
+  for (auto [name, base] : {std::pair{std::string("wavenet"), tiny_wavenet()},
+                            std::pair{std::string("wavenet gated K=2"), tiny_wavenet(true, 2)},
+                            std::pair{std::string("lstm"), tiny_lstm()},
+                            std::pair{std::string("convnet"), tiny_convnet()},
+                            std::pair{std::string("linear"), tiny_linear()}}) {
+    v.push_back({name, base});
+    base.knobs = two_knobs();
+    base.film.hidden = 4;  // small: the gradient checks visit every parameter
+    v.push_back({name + " film", base});
+    base.film.shift = false;
+    base.film.head = true;
+    v.push_back({name + " film scale-only (+head)", base});
+    base.conditioning = Conditioning::Concat;
+    v.push_back({name + " concat", base});
+  }
+  return v;
+}
+
+inline Mat random_signal(Index n, uint64_t seed, double amplitude = 0.8) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-amplitude, amplitude);
+  Mat x(1, n);
+  for (Index i = 0; i < n; ++i) x(0, i) = static_cast<Scalar>(u(rng));
+  return x;
+}
+
+inline Mat graph_output(const Model& m, const Mat& x, const std::vector<double>& knobs) {
+  Tape t;
+  Var y = m.forward(t, t.constant(x), knobs, nullptr);
+  return t.value(y);
+}
+
+// Streams x through the model from reset, in the given block sizes (cycled).
+inline Mat stream_output(Model& m, const Mat& x, const std::vector<int>& blocks) {
+  Mat y(1, x.cols());
+  Index pos = 0;
+  for (size_t b = 0; pos < x.cols(); ++b) {
+    const int n = static_cast<int>(std::min<Index>(blocks[b % blocks.size()], x.cols() - pos));
+    m.process(x.data() + pos, y.data() + pos, n);
+    pos += n;
+  }
+  return y;
+}
+
+}  // namespace namk::test

@@ -1,0 +1,172 @@
+// .nam files made by NAM's trainer load and run, and give the output of an independent naive
+// implementation written from NAM's equations straight off the file's weight list.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "core/json.h"
+#include "model_test_util.h"
+#include "nn/nam_file.h"
+
+using namespace namk;
+using namespace namk::test;
+
+namespace {
+const std::string kNam = std::string(NAMK_FIXTURES_DIR) + "/nam/";
+
+std::vector<double> weights_of(const Json& j) {
+  std::vector<double> w;
+  for (const Json& v : j["weights"].items()) w.push_back(v.number());
+  return w;
+}
+
+using Signal = std::vector<std::vector<double>>;  // [channel][time]
+
+// NAM's WaveNet by loops: zero history before t = 0 at every layer's input (as streaming from reset).
+std::vector<double> naive_wavenet(const Json& config, const std::vector<double>& w,
+                                  const std::vector<double>& x) {
+  const size_t T = x.size();
+  size_t p = 0;
+  Signal in{x}, head_prev;
+  for (const Json& a : config["layers"].items()) {
+    const size_t cin = size_t(a["input_size"].integer()), c = size_t(a["channels"].integer()),
+                 hs = size_t(a["head_size"].integer()), k = size_t(a["kernel_size"].integer());
+    Signal h(c, std::vector<double>(T, 0.0));
+    for (size_t o = 0; o < c; ++o)
+      for (size_t i = 0; i < cin; ++i)
+        for (size_t t = 0; t < T; ++t) h[o][t] += w[p + o * cin + i] * in[i][t];
+    p += c * cin;
+    Signal head = head_prev.empty() ? Signal(c, std::vector<double>(T, 0.0)) : head_prev;
+    for (const Json& dj : a["dilations"].items()) {
+      const size_t d = size_t(dj.integer());
+      const size_t conv = p, bias = p + c * c * k, mixer = bias + c, out = mixer + c, out_bias = out + c * c;
+      p = out_bias + c;
+      Signal act(c, std::vector<double>(T));
+      for (size_t o = 0; o < c; ++o)
+        for (size_t t = 0; t < T; ++t) {
+          double z = w[bias + o] + w[mixer + o] * x[t];
+          for (size_t i = 0; i < c; ++i)
+            for (size_t tap = 0; tap < k; ++tap) {
+              const long src = long(t) - long((k - 1 - tap) * d);
+              if (src >= 0) z += w[conv + (o * c + i) * k + tap] * h[i][size_t(src)];
+            }
+          act[o][t] = std::tanh(z);
+        }
+      Signal next = h;
+      for (size_t o = 0; o < c; ++o)
+        for (size_t t = 0; t < T; ++t) {
+          head[o][t] += act[o][t];
+          next[o][t] += w[out_bias + o];
+          for (size_t i = 0; i < c; ++i) next[o][t] += w[out + o * c + i] * act[i][t];
+        }
+      h = next;
+    }
+    Signal head_out(hs, std::vector<double>(T, 0.0));
+    for (size_t o = 0; o < hs; ++o)
+      for (size_t t = 0; t < T; ++t)
+        for (size_t i = 0; i < c; ++i) head_out[o][t] += w[p + o * c + i] * head[i][t];
+    p += hs * c;
+    if (a["head_bias"].boolean()) {
+      for (size_t o = 0; o < hs; ++o)
+        for (size_t t = 0; t < T; ++t) head_out[o][t] += w[p + o];
+      p += hs;
+    }
+    in = h;
+    head_prev = head_out;
+  }
+  REQUIRE(p + 1 == w.size());
+  std::vector<double> y(T);
+  for (size_t t = 0; t < T; ++t) y[t] = w[p] * head_prev[0][t];
+  return y;
+}
+
+// NAM's LSTM (PyTorch's equations, gates i f g o), one layer, starting from the stored state.
+std::vector<double> naive_lstm(size_t H, const std::vector<double>& w, const std::vector<double>& x) {
+  const size_t cols = 1 + H, bias = 4 * H * cols;
+  std::vector<double> h(w.begin() + long(bias + 4 * H), w.begin() + long(bias + 5 * H)),
+      c(w.begin() + long(bias + 5 * H), w.begin() + long(bias + 6 * H)), y;
+  const size_t head = bias + 6 * H;
+  auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+  for (double xt : x) {
+    std::vector<double> g(4 * H);
+    for (size_t r = 0; r < 4 * H; ++r) {
+      g[r] = w[bias + r] + w[r * cols] * xt;
+      for (size_t j = 0; j < H; ++j) g[r] += w[r * cols + 1 + j] * h[j];
+    }
+    double out = w[head + H];
+    for (size_t j = 0; j < H; ++j) {
+      c[j] = sig(g[H + j]) * c[j] + sig(g[j]) * std::tanh(g[2 * H + j]);
+      h[j] = sig(g[3 * H + j]) * std::tanh(c[j]);
+      out += w[head + j] * h[j];
+    }
+    y.push_back(out);
+  }
+  return y;
+}
+
+Mat stream(Model& m, const Mat& x) {
+  m.prepare(64);
+  return stream_output(m, x, {64, 5, 1});
+}
+}  // namespace
+
+TEST_CASE("NAM's tiny WaveNet loads and matches a naive implementation") {
+  const Json j = Json::parse_file(kNam + "wavenet.nam");
+  auto m = load_nam(kNam + "wavenet.nam");
+  CHECK(m->num_params() == 130);
+  CHECK(m->sample_rate() == 48000);
+  CHECK(m->config().wavenet.head_scale == doctest::Approx(weights_of(j).back()));
+  const Mat x = random_signal(300, 4);
+  std::vector<double> xd(x.data(), x.data() + x.size());
+  const std::vector<double> expected = naive_wavenet(j["config"], weights_of(j), xd);
+  const Mat y = stream(*m, x);
+  double worst = 0, scale = 0;
+  for (Index t = 0; t < x.cols(); ++t) {
+    worst = std::max(worst, std::abs(double(y(0, t)) - expected[size_t(t)]));
+    scale = std::max(scale, std::abs(expected[size_t(t)]));
+  }
+  CHECK(scale > 1e-3);
+  CHECK(worst < 1e-5 * std::max(1.0, scale) + 1e-6);
+  const Mat graph = graph_output(*m, x, {});
+  CHECK((graph - y.rightCols(graph.cols())).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("NAM's LSTM loads and matches a naive implementation") {
+  const Json j = Json::parse_file(kNam + "lstm.nam");
+  auto m = load_nam(kNam + "lstm.nam");
+  CHECK(m->num_params() == 70);
+  const Mat x = random_signal(200, 5);
+  const std::vector<double> expected =
+      naive_lstm(3, weights_of(j), std::vector<double>(x.data(), x.data() + x.size()));
+  const Mat y = stream(*m, x);
+  double worst = 0;
+  for (Index t = 0; t < x.cols(); ++t) worst = std::max(worst, std::abs(double(y(0, t)) - expected[size_t(t)]));
+  CHECK(worst < 1e-5);
+  CHECK((graph_output(*m, x, {}) - y).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("NAM's trained standard WaveNet (0.5.0, no sample_rate) loads and runs") {
+  auto m = load_nam(kNam + "wavenet_a1_standard.nam");
+  CHECK(m->num_params() == 13801);
+  CHECK(m->receptive_field() == 4093);
+  CHECK(m->sample_rate() == 48000);
+  Mat x(1, 8192);
+  for (Index t = 0; t < x.cols(); ++t) x(0, t) = Scalar(0.5 * std::sin(0.05 * double(t)));
+  const Mat y = stream(*m, x);
+  CHECK(y.allFinite());
+  const double peak = y.rightCols(4096).cwiseAbs().maxCoeff();
+  CHECK(peak > 0.01);
+  CHECK(peak < 10);
+}
+
+TEST_CASE("bad .nam files are rejected with the field named") {
+  auto fails = [](const std::string& text, const std::string& fragment) {
+    CAPTURE(text);
+    CHECK_THROWS_WITH_AS(load_nam(Json::parse_string(text, "x.nam")), doctest::Contains(fragment.c_str()),
+                         InputError);
+  };
+  const std::string lstm = R"("architecture": "LSTM", "config": {"input_size": 1, "hidden_size": 1, "num_layers": 1})";
+  fails(R"({"version": "0.6.0", )" + lstm + R"(, "weights": []})", "version 0.5.x");
+  fails(R"({"version": "0.5.4", )" + lstm + R"(, "weights": [1, 2]})", "16 weights");
+  fails(R"({"version": "0.5.4", "architecture": "CatLSTM", "config": {}, "weights": []})", "CatLSTM");
+}

@@ -1,0 +1,177 @@
+// WaveNet: NAM's presets (parameter counts, receptive fields) and the streaming path against the
+// training graph for every conditioning method and block size.
+#include <doctest/doctest.h>
+
+#include "model_test_util.h"
+#include "nn/wavenet.h"
+
+using namespace namk;
+using namespace namk::test;
+
+TEST_CASE("WaveNet presets have NAM's parameter counts and receptive fields") {
+  struct Expect {
+    const char* name;
+    Index params;
+  };
+  for (Expect e : {Expect{"standard", 13801}, Expect{"lite", 6553}, Expect{"feather", 3025},
+                   Expect{"nano", 841}}) {
+    CAPTURE(std::string(e.name));
+    auto m = make_model(e.name);
+    CHECK(m->num_params() == e.params);
+    CHECK(m->architecture_params() == e.params);
+    CHECK(m->receptive_field() == 4093);
+  }
+  CHECK_THROWS_WITH_AS(make_model("huge"), doctest::Contains("standard, lite, feather, nano"),
+                       InputError);
+}
+
+TEST_CASE("FiLM adds the conditioner's parameters and nothing to the receptive field") {
+  for (std::string name : {"standard", "lite", "feather", "nano"}) {
+    CAPTURE(name);
+    ModelConfig c = preset_config(name);
+    auto plain = make_model(c);
+    c.knobs = {KnobSpec{"gain", 0, 10, 5, ""}};
+    auto film = make_model(c);
+    CHECK(film->receptive_field() == plain->receptive_field());
+    // FiLM sites: every layer's z, gamma and beta: knobs -> 16 -> F.
+    Index f = 0;
+    for (const auto& a : c.wavenet.layers) f += 2 * a.channels * Index(a.dilations.size());
+    CHECK(film->num_params() == plain->num_params() + 16 * 1 + 16 + 16 * f + f);
+    MESSAGE(name << ": " << plain->num_params() << " params, with 1-knob FiLM "
+                 << film->num_params() << " (+" << film->num_params() - plain->num_params()
+                 << "); FLOPs/sample " << plain->flops_per_sample() << " / "
+                 << film->flops_per_sample());
+    c.conditioning = Conditioning::Concat;
+    auto concat = make_model(c);
+    Index extra = 0;
+    for (const auto& a : c.wavenet.layers) extra += a.channels * Index(a.dilations.size());
+    CHECK(concat->num_params() == plain->num_params() + extra);
+  }
+}
+
+TEST_CASE("untrained FiLM model equals the model without knobs") {
+  ModelConfig c = tiny_wavenet();
+  auto plain = make_model(c);
+  c.knobs = two_knobs();
+  auto film = make_model(c);
+  plain->init_params(7);
+  film->init_params(7);
+  const Mat x = random_signal(200, 1);
+  const Mat y0 = graph_output(*plain, x, {});
+  CHECK((graph_output(*film, x, {0.0, -1.0}) - y0).cwiseAbs().maxCoeff() == 0);
+  CHECK((graph_output(*film, x, {10.0, 0.3}) - y0).cwiseAbs().maxCoeff() == 0);
+  CHECK(y0.cwiseAbs().maxCoeff() > 1e-3);  // not trivially zero
+}
+
+namespace {
+struct Variant {
+  std::string name;
+  ModelConfig config;
+};
+
+std::vector<Variant> variants() {
+  std::vector<Variant> v;
+  v.push_back({"no knobs", tiny_wavenet()});
+  v.push_back({"no knobs, gated, K=2", tiny_wavenet(true, 2)});
+  ModelConfig film = tiny_wavenet();
+  film.knobs = two_knobs();
+  v.push_back({"film", film});
+  ModelConfig film_gated = tiny_wavenet(true);
+  film_gated.knobs = two_knobs();
+  film_gated.film.shift = false;
+  film_gated.film.head = true;
+  film_gated.film.activation = Activation::ReLU;
+  v.push_back({"film gated, scale-only, head", film_gated});
+  ModelConfig concat = tiny_wavenet();
+  concat.knobs = two_knobs();
+  concat.conditioning = Conditioning::Concat;
+  v.push_back({"concat", concat});
+  return v;
+}
+}  // namespace
+
+TEST_CASE("WaveNet streaming equals the training graph for any block sizes") {
+  for (const Variant& variant : variants()) {
+    for (const std::vector<int>& blocks :
+         std::vector<std::vector<int>>{{1}, {7}, {64}, {4096}, {3, 1, 50, 17, 200, 2, 999}}) {
+      CAPTURE(variant.name);
+      CAPTURE(blocks.front());
+      auto m = make_model(variant.config);
+      randomise(*m, 11);
+      m->set_smoothing_ms(0);
+      const int max_block = *std::max_element(blocks.begin(), blocks.end());
+      m->prepare(max_block);
+      const std::vector<double> knobs = m->knobs().empty() ? std::vector<double>{}
+                                                           : std::vector<double>{7.5, -0.25};
+      for (size_t k = 0; k < knobs.size(); ++k) m->set_knob(Index(k), knobs[k]);
+      const Mat x = random_signal(5000, 3);
+      const Mat graph = graph_output(*m, x, knobs);
+      const Mat stream = stream_output(*m, x, blocks);
+      const Index ny = graph.cols();
+      REQUIRE(ny == x.cols() - m->receptive_field() + 1);
+      CHECK((stream.rightCols(ny) - graph).cwiseAbs().maxCoeff() < 1e-5);
+      CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
+      // reset() forgets the history: a second pass gives the same output.
+      m->reset();
+      CHECK((stream_output(*m, x, blocks) - stream).cwiseAbs().maxCoeff() == 0);
+    }
+  }
+}
+
+TEST_CASE("standard preset with FiLM streams like its graph") {
+  ModelConfig c = preset_config("standard");
+  c.knobs = two_knobs();
+  auto m = make_model(c);
+  randomise(*m, 5, 0.2);
+  m->set_smoothing_ms(0);
+  m->prepare(64);
+  m->set_knob("gain", 2.0);
+  m->set_knob("tone", 0.5);
+  const Mat x = random_signal(m->receptive_field() + 2000, 9);
+  const Mat graph = graph_output(*m, x, {2.0, 0.5});
+  const Mat stream = stream_output(*m, x, {64, 13, 64, 1});
+  CHECK((stream.rightCols(graph.cols()) - graph).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("a knob change between blocks (smoothing off) switches to the new knobs' output") {
+  for (Conditioning method : {Conditioning::Film, Conditioning::Concat}) {
+    ModelConfig c = tiny_wavenet();
+    c.knobs = two_knobs();
+    c.conditioning = method;
+    c.smoothing_ms = 0;
+    auto m = make_model(c);
+    randomise(*m, 21);
+    m->prepare(32);
+    const Mat x = random_signal(3000, 4);
+    const Index change = 1500, r = m->receptive_field();
+    m->set_knob("gain", 1.0);
+    Mat y(1, x.cols());
+    for (Index pos = 0; pos < x.cols(); pos += 20) {
+      if (pos == change - change % 20) m->set_knob("gain", 9.0);
+      m->process(x.data() + pos, y.data() + pos, int(std::min<Index>(20, x.cols() - pos)));
+    }
+    const Index at = change - change % 20;
+    const Mat before = graph_output(*m, x.leftCols(at), {1.0, 0.0});
+    const Mat after = graph_output(*m, x, {9.0, 0.0});
+    CHECK((y.middleCols(r - 1, before.cols()) - before).cwiseAbs().maxCoeff() < 1e-5);
+    // Once the new knobs have filled the history, the output is the new knobs' graph...
+    const Index settled = at + r - 1;
+    CHECK((y.rightCols(x.cols() - settled) - after.rightCols(x.cols() - settled)).cwiseAbs().maxCoeff() < 1e-5);
+    // ...and the very first block after the change already differs from the old knobs'.
+    const Mat old_knobs = graph_output(*m, x, {1.0, 0.0});
+    CHECK((y.middleCols(at, 20) - old_knobs.middleCols(at - r + 1, 20)).cwiseAbs().maxCoeff() > 1e-4);
+  }
+}
+
+TEST_CASE("invalid WaveNet configs are rejected with the field named") {
+  ModelConfig c = tiny_wavenet();
+  c.wavenet.layers[1].input_size = 5;
+  CHECK_THROWS_WITH_AS(make_model(c), doctest::Contains("config.layers[1].input_size"), InputError);
+  c = tiny_wavenet();
+  c.wavenet.layers[0].head_size = 4;
+  CHECK_THROWS_WITH_AS(make_model(c), doctest::Contains("config.layers[0].head_size"), InputError);
+  auto m = make_model(tiny_wavenet());
+  Tape t;
+  CHECK_THROWS_AS(m->forward(t, t.constant(Mat::Zero(1, 5)), {}, nullptr), UsageError);
+  CHECK_THROWS_AS(m->set_knob("gain", 1.0), UsageError);
+}

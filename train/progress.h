@@ -1,0 +1,39 @@
+// Training progress on the terminal: a bar redrawn in place for the epoch in progress (steps,
+// samples/s, loss, ETA) and one summary line per epoch. When stderr is not a terminal (CI logs,
+// pipes) it prints plain lines instead of redrawing; --quiet prints only the summaries' essentials.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace namk {
+
+class Progress {
+ public:
+  enum class Mode { Bar, Lines, Quiet };
+  // Bar when `out` is a terminal, Lines otherwise; Quiet when asked.
+  Progress(std::FILE* out, bool quiet);
+  explicit Progress(Mode mode, std::FILE* out = stderr) : mode_(mode), out_(out) {}
+
+  void begin_epoch(int64_t epoch, int64_t epochs, int64_t steps);
+  void step(int64_t done, double loss, double samples_per_second);
+  void end_epoch(const std::string& summary);
+  // A line that is not part of the bar (warnings, the final report).
+  void message(const std::string& line);
+
+  Mode mode() const { return mode_; }
+
+ private:
+  Mode mode_;
+  std::FILE* out_;
+  int64_t epoch_ = 0, epochs_ = 0, steps_ = 0;
+  std::chrono::steady_clock::time_point epoch_start_;
+  bool bar_drawn_ = false;
+};
+
+// "1h02m", "3m05s", "12s".
+std::string format_duration(double seconds);
+
+}  // namespace namk

@@ -1,0 +1,66 @@
+// The trainer: data-parallel training of one model on a knob dataset. Each OpenMP thread owns a
+// tape and a gradient buffer, takes a fixed share of every batch, and the buffers are summed in
+// thread order, so one seed and thread count give bit-identical runs. It validates every epoch
+// (ESR per knob setting), keeps the best weights, checkpoints atomically, resumes exactly, guards
+// against NaN, and stops early on patience or a target ESR. It writes no model file itself: the
+// caller (nam-knobs train) decides what to save from the result.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "data/knob_dataset.h"
+#include "nn/model.h"
+#include "train/learning_config.h"
+#include "train/progress.h"
+
+namespace namk {
+
+struct TrainOptions {
+  std::string out_dir;           // checkpoint.bin and training_log.csv go here
+  bool resume = false;           // continue from out_dir/checkpoint.bin when it exists
+  uint64_t config_hash = 0;      // fingerprint of the run's configs, stored in checkpoints
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by Ctrl-C): checkpoint and return
+  // Test hook: return after this many optimiser steps in total without finishing (0: off), as a
+  // kill would, but only after the last completed checkpoint was written.
+  int64_t stop_after_steps = 0;
+};
+
+struct EntryEsr {
+  int entry = 0;           // index into KnobDataset::entries
+  std::vector<double> knobs;
+  double esr = 0;
+};
+
+struct EvalResult {
+  double mean_esr = 0;  // mean over entries of each entry's ESR
+  std::vector<EntryEsr> entries;
+};
+
+struct TrainResult {
+  int64_t epochs_run = 0;
+  int64_t best_epoch = -1;
+  double best_validation_esr = -1;
+  bool interrupted = false;  // stopped by TrainOptions::stop (or the test hook)
+  std::string stop_reason;   // "epochs", "patience", "target ESR", "interrupted"
+  EvalResult validation;     // of the best weights
+  EvalResult test;           // of the best weights on held-out ("split": "test") settings
+  double samples_per_second = 0;  // training targets per second, over the whole run
+};
+
+// Trains `model` in place; on return model.params() holds the best weights (by validation ESR).
+TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& config,
+                  const TrainOptions& options, Progress& progress);
+
+// ESR of `model` on whole segments (validation or test), per entry, using `threads` threads.
+EvalResult evaluate(const Model& model, const KnobDataset& data,
+                    const std::vector<BatchItem>& items, int threads);
+
+// "gain=5 tone=2.5": a knob setting as users write it.
+std::string knob_label(const KnobDataset& data, const std::vector<double>& values);
+
+// The number of threads a config asks for (0: every core).
+int resolve_threads(int64_t requested);
+
+}  // namespace namk
