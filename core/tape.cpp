@@ -10,8 +10,9 @@
 namespace namk {
 
 namespace {
-// Big enough that a small model's whole step fits in one chunk; larger requests get their own.
-constexpr size_t kMinChunk = size_t{1} << 20;
+// The first chunk is small (a test's or a streaming tool's tape stays small); each later chunk is
+// at least as large as all before it, so a big training tape needs only a handful.
+constexpr size_t kMinChunk = size_t{1} << 14;
 // Keep every node 64-byte aligned so SIMD loads never straddle cache lines.
 constexpr size_t kAlign = 64 / sizeof(Scalar);
 }  // namespace
@@ -28,7 +29,7 @@ Scalar* Tape::allocate(size_t n) {
     ++chunk_;
     offset_ = 0;
   }
-  const size_t size = std::max(n, kMinChunk);
+  const size_t size = std::max({n, kMinChunk, arena_capacity()});
   Scalar* memory = static_cast<Scalar*>(::operator new[](size * sizeof(Scalar), std::align_val_t{64}));
   chunks_.push_back({std::unique_ptr<Scalar[], AlignedDelete>(memory), size});
   chunk_ = chunks_.size() - 1;

@@ -51,8 +51,11 @@ inline double gradcheck(std::vector<Mat> inputs, const Graph& graph, uint64_t se
   std::vector<Mat> analytic;
   for (Var v : vars) analytic.push_back(tape.grad(v));
 
+  // One tape for every evaluation: clear() keeps its arena, so thousands of evaluations do not
+  // each allocate (and, under ASan, poison) a fresh megabyte-sized chunk.
+  Tape t;
   auto loss = [&]() {
-    Tape t;
+    t.clear();
     std::vector<Var> vs;
     for (const Mat& x : inputs) vs.push_back(t.constant(x));
     Var out = graph(t, vs);

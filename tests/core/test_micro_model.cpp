@@ -17,8 +17,9 @@ TEST_CASE("micro model (2 convs, tanh, FiLM, MSE) gradients match finite differe
   Mat params = random_mat(total, 1, rng, -0.7, 0.7);
   const Mat x = random_mat(1, len, rng), target = random_mat(1, len - 2 * 2 - 2 * 1, rng);
 
+  Tape t;  // reused: clear() keeps the arena between evaluations
   auto loss_of = [&](const Mat& p, Scalar* grad) {
-    Tape t;
+    t.clear();
     Mat p_copy = p;  // the tape reads parameters in place
     Scalar* v = p_copy.data();
     Scalar* g = grad;

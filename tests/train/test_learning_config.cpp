@@ -1,6 +1,9 @@
 // The learning config: defaults, round trip through its own JSON, and errors that name the key.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "core/error.h"
 #include "train/learning_config.h"
 
@@ -47,4 +50,11 @@ TEST_CASE("learning config docs list every key with its default") {
   const std::string docs = learning_config_docs();
   CHECK(docs.find("| `epochs` | 100 |") != std::string::npos);
   CHECK(docs.find("`loss.pre_emphasis_mrstft`") != std::string::npos);
+}
+
+TEST_CASE("configs/README.md documents every learning key with its current default") {
+  std::ifstream in(std::string(NAMK_SOURCE_DIR) + "/configs/README.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str().find(learning_config_docs()) != std::string::npos);
 }
