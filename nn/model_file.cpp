@@ -230,7 +230,7 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
   Model& m = *loaded.model;
   if (static_cast<Index>(weights.size()) != m.architecture_params())
     throw root["weights"].error(std::to_string(m.architecture_params() + (architecture == "WaveNet")) +
-                                    " numbers for this config",
+                                    " weights for this config",
                                 std::to_string(weights.size() + (architecture == "WaveNet")));
   for (size_t i = 0; i < weights.size(); ++i) m.params()[static_cast<Index>(i)] = static_cast<Scalar>(weights[i]);
   if (knob_file) {

@@ -6,7 +6,7 @@
 
 #include "core/json.h"
 #include "model_test_util.h"
-#include "nn/nam_file.h"
+#include "nn/model_file.h"
 
 using namespace namk;
 using namespace namk::test;
@@ -112,7 +112,7 @@ Mat stream(Model& m, const Mat& x) {
 
 TEST_CASE("NAM's tiny WaveNet loads and matches a naive implementation") {
   const Json j = Json::parse_file(kNam + "wavenet.nam");
-  auto m = load_nam(kNam + "wavenet.nam");
+  auto m = load_model(kNam + "wavenet.nam").model;
   CHECK(m->num_params() == 130);
   CHECK(m->sample_rate() == 48000);
   CHECK(m->config().wavenet.head_scale == doctest::Approx(weights_of(j).back()));
@@ -133,7 +133,7 @@ TEST_CASE("NAM's tiny WaveNet loads and matches a naive implementation") {
 
 TEST_CASE("NAM's LSTM loads and matches a naive implementation") {
   const Json j = Json::parse_file(kNam + "lstm.nam");
-  auto m = load_nam(kNam + "lstm.nam");
+  auto m = load_model(kNam + "lstm.nam").model;
   CHECK(m->num_params() == 70);
   const Mat x = random_signal(200, 5);
   const std::vector<double> expected =
@@ -146,7 +146,7 @@ TEST_CASE("NAM's LSTM loads and matches a naive implementation") {
 }
 
 TEST_CASE("NAM's trained standard WaveNet (0.5.0, no sample_rate) loads and runs") {
-  auto m = load_nam(kNam + "wavenet_a1_standard.nam");
+  auto m = load_model(kNam + "wavenet_a1_standard.nam").model;
   CHECK(m->num_params() == 13801);
   CHECK(m->receptive_field() == 4093);
   CHECK(m->sample_rate() == 48000);
@@ -162,7 +162,7 @@ TEST_CASE("NAM's trained standard WaveNet (0.5.0, no sample_rate) loads and runs
 TEST_CASE("bad .nam files are rejected with the field named") {
   auto fails = [](const std::string& text, const std::string& fragment) {
     CAPTURE(text);
-    CHECK_THROWS_WITH_AS(load_nam(Json::parse_string(text, "x.nam")), doctest::Contains(fragment.c_str()),
+    CHECK_THROWS_WITH_AS(model_from_json(text, "x.nam"), doctest::Contains(fragment.c_str()),
                          InputError);
   };
   const std::string lstm = R"("architecture": "LSTM", "config": {"input_size": 1, "hidden_size": 1, "num_layers": 1})";

@@ -174,4 +174,8 @@ TEST_CASE("invalid WaveNet configs are rejected with the field named") {
   Tape t;
   CHECK_THROWS_AS(m->forward(t, t.constant(Mat::Zero(1, 5)), {}, nullptr), UsageError);
   CHECK_THROWS_AS(m->set_knob("gain", 1.0), UsageError);
+  // Before prepare() process() has no history to use: it writes silence rather than failing.
+  std::vector<Scalar> in(8, Scalar(0.5)), out(8, Scalar(1));
+  m->process(in.data(), out.data(), 8);
+  CHECK(std::all_of(out.begin(), out.end(), [](Scalar v) { return v == 0; }));
 }

@@ -1,0 +1,192 @@
+// The C API (nn/namk.h) over Model and model_from_json. Every entry point catches everything: a C
+// caller cannot unwind C++ exceptions, so each failure becomes a namk_status plus a thread-local
+// message. The message lives in a fixed buffer, so reporting an error never allocates.
+#include "nn/namk.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/denormals.h"
+#include "core/error.h"
+#include "nn/model_file.h"
+
+struct namk_model {
+  std::unique_ptr<namk::Model> model;
+  int max_block = 0;
+  // One block each way. Model::process does not promise in-place operation and the test build's
+  // Scalar is double, so audio is copied through these; two copies cost little next to the model.
+  std::vector<namk::Scalar> in_buf, out_buf;
+};
+
+namespace {
+
+thread_local char last_error[1024] = "";
+
+namk_status fail(namk_status status, const char* message) {
+  std::snprintf(last_error, sizeof last_error, "%s", message);
+  return status;
+}
+
+// The one translation of C++ failures into status codes, shared by every entry point.
+template <class F>
+namk_status guarded(namk_status on_input_error, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const namk::InputError& e) {
+    return fail(on_input_error, e.what());
+  } catch (const namk::UsageError& e) {
+    return fail(NAMK_ERROR_ARGUMENT, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(NAMK_ERROR_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(NAMK_ERROR_INTERNAL, e.what());
+  } catch (...) {
+    return fail(NAMK_ERROR_INTERNAL, "unknown C++ exception");
+  }
+}
+
+namk_status load(const std::string& text, const std::string& name, namk_model** out) {
+  return guarded(NAMK_ERROR_MODEL, [&] {
+    namk::LoadedModel loaded = namk::model_from_json(text, name);
+    *out = new namk_model{std::move(loaded.model), 0, {}, {}};
+    return NAMK_OK;
+  });
+}
+
+bool valid_index(const namk_model* m, int index) {
+  return index >= 0 && static_cast<size_t>(index) < m->model->knobs().size();
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* namk_last_error(void) { return last_error; }
+
+namk_status namk_load_file(const char* path, namk_model** out) {
+  if (!out) return fail(NAMK_ERROR_ARGUMENT, "namk_load_file: out is NULL");
+  *out = nullptr;
+  if (!path) return fail(NAMK_ERROR_ARGUMENT, "namk_load_file: path is NULL");
+  // Read here rather than through load_model() so a missing file gets its own status.
+  std::string text;
+  const namk_status read = guarded(NAMK_ERROR_IO, [&] {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw namk::input_error(path, "", "a model file", "no readable file");
+    std::ostringstream s;
+    s << in.rdbuf();
+    text = s.str();
+    return NAMK_OK;
+  });
+  return read == NAMK_OK ? load(text, path, out) : read;
+}
+
+namk_status namk_load_memory(const char* data, size_t size, namk_model** out) {
+  if (!out) return fail(NAMK_ERROR_ARGUMENT, "namk_load_memory: out is NULL");
+  *out = nullptr;
+  if (!data) return fail(NAMK_ERROR_ARGUMENT, "namk_load_memory: data is NULL");
+  return guarded(NAMK_ERROR_MODEL, [&] { return load(std::string(data, size), "<memory>", out); });
+}
+
+void namk_free(namk_model* model) { delete model; }
+
+double namk_sample_rate(const namk_model* model) { return model ? model->model->sample_rate() : 0.0; }
+
+int namk_knob_count(const namk_model* model) {
+  return model ? static_cast<int>(model->model->knobs().size()) : 0;
+}
+
+namk_status namk_get_knob_info(const namk_model* model, int index, namk_knob_info* info) {
+  if (!model || !info) return fail(NAMK_ERROR_ARGUMENT, "namk_get_knob_info: NULL argument");
+  if (!valid_index(model, index)) return fail(NAMK_ERROR_ARGUMENT, "namk_get_knob_info: knob index out of range");
+  const namk::KnobSpec& k = model->model->knobs()[static_cast<size_t>(index)];
+  *info = {k.name.c_str(), k.units.c_str(), k.min, k.max, k.default_value};
+  return NAMK_OK;
+}
+
+namk_status namk_get_knob(const namk_model* model, int index, double* value) {
+  if (!model || !value) return fail(NAMK_ERROR_ARGUMENT, "namk_get_knob: NULL argument");
+  if (!valid_index(model, index)) return fail(NAMK_ERROR_ARGUMENT, "namk_get_knob: knob index out of range");
+  *value = model->model->knob(index);
+  return NAMK_OK;
+}
+
+namk_status namk_set_knob_index(namk_model* model, int index, double value) {
+  if (!model) return fail(NAMK_ERROR_ARGUMENT, "namk_set_knob_index: model is NULL");
+  if (!valid_index(model, index)) return fail(NAMK_ERROR_ARGUMENT, "namk_set_knob_index: knob index out of range");
+  if (std::isnan(value)) return fail(NAMK_ERROR_ARGUMENT, "namk_set_knob_index: value is NaN");
+  model->model->set_knob(static_cast<namk::Index>(index), value);
+  return NAMK_OK;
+}
+
+namk_status namk_set_knob(namk_model* model, const char* name, double value) {
+  if (!model || !name) return fail(NAMK_ERROR_ARGUMENT, "namk_set_knob: NULL argument");
+  if (std::isnan(value)) return fail(NAMK_ERROR_ARGUMENT, "namk_set_knob: value is NaN");
+  // Model::set_knob throws UsageError only for an unknown name.
+  return guarded(NAMK_ERROR_INTERNAL, [&] {
+    try {
+      model->model->set_knob(name, value);
+    } catch (const namk::UsageError& e) {
+      return fail(NAMK_ERROR_UNKNOWN_KNOB, e.what());
+    }
+    return NAMK_OK;
+  });
+}
+
+namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
+  if (!model) return fail(NAMK_ERROR_ARGUMENT, "namk_prepare: model is NULL");
+  if (max_block < 1) return fail(NAMK_ERROR_ARGUMENT, "namk_prepare: max_block must be at least 1");
+  return guarded(NAMK_ERROR_INTERNAL, [&] {
+    const double rate = model->model->sample_rate();
+    // Sample rates are whole numbers of Hz in practice; equality is the contract, not closeness.
+    if (sample_rate != rate) {
+      char message[200];
+      std::snprintf(message, sizeof message,
+                    "namk_prepare: the model runs at %g Hz, the host asked for %g Hz; resample the audio "
+                    "or use a model made at that rate", rate, sample_rate);
+      return fail(NAMK_ERROR_SAMPLE_RATE, message);
+    }
+    // Buffers first: if the model's prepare() fails, they are merely larger than needed.
+    model->in_buf.assign(static_cast<size_t>(max_block), 0);
+    model->out_buf.assign(static_cast<size_t>(max_block), 0);
+    model->model->prepare(max_block);
+    model->max_block = max_block;
+    return NAMK_OK;
+  });
+}
+
+namk_status namk_process(namk_model* model, const float* in, float* out, int n) {
+  if (!model || n < 0 || (n > 0 && (!in || !out)))
+    return fail(NAMK_ERROR_ARGUMENT, "namk_process: NULL buffer or negative count");
+  if (model->max_block == 0) {
+    std::fill_n(out, n, 0.0f);
+    return fail(NAMK_ERROR_NOT_PREPARED, "namk_process: call namk_prepare first");
+  }
+  namk::ScopedFlushDenormals flush;
+  while (n > 0) {
+    const int chunk = std::min(n, model->max_block);
+    std::copy_n(in, chunk, model->in_buf.data());
+    model->model->process(model->in_buf.data(), model->out_buf.data(), chunk);
+    std::copy_n(model->out_buf.data(), chunk, out);
+    in += chunk;
+    out += chunk;
+    n -= chunk;
+  }
+  return NAMK_OK;
+}
+
+namk_status namk_reset(namk_model* model) {
+  if (!model) return fail(NAMK_ERROR_ARGUMENT, "namk_reset: model is NULL");
+  return guarded(NAMK_ERROR_INTERNAL, [&] {
+    model->model->reset();
+    return NAMK_OK;
+  });
+}
+
+}  // extern "C"

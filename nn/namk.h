@@ -1,0 +1,77 @@
+/* The C API of the nam-knobs runtime, for plugin hosts and other languages: load a model, read and
+ * set its knobs, stream audio through it. Pure C; nothing throws across it: every call that can fail
+ * returns a namk_status and leaves a message for namk_last_error(). Inference only, no training.
+ * A handle is used by one thread at a time; separate handles are independent. */
+#ifndef NAMK_H
+#define NAMK_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct namk_model namk_model;
+
+typedef enum namk_status {
+  NAMK_OK = 0,
+  NAMK_ERROR_ARGUMENT = -1,     /* a null pointer, an index out of range, a negative count */
+  NAMK_ERROR_IO = -2,           /* the model file cannot be read */
+  NAMK_ERROR_MODEL = -3,        /* malformed model data, or a version/architecture not supported */
+  NAMK_ERROR_UNKNOWN_KNOB = -4, /* no knob of that name */
+  NAMK_ERROR_SAMPLE_RATE = -5,  /* prepare() at a rate other than the model's */
+  NAMK_ERROR_NOT_PREPARED = -6, /* process() before a successful prepare() */
+  NAMK_ERROR_MEMORY = -7,       /* out of memory */
+  NAMK_ERROR_INTERNAL = -8      /* anything else; the message says what */
+} namk_status;
+
+/* A knob as the model declares it. Values are in the knob's own units; the strings live as long as
+ * the handle. units is "" when the model gives none. */
+typedef struct namk_knob_info {
+  const char* name;
+  const char* units;
+  double min;
+  double max;
+  double default_value;
+} namk_knob_info;
+
+/* The message of the most recent failed call on this thread ("" if none). Never NULL; valid until
+ * the next failing call on this thread. */
+const char* namk_last_error(void);
+
+/* Load a model (.nam file, or a nam-knobs knob model). On failure *out is NULL. */
+namk_status namk_load_file(const char* path, namk_model** out);
+/* The same from the file's contents in memory (size bytes, no terminator needed). */
+namk_status namk_load_memory(const char* data, size_t size, namk_model** out);
+/* Accepts NULL. */
+void namk_free(namk_model* model);
+
+/* The rate the model was trained at (Hz); 0 for a NULL handle. */
+double namk_sample_rate(const namk_model* model);
+
+/* Number of knobs (0 for a plain NAM model or a NULL handle). */
+int namk_knob_count(const namk_model* model);
+namk_status namk_get_knob_info(const namk_model* model, int index, namk_knob_info* info);
+/* The current value (after clamping to the range). */
+namk_status namk_get_knob(const namk_model* model, int index, double* value);
+/* Between process() calls; values are clamped to the knob's range, and the change ramps in over the
+ * model's smoothing time. Real-time safe. */
+namk_status namk_set_knob_index(namk_model* model, int index, double value);
+/* As above, by name. Allocates only when the name is unknown (to build the message). */
+namk_status namk_set_knob(namk_model* model, const char* name, double value);
+
+/* Allocate the streaming state for blocks of up to max_block samples and reset. The model does
+ * not resample: sample_rate must equal namk_sample_rate(). Not real-time safe. */
+namk_status namk_prepare(namk_model* model, double sample_rate, int max_block);
+/* n samples of any count (split internally into blocks of max_block). in and out may be the same
+ * buffer; otherwise they must not overlap. Allocates, locks and throws nothing; flushes denormals
+ * for its own duration. Before prepare() it writes silence and returns NAMK_ERROR_NOT_PREPARED. */
+namk_status namk_process(namk_model* model, const float* in, float* out, int n);
+/* Clear the audio history and jump the knobs to their latest values. */
+namk_status namk_reset(namk_model* model);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NAMK_H */

@@ -1,0 +1,233 @@
+/* The C API as a plugin host sees it: plain C, linked against the inference library only. Loads the
+ * committed fixtures (directory given as argv[1]), renders audio, and checks every error path named
+ * in nn/namk.h returns its status and a message that says what went wrong.
+ * Every failed check is printed; the exit code is 1 if any failed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/namk.h"
+
+#define N 4800 /* 0.1 s at 48 kHz: well past every fixture's receptive field */
+#define PI 3.14159265358979323846 /* M_PI is POSIX, not C99 */
+
+static int failures = 0;
+
+#define CHECK(cond)                                                 \
+  do {                                                              \
+    if (!(cond)) {                                                  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                   \
+    }                                                               \
+  } while (0)
+
+/* Status and message together: a status with a message that does not name the problem is a bug. */
+#define CHECK_ERROR(call, status, needle)                                        \
+  do {                                                                           \
+    namk_status s_ = (call);                                                     \
+    CHECK(s_ == (status));                                                       \
+    if (!strstr(namk_last_error(), (needle))) {                                  \
+      fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, \
+              namk_last_error(), (needle));                                      \
+      ++failures;                                                                \
+    }                                                                            \
+  } while (0)
+
+static const char* fixtures;
+
+static void fixture_path(char* path, size_t size, const char* name) {
+  snprintf(path, size, "%s/%s", fixtures, name);
+}
+
+static namk_model* load(const char* name) {
+  char path[1024];
+  namk_model* m = NULL;
+  fixture_path(path, sizeof path, name);
+  if (namk_load_file(path, &m) != NAMK_OK) {
+    fprintf(stderr, "cannot load %s: %s\n", path, namk_last_error());
+    exit(1);
+  }
+  return m;
+}
+
+/* A guitar-like test signal: two partials and a decay, amplitude below 1. */
+static void make_input(float* x) {
+  for (int t = 0; t < N; ++t)
+    x[t] = (float)(0.5 * exp(-t / 2000.0) * (sin(2 * PI * 110 * t / 48000.0) +
+                                             0.3 * sin(2 * PI * 330 * t / 48000.0)));
+}
+
+/* Renders x in blocks of `block` (the last one shorter) after a reset. */
+static void render(namk_model* m, const float* x, float* y, int block) {
+  CHECK(namk_reset(m) == NAMK_OK);
+  for (int t = 0; t < N; t += block) CHECK(namk_process(m, x + t, y + t, t + block <= N ? block : N - t) == NAMK_OK);
+}
+
+static double max_abs_diff(const float* a, const float* b) {
+  double d = 0;
+  for (int t = 0; t < N; ++t) d = fmax(d, fabs((double)a[t] - b[t]));
+  return d;
+}
+
+static double peak(const float* y) {
+  double p = 0;
+  for (int t = 0; t < N; ++t) p = isfinite(y[t]) ? fmax(p, fabs(y[t])) : INFINITY;
+  return p;
+}
+
+/* Streaming invariants for any model: output finite and not silent; block size, in-place
+ * processing and reset change nothing. Within float rounding: blocks change GEMM shapes. */
+static void check_streaming(namk_model* m, const char* name) {
+  static float x[N], whole[N], y[N];
+  make_input(x);
+  CHECK(namk_prepare(m, namk_sample_rate(m), 4096) == NAMK_OK);
+  render(m, x, whole, N);
+  const double p = peak(whole);
+  printf("%s: peak output %.4f\n", name, p);
+  CHECK(p > 1e-3 && p < 10);
+  const int blocks[] = {1, 7, 64, 4096};
+  for (int i = 0; i < 4; ++i) {
+    render(m, x, y, blocks[i]);
+    CHECK(max_abs_diff(whole, y) <= 1e-5 * p);
+  }
+  memcpy(y, x, sizeof y);
+  render(m, y, y, 64);
+  CHECK(max_abs_diff(whole, y) <= 1e-5 * p);
+}
+
+static void test_plain_models(void) {
+  const char* names[] = {"nam/wavenet.nam", "nam/lstm.nam"};
+  for (int i = 0; i < 2; ++i) {
+    namk_model* m = load(names[i]);
+    CHECK(namk_sample_rate(m) == 48000);
+    CHECK(namk_knob_count(m) == 0);
+    check_streaming(m, names[i]);
+    CHECK_ERROR(namk_set_knob(m, "gain", 1), NAMK_ERROR_UNKNOWN_KNOB, "none");
+    namk_free(m);
+  }
+}
+
+/* The same bytes from memory load the same model. */
+static void test_load_memory(void) {
+  char path[1024];
+  fixture_path(path, sizeof path, "nam/wavenet.nam");
+  FILE* f = fopen(path, "rb");
+  CHECK(f != NULL);
+  if (!f) return;
+  static char text[1 << 16];
+  const size_t size = fread(text, 1, sizeof text, f);
+  fclose(f);
+  CHECK(size > 0 && size < sizeof text);
+
+  namk_model* from_memory = NULL;
+  CHECK(namk_load_memory(text, size, &from_memory) == NAMK_OK);
+  if (!from_memory) return;
+  namk_model* from_file = load("nam/wavenet.nam");
+  static float x[N], a[N], b[N];
+  make_input(x);
+  CHECK(namk_prepare(from_memory, 48000, 256) == NAMK_OK);
+  CHECK(namk_prepare(from_file, 48000, 256) == NAMK_OK);
+  render(from_memory, x, a, 256);
+  render(from_file, x, b, 256);
+  CHECK(max_abs_diff(a, b) == 0);
+  namk_free(from_memory);
+  namk_free(from_file);
+}
+
+static void test_knobs(void) {
+  namk_model* m = load("c_api/knob_wavenet.nam");
+  CHECK(namk_knob_count(m) == 2);
+  namk_knob_info k;
+  CHECK(namk_get_knob_info(m, 0, &k) == NAMK_OK);
+  CHECK(strcmp(k.name, "gain") == 0 && strcmp(k.units, "clock position") == 0);
+  CHECK(k.min == 0 && k.max == 10 && k.default_value == 5);
+  CHECK(namk_get_knob_info(m, 1, &k) == NAMK_OK);
+  CHECK(strcmp(k.name, "bass") == 0 && strcmp(k.units, "dB") == 0);
+  CHECK(k.min == -12 && k.max == 12 && k.default_value == 0);
+  double v = -1;
+  CHECK(namk_get_knob(m, 0, &v) == NAMK_OK && v == 5);
+
+  check_streaming(m, "c_api/knob_wavenet.nam (default knobs)");
+  static float x[N], base[N], y[N];
+  make_input(x);
+  render(m, x, base, 64);
+
+  /* By name and by index, clamped to the range; each setting changes the sound. */
+  CHECK(namk_set_knob(m, "gain", 9) == NAMK_OK);
+  CHECK(namk_get_knob(m, 0, &v) == NAMK_OK && v == 9);
+  render(m, x, y, 64);
+  CHECK(max_abs_diff(base, y) > 1e-3 * peak(base));
+  CHECK(namk_set_knob(m, "gain", 5) == NAMK_OK);
+  CHECK(namk_set_knob_index(m, 1, 100) == NAMK_OK);
+  CHECK(namk_get_knob(m, 1, &v) == NAMK_OK && v == 12);
+  render(m, x, y, 64);
+  CHECK(max_abs_diff(base, y) > 1e-3 * peak(base));
+  /* Back to the defaults: back to the same sound. */
+  CHECK(namk_set_knob_index(m, 1, 0) == NAMK_OK);
+  render(m, x, y, 64);
+  CHECK(max_abs_diff(base, y) == 0);
+
+  CHECK_ERROR(namk_set_knob(m, "treble", 3), NAMK_ERROR_UNKNOWN_KNOB, "treble");
+  CHECK(strstr(namk_last_error(), "gain") != NULL); /* the message lists the knobs there are */
+  CHECK_ERROR(namk_set_knob_index(m, 2, 3), NAMK_ERROR_ARGUMENT, "out of range");
+  CHECK_ERROR(namk_set_knob_index(m, -1, 3), NAMK_ERROR_ARGUMENT, "out of range");
+  CHECK_ERROR(namk_get_knob_info(m, 2, &k), NAMK_ERROR_ARGUMENT, "out of range");
+  CHECK_ERROR(namk_set_knob(m, "gain", NAN), NAMK_ERROR_ARGUMENT, "NaN");
+  namk_free(m);
+}
+
+static void test_errors(void) {
+  static char not_a_model;
+  namk_model* m = (namk_model*)&not_a_model; /* not NULL, so the test sees a failed load reset it */
+  char path[1024];
+  fixture_path(path, sizeof path, "nam/no_such_model.nam");
+  CHECK_ERROR(namk_load_file(path, &m), NAMK_ERROR_IO, "no_such_model.nam");
+  CHECK(m == NULL);
+
+  const char broken[] = "{\"version\": \"0.5.4\", \"architecture\": ";
+  CHECK_ERROR(namk_load_memory(broken, sizeof broken - 1, &m), NAMK_ERROR_MODEL, "<memory>");
+  CHECK(m == NULL);
+  const char future[] = "{\"version\": \"0.7.0\", \"architecture\": \"WaveNet\", \"config\": {}, \"weights\": []}";
+  CHECK_ERROR(namk_load_memory(future, sizeof future - 1, &m), NAMK_ERROR_MODEL, "0.7.0");
+  CHECK_ERROR(namk_load_file(NULL, &m), NAMK_ERROR_ARGUMENT, "NULL");
+  CHECK_ERROR(namk_load_memory(broken, 3, NULL), NAMK_ERROR_ARGUMENT, "NULL");
+
+  m = load("nam/wavenet.nam");
+  float x[8] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f}, y[8];
+  y[0] = 1;
+  CHECK_ERROR(namk_process(m, x, y, 8), NAMK_ERROR_NOT_PREPARED, "prepare");
+  CHECK(y[0] == 0 && y[7] == 0);
+  CHECK_ERROR(namk_prepare(m, 44100, 64), NAMK_ERROR_SAMPLE_RATE, "44100");
+  CHECK(strstr(namk_last_error(), "48000") != NULL);
+  CHECK_ERROR(namk_prepare(m, 48000, 0), NAMK_ERROR_ARGUMENT, "max_block");
+  CHECK(namk_prepare(m, 48000, 4) == NAMK_OK);
+  /* A refused prepare leaves the last good one in place. */
+  CHECK_ERROR(namk_prepare(m, 96000, 64), NAMK_ERROR_SAMPLE_RATE, "96000");
+  CHECK(namk_process(m, x, y, 8) == NAMK_OK);
+  CHECK(namk_process(m, x, y, 0) == NAMK_OK);
+  CHECK(namk_process(m, NULL, NULL, 0) == NAMK_OK);
+  CHECK_ERROR(namk_process(m, x, y, -1), NAMK_ERROR_ARGUMENT, "negative");
+  CHECK_ERROR(namk_process(m, NULL, y, 8), NAMK_ERROR_ARGUMENT, "NULL");
+  CHECK_ERROR(namk_process(NULL, x, y, 8), NAMK_ERROR_ARGUMENT, "NULL");
+  CHECK_ERROR(namk_reset(NULL), NAMK_ERROR_ARGUMENT, "NULL");
+  CHECK(namk_knob_count(NULL) == 0 && namk_sample_rate(NULL) == 0);
+  namk_free(m);
+  namk_free(NULL);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
+    return 2;
+  }
+  fixtures = argv[1];
+  CHECK(strcmp(namk_last_error(), "") == 0);
+  test_plain_models();
+  test_load_memory();
+  test_knobs();
+  test_errors();
+  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+  else printf("all C API checks passed\n");
+  return failures ? 1 : 0;
+}
