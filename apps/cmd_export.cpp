@@ -1,9 +1,61 @@
-// nam-knobs export: not built yet (issue 6).
+// nam-knobs export: writes a model as NAM's plain .nam, which NAM's plugin and runtimes load. A
+// model without knobs is re-written as it is (a NAM file from us or from NAM's trainer); a knob
+// model cannot be, but a setting of its knobs can be baked into a plain model with --knob
+// (knobs not named keep their defaults).
+#include <cstdio>
+
+#include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/knob_automation.h"
 #include "core/error.h"
+#include "nn/model_file.h"
 
 namespace namk::app {
 
-int cmd_export(const Words&) { throw Error("nam-knobs export is not implemented yet (issue 6)"); }
+namespace {
+std::string number(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", x);
+  return text;
+}
+}  // namespace
+
+int cmd_export(const Words& argv) {
+  const std::vector<OptionSpec> specs = {
+      {"model", true, "model file (.nam, ours or NAM's)"},
+      {"out", true, "the NAM .nam file to write"},
+      {"knob", true, "NAME=VALUE to bake into the plain model (knob models only); repeatable"},
+  };
+  const Args args("export", argv, specs);
+  const std::string path = args.require("model"), out = args.require("out");
+  LoadedModel loaded = load_model(path);
+  const Model& model = *loaded.model;
+  const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);
+  if (!model.knobs().empty() && events.empty()) {
+    std::string example;
+    for (const KnobSpec& k : model.knobs()) example += " --knob " + k.name + "=" + number(k.default_value);
+    throw UsageError("nam-knobs export: " + path + " is a knob model, which NAM cannot load; bake a setting "
+                     "into a plain model with --knob, e.g." + example);
+  }
+  std::vector<double> values;
+  for (const KnobSpec& k : model.knobs()) values.push_back(k.default_value);
+  for (const KnobEvent& e : events) {
+    if (e.sample != 0) throw UsageError("nam-knobs export: --knob takes one value per knob (no automation)");
+    values[static_cast<size_t>(e.knob)] = e.value;
+  }
+  const std::unique_ptr<Model> plain = model.baked(values);
+  ModelMetadata metadata = loaded.metadata;
+  if (!model.knobs().empty()) {
+    std::string setting;
+    for (size_t k = 0; k < values.size(); ++k)
+      setting += (k ? ", " : "") + model.knobs()[k].name + " " + number(values[k]);
+    metadata.name += (metadata.name.empty() ? "" : " ") + ("(" + setting + ")");
+    std::printf("export: baked %s\n", setting.c_str());
+  }
+  save_model(*plain, out, metadata);
+  std::printf("export: wrote %s (NAM %s, %lld weights)\n", out.c_str(), plain->config().architecture.c_str(),
+              static_cast<long long>(plain->num_params()));
+  return 0;
+}
 
 }  // namespace namk::app

@@ -105,6 +105,22 @@ Var Model::conditioning(Tape& t, std::span<const double> knob_values, Scalar* gr
   return conv1d(t, hidden, nam_weight(t, w2, dw2, f, h, 1), nam_vector(t, b2, db2, f), 1);
 }
 
+Vec Model::conditioning_values(std::span<const double> knob_values) const {
+  Tape t;
+  Var c = conditioning(t, knob_values, nullptr);
+  return c.valid() ? Vec(t.value(c).col(0)) : Vec();
+}
+
+std::unique_ptr<Model> Model::baked(std::span<const double> knob_values) const {
+  if (has_knobs())
+    throw UsageError("baking knobs into a plain model is implemented for WaveNet only, not " +
+                     config_.architecture);
+  (void)knob_values;
+  auto copy = make_model(config_);
+  copy->params() = params_;
+  return copy;
+}
+
 void Model::update_conditioning_target() noexcept {
   const Index nk = static_cast<Index>(config_.knobs.size());
   if (nk == 0 || !prepared()) return;

@@ -133,6 +133,13 @@ class Model {
   // several threads on their own tapes.
   virtual Var forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const = 0;
 
+  // A model without knobs that computes what this one computes at these knob values (in the
+  // knobs' units), so it can be written as a plain NAM file: FiLM's gamma and beta folded into the
+  // modulated weights and biases, concat's constant knob channels folded into biases. A model
+  // without knobs returns a copy. Throws UsageError when the architecture or options do not allow
+  // it (the message says which).
+  virtual std::unique_ptr<Model> baked(std::span<const double> knob_values) const;
+
   // Streaming. prepare() allocates the history and packs the weights (call it again after the
   // parameters change); process() handles any n, in blocks of at most max_block, and until
   // prepare() has run writes silence.
@@ -164,6 +171,8 @@ class Model {
   // Training: the conditioning column for these knob values: FiLM outputs (F, 1), or the
   // normalised knobs (n_knobs, 1) for concat; Var{} without knobs.
   Var conditioning(Tape& t, std::span<const double> knob_values, Scalar* grad) const;
+  // The conditioning column for these knob values, evaluated off the tape.
+  Vec conditioning_values(std::span<const double> knob_values) const;
   // Streaming: the same column, current (ramped) value. Valid inside process_block().
   const Vec& conditioning_now() const { return cond_now_; }
 

@@ -19,6 +19,7 @@ class WaveNet final : public Model {
   Index receptive_field() const override;
   double flops_per_sample() const override;
   Var forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const override;
+  std::unique_ptr<Model> baked(std::span<const double> knob_values) const override;  // wavenet_bake.cpp
 
  private:
   // Offsets into params_ (NAM order) and, for FiLM, the site index.
