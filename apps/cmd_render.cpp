@@ -26,6 +26,7 @@ int cmd_render(const Words& argv) {
       {"knob", true, "NAME=VALUE in the knob's units, or NAME=V1@T1,V2@T2 (times: 5s, 250ms, samples); repeatable"},
       {"block", true, "block size passed to process() (default 64)"},
       {"reference", true, "a recording to compare with: prints the ESR"},
+      {"no-prewarm", false, "start from zero history instead of NAM's pre-warm with silence"},
   };
   const Args args("render", argv, specs);
   LoadedModel loaded = load_model(args.require("model"));
@@ -47,6 +48,7 @@ int cmd_render(const Words& argv) {
     model.set_knob(events[next].knob, events[next].value);
   model.prepare(static_cast<int>(block));
   model.reset();
+  if (!args.has("no-prewarm")) model.prewarm();
 
   const long long n = static_cast<long long>(input.samples.size());
   std::vector<Scalar> in(input.samples.begin(), input.samples.end()), out(input.samples.size());

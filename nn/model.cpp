@@ -164,6 +164,8 @@ void Model::prepare(int max_block) {
     film_hidden_.resize(h, 1);
   }
   max_block_ = max_block;
+  silence_.assign(static_cast<size_t>(max_block), Scalar(0));
+  discard_.assign(static_cast<size_t>(max_block), Scalar(0));
   set_smoothing_ms(config_.smoothing_ms);
   prepare_stream(max_block);
   update_conditioning_target();
@@ -175,6 +177,15 @@ void Model::reset() {
   reset_stream();
   cond_now_ = cond_target_;
   ramp_left_ = 0;
+}
+
+void Model::prewarm() noexcept {
+  if (!prepared()) return;
+  for (Index left = receptive_field(); left > 0;) {
+    const int n = static_cast<int>(std::min<Index>(left, max_block_));
+    process_block(silence_.data(), discard_.data(), n);
+    left -= n;
+  }
 }
 
 void Model::set_smoothing_ms(double ms) noexcept {

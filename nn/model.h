@@ -147,6 +147,11 @@ class Model {
   void process(const Scalar* in, Scalar* out, int n) noexcept;
   // Clears the history (zeros) and jumps knobs to their targets.
   void reset();
+  // Runs one receptive field of silence through the model and discards the output, as NAM's
+  // runtime does at reset: the layers' histories then hold the model's response to silence (its
+  // biases at work) instead of zeros, so the first samples agree with NAM's and carry no thump.
+  // Allocates nothing; call after reset() (render and the C API do).
+  void prewarm() noexcept;
   // Between blocks. Unknown names throw UsageError; values are clamped to the knob's range.
   void set_knob(std::string_view name, double value);
   void set_knob(Index index, double value) noexcept;
@@ -202,6 +207,7 @@ class Model {
   Index ramp_samples_ = 0, ramp_length_ = 1, ramp_left_ = 0;
   // Packed FiLM weights and scratch for evaluating the conditioner without allocating.
   Mat film_w1_, film_w2_, film_knobs_, film_hidden_;
+  std::vector<Scalar> silence_, discard_;  // prewarm()'s input and output, max_block long
 };
 
 std::unique_ptr<Model> make_model(const ModelConfig& config);

@@ -1,10 +1,125 @@
 // See conv1d.h. Why one GEMM per tap: each tap's input is a contiguous block of columns (no im2col
 // copy), and the same kernel then serves training over a whole item and streaming over a ring buffer.
+// Small channel counts (C_out <= 32, the WaveNet presets) take a column kernel instead: Eigen's GEMM
+// packs its operands on every call, which for 16x16 blocks costs as much as the arithmetic, and its
+// blocking depends on T, so a time step's rounding would depend on the block it was computed in.
 #include "core/kernels/conv1d.h"
+
+#include <algorithm>
+#include <cstring>
 
 namespace namk {
 
+namespace {
+
+// GCC vector extensions, not intrinsics: the SSE2-only default build lowers a 64-byte vector to four
+// SSE registers (correct, portable); with -march=native it is one AVX-512 register and `+= w * x`
+// becomes one FMA with the scalar broadcast folded in.
+typedef Scalar Vector64 __attribute__((vector_size(64)));
+typedef Scalar Vector32 __attribute__((vector_size(32)));
+
+#if defined(__AVX512F__)
+constexpr int kRegisterBytes = 64;
+#elif defined(__AVX__)
+constexpr int kRegisterBytes = 32;
+#else
+constexpr int kRegisterBytes = 16;
+#endif
+
+// The small path keeps the zero-padded weights on the stack: at most this many (tap, input channel)
+// pairs, i.e. K*C_in (48 for the standard preset's K=3, C=16).
+constexpr Index kSmallMaxWeightCols = 128;
+constexpr Index kSmallMaxRows = 32;
+
+// y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d), one output
+// column at a time, vectorised over output channels (NV vectors of V per column, zero-padded).
+// Every column is accumulated in the same fixed order (bias, then k, then i), whether it is computed
+// in a group of COLS columns (which share each weight load) or alone, so y[:, t] is bit-identical
+// whatever the block size: streaming at any block size equals the training forward bit for bit.
+template <typename V, int NV, int COLS>
+void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
+  constexpr Index lanes = sizeof(V) / sizeof(Scalar);
+  const Index c_in = x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
+  const Index taps = conv1d_kernel_size(n_w, c_in);
+  V packed[kSmallMaxWeightCols * NV];
+  V bias[NV];
+  for (int v = 0; v < NV; ++v) {
+    for (Index l = 0; l < lanes; ++l) {
+      const Index r = v * lanes + l;
+      bias[v][l] = b.size() > 0 && r < c_out ? b(r, 0) : Scalar(0);
+      for (Index j = 0; j < n_w; ++j) packed[j * NV + v][l] = r < c_out ? w(r, j) : Scalar(0);
+    }
+  }
+  const Scalar* xd = x.data();
+  const Index xs = x.outerStride(), ys = y.outerStride();
+  Scalar* yd = y.data();
+  auto columns = [&]<int N>(Index t) {
+    V acc[N][NV];
+    for (int c = 0; c < N; ++c)
+      for (int v = 0; v < NV; ++v) acc[c][v] = bias[v];
+    for (Index k = 0; k < taps; ++k) {
+      const Scalar* xk = xd + (t + k * dilation) * xs;
+      const V* wk = packed + k * c_in * NV;
+      for (Index i = 0; i < c_in; ++i)
+        for (int v = 0; v < NV; ++v) {
+          const V wv = wk[i * NV + v];
+          for (int c = 0; c < N; ++c) acc[c][v] += wv * xk[c * xs + i];
+        }
+    }
+    for (int c = 0; c < N; ++c) {
+      Scalar* yc = yd + (t + c) * ys;
+      for (int v = 0; v < NV; ++v) {
+        const Index rows = std::min<Index>(lanes, c_out - v * lanes);
+        if (rows == lanes)
+          std::memcpy(yc + v * lanes, &acc[c][v], sizeof(V));
+        else
+          for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = acc[c][v][l];
+      }
+    }
+  };
+  Index t = 0;
+  for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS>(t);
+  for (; t < t_out; ++t) columns.template operator()<1>(t);
+}
+
+// Columns per group: enough independent accumulators to hide FMA latency, few enough to stay in
+// registers (about 8 registers of accumulators).
+template <typename V, int NV>
+constexpr int small_columns() {
+  constexpr int registers = NV * std::max<int>(1, int(sizeof(V)) / kRegisterBytes);
+  return std::max(1, 8 / registers);
+}
+
+// Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
+bool conv1d_forward_small_dispatch(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
+  const Index c_out = y.rows();
+  if (c_out > kSmallMaxRows || w.cols() > kSmallMaxWeightCols || y.cols() == 0 || x.rows() == 0) return false;
+  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
+  if (c_out <= lanes / 2)
+    conv1d_forward_small<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y);
+  else if (c_out <= lanes)
+    conv1d_forward_small<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y);
+  else if (c_out <= 2 * lanes)
+    conv1d_forward_small<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y);
+  else if constexpr (3 * lanes <= kSmallMaxRows) {
+    if (c_out <= 3 * lanes)
+      conv1d_forward_small<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y);
+    else
+      conv1d_forward_small<Vector64, 4, small_columns<Vector64, 4>()>(x, w, b, dilation, y);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
+  if (conv1d_forward_small_dispatch(x, w, b, dilation, y)) return;
+  conv1d_forward_generic(x, w, b, dilation, y);
+}
+
+void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
   const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in), t_out = y.cols();
   if (b.size() > 0)
     y.colwise() = b.col(0);

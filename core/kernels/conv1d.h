@@ -10,7 +10,11 @@
 namespace namk {
 
 // x: (C_in, T_in)  w: (C_out, K*C_in)  b: (C_out, 1) or empty  y: (C_out, T_in - (K-1)*d)
+// C_out <= 32 (and K*C_in <= 128) takes a column kernel whose output for a time step is
+// bit-identical whatever T is (so streaming at any block size equals the training forward exactly);
+// other shapes take conv1d_forward_generic, one GEMM per tap.
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
+void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
 // dy: like y. dx, dw, db: like x, w, b; any may be empty (size 0) to skip that gradient.
 void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx,
                      MatRef dw, MatRef db);

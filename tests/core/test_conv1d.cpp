@@ -1,4 +1,4 @@
-// The fast (one GEMM per tap) conv kernels against the naive per-sample loops.
+// The fast conv kernels (small-channel column kernel, one GEMM per tap) against the naive loops.
 #include <doctest/doctest.h>
 
 #include "core/kernels/conv1d.h"
@@ -10,8 +10,10 @@ using namespace namk::test;
 TEST_CASE("fast conv1d equals the naive loop, forward and backward") {
   std::mt19937_64 rng(3);
   const double tol = kDouble ? 1e-12 : 1e-5;
-  for (Index c_in : {1, 3, 16})
-    for (Index c_out : {1, 2, 16})
+  // C_out up to 32 takes the small-channel column kernel (every padding of the vector width:
+  // 1, 5, 8, 9, 15, 16, 17, 24, 31, 32); 33 and K*C_in > 128 take the GEMM path.
+  for (Index c_in : {1, 3, 16, 50})
+    for (Index c_out : {1, 2, 5, 8, 9, 15, 16, 17, 24, 31, 32, 33})
       for (Index k : {1, 2, 3})
         for (Index d : {1, 2, 7})
           for (Index len : {1, 5, 37, 300}) {
@@ -27,6 +29,9 @@ TEST_CASE("fast conv1d equals the naive loop, forward and backward") {
             conv1d_forward(x, w, b, d, y_fast);
             conv1d_forward_naive(x, w, b, d, y_naive);
             CHECK((y_fast - y_naive).cwiseAbs().maxCoeff() < tol * (1 + c_in * k));
+            Mat y_generic(c_out, len);
+            conv1d_forward_generic(x, w, b, d, y_generic);
+            CHECK((y_generic - y_naive).cwiseAbs().maxCoeff() < tol * (1 + c_in * k));
 
             // Backward accumulates: start from a non-zero gradient to check the +=.
             Mat dx_fast = Mat::Ones(c_in, t_in), dw_fast = Mat::Ones(c_out, k * c_in),
@@ -50,4 +55,30 @@ TEST_CASE("conv1d taps follow NAM's convention: tap k multiplies x[t - (K-1-k)d]
   conv1d_forward(x, w, Mat(), 2, y);
   CHECK(y(0, 0) == doctest::Approx(100 * 1 + 10 * 3 + 1 * 5));
   CHECK(y(0, 2) == doctest::Approx(100 * 3 + 10 * 5 + 1 * 7));
+}
+
+TEST_CASE("conv1d forward: a time step's output is bit-identical whatever block it is computed in") {
+  // Streaming computes one block at a time over a ring buffer, training a whole item at once; for
+  // small channel counts both must give the same bits (issue 6: streaming at block 1, 64 and 4096
+  // is byte-identical). Compare every column computed alone and in blocks of 7 with one big block.
+  std::mt19937_64 rng(11);
+  for (Index c_out : {1, 8, 12, 16, 17, 32})
+    for (Index c_in : {1, 8, 16})
+      for (Index k : {1, 3}) {
+        CAPTURE(c_out);
+        CAPTURE(c_in);
+        CAPTURE(k);
+        const Index d = 5, len = 300, r = (k - 1) * d;
+        Mat x = random_mat(c_in, len + r, rng), w = random_mat(c_out, k * c_in, rng),
+            b = random_mat(c_out, 1, rng);
+        Mat y_all(c_out, len), y_one(c_out, len), y_seven(c_out, len);
+        conv1d_forward(x, w, b, d, y_all);
+        for (Index t = 0; t < len; ++t) conv1d_forward(x.middleCols(t, r + 1), w, b, d, y_one.col(t));
+        for (Index t = 0; t < len; t += 7) {
+          const Index n = std::min<Index>(7, len - t);
+          conv1d_forward(x.middleCols(t, r + n), w, b, d, y_seven.middleCols(t, n));
+        }
+        CHECK((y_one.array() == y_all.array()).all());
+        CHECK((y_seven.array() == y_all.array()).all());
+      }
 }

@@ -1,4 +1,4 @@
-// process() and set_knob() perform no heap allocation, for every architecture and conditioning
+// process(), set_knob(), reset() and prewarm() perform no heap allocation, for every architecture and conditioning
 // method, at every block size up to max_block, while knobs ramp. A separate binary because it
 // replaces the global allocator (see alloc_counter.h).
 #include <doctest/doctest.h>
@@ -77,7 +77,7 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
 }
 }  // namespace
 
-TEST_CASE("process() and set_knob() allocate nothing") {
+TEST_CASE("process(), set_knob(), reset() and prewarm() allocate nothing") {
   for (auto& [name, config] : configs()) {
     CAPTURE(name);
     auto m = make_model(config);
@@ -105,6 +105,7 @@ TEST_CASE("process() and set_knob() allocate nothing") {
       }
       m->process(x.data() + pos, y.data() + pos, int(x.cols() - pos));  // more than max_block
       m->reset();
+      m->prewarm();
       count = counter.count();
     }
     CHECK(count == 0);
