@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/error.h"
 #include "core/json.h"
 #include "nn/model_config.h"
 
@@ -20,6 +21,12 @@ ModelSpec resolve_model_spec(const std::string& preset_or_path) {
     spec.text = "{\"preset\": " + json_quote(preset_or_path) + "}\n";
     spec.description = "preset " + preset_or_path;
     return spec;
+  }
+  if (!std::filesystem::exists(preset_or_path)) {
+    std::string names;
+    for (const std::string& p : presets) names += (names.empty() ? "" : ", ") + p;
+    throw input_error("--model", "", "a preset (" + names + ") or a model config file",
+                      "'" + preset_or_path + "', which is neither");
   }
   spec.config = load_model_config(preset_or_path);
   std::ifstream in(preset_or_path, std::ios::binary);

@@ -2,10 +2,12 @@
 // seed and thread count, and a run killed mid-epoch resumes to the same final weights.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 
 #include "data/sampler.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 using namespace namk;
@@ -141,4 +143,41 @@ TEST_CASE("a run killed mid-epoch resumes to the same final weights") {
   REQUIRE(std::filesystem::exists(dir + "/checkpoint.bin"));
   const Vec resumed = run(2, dir, 0, true);
   CHECK(resumed == whole);
+}
+
+TEST_CASE("a stop request checkpoints at once and a resumed run finishes identically") {
+  const Vec whole = run(2, temp_dir("namk_trainer_whole_stop"));
+  const std::string dir = temp_dir("namk_trainer_stopped");
+  auto model = make_model(tiny_config());
+  model->init_params(7);
+  const KnobDataset data = tiny_dataset(model->receptive_field());
+  std::atomic<bool> stop{true};  // as if Ctrl-C came before the first step
+  TrainOptions o;
+  o.out_dir = dir;
+  o.config_hash = 99;
+  o.stop = &stop;
+  Progress quiet(Progress::Mode::Quiet);
+  const TrainResult r = train(*model, data, tiny_learning(2), o, quiet);
+  CHECK(r.interrupted);
+  REQUIRE(std::filesystem::exists(dir + "/checkpoint.bin"));
+  CHECK(run(2, dir, 0, true) == whole);
+}
+
+TEST_CASE("non-finite losses skip the step, restore good weights and never leave NaN weights") {
+  auto model = make_model(tiny_config());
+  model->init_params(7);
+  KnobDataset data = tiny_dataset(model->receptive_field());
+  // A target so large that its squared error overflows float: every batch that draws it is bad.
+  for (float& v : data.tracks[1]) v = 3e19f;
+  TrainOptions o;
+  o.out_dir = temp_dir("namk_trainer_nan");
+  Progress quiet(Progress::Mode::Quiet);
+  LearningConfig l = tiny_learning(1);
+  const TrainResult r = train(*model, data, l, o, quiet);
+  CHECK(r.epochs_run == l.epochs);
+  CHECK(model->params().allFinite());
+  const TrainState s = load_checkpoint(o.out_dir + "/checkpoint.bin");
+  CHECK(s.skipped_steps > 0);
+  CHECK(s.lr_scale < 1);
+  CHECK(s.params.allFinite());
 }
