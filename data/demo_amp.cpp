@@ -188,7 +188,7 @@ DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, doubl
   // The virtual amp has no latency, so the delay is stated rather than estimated.
   const std::string config =
       "{\n  \"dataset\": \"dataset.json\",\n  \"sample_rate\": " + std::to_string(kDemoSampleRate) +
-      ",\n  \"delay\": 0,\n  \"validation_tail_seconds\": 1.0,\n  \"ny\": 8192\n}\n";
+      ",\n  \"delay\": 0,\n  \"validation_tail_seconds\": 3.0,\n  \"ny\": 8192\n}\n";
   result.data_config = path("data.json");
   write_text_atomically(result.data_config, config);
   result.files.push_back(result.data_config);

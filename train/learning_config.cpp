@@ -55,7 +55,9 @@ const std::vector<Field<LossWeights>>& loss_fields() {
   using L = LossWeights;
   static const std::vector<Field<L>> fields = {
       {"mse", &L::mse, 0, kInf, "weight of the mean squared error"},
-      {"esr", &L::esr, 0, kInf, "weight of the error-to-signal ratio"},
+      {"esr", &L::esr, 0, kInf, "weight of the error-to-signal ratio of each item"},
+      {"setting_esr", &L::setting_esr, 0, kInf,
+       "weight of MSE over the mean square of the item's whole knob setting (loudness-fair, stable)"},
       {"dc", &L::dc, 0, kInf, "weight of the DC loss"},
       {"mrstft", &L::mrstft, 0, kInf, "weight of the multi-resolution STFT loss"},
       {"pre_emphasis_esr", &L::pre_emphasis_esr, 0, kInf, "weight of ESR on pre-emphasised signals"},

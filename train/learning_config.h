@@ -11,6 +11,9 @@ namespace namk {
 struct LossWeights {
   double mse = 1.0;
   double esr = 0.0;
+  // MSE divided by the mean square of the item's knob setting over all its training audio: every
+  // setting weighs the same however loud it is, without per-item ESR's blow-ups on quiet windows.
+  double setting_esr = 0.0;
   double dc = 0.0;
   double mrstft = 0.0;
   double pre_emphasis_esr = 0.0;     // ESR of pre-emphasised signals

@@ -15,7 +15,7 @@ Var audio_constant(Tape& t, std::span<const float> samples) {
   return v;
 }
 
-Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w) {
+Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w, double setting_energy) {
   Var total;
   auto add_term = [&](double weight, auto make_term) {
     if (weight == 0) return;
@@ -24,6 +24,7 @@ Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w) {
   };
   add_term(w.mse, [&] { return mse_loss(t, prediction, target); });
   add_term(w.esr, [&] { return esr_loss(t, prediction, target); });
+  add_term(w.setting_esr / (setting_energy + kEsrEpsilon), [&] { return mse_loss(t, prediction, target); });
   add_term(w.dc, [&] { return dc_loss(t, prediction, target); });
   add_term(w.mrstft, [&] { return mrstft_loss(t, prediction, target); });
   if (w.pre_emphasis_esr > 0 || w.pre_emphasis_mrstft > 0) {
@@ -36,8 +37,24 @@ Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w) {
   return total;
 }
 
-TrainStep::TrainStep(const Model& model, const LossWeights& weights, int threads)
-    : model_(model), weights_(weights), workers_(static_cast<size_t>(threads)) {}
+std::vector<double> setting_energies(const KnobDataset& data) {
+  std::vector<double> sum(data.entries.size()), count(data.entries.size());
+  for (const Segment& s : data.train)
+    for (float v : data.whole(s).y) {
+      sum[static_cast<size_t>(s.entry)] += static_cast<double>(v) * v;
+      count[static_cast<size_t>(s.entry)] += 1;
+    }
+  for (size_t e = 0; e < sum.size(); ++e) sum[e] = count[e] > 0 ? sum[e] / count[e] : 1;
+  return sum;
+}
+
+TrainStep::TrainStep(const Model& model, const LossWeights& weights, int threads,
+                     std::vector<double> setting_energy)
+    : model_(model), weights_(weights), setting_energy_(std::move(setting_energy)),
+      workers_(static_cast<size_t>(threads)) {
+  if (weights_.setting_esr > 0 && setting_energy_.empty())
+    throw UsageError("TrainStep: loss.setting_esr needs the settings' energies");
+}
 
 double TrainStep::gradient(const std::vector<BatchItem>& batch) {
   for (Worker& w : workers_) {
@@ -51,7 +68,8 @@ double TrainStep::gradient(const std::vector<BatchItem>& batch) {
     w.tape.clear();
     Var x = audio_constant(w.tape, item.x), y = audio_constant(w.tape, item.y);
     Var prediction = model_.forward(w.tape, x, item.knobs, w.grad.data());
-    Var loss = scale(w.tape, item_loss(w.tape, prediction, y, weights_), inv_batch);
+    const double energy = setting_energy_.empty() ? 1.0 : setting_energy_[static_cast<size_t>(item.entry)];
+    Var loss = scale(w.tape, item_loss(w.tape, prediction, y, weights_, energy), inv_batch);
     w.tape.backward(loss);
     w.loss_sum += static_cast<double>(w.tape.value(loss)(0, 0));
   });

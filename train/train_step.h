@@ -15,7 +15,10 @@ namespace namk {
 
 class TrainStep {
  public:
-  TrainStep(const Model& model, const LossWeights& weights, int threads);
+  // setting_energy[e]: mean square of entry e's training targets (for loss.setting_esr); may be
+  // empty when that weight is 0.
+  TrainStep(const Model& model, const LossWeights& weights, int threads,
+            std::vector<double> setting_energy = {});
 
   // The gradient of the batch's mean loss, left in grad(); returns that mean loss.
   double gradient(const std::vector<BatchItem>& batch);
@@ -30,12 +33,17 @@ class TrainStep {
   };
   const Model& model_;
   LossWeights weights_;
+  std::vector<double> setting_energy_;
   std::vector<Worker> workers_;
   Vec grad_;
 };
 
 // The weighted sum of the configured loss terms for one item: prediction, target (1, T) -> 1x1.
-Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& weights);
+// setting_energy: the mean square of the item's knob setting (used by weights.setting_esr only).
+Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& weights, double setting_energy = 1);
+
+// Mean square of each entry's training targets, for loss.setting_esr.
+std::vector<double> setting_energies(const KnobDataset& data);
 
 // Audio samples as a (1, n) node, converted to Scalar without a temporary.
 Var audio_constant(Tape& t, std::span<const float> samples);

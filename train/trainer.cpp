@@ -130,7 +130,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     save_checkpoint(checkpoint_path(options), state);
   };
 
-  TrainStep step_gradient(model, config.loss, threads);
+  TrainStep step_gradient(model, config.loss, threads, setting_energies(data));
   Vec& grad = step_gradient.grad();
   TrainResult result;
   const auto run_start = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 
 #include "data/sampler.h"
 #include "train/checkpoint.h"
+#include "train/train_step.h"
 #include "train/trainer.h"
 
 using namespace namk;
@@ -180,4 +181,52 @@ TEST_CASE("non-finite losses skip the step, restore good weights and never leave
   CHECK(s.skipped_steps > 0);
   CHECK(s.lr_scale < 1);
   CHECK(s.params.allFinite());
+}
+
+TEST_CASE("setting_esr divides the MSE by the mean square of the item's whole knob setting") {
+  const KnobDataset data = tiny_dataset(5);
+  const std::vector<double> energy = setting_energies(data);
+  REQUIRE(energy.size() == data.entries.size());
+  double sum = 0;
+  Index n = 0;
+  for (const Segment& s : data.train)
+    if (s.entry == 1)
+      for (float v : data.whole(s).y) {
+        sum += double(v) * v;
+        ++n;
+      }
+  CHECK(energy[1] == doctest::Approx(sum / double(n)));
+  Tape t;
+  Mat p(1, 3), y(1, 3);
+  p << 1, 2, 3;
+  y << 1, 1, 1;
+  LossWeights w;
+  w.mse = 0;
+  w.pre_emphasis_mrstft = 0;
+  w.setting_esr = 2;
+  Var loss = item_loss(t, t.constant(p), t.constant(y), w, 0.25);
+  CHECK(t.value(loss)(0, 0) == doctest::Approx(2 * (5.0 / 3) / 0.25));
+}
+
+TEST_CASE("training stops early at a target ESR or when patience runs out") {
+  auto model = make_model(tiny_config());
+  model->init_params(7);
+  const KnobDataset data = tiny_dataset(model->receptive_field());
+  Progress quiet(Progress::Mode::Quiet);
+  TrainOptions o;
+  o.out_dir = temp_dir("namk_trainer_early");
+  LearningConfig l = tiny_learning(1);
+  l.epochs = 10;
+  l.target_esr = 1e9;  // any validation ESR reaches it
+  TrainResult r = train(*model, data, l, o, quiet);
+  CHECK(r.stop_reason == "target ESR");
+  CHECK(r.epochs_run == 1);
+
+  l.target_esr = 0;
+  l.lr = 0;  // nothing changes, so nothing improves after the first epoch
+  l.patience = 2;
+  o.out_dir = temp_dir("namk_trainer_patience");
+  r = train(*model, data, l, o, quiet);
+  CHECK(r.stop_reason == "patience");
+  CHECK(r.epochs_run == 3);
 }
