@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "core/denormals.h"
 #include "core/error.h"
 #include "nn/model_file.h"
 
@@ -156,6 +155,7 @@ namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
     model->in_buf.assign(static_cast<size_t>(max_block), 0);
     model->out_buf.assign(static_cast<size_t>(max_block), 0);
     model->model->prepare(max_block);
+    model->model->prewarm();
     model->max_block = max_block;
     return NAMK_OK;
   });
@@ -168,7 +168,6 @@ namk_status namk_process(namk_model* model, const float* in, float* out, int n) 
     std::fill_n(out, n, 0.0f);
     return fail(NAMK_ERROR_NOT_PREPARED, "namk_process: call namk_prepare first");
   }
-  namk::ScopedFlushDenormals flush;
   while (n > 0) {
     const int chunk = std::min(n, model->max_block);
     std::copy_n(in, chunk, model->in_buf.data());
@@ -185,6 +184,7 @@ namk_status namk_reset(namk_model* model) {
   if (!model) return fail(NAMK_ERROR_ARGUMENT, "namk_reset: model is NULL");
   return guarded(NAMK_ERROR_INTERNAL, [&] {
     model->model->reset();
+    model->model->prewarm();
     return NAMK_OK;
   });
 }

@@ -141,8 +141,8 @@ class Model {
   virtual std::unique_ptr<Model> baked(std::span<const double> knob_values) const;
 
   // Streaming. prepare() allocates the history and packs the weights (call it again after the
-  // parameters change); process() handles any n, in blocks of at most max_block, and until
-  // prepare() has run writes silence.
+  // parameters change); process() handles any n, in blocks of at most max_block, flushes
+  // denormals for its own duration, and until prepare() has run writes silence.
   void prepare(int max_block);
   void process(const Scalar* in, Scalar* out, int n) noexcept;
   // Clears the history (zeros) and jumps knobs to their targets.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/error.h"
 #include "nn/model.h"
 
 namespace namk {

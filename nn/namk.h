@@ -60,14 +60,15 @@ namk_status namk_set_knob_index(namk_model* model, int index, double value);
 /* As above, by name. Allocates only when the name is unknown (to build the message). */
 namk_status namk_set_knob(namk_model* model, const char* name, double value);
 
-/* Allocate the streaming state for blocks of up to max_block samples and reset. The model does
- * not resample: sample_rate must equal namk_sample_rate(). Not real-time safe. */
+/* Allocate the streaming state for blocks of up to max_block samples, reset and pre-warm (one
+ * receptive field of silence, as NAM's runtime does, so the first samples carry no thump). The
+ * model does not resample: sample_rate must equal namk_sample_rate(). Not real-time safe. */
 namk_status namk_prepare(namk_model* model, double sample_rate, int max_block);
 /* n samples of any count (split internally into blocks of max_block). in and out may be the same
  * buffer; otherwise they must not overlap. Allocates, locks and throws nothing; flushes denormals
- * for its own duration. Before prepare() it writes silence and returns NAMK_ERROR_NOT_PREPARED. */
+ * for its own duration (the model does). Before prepare() it writes silence and returns NAMK_ERROR_NOT_PREPARED. */
 namk_status namk_process(namk_model* model, const float* in, float* out, int n);
-/* Clear the audio history and jump the knobs to their latest values. */
+/* Clear the audio history, jump the knobs to their latest values and pre-warm as above. */
 namk_status namk_reset(namk_model* model);
 
 #ifdef __cplusplus
