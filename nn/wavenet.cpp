@@ -205,6 +205,7 @@ void WaveNet::prepare_stream(int max_block) {
     streams_.push_back(std::move(s));
   }
   z_.resize(max_cz, n);
+  mix_.resize(max_cz, n);
   a_.resize(max_c, n);
   condition_.resize(arrays_.front().condition_channels, n);
 }
@@ -239,7 +240,11 @@ void WaveNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
       LayerStream& ls = s.layers[li];
       MatMap z(z_.data(), cz, n);  // z_ columns are reused with this layer's row count
       conv1d_forward(ls.input.window(n), ls.conv_weight, ConstMatMap(p + l.conv_bias, cz, 1), l.dilation, z);
-      z.noalias() += ls.mixer_weight * condition;
+      // The input mixer through the same conv kernel into scratch, then added: the training graph's
+      // add(conv, mixer) exactly, with no GEMM packing, and the same bits at every block size.
+      MatMap mix(mix_.data(), cz, n);
+      conv1d_forward(condition, ls.mixer_weight, empty_mat(), 1, mix);
+      z += mix;
       if (uses_film()) {
         const Index o = film_site(l.film_site);
         film_forward(z, ConstMatMap(cond.data() + o, cz, 1),

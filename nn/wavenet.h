@@ -55,7 +55,7 @@ class WaveNet final : public Model {
 
   std::vector<Array> arrays_;
   std::vector<ArrayStream> streams_;
-  Mat z_, a_, condition_;  // (max Cz, N), (max C, N), (condition channels, N)
+  Mat z_, mix_, a_, condition_;  // (max Cz, N) twice, (max C, N), (condition channels, N)
 };
 
 }  // namespace namk

@@ -41,15 +41,22 @@ void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   const Index c_in = x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
   const Index taps = conv1d_kernel_size(n_w, c_in);
+  // Weight columns are read as NV whole vectors: straight from w when C_out fills them (no copy per
+  // call, which matters for streaming's short blocks), else from a zero-padded copy on the stack.
+  const Scalar* wd = w.data();
+  Index ws = w.outerStride();
   V packed[kSmallMaxWeightCols * NV];
-  V bias[NV];
-  for (int v = 0; v < NV; ++v) {
-    for (Index l = 0; l < lanes; ++l) {
-      const Index r = v * lanes + l;
-      bias[v][l] = b.size() > 0 && r < c_out ? b(r, 0) : Scalar(0);
-      for (Index j = 0; j < n_w; ++j) packed[j * NV + v][l] = r < c_out ? w(r, j) : Scalar(0);
+  if (c_out != NV * lanes) {
+    for (Index j = 0; j < n_w; ++j) {
+      for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
+      std::memcpy(&packed[j * NV], w.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
     }
+    wd = reinterpret_cast<const Scalar*>(packed);
+    ws = NV * lanes;
   }
+  V bias[NV];
+  for (int v = 0; v < NV; ++v) bias[v] = V{};
+  if (b.size() > 0) std::memcpy(bias, b.data(), static_cast<size_t>(c_out) * sizeof(Scalar));
   const Scalar* xd = x.data();
   const Index xs = x.outerStride(), ys = y.outerStride();
   Scalar* yd = y.data();
@@ -59,10 +66,11 @@ void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
       for (int v = 0; v < NV; ++v) acc[c][v] = bias[v];
     for (Index k = 0; k < taps; ++k) {
       const Scalar* xk = xd + (t + k * dilation) * xs;
-      const V* wk = packed + k * c_in * NV;
+      const Scalar* wk = wd + k * c_in * ws;
       for (Index i = 0; i < c_in; ++i)
         for (int v = 0; v < NV; ++v) {
-          const V wv = wk[i * NV + v];
+          V wv;
+          std::memcpy(&wv, wk + i * ws + v * lanes, sizeof(V));
           for (int c = 0; c < N; ++c) acc[c][v] += wv * xk[c * xs + i];
         }
     }
