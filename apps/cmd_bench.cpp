@@ -6,6 +6,7 @@
 // --json prints one document for scripts/bench_compare.
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -240,7 +241,11 @@ void bench_memory(const std::vector<std::pair<std::string, ModelConfig>>& models
   std::string text = "{";
 #ifdef NAMK_HAVE_TRAINING
   long rss_kib = -1;
-  const std::string command = "/proc/self/exe bench --section memory-child --threads " + std::to_string(threads);
+  // Resolved here: inside popen's shell, /proc/self/exe would name the shell.
+  char self[4096] = {};
+  if (readlink("/proc/self/exe", self, sizeof self - 1) <= 0) std::snprintf(self, sizeof self, "nam-knobs");
+  const std::string command =
+      "'" + std::string(self) + "' bench --section memory-child --threads " + std::to_string(threads);
   if (std::FILE* child = popen(command.c_str(), "r")) {
     if (std::fscanf(child, "%ld", &rss_kib) != 1) rss_kib = -1;
     pclose(child);
