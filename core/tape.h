@@ -24,13 +24,16 @@ class Tape;
 
 // One backward step. A plain function pointer (a capture-less lambda) plus the few numbers it needs,
 // so recording an op never allocates: the op's inputs, output and integer/real attributes.
+// A fused op (residual_layer) has more inputs and outputs: `more` holds its further outputs and
+// saved tensors; backward runs when `out` tracks a gradient.
 struct OpRecord {
   using Backward = void (*)(Tape& tape, const OpRecord& op);
   Backward backward = nullptr;
   Var out;
-  std::array<Var, 3> in{};
+  std::array<Var, 8> in{};
   std::array<Index, 3> ints{};
   Scalar real = 0;
+  std::array<Var, 4> more{};
 };
 
 class Tape {

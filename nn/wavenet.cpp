@@ -4,11 +4,14 @@
 #include "nn/wavenet.h"
 
 #include <algorithm>
+#include <limits>
 #include <new>
 
 #include "core/error.h"
 #include "core/kernels/conv1d.h"
+#include "core/kernels/pointwise.h"
 #include "core/ops.h"
+#include "core/residual_layer_op.h"
 #include "nn/nam_weight.h"
 
 namespace namk {
@@ -94,7 +97,7 @@ double WaveNet::flops_per_sample() const {
     f += 2 * c * double(a.config.input_size);  // rechannel
     const double per_layer = 2 * cz * c * k + cz       // conv + bias
                              + 2 * cz * double(a.condition_channels)  // input mixer
-                             + (uses_film() ? (config_.film.shift ? 2 : 1) * cz : 0)
+                             // FiLM: none per sample, it is folded into the conv while knobs are still
                              + cz + (a.config.gated ? c : 0)  // activation (+ gate product)
                              + 2 * c * c + c + c      // 1x1 + bias + residual
                              + c;                     // head accumulation
@@ -141,11 +144,12 @@ Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar
   auto vector = [&](Index offset, Index size) {
     return nam_vector(t, p + offset, grad ? grad + offset : nullptr, size);
   };
-  auto modulate = [&](Var v, size_t site, Index c) {
-    if (!uses_film()) return v;
-    const Index o = film_site(site);
-    return film(t, v, slice_channels(t, cond, o, c),
-                config_.film.shift ? slice_channels(t, cond, o + c, c) : Var{});
+  // FiLM site s modulates a conv's output; with the knobs constant over an item it is folded into
+  // the conv itself (rows of the weights scaled by gamma, gamma * bias + beta), exactly as the
+  // streaming path folds it (prepare_stream), so both run the same fused layer on the same numbers.
+  auto gamma = [&](size_t site, Index c) { return slice_channels(t, cond, film_site(site), c); };
+  auto beta = [&](size_t site, Index c) {
+    return config_.film.shift ? slice_channels(t, cond, film_site(site) + c, c) : Var{};
   };
 
   Var h = x, head{};
@@ -153,23 +157,29 @@ Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar
     const Index ch = a.config.channels, cz = z_channels(a);
     h = conv1d(t, h, weight(a.rechannel_weight, ch, a.config.input_size, 1), Var{}, 1);
     for (const Layer& l : a.layers) {
-      Var z = conv1d(t, h, weight(l.conv_weight, cz, ch, a.config.kernel_size),
-                     vector(l.conv_bias, cz), l.dilation);
-      const Index tz = t.cols(z);
-      z = add(t, z, conv1d(t, crop_last(t, condition, tz),
-                           weight(l.mixer_weight, cz, a.condition_channels, 1), Var{}, 1));
-      z = modulate(z, l.film_site, cz);
-      Var act = a.config.gated
-                    ? mul(t, activation(t, a.config.activation, slice_channels(t, z, 0, ch)),
-                          sigmoid(t, slice_channels(t, z, ch, ch)))
-                    : activation(t, a.config.activation, z);
-      head = head.valid() ? add(t, crop_last(t, head, tz), act) : act;
-      h = add(t, crop_last(t, h, tz),
-              conv1d(t, act, weight(l.out_weight, ch, ch, 1), vector(l.out_bias, ch), 1));
+      ResidualLayerParams lp{weight(l.conv_weight, cz, ch, a.config.kernel_size), vector(l.conv_bias, cz),
+                             weight(l.mixer_weight, cz, a.condition_channels, 1), weight(l.out_weight, ch, ch, 1),
+                             vector(l.out_bias, ch)};
+      if (uses_film()) {
+        const Var g = gamma(l.film_site, cz);
+        lp.conv = film(t, lp.conv, g, Var{});
+        lp.mixer = film(t, lp.mixer, g, Var{});
+        lp.conv_bias = film(t, lp.conv_bias, g, beta(l.film_site, cz));
+      }
+      const ResidualLayerResult r =
+          residual_layer(t, h, condition, head, lp, {l.dilation, a.config.activation, a.config.gated});
+      h = r.h;
+      head = r.head;
     }
-    head = conv1d(t, head, weight(a.head_weight, a.config.head_size, ch, 1),
-                  a.head_bias >= 0 ? vector(a.head_bias, a.config.head_size) : Var{}, 1);
-    if (config_.film.head) head = modulate(head, a.head_film_site, a.config.head_size);
+    const Index hs = a.config.head_size;
+    Var head_weight = weight(a.head_weight, hs, ch, 1);
+    Var head_bias = a.head_bias >= 0 ? vector(a.head_bias, hs) : Var{};
+    if (uses_film() && config_.film.head) {
+      const Var g = gamma(a.head_film_site, hs), b = beta(a.head_film_site, hs);
+      head_weight = film(t, head_weight, g, Var{});
+      head_bias = head_bias.valid() ? film(t, head_bias, g, b) : b;
+    }
+    head = conv1d(t, head, head_weight, head_bias, 1);
   }
   return scale(t, head, static_cast<Scalar>(config_.wavenet.head_scale));
 }
@@ -180,34 +190,46 @@ void WaveNet::prepare_stream(int max_block) {
   Index max_cz = 0, max_c = 0;
   streams_.clear();
   for (const Array& a : arrays_) {
-    const Index ch = a.config.channels, cz = z_channels(a), k = a.config.kernel_size;
+    const Index ch = a.config.channels, cz = z_channels(a), k = a.config.kernel_size, hs = a.config.head_size;
     max_cz = std::max(max_cz, cz);
     max_c = std::max(max_c, ch);
     ArrayStream s;
     s.rechannel_weight.resize(ch, a.config.input_size);
     nam_weight_pack(p + a.rechannel_weight, a.config.input_size, 1, s.rechannel_weight);
-    s.head_weight.resize(a.config.head_size, ch);
+    s.head_weight.resize(hs, ch);
     nam_weight_pack(p + a.head_weight, ch, 1, s.head_weight);
+    s.head_bias = a.head_bias >= 0 ? Mat(ConstMatMap(p + a.head_bias, hs, 1)) : Mat();
+    s.head_weight_folded = s.head_weight;
+    s.head_bias_folded = s.head_bias;
+    if (uses_film() && config_.film.head && s.head_bias_folded.size() == 0 && config_.film.shift)
+      s.head_bias_folded.resize(hs, 1);  // FiLM's beta becomes the head's bias
     for (const Layer& l : a.layers) {
       LayerStream ls;
       ls.conv_weight.resize(cz, k * ch);
       nam_weight_pack(p + l.conv_weight, ch, k, ls.conv_weight);
+      ls.conv_bias = ConstMatMap(p + l.conv_bias, cz, 1);
       ls.mixer_weight.resize(cz, a.condition_channels);
       nam_weight_pack(p + l.mixer_weight, a.condition_channels, 1, ls.mixer_weight);
       ls.out_weight.resize(ch, ch);
       nam_weight_pack(p + l.out_weight, ch, 1, ls.out_weight);
+      ls.out_bias = ConstMatMap(p + l.out_bias, ch, 1);
+      ls.conv_folded = ls.conv_weight;
+      ls.conv_bias_folded = ls.conv_bias;
+      ls.mixer_folded = ls.mixer_weight;
       ls.input.prepare(ch, (k - 1) * l.dilation, n);
       s.layers.push_back(std::move(ls));
     }
     s.head.resize(ch, n);
-    s.head_out.resize(a.config.head_size, n);
+    s.head_out.resize(hs, n);
     s.out.resize(ch, n);
     streams_.push_back(std::move(s));
   }
   z_.resize(max_cz, n);
-  mix_.resize(max_cz, n);
+  post_.resize(max_cz, n);
   a_.resize(max_c, n);
   condition_.resize(arrays_.front().condition_channels, n);
+  // NaN never equals a conditioning value, so the first block folds (without allocating).
+  folded_cond_ = Vec::Constant(conditioning_now().size(), std::numeric_limits<Scalar>::quiet_NaN());
 }
 
 void WaveNet::reset_stream() noexcept {
@@ -215,10 +237,39 @@ void WaveNet::reset_stream() noexcept {
     for (LayerStream& l : s.layers) l.input.reset();
 }
 
+void WaveNet::fold_film(const Vec& cond) noexcept {
+  // The same film kernel on the same packed weights as forward()'s film ops: the same bits.
+  auto column = [&](Index offset, Index c) { return ConstMatMap(cond.data() + offset, c, 1); };
+  for (size_t ai = 0; ai < arrays_.size(); ++ai) {
+    const Array& a = arrays_[ai];
+    ArrayStream& s = streams_[ai];
+    const Index cz = z_channels(a), hs = a.config.head_size;
+    for (size_t li = 0; li < a.layers.size(); ++li) {
+      const Index o = film_site(a.layers[li].film_site);
+      LayerStream& ls = s.layers[li];
+      film_forward(ls.conv_weight, column(o, cz), empty_mat(), ls.conv_folded);
+      film_forward(ls.mixer_weight, column(o, cz), empty_mat(), ls.mixer_folded);
+      film_forward(ls.conv_bias, column(o, cz), config_.film.shift ? column(o + cz, cz) : ConstMatMap(nullptr, 0, 0),
+                   ls.conv_bias_folded);
+    }
+    if (config_.film.head) {
+      const Index o = film_site(a.head_film_site);
+      film_forward(s.head_weight, column(o, hs), empty_mat(), s.head_weight_folded);
+      if (s.head_bias.size() > 0)
+        film_forward(s.head_bias, column(o, hs), config_.film.shift ? column(o + hs, hs) : ConstMatMap(nullptr, 0, 0),
+                     s.head_bias_folded);
+      else if (config_.film.shift)
+        s.head_bias_folded = column(o + hs, hs);
+    }
+  }
+  folded_cond_ = cond;
+}
+
 void WaveNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
-  const Scalar* p = params_.data();
   const ConstMatMap x(in, 1, n);
   const Vec& cond = conditioning_now();
+  // Knobs are still between moves and step every few samples while one ramps: refold only then.
+  if (uses_film() && folded_cond_ != cond) fold_film(cond);
   condition_.topLeftCorner(1, n) = x;
   if (uses_concat())
     condition_.block(1, 0, cond.size(), n).colwise() = cond;
@@ -229,54 +280,25 @@ void WaveNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
   for (size_t ai = 0; ai < arrays_.size(); ++ai) {
     const Array& a = arrays_[ai];
     ArrayStream& s = streams_[ai];
-    const Index ch = a.config.channels, cz = z_channels(a);
+    const Index ch = a.config.channels, cz = z_channels(a), hs = a.config.head_size;
     conv1d_forward(input, s.rechannel_weight, empty_mat(), 1, s.layers.front().input.next(n));
-    if (head_in)
-      s.head.leftCols(n) = ConstMatMap(head_in, ch, n);
-    else
-      s.head.leftCols(n).setZero();
+    MatMap head(s.head.data(), ch, n);
+    // The first layer's skip input is the previous array's head (none for the first array).
+    ConstMatMap head_from = head_in ? ConstMatMap(head_in, ch, n) : ConstMatMap(nullptr, 0, 0);
     for (size_t li = 0; li < a.layers.size(); ++li) {
       const Layer& l = a.layers[li];
       LayerStream& ls = s.layers[li];
-      MatMap z(z_.data(), cz, n);  // z_ columns are reused with this layer's row count
-      conv1d_forward(ls.input.window(n), ls.conv_weight, ConstMatMap(p + l.conv_bias, cz, 1), l.dilation, z);
-      // The input mixer through the same conv kernel into scratch, then added: the training graph's
-      // add(conv, mixer) exactly, with no GEMM packing, and the same bits at every block size.
-      MatMap mix(mix_.data(), cz, n);
-      conv1d_forward(condition, ls.mixer_weight, empty_mat(), 1, mix);
-      z += mix;
-      if (uses_film()) {
-        const Index o = film_site(l.film_site);
-        film_forward(z, ConstMatMap(cond.data() + o, cz, 1),
-                     config_.film.shift ? ConstMatMap(cond.data() + o + cz, cz, 1) : ConstMatMap(nullptr, 0, 0), z);
-      }
-      MatMap act(a_.data(), ch, n);
-      if (a.config.gated) {
-        activation_forward(a.config.activation, z.topRows(ch), z.topRows(ch));
-        activation_forward(Activation::Sigmoid, z.bottomRows(ch), z.bottomRows(ch));
-        act.array() = z.topRows(ch).array() * z.bottomRows(ch).array();
-      } else {
-        activation_forward(a.config.activation, z, act);
-      }
-      s.head.leftCols(n) += act;
       // The residual goes straight into the next layer's history (or the array's output).
-      MatMap dest = li + 1 < a.layers.size() ? s.layers[li + 1].input.next(n)
-                                             : MatMap(s.out.data(), ch, n);
-      conv1d_forward(act, ls.out_weight, ConstMatMap(p + l.out_bias, ch, 1), 1, dest);
-      dest += ls.input.current(n);
+      MatMap dest = li + 1 < a.layers.size() ? s.layers[li + 1].input.next(n) : MatMap(s.out.data(), ch, n);
+      MatMap z(z_.data(), cz, n), a_out(a_.data(), ch, n);
+      MatMap post = a.config.gated ? MatMap(post_.data(), cz, n) : empty_mat();
+      residual_layer_forward({ls.conv_folded, ls.conv_bias_folded, ls.mixer_folded, ls.out_weight, ls.out_bias},
+                             {l.dilation, a.config.activation, a.config.gated}, ls.input.window(n), condition, z,
+                             post, a_out, li == 0 ? head_from : ConstMatMap(head.data(), ch, n), head, dest);
       ls.input.advance(n);
     }
-    MatMap head_out(s.head_out.data(), a.config.head_size, n);
-    conv1d_forward(s.head.leftCols(n), s.head_weight,
-                   a.head_bias >= 0 ? ConstMatMap(p + a.head_bias, a.config.head_size, 1)
-                                    : ConstMatMap(nullptr, 0, 0),
-                   1, head_out);
-    if (config_.film.head && uses_film()) {
-      const Index o = film_site(a.head_film_site), hs = a.config.head_size;
-      film_forward(head_out, ConstMatMap(cond.data() + o, hs, 1),
-                   config_.film.shift ? ConstMatMap(cond.data() + o + hs, hs, 1) : ConstMatMap(nullptr, 0, 0),
-                   head_out);
-    }
+    MatMap head_out(s.head_out.data(), hs, n);
+    conv1d_forward(head, s.head_weight_folded, s.head_bias_folded, 1, head_out);
     new (&input) ConstMatMap(s.out.data(), ch, n);
     head_in = s.head_out.data();
   }

@@ -35,13 +35,15 @@ class WaveNet final : public Model {
     size_t head_film_site = 0;
     std::vector<Layer> layers;
   };
-  // Streaming state: packed weights and history of each layer, scratch of each array.
+  // Streaming state: packed weights and history of each layer, scratch of each array. With FiLM,
+  // the *_folded copies hold the weights with the current gamma and beta folded in (fold_film).
   struct LayerStream {
-    Mat conv_weight, mixer_weight, out_weight;
+    Mat conv_weight, conv_bias, mixer_weight, out_weight, out_bias;
+    Mat conv_folded, conv_bias_folded, mixer_folded;
     History input;  // the layer's input h
   };
   struct ArrayStream {
-    Mat rechannel_weight, head_weight;
+    Mat rechannel_weight, head_weight, head_bias, head_weight_folded, head_bias_folded;
     std::vector<LayerStream> layers;
     Mat head, head_out, out;  // (C, N), (H, N), (C, N)
   };
@@ -50,12 +52,14 @@ class WaveNet final : public Model {
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override;
+  void fold_film(const Vec& cond) noexcept;
 
   Index z_channels(const Array& a) const { return a.config.gated ? 2 * a.config.channels : a.config.channels; }
 
   std::vector<Array> arrays_;
   std::vector<ArrayStream> streams_;
-  Mat z_, mix_, a_, condition_;  // (max Cz, N) twice, (max C, N), (condition channels, N)
+  Mat z_, post_, a_, condition_;  // (max Cz, N) twice, (max C, N), (condition channels, N)
+  Vec folded_cond_;                // the conditioning the *_folded weights hold
 };
 
 }  // namespace namk

@@ -30,35 +30,47 @@ constexpr int kRegisterBytes = 16;
 // pairs, i.e. K*C_in (48 for the standard preset's K=3, C=16).
 constexpr Index kSmallMaxWeightCols = 128;
 constexpr Index kSmallMaxRows = 32;
+// The side input (the input mixer's condition: the audio, plus the knobs for concat) is short.
+constexpr Index kSmallMaxSideRows = 16;
 
-// y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d), one output
-// column at a time, vectorised over output channels (NV vectors of V per column, zero-padded).
-// Every column is accumulated in the same fixed order (bias, then k, then i), whether it is computed
-// in a group of COLS columns (which share each weight load) or alone, so y[:, t] is bit-identical
-// whatever the block size: streaming at any block size equals the training forward bit for bit.
+// y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
+// side term, then residual), one output column at a time, vectorised over output channels (NV
+// vectors of V per column, zero-padded). Every column is accumulated in the same fixed order (bias,
+// then k, then i, then the side input), whether it is computed in a group of COLS columns (which
+// share each weight load) or alone, so y[:, t] is bit-identical whatever the block size: streaming
+// at any block size equals the training forward bit for bit.
 template <typename V, int NV, int COLS>
-void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
+void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                          const Conv1dExtras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   const Index c_in = x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
-  const Index taps = conv1d_kernel_size(n_w, c_in);
+  const Index taps = conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
   // Weight columns are read as NV whole vectors: straight from w when C_out fills them (no copy per
   // call, which matters for streaming's short blocks), else from a zero-padded copy on the stack.
-  const Scalar* wd = w.data();
-  Index ws = w.outerStride();
-  V packed[kSmallMaxWeightCols * NV];
-  if (c_out != NV * lanes) {
-    for (Index j = 0; j < n_w; ++j) {
-      for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
-      std::memcpy(&packed[j * NV], w.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+  auto weights = [&](ConstMatRef m, V* packed, Index& stride) {
+    if (c_out == NV * lanes) {
+      stride = m.outerStride();
+      return m.data();
     }
-    wd = reinterpret_cast<const Scalar*>(packed);
-    ws = NV * lanes;
-  }
+    for (Index j = 0; j < m.cols(); ++j) {
+      for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
+      std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+    }
+    stride = NV * lanes;
+    return reinterpret_cast<const Scalar*>(packed);
+  };
+  V packed[kSmallMaxWeightCols * NV], side_packed[kSmallMaxSideRows * NV];
+  Index ws = 0, ss = 0;
+  const Scalar* wd = weights(w, packed, ws);
+  const Scalar* sw = c_side > 0 ? weights(extras.side_weight, side_packed, ss) : nullptr;
   V bias[NV];
   for (int v = 0; v < NV; ++v) bias[v] = V{};
   if (b.size() > 0) std::memcpy(bias, b.data(), static_cast<size_t>(c_out) * sizeof(Scalar));
   const Scalar* xd = x.data();
-  const Index xs = x.outerStride(), ys = y.outerStride();
+  const Scalar* sd = extras.side.data();
+  const Scalar* rd = extras.residual.size() > 0 ? extras.residual.data() : nullptr;
+  const Index xs = x.outerStride(), ys = y.outerStride(), sds = extras.side.outerStride(),
+              rs = extras.residual.outerStride();
   Scalar* yd = y.data();
   auto columns = [&]<int N>(Index t) {
     V acc[N][NV];
@@ -74,14 +86,27 @@ void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
           for (int c = 0; c < N; ++c) acc[c][v] += wv * xk[c * xs + i];
         }
     }
+    for (Index j = 0; j < c_side; ++j)
+      for (int v = 0; v < NV; ++v) {
+        V wv;
+        std::memcpy(&wv, sw + j * ss + v * lanes, sizeof(V));
+        for (int c = 0; c < N; ++c) acc[c][v] += wv * sd[(t + c) * sds + j];
+      }
     for (int c = 0; c < N; ++c) {
       Scalar* yc = yd + (t + c) * ys;
+      const Scalar* rc = rd ? rd + (t + c) * rs : nullptr;
       for (int v = 0; v < NV; ++v) {
         const Index rows = std::min<Index>(lanes, c_out - v * lanes);
-        if (rows == lanes)
+        if (rows == lanes) {
+          if (rc) {
+            V r;
+            std::memcpy(&r, rc + v * lanes, sizeof(V));
+            acc[c][v] = r + acc[c][v];
+          }
           std::memcpy(yc + v * lanes, &acc[c][v], sizeof(V));
-        else
-          for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = acc[c][v][l];
+        } else {
+          for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = rc ? rc[v * lanes + l] + acc[c][v][l] : acc[c][v][l];
+        }
       }
     }
   };
@@ -95,25 +120,28 @@ void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
 template <typename V, int NV>
 constexpr int small_columns() {
   constexpr int registers = NV * std::max<int>(1, int(sizeof(V)) / kRegisterBytes);
-  return std::max(1, 8 / registers);
+  return std::max(1, 16 / registers);
 }
 
 // Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
-bool conv1d_forward_small_dispatch(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
+bool conv1d_forward_small_dispatch(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                                   const Conv1dExtras& e) {
   const Index c_out = y.rows();
-  if (c_out > kSmallMaxRows || w.cols() > kSmallMaxWeightCols || y.cols() == 0 || x.rows() == 0) return false;
+  if (c_out > kSmallMaxRows || w.cols() > kSmallMaxWeightCols || e.side.rows() > kSmallMaxSideRows ||
+      y.cols() == 0 || x.rows() == 0)
+    return false;
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
   if (c_out <= lanes / 2)
-    conv1d_forward_small<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y);
+    conv1d_forward_small<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= lanes)
-    conv1d_forward_small<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y);
+    conv1d_forward_small<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= 2 * lanes)
-    conv1d_forward_small<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y);
+    conv1d_forward_small<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);
   else if constexpr (3 * lanes <= kSmallMaxRows) {
     if (c_out <= 3 * lanes)
-      conv1d_forward_small<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y);
+      conv1d_forward_small<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y, e);
     else
-      conv1d_forward_small<Vector64, 4, small_columns<Vector64, 4>()>(x, w, b, dilation, y);
+      conv1d_forward_small<Vector64, 4, small_columns<Vector64, 4>()>(x, w, b, dilation, y, e);
   } else {
     return false;
   }
@@ -123,8 +151,15 @@ bool conv1d_forward_small_dispatch(ConstMatRef x, ConstMatRef w, ConstMatRef b, 
 }  // namespace
 
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
-  if (conv1d_forward_small_dispatch(x, w, b, dilation, y)) return;
+  conv1d_forward(x, w, b, dilation, y, Conv1dExtras{});
+}
+
+void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                    const Conv1dExtras& extras) {
+  if (conv1d_forward_small_dispatch(x, w, b, dilation, y, extras)) return;
   conv1d_forward_generic(x, w, b, dilation, y);
+  if (extras.side.size() > 0) y.noalias() += extras.side_weight * extras.side;
+  if (extras.residual.size() > 0) y += extras.residual;
 }
 
 void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {

@@ -15,6 +15,19 @@ namespace namk {
 // other shapes take conv1d_forward_generic, one GEMM per tap.
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
 void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
+
+// Two terms a WaveNet layer adds to a conv, computed in the same pass over each column (so the
+// streaming and training paths, which both call this, agree bit for bit at any block size):
+//   y = residual + (b + conv(x) + side_weight * side)
+// side: (C_side, T_out), a second input with one tap (the input mixer's condition), side_weight:
+// (C_out, C_side); residual: (C_out, T_out). Either may be empty. y must not alias them.
+struct Conv1dExtras {
+  ConstMatRef side = empty_mat();
+  ConstMatRef side_weight = empty_mat();
+  ConstMatRef residual = empty_mat();
+};
+void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                    const Conv1dExtras& extras);
 // dy: like y. dx, dw, db: like x, w, b; any may be empty (size 0) to skip that gradient.
 void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx,
                      MatRef dw, MatRef db);

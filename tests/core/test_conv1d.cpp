@@ -82,3 +82,37 @@ TEST_CASE("conv1d forward: a time step's output is bit-identical whatever block 
         CHECK((y_seven.array() == y_all.array()).all());
       }
 }
+
+TEST_CASE("conv1d extras: the side input and the residual are added as written, on every path") {
+  // y = residual + (b + conv(x) + side_weight * side), against the naive conv plus the two terms
+  // written out; C_out 8 and 16 take the small kernel (also at any block size), 40 the GEMM path.
+  std::mt19937_64 rng(21);
+  const double tol = kDouble ? 1e-12 : 1e-5;
+  for (Index c_out : {8, 16, 40})
+    for (Index c_side : {1, 3}) {
+      CAPTURE(c_out);
+      CAPTURE(c_side);
+      const Index c_in = 8, k = 3, d = 4, len = 100, r = (k - 1) * d;
+      Mat x = random_mat(c_in, len + r, rng), w = random_mat(c_out, k * c_in, rng), b = random_mat(c_out, 1, rng),
+          side = random_mat(c_side, len, rng), side_w = random_mat(c_out, c_side, rng),
+          residual = random_mat(c_out, len, rng);
+      Mat expected(c_out, len);
+      conv1d_forward_naive(x, w, b, d, expected);
+      for (Index t = 0; t < len; ++t)
+        for (Index o = 0; o < c_out; ++o) {
+          Scalar s = 0;
+          for (Index j = 0; j < c_side; ++j) s += side_w(o, j) * side(j, t);
+          expected(o, t) = residual(o, t) + (expected(o, t) + s);
+        }
+      Mat y(c_out, len);
+      conv1d_forward(x, w, b, d, y, Conv1dExtras{side, side_w, residual});
+      CHECK((y - expected).cwiseAbs().maxCoeff() < tol * (1 + c_in * k));
+      CHECK((y - residual).cwiseAbs().maxCoeff() > 0.1);  // the conv did something
+      if (c_out > 32) continue;
+      Mat y_one(c_out, len);
+      for (Index t = 0; t < len; ++t)
+        conv1d_forward(x.middleCols(t, r + 1), w, b, d, y_one.col(t),
+                       Conv1dExtras{side.col(t), side_w, residual.col(t)});
+      CHECK((y_one.array() == y.array()).all());
+    }
+}

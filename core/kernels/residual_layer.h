@@ -1,0 +1,38 @@
+// One WaveNet residual layer (NAM's _Layer), fused: the training graph's op and the streaming
+// engine both call residual_layer_forward, so they compute the same bits at any block size.
+//   z      = conv_bias + conv(h, dilation) + mixer * condition         (Cz, T)
+//   a      = f(z), or f(z_top) ⊙ sigmoid(z_bottom) when gated (Cz = 2C) (C, T)
+//   head'  = head + a                                                  (the skip sum)
+//   h'     = h_last + out * a + out_bias                               (the residual)
+// FiLM is not a step here: while knobs are still, gamma and beta fold into conv, conv_bias and
+// mixer (rows scaled by gamma, beta added to the bias), which costs nothing per sample.
+// Work goes in tiles of columns: each tile's z and a are still in L1 when the 1x1 reads them.
+#pragma once
+
+#include "core/kernels/pointwise.h"
+
+namespace namk {
+
+struct ResidualLayerWeights {
+  ConstMatRef conv;       // (Cz, K*C), see conv1d.h
+  ConstMatRef conv_bias;  // (Cz, 1)
+  ConstMatRef mixer;      // (Cz, C_cond)
+  ConstMatRef out;        // (C, C)
+  ConstMatRef out_bias;   // (C, 1)
+};
+
+struct ResidualLayerShape {
+  Index dilation = 1;
+  Activation activation = Activation::Tanh;
+  bool gated = false;
+};
+
+// h: (C, T + (K-1)*d). condition: (C_cond, T). z: (Cz, T), written (the backward's input).
+// post: (Cz, T), written when gated (f(z_top); sigmoid(z_bottom)), else empty. a: (C, T), written.
+// head_in: (C, T) or empty (the first layer: zero); head_out: (C, T), may alias head_in.
+// h_next: (C, T), must not alias h.
+void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
+                            ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
+                            MatRef head_out, MatRef h_next);
+
+}  // namespace namk

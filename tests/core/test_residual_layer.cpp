@@ -1,0 +1,156 @@
+// The fused WaveNet residual layer: its forward against the layer written out with the naive conv
+// and plain loops, its backward against finite differences, tiling that changes no bits, and
+// shape errors that name the argument.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "core/kernels/conv1d.h"
+#include "core/residual_layer_op.h"
+#include "gradcheck.h"
+
+using namespace namk;
+using namespace namk::test;
+
+namespace {
+
+double sigmoid_of(double v) { return 1 / (1 + std::exp(-v)); }
+
+struct Layer {
+  Index c, cz, c_cond, k, d;
+  Mat conv, conv_bias, mixer, out, out_bias;
+  Layer(Index channels, bool gated, Index cond_channels, Index taps, Index dilation, std::mt19937_64& rng)
+      : c(channels), cz(gated ? 2 * channels : channels), c_cond(cond_channels), k(taps), d(dilation),
+        conv(random_mat(cz, taps * channels, rng, -0.5, 0.5)), conv_bias(random_mat(cz, 1, rng)),
+        mixer(random_mat(cz, cond_channels, rng)), out(random_mat(channels, channels, rng, -0.5, 0.5)),
+        out_bias(random_mat(channels, 1, rng)) {}
+};
+
+// The layer's equations (residual_layer.h), one time step and one channel at a time, in double.
+void reference(const Layer& l, bool gated, const Mat& h, const Mat& cond, const Mat& head_in, Mat& head_out,
+               Mat& h_next) {
+  const Index n = h.cols() - (l.k - 1) * l.d;
+  Mat z(l.cz, n);
+  conv1d_forward_naive(h, l.conv, l.conv_bias, l.d, z);
+  head_out.resize(l.c, n);
+  h_next.resize(l.c, n);
+  for (Index t = 0; t < n; ++t) {
+    std::vector<double> a(static_cast<size_t>(l.c));
+    for (Index o = 0; o < l.cz; ++o)
+      for (Index j = 0; j < l.c_cond; ++j) z(o, t) += l.mixer(o, j) * cond(j, cond.cols() - n + t);
+    for (Index o = 0; o < l.c; ++o) {
+      a[size_t(o)] = std::tanh(double(z(o, t)));
+      if (gated) a[size_t(o)] *= sigmoid_of(double(z(l.c + o, t)));
+      head_out(o, t) = Scalar((head_in.size() ? double(head_in(o, head_in.cols() - n + t)) : 0) + a[size_t(o)]);
+    }
+    for (Index o = 0; o < l.c; ++o) {
+      double r = double(l.out_bias(o, 0)) + double(h(o, h.cols() - n + t));
+      for (Index i = 0; i < l.c; ++i) r += double(l.out(o, i)) * a[size_t(i)];
+      h_next(o, t) = Scalar(r);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("residual layer forward equals the layer's equations, gated or not, with or without a head") {
+  std::mt19937_64 rng(5);
+  // Float tanh is a rational approximation (2.9e-7 relative); the rest is rounding.
+  const double tol = kDouble ? 1e-12 : 2e-5;
+  for (bool gated : {false, true})
+    for (Index c : {3, 8, 16})
+      for (bool with_head : {false, true}) {
+        CAPTURE(gated);
+        CAPTURE(c);
+        CAPTURE(with_head);
+        const Layer l(c, gated, 2, 3, 5, rng);
+        const Index n = 150;  // more than one 64-column tile
+        const Mat h = random_mat(c, n + 10, rng), cond = random_mat(2, n + 7, rng);
+        const Mat head_in = with_head ? random_mat(c, n + 3, rng) : Mat();
+        Tape t;
+        const ResidualLayerResult r = residual_layer(
+            t, t.constant(h), t.constant(cond), with_head ? t.constant(head_in) : Var{},
+            {t.constant(l.conv), t.constant(l.conv_bias), t.constant(l.mixer), t.constant(l.out), t.constant(l.out_bias)},
+            {l.d, Activation::Tanh, gated});
+        Mat head_ref, h_ref;
+        reference(l, gated, h, cond, head_in, head_ref, h_ref);
+        CHECK((t.value(r.head) - head_ref).cwiseAbs().maxCoeff() < tol);
+        CHECK((t.value(r.h) - h_ref).cwiseAbs().maxCoeff() < tol * double(c));
+        CHECK(t.value(r.h).cols() == n);
+      }
+}
+
+TEST_CASE("residual layer forward: a time step's output does not depend on the block it is computed in") {
+  std::mt19937_64 rng(8);
+  for (Index c : {8, 16}) {
+    CAPTURE(c);
+    const Layer l(c, false, 1, 3, 4, rng);
+    const Index n = 200, reach = 8;
+    const Mat h = random_mat(c, n + reach, rng), cond = random_mat(1, n, rng), head_in = random_mat(c, n, rng);
+    const ResidualLayerWeights w{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias};
+    auto run = [&](Index block) {
+      Mat z(c, n), a(c, n), head(c, n), h_next(c, n);
+      MatMap no_post = empty_mat();
+      for (Index t = 0; t < n; t += block) {
+        const Index m = std::min(block, n - t);
+        residual_layer_forward(w, {l.d, Activation::Tanh, false}, h.middleCols(t, m + reach), cond.middleCols(t, m),
+                               z.middleCols(t, m), no_post, a.middleCols(t, m), head_in.middleCols(t, m),
+                               head.middleCols(t, m), h_next.middleCols(t, m));
+      }
+      Mat both(2 * c, n);
+      both << head, h_next;
+      return both;
+    };
+    const Mat all = run(n);
+    CHECK((run(1).array() == all.array()).all());
+    CHECK((run(7).array() == all.array()).all());
+    CHECK((run(64).array() == all.array()).all());
+  }
+}
+
+TEST_CASE("residual layer backward matches finite differences for every input") {
+  std::mt19937_64 rng(9);
+  for (bool gated : {false, true})
+    for (bool with_head : {false, true})
+      for (Activation act : {Activation::Tanh, Activation::LeakyReLU}) {
+        // z is internal, so it cannot be kept away from LeakyReLU's kink: float's 1e-2 step would
+        // straddle it. The double build's 1e-6 step checks LeakyReLU; float checks tanh.
+        if (!kDouble && act != Activation::Tanh) continue;
+        CAPTURE(gated);
+        CAPTURE(with_head);
+        CAPTURE(activation_name(act));
+        const Index c = 3, n = 9, d = 2, k = 2;
+        const Layer l(c, gated, 2, k, d, rng);
+        std::vector<Mat> inputs = {away_from_kinks(random_mat(c, n + d, rng)), random_mat(2, n + 2, rng),
+                                   l.conv, l.conv_bias, l.mixer, l.out, l.out_bias};
+        if (with_head) inputs.push_back(random_mat(c, n + 1, rng));
+        CHECK(gradcheck(inputs, [&](Tape& t, const std::vector<Var>& v) {
+                const ResidualLayerResult r = residual_layer(t, v[0], v[1], with_head ? v[7] : Var{},
+                                                             {v[2], v[3], v[4], v[5], v[6]}, {d, act, gated});
+                return concat_channels(t, r.h, r.head);
+              }) < kTolerance);
+      }
+}
+
+TEST_CASE("residual layer rejects shapes that do not fit, naming the argument") {
+  std::mt19937_64 rng(2);
+  Tape t;
+  const Var h = t.constant(random_mat(4, 20, rng)), cond = t.constant(random_mat(1, 18, rng));
+  auto p = [&](Index cz, Index mixer_cols, Index out_rows) {
+    return ResidualLayerParams{t.constant(random_mat(cz, 12, rng)), t.constant(random_mat(cz, 1, rng)),
+                               t.constant(random_mat(cz, mixer_cols, rng)), t.constant(random_mat(out_rows, 4, rng)),
+                               t.constant(random_mat(4, 1, rng))};
+  };
+  CHECK_NOTHROW(residual_layer(t, h, cond, Var{}, p(4, 1, 4), {1, Activation::Tanh, false}));
+  CHECK_THROWS_WITH_AS(residual_layer(t, h, cond, Var{}, p(4, 1, 4), {1, Activation::Tanh, true}),
+                       doctest::Contains("conv must be (8, K*4), found (4, 12)"), UsageError);
+  CHECK_THROWS_WITH_AS(residual_layer(t, h, cond, Var{}, p(4, 2, 4), {1, Activation::Tanh, false}),
+                       doctest::Contains("mixer must be (4, 1), found (4, 2)"), UsageError);
+  CHECK_THROWS_WITH_AS(residual_layer(t, h, cond, Var{}, p(4, 1, 3), {1, Activation::Tanh, false}),
+                       doctest::Contains("out must be (4, 4), found (3, 4)"), UsageError);
+  CHECK_THROWS_WITH_AS(residual_layer(t, h, cond, Var{}, p(4, 1, 4), {10, Activation::Tanh, false}),
+                       doctest::Contains("shorter than the receptive field 21"), UsageError);
+  CHECK_THROWS_WITH_AS(residual_layer(t, h, cond, t.constant(random_mat(4, 5, rng)), p(4, 1, 4),
+                                      {1, Activation::Tanh, false}),
+                       doctest::Contains("head must be (4, 18), found (4, 5)"), UsageError);
+}
