@@ -40,8 +40,8 @@ constexpr Index kSmallMaxSideRows = 16;
 // share each weight load) or alone, so y[:, t] is bit-identical whatever the block size: streaming
 // at any block size equals the training forward bit for bit.
 template <typename V, int NV, int COLS>
-void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                          const Conv1dExtras& extras) {
+void forward_columns(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                     const Conv1dExtras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   const Index c_in = x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
   const Index taps = conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
@@ -120,35 +120,35 @@ void conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
 template <typename V, int NV>
 constexpr int small_columns() {
   constexpr int registers = NV * std::max<int>(1, int(sizeof(V)) / kRegisterBytes);
-  return std::max(1, 16 / registers);
+  return std::max(1, 8 / registers);
 }
 
+}  // namespace
+
 // Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
-bool conv1d_forward_small_dispatch(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                                   const Conv1dExtras& e) {
+bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                          const Conv1dExtras& e) {
   const Index c_out = y.rows();
   if (c_out > kSmallMaxRows || w.cols() > kSmallMaxWeightCols || e.side.rows() > kSmallMaxSideRows ||
       y.cols() == 0 || x.rows() == 0)
     return false;
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
   if (c_out <= lanes / 2)
-    conv1d_forward_small<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
+    forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= lanes)
-    conv1d_forward_small<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
+    forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= 2 * lanes)
-    conv1d_forward_small<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);
+    forward_columns<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);
   else if constexpr (3 * lanes <= kSmallMaxRows) {
     if (c_out <= 3 * lanes)
-      conv1d_forward_small<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y, e);
     else
-      conv1d_forward_small<Vector64, 4, small_columns<Vector64, 4>()>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 4, small_columns<Vector64, 4>()>(x, w, b, dilation, y, e);
   } else {
     return false;
   }
   return true;
 }
-
-}  // namespace
 
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
   conv1d_forward(x, w, b, dilation, y, Conv1dExtras{});
@@ -156,7 +156,7 @@ void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation,
 
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                     const Conv1dExtras& extras) {
-  if (conv1d_forward_small_dispatch(x, w, b, dilation, y, extras)) return;
+  if (conv1d_forward_small(x, w, b, dilation, y, extras)) return;
   conv1d_forward_generic(x, w, b, dilation, y);
   if (extras.side.size() > 0) y.noalias() += extras.side_weight * extras.side;
   if (extras.residual.size() > 0) y += extras.residual;
@@ -170,18 +170,6 @@ void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index d
     y.setZero();
   for (Index k = 0; k < taps; ++k)
     y.noalias() += w.middleCols(k * c_in, c_in) * x.middleCols(k * dilation, t_out);
-}
-
-void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx,
-                     MatRef dw, MatRef db) {
-  const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in), t_out = dy.cols();
-  for (Index k = 0; k < taps; ++k) {
-    if (dx.size() > 0)
-      dx.middleCols(k * dilation, t_out).noalias() += w.middleCols(k * c_in, c_in).transpose() * dy;
-    if (dw.size() > 0)
-      dw.middleCols(k * c_in, c_in).noalias() += dy * x.middleCols(k * dilation, t_out).transpose();
-  }
-  if (db.size() > 0) db.col(0) += dy.rowwise().sum();
 }
 
 void conv1d_forward_naive(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {

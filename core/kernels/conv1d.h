@@ -28,6 +28,11 @@ struct Conv1dExtras {
 };
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                     const Conv1dExtras& extras);
+// The small-channel kernel alone: false (having done nothing) when the shape is not small. Unlike
+// conv1d_forward, y may alias extras.residual: each column reads its residual before writing.
+bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                          const Conv1dExtras& extras);
+
 // dy: like y. dx, dw, db: like x, w, b; any may be empty (size 0) to skip that gradient.
 void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx,
                      MatRef dw, MatRef db);

@@ -1,0 +1,162 @@
+// conv1d_backward (see conv1d.h). For small channel counts both gradients avoid Eigen's GEMM, whose
+// per-call packing of (16, T) operands cost as much as the arithmetic:
+// - dx is itself a conv: dx(s) = sum_k W_k^T dy(s - k*d), i.e. the forward column kernel run over
+//   dy with (K-1)*d zero columns on each side and the taps' transposes in reverse order; it adds
+//   straight into dx through the kernel's residual term.
+// - dW_k = sum_t dy(:, t) x(:, t + k*d)^T is a sum of outer products over time: a column kernel
+//   keeps a block of dW_k's columns in registers while it streams over t.
+// Other shapes take one GEMM per tap. Padding and transposes go into per-thread scratch that only
+// grows, so a training step allocates nothing after its first.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/kernels/conv1d.h"
+
+namespace namk {
+
+namespace {
+
+typedef Scalar Vector64 __attribute__((vector_size(64)));
+typedef Scalar Vector32 __attribute__((vector_size(32)));
+
+constexpr Index kSmallMaxRows = 32;
+constexpr Index kSmallMaxWeightCols = 128;
+
+MatMap scratch(std::vector<Scalar>& buffer, Index rows, Index cols) {
+  if (buffer.size() < static_cast<size_t>(rows * cols)) buffer.resize(static_cast<size_t>(rows * cols));
+  return MatMap(buffer.data(), rows, cols);
+}
+
+// dx += conv^T(dy): see the file comment. False when the shapes are not small. Interior columns
+// s in [R, T) read dy directly (every dy(s - k*d) exists); only the two edges of R columns go
+// through zero-padded copies, so a dilation of 512 copies 4R columns, not the whole signal.
+bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) {
+  const Index c_in = dx.rows(), c_out = dy.rows(), taps = conv1d_kernel_size(w.cols(), c_in),
+              reach = (taps - 1) * dilation, t_out = dy.cols();
+  if (c_in > kSmallMaxRows || taps * c_out > kSmallMaxWeightCols) return false;
+  thread_local std::vector<Scalar> pad_buffer, wt_buffer;
+  MatMap wt = scratch(wt_buffer, c_in, taps * c_out);
+  for (Index k = 0; k < taps; ++k)
+    wt.middleCols(k * c_out, c_out) = w.middleCols((taps - 1 - k) * c_in, c_in).transpose();
+  // dx's columns [from, from + n) from dy's columns [from - R, from + n) (zero outside [0, T)).
+  auto columns = [&](Index from, Index n) {
+    if (from >= reach && from + n <= t_out)
+      return conv1d_forward_small(dy.middleCols(from - reach, n + reach), wt, empty_mat(), dilation,
+                                  dx.middleCols(from, n), Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
+    MatMap pad = scratch(pad_buffer, c_out, n + reach);
+    for (Index j = 0; j < n + reach; ++j) {
+      const Index src = from - reach + j;
+      if (src >= 0 && src < t_out)
+        pad.col(j) = dy.col(src);
+      else
+        pad.col(j).setZero();
+    }
+    return conv1d_forward_small(pad, wt, empty_mat(), dilation, dx.middleCols(from, n),
+                                Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
+  };
+  const Index total = t_out + reach, left = std::min(reach, total);
+  if (!columns(0, left)) return false;
+  const Index interior_end = std::max(left, t_out);
+  if (interior_end > left) columns(left, interior_end - left);
+  if (total > interior_end) columns(interior_end, total - interior_end);
+  return true;
+}
+
+// dw(:, k*C_in + i0 .. + IB) += sum_t dy(:, t) x(i0 .. + IB, t + k*d)^T, dy's column as NV vectors.
+// FULL (C_out fills the vectors exactly) is a template parameter: a branch inside the loop made GCC
+// spill the accumulators to the stack on every step.
+template <typename V, int NV, int IB, bool FULL>
+void weight_grad_block(ConstMatRef x, ConstMatRef dy, Index dilation, Index k, Index i0, MatRef dw) {
+  constexpr Index lanes = sizeof(V) / sizeof(Scalar);
+  const Index c_out = dy.rows(), c_in = x.rows(), t_out = dy.cols(), xs = x.outerStride(), gs = dy.outerStride();
+  V acc[IB][NV];
+  for (int i = 0; i < IB; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+  const Scalar* xd = x.data() + k * dilation * xs + i0;
+  const Scalar* gd = dy.data();
+  for (Index t = 0; t < t_out; ++t) {
+    V g[NV];
+    if constexpr (FULL) {
+      std::memcpy(g, gd + t * gs, sizeof g);
+    } else {
+      for (int v = 0; v < NV; ++v) g[v] = V{};
+      std::memcpy(g, gd + t * gs, static_cast<size_t>(c_out) * sizeof(Scalar));
+    }
+    const Scalar* xt = xd + t * xs;
+    for (int i = 0; i < IB; ++i)
+      for (int v = 0; v < NV; ++v) acc[i][v] += g[v] * xt[i];
+  }
+  for (int i = 0; i < IB; ++i) {
+    Scalar* col = dw.col(k * c_in + i0 + i).data();
+    if constexpr (FULL) {
+      V current[NV];
+      std::memcpy(current, col, sizeof current);
+      for (int v = 0; v < NV; ++v) current[v] += acc[i][v];
+      std::memcpy(col, current, sizeof current);
+    } else {
+      for (Index r = 0; r < c_out; ++r) col[r] += acc[i][r / lanes][r % lanes];
+    }
+  }
+}
+
+template <typename V, int NV, bool FULL>
+void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+  // 16 accumulator registers: enough independent FMA chains, with room for dy's column.
+  constexpr int block = std::max(1, 16 / NV);
+  // Time in chunks whose dy and x columns stay in L1 while every tap and channel block reads them
+  // (whole-signal passes per tap ran from L3 at 60% of the forward's speed).
+  constexpr Index chunk = 512;
+  const Index c_in = x.rows(), taps = conv1d_kernel_size(dw.cols(), c_in), t_out = dy.cols(),
+              reach = x.cols() - t_out;
+  for (Index t0 = 0; t0 < t_out; t0 += chunk) {
+    const Index n = std::min(chunk, t_out - t0);
+    const auto xc = x.middleCols(t0, n + reach);
+    const auto gc = dy.middleCols(t0, n);
+    for (Index k = 0; k < taps; ++k) {
+      Index i = 0;
+      for (; i + block <= c_in; i += block) weight_grad_block<V, NV, block, FULL>(xc, gc, dilation, k, i, dw);
+      for (; i + 4 <= c_in; i += 4) weight_grad_block<V, NV, 4, FULL>(xc, gc, dilation, k, i, dw);
+      for (; i < c_in; ++i) weight_grad_block<V, NV, 1, FULL>(xc, gc, dilation, k, i, dw);
+    }
+  }
+}
+
+bool weight_grad_small(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+  const Index c_out = dy.rows();
+  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
+  auto run = [&]<typename V, int NV>() {
+    if (c_out == NV * Index(sizeof(V) / sizeof(Scalar)))
+      weight_grad_columns<V, NV, true>(x, dy, dilation, dw);
+    else
+      weight_grad_columns<V, NV, false>(x, dy, dilation, dw);
+  };
+  if (c_out <= lanes / 2)
+    run.template operator()<Vector32, 1>();
+  else if (c_out <= lanes)
+    run.template operator()<Vector64, 1>();
+  else if (c_out <= 2 * lanes)
+    run.template operator()<Vector64, 2>();
+  else
+    return false;
+  return true;
+}
+
+}  // namespace
+
+void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx,
+                     MatRef dw, MatRef db) {
+  const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in), t_out = dy.cols();
+  if (t_out == 0) return;
+  const bool dx_done = dx.size() > 0 && input_grad_small(w, dy, dilation, dx);
+  const bool dw_done = dw.size() > 0 && weight_grad_small(x, dy, dilation, dw);
+  for (Index k = 0; k < taps; ++k) {
+    if (dx.size() > 0 && !dx_done)
+      dx.middleCols(k * dilation, t_out).noalias() += w.middleCols(k * c_in, c_in).transpose() * dy;
+    if (dw.size() > 0 && !dw_done)
+      dw.middleCols(k * c_in, c_in).noalias() += dy * x.middleCols(k * dilation, t_out).transpose();
+  }
+  if (db.size() > 0) db.col(0) += dy.rowwise().sum();
+}
+
+}  // namespace namk
