@@ -4,6 +4,7 @@
 #include "core/residual_layer_op.h"
 
 #include <string>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/kernels/conv1d.h"
@@ -13,6 +14,14 @@ namespace namk {
 namespace {
 
 bool tracks(const Tape& t, Var v) { return v.valid() && t.requires_grad(v); }
+
+// A contiguous (C, T) block as one (C*T, 1) column: elementwise work then runs as one long
+// vectorised loop instead of Eigen's per-column peeling of 8- or 16-row columns.
+template <typename M>
+auto flat(M&& m) {
+  using Map = std::conditional_t<std::is_const_v<std::remove_pointer_t<decltype(m.data())>>, ConstMatMap, MatMap>;
+  return Map(m.data(), m.size(), 1);
+}
 MatMap grad_or_empty(Tape& t, Var v) { return tracks(t, v) ? t.grad(v) : empty_mat(); }
 
 void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* what) {
@@ -34,17 +43,17 @@ void backward(Tape& t, const OpRecord& r) {
   const Index c = t.rows(a), n = t.cols(a);
   MatMap g_h = t.grad(r.out), g_head = t.grad(head_out), g_a = t.grad(a), g_z = t.grad(z);
   // a feeds the skip sum and the 1x1: dL/da = dL/dhead' + out^T dL/dh'.
-  g_a = g_head;
+  flat(g_a) = flat(g_head);
   conv1d_backward(t.value(a), t.value(out), g_h, 1, g_a, grad_or_empty(t, out), grad_or_empty(t, out_bias));
   if (gated) {
     MatMap p = t.value(post), g_p = t.grad(post);
     g_p.topRows(c) = g_a.cwiseProduct(p.bottomRows(c));
     g_p.bottomRows(c) = g_a.cwiseProduct(p.topRows(c));
-    activation_backward(act, t.value(z).topRows(c), p.topRows(c), g_p.topRows(c), g_z.topRows(c));
-    activation_backward(Activation::Sigmoid, t.value(z).bottomRows(c), p.bottomRows(c), g_p.bottomRows(c),
+    activation_gradient(act, t.value(z).topRows(c), p.topRows(c), g_p.topRows(c), g_z.topRows(c));
+    activation_gradient(Activation::Sigmoid, t.value(z).bottomRows(c), p.bottomRows(c), g_p.bottomRows(c),
                         g_z.bottomRows(c));
   } else {
-    activation_backward(act, t.value(z), t.value(a), g_a, g_z);
+    activation_gradient(act, flat(t.value(z)), flat(t.value(a)), flat(g_a), flat(g_z));
   }
   conv1d_backward(t.value(h), t.value(conv), g_z, dilation, grad_or_empty(t, h), grad_or_empty(t, conv),
                   grad_or_empty(t, conv_bias));
@@ -53,8 +62,8 @@ void backward(Tape& t, const OpRecord& r) {
   conv1d_backward(t.value(condition).middleCols(cond_from, n), t.value(mixer), g_z, 1,
                   g_cond.size() > 0 ? MatRef(g_cond.middleCols(cond_from, n)) : MatRef(empty_mat()),
                   grad_or_empty(t, mixer), empty_mat());
-  if (tracks(t, h)) t.grad(h).rightCols(n) += g_h;
-  if (tracks(t, head)) t.grad(head).rightCols(n) += g_head;
+  if (tracks(t, h)) flat(t.grad(h).rightCols(n)) += flat(g_h);
+  if (tracks(t, head)) flat(t.grad(head).rightCols(n)) += flat(g_head);
 }
 
 }  // namespace
@@ -81,9 +90,11 @@ ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, cons
 
   bool any = false;
   for (Var v : {h, condition, head, p.conv, p.conv_bias, p.mixer, p.out, p.out_bias}) any = any || tracks(t, v);
-  const Var h_next = t.output(c, n, any), head_out = t.output(c, n, any), z = t.output(cz, n, any);
-  const Var post = shape.gated ? t.output(cz, n, any) : Var{};
-  const Var a = t.output(c, n, any);
+  const Var h_next = t.output(c, n, any), head_out = t.output(c, n, any);
+  // The gradients of z, post and a are backward's scratch, assigned before they are read.
+  const Var z = t.output(cz, n, any, false);
+  const Var post = shape.gated ? t.output(cz, n, any, false) : Var{};
+  const Var a = t.output(c, n, any, false);
   MatMap no_post = empty_mat();
   residual_layer_forward(
       {t.value(p.conv), t.value(p.conv_bias), t.value(p.mixer), t.value(p.out), t.value(p.out_bias)}, shape,

@@ -48,7 +48,9 @@ class Tape {
   // Backward accumulates (+=) into grad, so several tapes' gradients can be summed by the caller.
   Var parameter(Scalar* value, Scalar* grad, Index rows, Index cols);
   // A fresh node of the given shape; its value is uninitialised, its gradient zeroed if tracked.
-  Var output(Index rows, Index cols, bool requires_grad);
+  // zero_grad = false leaves the gradient uninitialised too: for a fused op's saved tensor whose
+  // gradient buffer is only the op's own backward scratch (it assigns before it reads).
+  Var output(Index rows, Index cols, bool requires_grad, bool zero_grad = true);
 
   MatMap value(Var v);
   ConstMatMap value(Var v) const;

@@ -6,7 +6,9 @@
 #include "core/kernels/conv1d.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace namk {
 
@@ -123,6 +125,102 @@ constexpr int small_columns() {
   return std::max(1, 8 / registers);
 }
 
+// C_out <= 8 with C_in = 8 on a 16-lane machine (floats; 4 and 8 for doubles): one vector holds two columns (lanes 0-7: column
+// t, lanes 8-15: column t+1), so every FMA does full-width work where the column kernel would use
+// half a register. Columns t and t+1 of an 8-row x are one contiguous 16-float load, and a lane
+// permutation turns it into (x(i, t) x 8, x(i, t+1) x 8); the weights are stored twice over. Each
+// lane accumulates exactly as the column kernel does (bias, taps and channels in the same order,
+// one FMA each), so a column has the same bits here and in a lone-column tail.
+template <int PAIRS>
+void forward_pairs8(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y, const Conv1dExtras& e) {
+  // Written for any Scalar (a 64-byte vector of 16 floats or 8 doubles), taken only on AVX-512.
+  typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> Lane;
+  typedef Lane Indices64 __attribute__((vector_size(64)));
+  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar), half = lanes / 2;
+  const Index c_out = y.rows(), n_w = w.cols(), t_out = y.cols(), c_side = e.side.rows();
+  const Index taps = conv1d_kernel_size(n_w, half);
+  // Built per call (streaming calls with 64 columns, so this must stay cheap): two copies of a
+  // full column, or element by element for a short one.
+  // Out-parameter, not a return value: returning a 64-byte vector warns (-Wpsabi) without AVX-512.
+  auto doubled = [&](const Scalar* column, Vector64& v) {
+    v = Vector64{};
+    if (c_out == half) {
+      // In registers: two half-vector stores read back as one vector defeat store forwarding (a
+      // stall that took a quarter of this kernel's time).
+      Vector32 h;
+      std::memcpy(&h, column, sizeof h);
+      if constexpr (half == 8)
+        v = __builtin_shufflevector(h, h, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+      else
+        v = __builtin_shufflevector(h, h, 0, 1, 2, 3, 0, 1, 2, 3);
+    } else {
+      for (Index r = 0; r < c_out; ++r) v[r] = v[r + half] = column[r];
+    }
+  };
+  Vector64 weights[kSmallMaxWeightCols], side_weights[kSmallMaxSideRows];
+  for (Index j = 0; j < n_w; ++j) doubled(w.col(j).data(), weights[j]);
+  for (Index j = 0; j < c_side; ++j) doubled(e.side_weight.col(j).data(), side_weights[j]);
+  Vector64 bias = {};
+  if (b.size() > 0) doubled(b.data(), bias);
+  struct Picks {
+    Indices64 lane[half];
+    Picks() {
+      for (int i = 0; i < half; ++i)
+        for (int l = 0; l < lanes; ++l) lane[i][l] = l < half ? i : half + i;
+    }
+  };
+  static const Picks picks;
+  const Indices64* pick = picks.lane;
+  const Scalar* xd = x.data();
+  const Index ys = y.outerStride(), rs = e.residual.outerStride(), ss = e.side.outerStride();
+  Scalar* yd = y.data();
+  const Scalar* rd = e.residual.size() > 0 ? e.residual.data() : nullptr;
+  const Scalar* sd = e.side.data();
+  const bool packed_out = c_out == half && ys == half && (!rd || rs == half);
+  Index t = 0;
+  for (; t + 2 * PAIRS <= t_out; t += 2 * PAIRS) {
+    Vector64 acc[PAIRS];
+    for (int p = 0; p < PAIRS; ++p) acc[p] = bias;
+    for (Index k = 0; k < taps; ++k) {
+      Vector64 pair[PAIRS];
+      for (int p = 0; p < PAIRS; ++p) std::memcpy(&pair[p], xd + (t + 2 * p + k * dilation) * half, sizeof(Vector64));
+      for (int i = 0; i < half; ++i)
+        for (int p = 0; p < PAIRS; ++p) acc[p] += weights[k * half + i] * __builtin_shuffle(pair[p], pick[i]);
+    }
+    for (Index j = 0; j < c_side; ++j)
+      for (int p = 0; p < PAIRS; ++p) {
+        Vector64 v;
+        const Scalar s0 = sd[(t + 2 * p) * ss + j], s1 = sd[(t + 2 * p + 1) * ss + j];
+        for (int l = 0; l < lanes; ++l) v[l] = l < half ? s0 : s1;
+        acc[p] += side_weights[j] * v;
+      }
+    if (packed_out) {  // both columns are one contiguous vector of y (and of the residual)
+      for (int p = 0; p < PAIRS; ++p) {
+        Scalar* yc = yd + (t + 2 * p) * ys;
+        if (rd) {
+          Vector64 r;
+          std::memcpy(&r, rd + (t + 2 * p) * rs, sizeof r);
+          acc[p] = r + acc[p];
+        }
+        std::memcpy(yc, &acc[p], sizeof(Vector64));
+      }
+      continue;
+    }
+    for (int p = 0; p < PAIRS; ++p)
+      for (int c = 0; c < 2; ++c) {
+        const Index col = t + 2 * p + c;
+        Scalar* yc = yd + col * ys;
+        const Scalar* rc = rd ? rd + col * rs : nullptr;
+        for (Index r = 0; r < c_out; ++r) yc[r] = rc ? rc[r] + acc[p][c * half + r] : acc[p][c * half + r];
+      }
+  }
+  if (t < t_out)
+    forward_columns<Vector32, 1, 1>(x.middleCols(t, x.cols() - t), w, b, dilation, y.middleCols(t, t_out - t),
+                                    Conv1dExtras{e.side.size() > 0 ? ConstMatRef(e.side.middleCols(t, t_out - t)) : e.side,
+                                                 e.side_weight,
+                                                 rd ? ConstMatRef(e.residual.middleCols(t, t_out - t)) : e.residual});
+}
+
 }  // namespace
 
 // Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
@@ -133,7 +231,9 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
       y.cols() == 0 || x.rows() == 0)
     return false;
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
-  if (c_out <= lanes / 2)
+  if (kRegisterBytes == 64 && c_out <= lanes / 2 && x.rows() == lanes / 2 && x.outerStride() == lanes / 2)
+    forward_pairs8<4>(x, w, b, dilation, y, e);
+  else if (c_out <= lanes / 2)
     forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= lanes)
     forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);

@@ -112,28 +112,44 @@ void activation_forward(Activation a, ConstMatRef x, MatRef y) {
   }
 }
 
-void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx) {
+namespace {
+// dx += f'(x) ⊙ dy when ACCUMULATE, else dx = f'(x) ⊙ dy.
+template <bool ACCUMULATE>
+void activation_backward_impl(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx) {
   const Scalar slope = Scalar(kLeakyReluSlope);
   auto xa = x.array();
   auto ya = y.array();
   auto g = dy.array();
+  auto put = [&](const auto& value) {
+    if constexpr (ACCUMULATE)
+      dx.array() += value;
+    else
+      dx.array() = value;
+  };
   switch (a) {
-    case Activation::Identity: dx += dy; break;
-    case Activation::Tanh: dx.array() += g * (Scalar(1) - ya.square()); break;
-    case Activation::Sigmoid: dx.array() += g * ya * (Scalar(1) - ya); break;
-    case Activation::ReLU: dx.array() += (xa > 0).select(g, Scalar(0)); break;
-    case Activation::LeakyReLU: dx.array() += (xa > 0).select(g, slope * g); break;
-    case Activation::Hardtanh:
-      dx.array() += (xa > Scalar(-1) && xa < Scalar(1)).select(g, Scalar(0));
-      break;
+    case Activation::Identity: put(g); break;
+    case Activation::Tanh: put(g * (Scalar(1) - ya.square())); break;
+    case Activation::Sigmoid: put(g * ya * (Scalar(1) - ya)); break;
+    case Activation::ReLU: put((xa > 0).select(g, Scalar(0))); break;
+    case Activation::LeakyReLU: put((xa > 0).select(g, slope * g)); break;
+    case Activation::Hardtanh: put((xa > Scalar(-1) && xa < Scalar(1)).select(g, Scalar(0))); break;
     case Activation::SiLU: {
       // silu(x) = x s(x); silu'(x) = s(x) (1 + x (1 - s(x)))
       auto s = Scalar(1) / (Scalar(1) + (-xa).exp());
-      dx.array() += g * s * (Scalar(1) + xa * (Scalar(1) - s));
+      put(g * s * (Scalar(1) + xa * (Scalar(1) - s)));
       break;
     }
-    case Activation::Softsign: dx.array() += g / (Scalar(1) + xa.abs()).square(); break;
+    case Activation::Softsign: put(g / (Scalar(1) + xa.abs()).square()); break;
   }
+}
+}  // namespace
+
+void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx) {
+  activation_backward_impl<true>(a, x, y, dy, dx);
+}
+
+void activation_gradient(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx) {
+  activation_backward_impl<false>(a, x, y, dy, dx);
 }
 
 void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y) {

@@ -24,6 +24,8 @@ constexpr double kLeakyReluSlope = 0.01;
 void activation_forward(Activation a, ConstMatRef x, MatRef y);
 // dx += f'(x) ⊙ dy
 void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
+// dx = f'(x) ⊙ dy: for a fused op's scratch gradient, which then needs no zeroing first.
+void activation_gradient(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
 
 // x: (C, T)  gamma, beta: (C, 1), beta may be empty (scale-only FiLM)  y: (C, T), may alias x
 void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y);
