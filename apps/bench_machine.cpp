@@ -2,6 +2,7 @@
 #include "apps/bench_machine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 namespace namk::app {
@@ -33,6 +34,35 @@ Machine detect_machine(double clock_ghz) {
   m.build_lanes = 4;
 #endif
   return m;
+}
+
+double measure_clock_ghz() {
+#if defined(__x86_64__)
+  double best = 0;
+  for (int run = 0; run < 3; ++run) {
+    const long iterations = 50'000'000;
+    long x = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    // Four dependent adds per iteration: four cycles, while the loop counter runs alongside.
+    __asm__ volatile(
+        "mov %1, %%rcx\n"
+        "1:\n"
+        "add $1, %0\n"
+        "add $1, %0\n"
+        "add $1, %0\n"
+        "add $1, %0\n"
+        "dec %%rcx\n"
+        "jnz 1b\n"
+        : "+r"(x)
+        : "r"(iterations)
+        : "rcx", "cc");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, 4.0 * static_cast<double>(iterations) / seconds * 1e-9);
+  }
+  return best;
+#else
+  return 0;
+#endif
 }
 
 }  // namespace namk::app

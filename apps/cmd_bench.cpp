@@ -67,6 +67,13 @@ std::string fmt(const char* f, double x) {
   return text;
 }
 
+// " (N% at the measured X GHz)", or nothing when the clock could not be measured.
+std::string measured_note(const Machine& machine, double gflops_per_core) {
+  if (!(machine.measured_ghz > 0)) return "";
+  return " (" + fmt("%.0f", 100 * gflops_per_core / machine.measured_peak_gflops_per_core()) + "% at the measured " +
+         fmt("%.2f", machine.measured_ghz) + " GHz)";
+}
+
 ModelConfig with_knobs(ModelConfig c, int knobs) {
   c.knobs.clear();
   for (int k = 0; k < knobs; ++k) c.knobs.push_back(KnobSpec{"knob" + std::to_string(k), 0, 10, 5, ""});
@@ -101,12 +108,15 @@ void bench_kernels(const Machine& machine, double budget, Report& report) {
   const double peak = machine.peak_gflops_per_core();
   if (!report.json)
     std::printf("conv1d C=16 K=3 T=16384 (1 thread): forward %.1f GFLOP/s, backward %.1f GFLOP/s, "
-                "forward+backward %.1f GFLOP/s = %.0f%% of one core's peak; %.2f M samples/s\n",
-                flops / fwd * 1e-9, 2 * flops / bwd * 1e-9, gflops, 100 * gflops / peak, t / (fwd + bwd) * 1e-6);
+                "forward+backward %.1f GFLOP/s = %.0f%% of one core's peak%s; %.2f M samples/s\n",
+                flops / fwd * 1e-9, 2 * flops / bwd * 1e-9, gflops, 100 * gflops / peak,
+                measured_note(machine, gflops).c_str(), t / (fwd + bwd) * 1e-6);
   report.add("kernels", "{\"conv1d_c16_k3\": {\"forward_gflops\": " + fmt("%.3f", flops / fwd * 1e-9) +
                             ", \"backward_gflops\": " + fmt("%.3f", 2 * flops / bwd * 1e-9) +
                             ", \"gflops\": " + fmt("%.3f", gflops) + ", \"peak_fraction\": " +
-                            fmt("%.4f", gflops / peak) + ", \"samples_per_s\": " + fmt("%.0f", t / (fwd + bwd)) + "}}");
+                            fmt("%.4f", gflops / peak) + ", \"measured_peak_fraction\": " +
+                            fmt("%.4f", machine.measured_ghz > 0 ? gflops / machine.measured_peak_gflops_per_core() : 0) +
+                            ", \"samples_per_s\": " + fmt("%.0f", t / (fwd + bwd)) + "}}");
 }
 
 #ifdef NAMK_HAVE_TRAINING
@@ -133,7 +143,7 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
                     double budget, Report& report) {
   const Index batch = 16, ny = 8192;
   std::string items;
-  double rate_plain_1 = 0;
+  double rate_plain_1 = 0, rate_1 = 0;
   for (int knobs : {0, 2}) {
     auto model = bench_model(with_knobs(base, knobs), 1);
     SyntheticBatch data(batch, model->receptive_field(), ny, knobs);
@@ -154,11 +164,13 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
       const double flops = 3 * model->flops_per_sample() * static_cast<double>(batch * ny);
       const double gflops = flops / seconds * 1e-9, peak = machine.peak_gflops_per_core() * n;
       if (knobs == 0 && n == 1) rate_plain_1 = rate;
+      if (n == 1) rate_1 = rate;
+      const std::string note = n == 1 ? (knobs ? fmt("  (FiLM overhead %+.1f%%)", 100 * (rate_plain_1 / rate - 1)) : "")
+                                      : fmt("  (%.2fx one thread)", rate / rate_1);
       if (!report.json)
         std::printf("train %-8s %-9s %d thread%s: %8.0f samples/s  step %.3f s  %6.1f GFLOP/s = %4.1f%% of peak%s\n",
                     name.c_str(), knobs ? "FiLM x2" : "no knobs", n, n > 1 ? "s" : " ", rate, seconds, gflops,
-                    100 * gflops / peak,
-                    n == 1 && knobs ? fmt("  (FiLM overhead %+.1f%%)", 100 * (rate_plain_1 / rate - 1)).c_str() : "");
+                    100 * gflops / peak, note.c_str());
       items += std::string(items.empty() ? "" : ", ") + "{\"model\": \"" + name + "\", \"knobs\": " +
                std::to_string(knobs) + ", \"threads\": " + std::to_string(n) + ", \"samples_per_s\": " +
                fmt("%.1f", rate) + ", \"step_s\": " + fmt("%.4f", seconds) + ", \"flops_per_step\": " +
@@ -296,7 +308,8 @@ int cmd_bench(const Words& argv) {
 #endif
   const double budget = args.get_double("seconds", 1.0);
   if (!(budget > 0)) throw UsageError("nam-knobs bench: --seconds: expected a positive number");
-  const Machine machine = detect_machine(args.get_double("clock-ghz", 4.14));
+  Machine machine = detect_machine(args.get_double("clock-ghz", 4.14));
+  machine.measured_ghz = measure_clock_ghz();
   Report report;
   report.json = args.has("json");
 
@@ -312,13 +325,16 @@ int cmd_bench(const Words& argv) {
   }
   if (!report.json)
     std::printf("machine: %d cores, CPU %s (%d lanes), this build %s, assumed %.2f GHz x %d FMA units: "
-                "peak %.0f GFLOP/s per core\n",
+                "peak %.0f GFLOP/s per core; measured clock %.2f GHz: peak %.0f GFLOP/s\n",
                 machine.cores, machine.cpu_isa.c_str(), machine.cpu_lanes, machine.build_isa.c_str(),
-                machine.clock_ghz, machine.fma_units, machine.peak_gflops_per_core());
+                machine.clock_ghz, machine.fma_units, machine.peak_gflops_per_core(), machine.measured_ghz,
+                machine.measured_peak_gflops_per_core());
   report.add("machine", "{\"cores\": " + std::to_string(machine.cores) + ", \"cpu_isa\": \"" + machine.cpu_isa +
                             "\", \"build_isa\": \"" + machine.build_isa + "\", \"clock_ghz\": " +
                             fmt("%.2f", machine.clock_ghz) + ", \"peak_gflops_per_core\": " +
-                            fmt("%.1f", machine.peak_gflops_per_core()) + "}");
+                            fmt("%.1f", machine.peak_gflops_per_core()) + ", \"measured_clock_ghz\": " +
+                            fmt("%.2f", machine.measured_ghz) + ", \"measured_peak_gflops_per_core\": " +
+                            fmt("%.1f", machine.measured_peak_gflops_per_core()) + "}");
 
   if (section == "all" || section == "kernels") bench_kernels(machine, budget, report);
 #ifdef NAMK_HAVE_TRAINING

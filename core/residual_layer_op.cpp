@@ -1,10 +1,12 @@
-// See residual_layer_op.h. The backward reuses the separate kernels' backwards in reverse order of
-// the forward's passes; the gradients of z and a (nodes the forward wrote for this purpose) are its
-// scratch, so backward allocates nothing.
+// See residual_layer_op.h. The backward walks the layer in column tiles, in reverse order of the
+// forward's passes, reusing the conv kernels; the gradients of a and z exist only per tile, in
+// per-thread scratch that only grows (a training step allocates nothing after its first).
 #include "core/residual_layer_op.h"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "core/error.h"
 #include "core/kernels/conv1d.h"
@@ -31,6 +33,15 @@ void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* wha
                      std::to_string(t.cols(v)) + ")");
 }
 
+MatMap scratch(std::vector<Scalar>& buffer, Index rows, Index cols) {
+  if (buffer.size() < static_cast<size_t>(rows * cols)) buffer.resize(static_cast<size_t>(rows * cols));
+  return MatMap(buffer.data(), rows, cols);
+}
+
+// Backward tiles: dL/da and dL/dz of 128 columns (8 KiB at 16 channels) live in L1 from the moment
+// they are computed until every gradient that needs them has been accumulated.
+constexpr Index kBackwardTile = 128;
+
 // Record slots: in = {h, condition, head, conv, conv_bias, mixer, out, out_bias};
 // out = h_next; more = {head_out, z, post (gated only), a}; ints = {dilation, activation, gated}.
 void backward(Tape& t, const OpRecord& r) {
@@ -40,30 +51,60 @@ void backward(Tape& t, const OpRecord& r) {
   const Index dilation = r.ints[0];
   const auto act = static_cast<Activation>(r.ints[1]);
   const bool gated = r.ints[2] != 0;
-  const Index c = t.rows(a), n = t.cols(a);
-  MatMap g_h = t.grad(r.out), g_head = t.grad(head_out), g_a = t.grad(a), g_z = t.grad(z);
-  // a feeds the skip sum and the 1x1: dL/da = dL/dhead' + out^T dL/dh'.
-  flat(g_a) = flat(g_head);
-  conv1d_backward(t.value(a), t.value(out), g_h, 1, g_a, grad_or_empty(t, out), grad_or_empty(t, out_bias));
-  if (gated) {
-    MatMap p = t.value(post), g_p = t.grad(post);
-    g_p.topRows(c) = g_a.cwiseProduct(p.bottomRows(c));
-    g_p.bottomRows(c) = g_a.cwiseProduct(p.topRows(c));
-    activation_gradient(act, t.value(z).topRows(c), p.topRows(c), g_p.topRows(c), g_z.topRows(c));
-    activation_gradient(Activation::Sigmoid, t.value(z).bottomRows(c), p.bottomRows(c), g_p.bottomRows(c),
-                        g_z.bottomRows(c));
-  } else {
-    activation_gradient(act, flat(t.value(z)), flat(t.value(a)), flat(g_a), flat(g_z));
+  const Index c = t.rows(a), cz = t.rows(z), n = t.cols(a), taps = t.cols(conv) / c, reach = (taps - 1) * dilation;
+  const MatMap h_v = t.value(h), z_v = t.value(z), a_v = t.value(a), w = t.value(conv), w_out = t.value(out),
+               mixer_v = t.value(mixer);
+  const auto cond_v = t.value(condition).rightCols(n);
+  const MatMap post_v = gated ? t.value(post) : empty_mat();
+  MatMap g_h = t.grad(r.out), g_head = t.grad(head_out);
+  MatMap d_h = grad_or_empty(t, h), d_conv = grad_or_empty(t, conv), d_conv_bias = grad_or_empty(t, conv_bias),
+               d_mixer = grad_or_empty(t, mixer), d_out = grad_or_empty(t, out), d_out_bias = grad_or_empty(t, out_bias),
+               d_cond_all = grad_or_empty(t, condition), d_head_all = grad_or_empty(t, head);
+
+  // The transposed weights, once per call: out^T (C, C) and each tap's conv^T (C, Cz).
+  thread_local std::vector<Scalar> transposed_buffer, g_a_buffer, g_z_buffer, g_post_buffer;
+  MatMap transposed = scratch(transposed_buffer, c, c + taps * cz);
+  transposed.leftCols(c) = w_out.transpose();
+  for (Index k = 0; k < taps; ++k) transposed.middleCols(c + k * cz, cz) = w.middleCols(k * c, c).transpose();
+
+  for (Index t0 = 0; t0 < n; t0 += kBackwardTile) {
+    const Index m = std::min(kBackwardTile, n - t0);
+    const auto g_h_t = g_h.middleCols(t0, m), g_head_t = g_head.middleCols(t0, m);
+    const auto a_t = a_v.middleCols(t0, m), z_t = z_v.middleCols(t0, m);
+    // a feeds the skip sum and the 1x1: dL/da = dL/dhead' + out^T dL/dh'.
+    MatMap g_a = scratch(g_a_buffer, c, m);
+    MatMap g_z = scratch(g_z_buffer, cz, m);
+    conv1d_forward(g_h_t, transposed.leftCols(c), empty_mat(), 1, g_a, Conv1dExtras{empty_mat(), empty_mat(), g_head_t});
+    if (d_out.size() > 0 || d_out_bias.size() > 0) conv1d_backward(a_t, w_out, g_h_t, 1, empty_mat(), d_out, d_out_bias);
+    if (gated) {
+      const auto p = post_v.middleCols(t0, m);
+      MatMap g_p = scratch(g_post_buffer, cz, m);
+      g_p.topRows(c) = g_a.cwiseProduct(p.bottomRows(c));
+      g_p.bottomRows(c) = g_a.cwiseProduct(p.topRows(c));
+      activation_gradient(act, z_t.topRows(c), p.topRows(c), g_p.topRows(c), g_z.topRows(c));
+      activation_gradient(Activation::Sigmoid, z_t.bottomRows(c), p.bottomRows(c), g_p.bottomRows(c), g_z.bottomRows(c));
+    } else {
+      activation_gradient(act, flat(z_t), flat(a_t), flat(g_a), flat(g_z));
+    }
+    if (d_conv.size() > 0 || d_conv_bias.size() > 0)
+      conv1d_backward(h_v.middleCols(t0, m + reach), w, g_z, dilation, empty_mat(), d_conv, d_conv_bias);
+    if (d_mixer.size() > 0 || d_cond_all.size() > 0) {
+      const Index rows = t.rows(condition), from = t.cols(condition) - n + t0;
+      MatMap d_cond = d_cond_all.size() > 0 ? MatMap(d_cond_all.data() + from * rows, rows, m) : empty_mat();
+      conv1d_backward(cond_v.middleCols(t0, m), mixer_v, g_z, 1, d_cond, d_mixer, empty_mat());
+    }
+    if (d_h.size() > 0) {
+      // dL/dh: each tap scatters conv_k^T dL/dz into the columns it read, then the residual.
+      for (Index k = 0; k < taps; ++k) {
+        auto dest = d_h.middleCols(t0 + k * dilation, m);
+        const auto w_k = transposed.middleCols(c + k * cz, cz);
+        if (!conv1d_forward_small(g_z, w_k, empty_mat(), 1, dest, Conv1dExtras{empty_mat(), empty_mat(), dest}))
+          dest.noalias() += w_k * g_z;
+      }
+      flat(d_h.middleCols(t0 + reach, m)) += flat(g_h_t);
+    }
+    if (d_head_all.size() > 0) flat(d_head_all.rightCols(n).middleCols(t0, m)) += flat(g_head_t);
   }
-  conv1d_backward(t.value(h), t.value(conv), g_z, dilation, grad_or_empty(t, h), grad_or_empty(t, conv),
-                  grad_or_empty(t, conv_bias));
-  const Index cond_from = t.cols(condition) - n;
-  MatMap g_cond = grad_or_empty(t, condition);
-  conv1d_backward(t.value(condition).middleCols(cond_from, n), t.value(mixer), g_z, 1,
-                  g_cond.size() > 0 ? MatRef(g_cond.middleCols(cond_from, n)) : MatRef(empty_mat()),
-                  grad_or_empty(t, mixer), empty_mat());
-  if (tracks(t, h)) flat(t.grad(h).rightCols(n)) += flat(g_h);
-  if (tracks(t, head)) flat(t.grad(head).rightCols(n)) += flat(g_head);
 }
 
 }  // namespace
@@ -91,10 +132,10 @@ ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, cons
   bool any = false;
   for (Var v : {h, condition, head, p.conv, p.conv_bias, p.mixer, p.out, p.out_bias}) any = any || tracks(t, v);
   const Var h_next = t.output(c, n, any), head_out = t.output(c, n, any);
-  // The gradients of z, post and a are backward's scratch, assigned before they are read.
-  const Var z = t.output(cz, n, any, false);
-  const Var post = shape.gated ? t.output(cz, n, any, false) : Var{};
-  const Var a = t.output(c, n, any, false);
+  // Saved for the backward, which keeps their gradients in per-tile scratch: no gradient buffers.
+  const Var z = t.output(cz, n, false);
+  const Var post = shape.gated ? t.output(cz, n, false) : Var{};
+  const Var a = t.output(c, n, false);
   MatMap no_post = empty_mat();
   residual_layer_forward(
       {t.value(p.conv), t.value(p.conv_bias), t.value(p.mixer), t.value(p.out), t.value(p.out_bias)}, shape,
