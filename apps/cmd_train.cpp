@@ -5,13 +5,12 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/model_spec.h"
 #include "core/error.h"
+#include "core/text_file.h"
 
 #ifdef NAMK_HAVE_TRAINING
 #include "core/atomic_file.h"
@@ -33,13 +32,6 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_interrupt(int) {
   g_stop.store(true);
   std::signal(SIGINT, SIG_DFL);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -91,7 +83,8 @@ int cmd_train(const Words& argv) {
   fingerprint.epochs = 0;
   fingerprint.threads = 0;
   const std::string identity = learning_config_json(fingerprint) + model_spec.text +
-                               read_text(data_config.file) + read_text(data_config.dataset);
+                               read_text_file(data_config.file, "a data config") +
+                               read_text_file(data_config.dataset, "a dataset JSON");
   TrainOptions options;
   options.out_dir = out;
   options.resume = args.has("resume");
@@ -101,7 +94,7 @@ int cmd_train(const Words& argv) {
   std::filesystem::create_directories(out);
   write_text_atomically(out + "/learning.json", learning_config_json(learning));
   write_text_atomically(out + "/model.json", model_spec.text);
-  write_text_atomically(out + "/data.json", read_text(data_config.file));
+  write_text_atomically(out + "/data.json", read_text_file(data_config.file, "a data config"));
 
   std::signal(SIGINT, on_interrupt);
   const TrainResult result = train(*model, data, learning, options, progress);

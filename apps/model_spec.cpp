@@ -3,11 +3,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/text_file.h"
 #include "nn/model_config.h"
 
 namespace namk::app {
@@ -29,10 +28,7 @@ ModelSpec resolve_model_spec(const std::string& preset_or_path) {
                       "'" + preset_or_path + "', which is neither");
   }
   spec.config = load_model_config(preset_or_path);
-  std::ifstream in(preset_or_path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  spec.text = text.str();
+  spec.text = read_text_file(preset_or_path, "a model config file");
   spec.description = preset_or_path;
   return spec;
 }

@@ -7,9 +7,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
+
+#include "core/text_file.h"
 
 namespace namk {
 
@@ -39,14 +39,7 @@ std::string join(const std::vector<std::string>& words) {
 }  // namespace
 
 Json Json::parse_file(const std::string& path) {
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  // A folder opens as a stream on Linux and would read as an empty document: say what it is.
-  if (!in || !std::filesystem::is_regular_file(path, ec))
-    throw input_error(path, "", "a readable JSON file", "no such file (or it cannot be read)");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_string(text.str(), path);
+  return parse_string(read_text_file(path, "a readable JSON file"), path);
 }
 
 Json Json::parse_string(const std::string& text, const std::string& name) {

@@ -6,14 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <new>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "nn/model_file.h"
 
 struct namk_model {
@@ -76,11 +75,7 @@ namk_status namk_load_file(const char* path, namk_model** out) {
   // Read here rather than through load_model() so a missing file gets its own status.
   std::string text;
   const namk_status read = guarded(NAMK_ERROR_IO, [&] {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw namk::input_error(path, "", "a model file", "no readable file");
-    std::ostringstream s;
-    s << in.rdbuf();
-    text = s.str();
+    text = namk::read_text_file(path, "a model file");
     return NAMK_OK;
   });
   return read == NAMK_OK ? load(text, path, out) : read;

@@ -5,12 +5,12 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/text_file.h"
 #include "nn/model_config.h"
 
 namespace namk {
@@ -245,18 +245,8 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
   return loaded;
 }
 
-namespace {
-std::string read_file_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", what, "no readable file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-}  // namespace
-
 LoadedModel load_model(const std::string& path) {
-  return model_from_json(read_file_text(path, "a model file"), path);
+  return model_from_json(read_text_file(path, "a model file"), path);
 }
 
 }  // namespace namk

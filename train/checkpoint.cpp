@@ -114,7 +114,7 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
 
 TrainState load_checkpoint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "a checkpoint file", "no readable file");
+  if (!in) throw input_error(path, "", "a checkpoint file", "no such file (or it cannot be read)");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Reader header(path, bytes.data(), bytes.size());
   char magic[8];

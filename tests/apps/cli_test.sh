@@ -57,7 +57,7 @@ case "$case_name" in
     expect_error "preset" "$nk" train --data "$work/data/data.json" --model nanoo --out "$work/r"
     expect_error "unknown option --epochz" "$nk" train --epochz 3
     expect_error "missing required option --out" "$nk" train --data x.json --model nano
-    expect_error "no readable file" "$nk" info --model "$work/nothing.nam"
+    expect_error "no such file (or it cannot be read)" "$nk" info --model "$work/nothing.nam"
     expect_error "unknown command" "$nk" fly
     [ -e "$work/r/model.nam" ] && fail "a failed run wrote a model"
     echo "bad inputs rejected"

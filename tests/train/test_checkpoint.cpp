@@ -73,5 +73,5 @@ TEST_CASE("damaged checkpoints are rejected with a message naming the file") {
   }
   CHECK_THROWS_WITH_AS(load_checkpoint(path), doctest::Contains(path.c_str()), InputError);
   std::filesystem::remove(path);
-  CHECK_THROWS_WITH_AS(load_checkpoint(path), doctest::Contains("no readable file"), InputError);
+  CHECK_THROWS_WITH_AS(load_checkpoint(path), doctest::Contains("no such file (or it cannot be read)"), InputError);
 }
