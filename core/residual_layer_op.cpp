@@ -61,6 +61,11 @@ void backward(Tape& t, const OpRecord& r) {
                d_mixer = grad_or_empty(t, mixer), d_out = grad_or_empty(t, out), d_out_bias = grad_or_empty(t, out_bias),
                d_cond_all = grad_or_empty(t, condition), d_head_all = grad_or_empty(t, head);
 
+  // Whether output's gradient is the last columns of input's (output_passing_to in the forward).
+  auto shares = [&](Var input, Var output) {
+    return tracks(t, input) && t.grad(output).data() == t.grad(input).data() + (t.cols(input) - n) * c;
+  };
+
   // The transposed weights, once per call: out^T (C, C) and each tap's conv^T (C, Cz).
   thread_local std::vector<Scalar> transposed_buffer, g_a_buffer, g_z_buffer, g_post_buffer;
   MatMap transposed = scratch(transposed_buffer, c, c + taps * cz);
@@ -94,16 +99,19 @@ void backward(Tape& t, const OpRecord& r) {
       conv1d_backward(cond_v.middleCols(t0, m), mixer_v, g_z, 1, d_cond, d_mixer, empty_mat());
     }
     if (d_h.size() > 0) {
-      // dL/dh: each tap scatters conv_k^T dL/dz into the columns it read, then the residual.
+      // dL/dh: each tap scatters conv_k^T dL/dz into the columns it read. dL/dh' is the last n
+      // columns of this same memory (the residual, shared), so tap k writes into dL/dh' columns
+      // [t0 - (K-1-k)d, t0 - (K-1-k)d + m): this tile's or earlier ones, all already read. Tiles
+      // therefore run in increasing time, and each tile reads its dL/dh' before it scatters.
       for (Index k = 0; k < taps; ++k) {
         auto dest = d_h.middleCols(t0 + k * dilation, m);
         const auto w_k = transposed.middleCols(c + k * cz, cz);
         if (!conv1d_forward_small(g_z, w_k, empty_mat(), 1, dest, Conv1dExtras{empty_mat(), empty_mat(), dest}))
           dest.noalias() += w_k * g_z;
       }
-      flat(d_h.middleCols(t0 + reach, m)) += flat(g_h_t);
+      if (!shares(h, r.out)) flat(d_h.middleCols(t0 + reach, m)) += flat(g_h_t);
     }
-    if (d_head_all.size() > 0) flat(d_head_all.rightCols(n).middleCols(t0, m)) += flat(g_head_t);
+    if (d_head_all.size() > 0 && !shares(head, head_out)) flat(d_head_all.rightCols(n).middleCols(t0, m)) += flat(g_head_t);
   }
 }
 
@@ -131,7 +139,16 @@ ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, cons
 
   bool any = false;
   for (Var v : {h, condition, head, p.conv, p.conv_bias, p.mixer, p.out, p.out_bias}) any = any || tracks(t, v);
-  const Var h_next = t.output(c, n, any), head_out = t.output(c, n, any);
+  // h' = h (last n columns) + ... and head' = head (last n columns) + a pass their gradients
+  // through unchanged, so when h and head track one, h' and head' share it: backward then needs no
+  // residual or skip additions and the tape zeroes no gradient for them (see backward() for why
+  // the sharing is safe with the conv's scatter into h's gradient).
+  auto output_passing_to = [&](Var input) {
+    if (!any) return t.output(c, n, false);
+    if (!input.valid() || !tracks(t, input)) return t.output(c, n, true);
+    return t.output_sharing_grad(c, n, t.grad(input).data() + (t.cols(input) - n) * c);
+  };
+  const Var h_next = output_passing_to(h), head_out = output_passing_to(head);
   // Saved for the backward, which keeps their gradients in per-tile scratch: no gradient buffers.
   const Var z = t.output(cz, n, false);
   const Var post = shape.gated ? t.output(cz, n, false) : Var{};

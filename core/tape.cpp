@@ -54,6 +54,11 @@ Var Tape::output(Index rows, Index cols, bool requires_grad, bool zero_grad) {
   return Var{static_cast<int32_t>(nodes_.size() - 1)};
 }
 
+Var Tape::output_sharing_grad(Index rows, Index cols, Scalar* grad) {
+  nodes_.push_back(Node{rows, cols, allocate(static_cast<size_t>(rows * cols)), grad});
+  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+}
+
 Var Tape::constant(ConstMatRef x, bool requires_grad) {
   Var v = output(x.rows(), x.cols(), requires_grad);
   value(v) = x;

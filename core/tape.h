@@ -51,6 +51,11 @@ class Tape {
   // zero_grad = false leaves the gradient uninitialised too: for a fused op's saved tensor whose
   // gradient buffer is only the op's own backward scratch (it assigns before it reads).
   Var output(Index rows, Index cols, bool requires_grad, bool zero_grad = true);
+  // A fresh node whose gradient is not its own: it is the (rows, cols) block of memory at grad,
+  // part of another node's gradient. For outputs that pass their gradient straight through to
+  // columns of an input (a residual or skip connection): backward contributions then land in the
+  // input's gradient with no copy and no zeroing. The op that creates it owns the reasoning.
+  Var output_sharing_grad(Index rows, Index cols, Scalar* grad);
 
   MatMap value(Var v);
   ConstMatMap value(Var v) const;

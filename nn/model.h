@@ -119,7 +119,9 @@ class Model {
   // nx = receptive_field()).
   virtual Index receptive_field() const = 0;
   // Arithmetic per output sample of streaming inference with constant knobs: a multiply-add is 2
-  // FLOPs, bias/add/FiLM 1 per element and multiply, activations 1 per element.
+  // FLOPs, bias/add/FiLM 1 per element and multiply, activations 1 per element. WaveNet folds FiLM
+  // into its conv weights while knobs are still, so FiLM adds nothing there; LSTM and ConvNet
+  // apply it per sample. docs/performance.md has the per-preset figures.
   virtual double flops_per_sample() const = 0;
 
   // PyTorch's default init (uniform +-1/sqrt(fan_in)) for the architecture, as NAM trains from;

@@ -8,7 +8,9 @@
 // Other shapes take one GEMM per tap. Padding and transposes go into per-thread scratch that only
 // grows, so a training step allocates nothing after its first.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "core/kernels/conv1d.h"
@@ -122,9 +124,49 @@ void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef d
   }
 }
 
+#if defined(__AVX512F__)
+// C_out = C_in = 8 floats (4 doubles) on AVX-512: two time steps per vector, as in the forward's
+// forward_pairs8 (conv1d.cpp). Lanes 0-7 accumulate dy(:, t) x(i, t + k*d) over even t, lanes
+// 8-15 over odd t; the halves are summed at the end. x's columns t + k*d and t + k*d + 1 are one
+// contiguous load, and a lane permutation spreads x(i, .) over each half.
+void weight_grad_pairs(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+  typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> Lane;
+  typedef Lane Indices64 __attribute__((vector_size(64)));
+  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar), half = lanes / 2;
+  Indices64 pick[half];
+  for (int i = 0; i < half; ++i)
+    for (int l = 0; l < lanes; ++l) pick[i][l] = l < half ? i : half + i;
+  const Index taps = conv1d_kernel_size(dw.cols(), half), t_out = dy.cols(), pairs = t_out / 2;
+  for (Index k = 0; k < taps; ++k) {
+    Vector64 acc[half];
+    for (int i = 0; i < half; ++i) acc[i] = Vector64{};
+    const Scalar* xd = x.data() + k * dilation * half;
+    const Scalar* gd = dy.data();
+    for (Index p = 0; p < pairs; ++p) {
+      Vector64 g, xs;
+      std::memcpy(&g, gd + 2 * p * half, sizeof g);
+      std::memcpy(&xs, xd + 2 * p * half, sizeof xs);
+      for (int i = 0; i < half; ++i) acc[i] += g * __builtin_shuffle(xs, pick[i]);
+    }
+    for (int i = 0; i < half; ++i) {
+      Scalar* col = dw.col(k * half + i).data();
+      for (Index r = 0; r < half; ++r) col[r] += acc[i][r] + acc[i][half + r];
+      if (t_out % 2 == 1)  // the odd last step
+        for (Index r = 0; r < half; ++r) col[r] += dy(r, t_out - 1) * x(i, t_out - 1 + k * dilation);
+    }
+  }
+}
+#endif
+
 bool weight_grad_small(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
   const Index c_out = dy.rows();
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
+#if defined(__AVX512F__)
+  if (c_out == lanes / 2 && x.rows() == lanes / 2 && x.outerStride() == lanes / 2 && dy.outerStride() == lanes / 2) {
+    weight_grad_pairs(x, dy, dilation, dw);
+    return true;
+  }
+#endif
   auto run = [&]<typename V, int NV>() {
     if (c_out == NV * Index(sizeof(V) / sizeof(Scalar)))
       weight_grad_columns<V, NV, true>(x, dy, dilation, dw);
