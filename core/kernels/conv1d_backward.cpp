@@ -77,17 +77,26 @@ void weight_grad_block(ConstMatRef x, ConstMatRef dy, Index dilation, Index k, I
     for (int v = 0; v < NV; ++v) acc[i][v] = V{};
   const Scalar* xd = x.data() + k * dilation * xs + i0;
   const Scalar* gd = dy.data();
-  for (Index t = 0; t < t_out; ++t) {
-    V g[NV];
-    if constexpr (FULL) {
-      std::memcpy(g, gd + t * gs, sizeof g);
-    } else {
-      for (int v = 0; v < NV; ++v) g[v] = V{};
-      std::memcpy(g, gd + t * gs, static_cast<size_t>(c_out) * sizeof(Scalar));
-    }
+  // A short column (C_out below the vector width) is still loaded as whole vectors while that stays
+  // inside dy: the extra lanes read the next column, accumulate into lanes that are never stored,
+  // and cost nothing, where a per-step partial copy cost most of the kernel's time (nano).
+  const Index whole_loads =
+      FULL ? t_out : std::clamp<Index>(((t_out - 1) * gs + c_out - NV * lanes) / gs + 1, 0, t_out);
+  auto step = [&](Index t, const V* g) {
     const Scalar* xt = xd + t * xs;
     for (int i = 0; i < IB; ++i)
       for (int v = 0; v < NV; ++v) acc[i][v] += g[v] * xt[i];
+  };
+  for (Index t = 0; t < whole_loads; ++t) {
+    V g[NV];
+    std::memcpy(g, gd + t * gs, sizeof g);
+    step(t, g);
+  }
+  for (Index t = whole_loads; t < t_out; ++t) {
+    V g[NV];
+    for (int v = 0; v < NV; ++v) g[v] = V{};
+    std::memcpy(g, gd + t * gs, static_cast<size_t>(c_out) * sizeof(Scalar));
+    step(t, g);
   }
   for (int i = 0; i < IB; ++i) {
     Scalar* col = dw.col(k * c_in + i0 + i).data();
