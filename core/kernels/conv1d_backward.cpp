@@ -80,8 +80,10 @@ void weight_grad_block(ConstMatRef x, ConstMatRef dy, Index dilation, Index k, I
   // A short column (C_out below the vector width) is still loaded as whole vectors while that stays
   // inside dy: the extra lanes read the next column, accumulate into lanes that are never stored,
   // and cost nothing, where a per-step partial copy cost most of the kernel's time (nano).
-  const Index whole_loads =
-      FULL ? t_out : std::clamp<Index>(((t_out - 1) * gs + c_out - NV * lanes) / gs + 1, 0, t_out);
+  // Step t may load whole vectors while t*gs + NV*lanes <= (t_out-1)*gs + c_out, dy's last element
+  // + 1. (The slack is tested for sign first: integer division truncates toward zero.)
+  const Index slack = (t_out - 1) * gs + c_out - NV * lanes;
+  const Index whole_loads = FULL ? t_out : (slack < 0 ? 0 : std::min(t_out, slack / gs + 1));
   auto step = [&](Index t, const V* g) {
     const Scalar* xt = xd + t * xs;
     for (int i = 0; i < IB; ++i)

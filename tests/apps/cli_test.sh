@@ -43,6 +43,13 @@ train() {  # train OUT [extra args]
     --out "$out" --quiet "$@"
 }
 
+# The same run started in the background with $! the trainer's own pid (a function run with & would
+# give the pid of a subshell, and a signal sent there would not reach the trainer).
+train_in_background() {  # train_in_background OUT
+  "$nk" train --data "$work/data/data.json" --model "$work/model.json" --learning "$work/learn.json" \
+    --out "$1" --quiet >/dev/null 2>&1 &
+}
+
 weights() { grep -o '"weights": \[[^]]*\]' "$1"; grep -o '"conditioning_weights": \[[^]]*\]' "$1"; }
 
 case "$case_name" in
@@ -66,7 +73,7 @@ case "$case_name" in
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
     # Start the same run, SIGKILL it once its first checkpoint exists, then resume.
-    train "$work/killed" >/dev/null 2>&1 &
+    train_in_background "$work/killed"
     pid=$!
     for _ in $(seq 1 600); do
       [ -e "$work/killed/checkpoint.bin" ] && break
@@ -81,6 +88,31 @@ case "$case_name" in
       fail "resumed weights differ from the uninterrupted run's"
     ls "$work/killed" | grep -q tmp && fail "a temp file was left behind"
     echo "killed run resumed to identical weights"
+    ;;
+  interrupt_resume)
+    make_data
+    train "$work/whole" >/dev/null || fail "uninterrupted run"
+    # Ctrl-C (SIGINT) once the first checkpoint exists: the run must checkpoint where it stands
+    # and exit 130 by itself, without a model file, and --resume must finish it identically.
+    train_in_background "$work/stopped"
+    pid=$!
+    for _ in $(seq 1 600); do
+      [ -e "$work/stopped/checkpoint.bin" ] && break
+      sleep 0.05
+    done
+    kill -INT "$pid" 2>/dev/null
+    status=0
+    wait "$pid" || status=$?
+    if [ -e "$work/stopped/model.nam" ]; then
+      echo "note: the run finished before the interrupt"
+    else
+      [ "$status" -eq 130 ] || fail "an interrupted run exited with $status, expected 130"
+    fi
+    train "$work/stopped" --resume >/dev/null || fail "resumed run"
+    [ "$(weights "$work/whole/model.nam")" = "$(weights "$work/stopped/model.nam")" ] ||
+      fail "resumed weights differ from the uninterrupted run's"
+    ls "$work/stopped" | grep -q tmp && fail "a temp file was left behind"
+    echo "interrupted run checkpointed, exited 130 and resumed to identical weights"
     ;;
   render_export)
     make_data
