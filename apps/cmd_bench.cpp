@@ -140,7 +140,7 @@ struct SyntheticBatch {
 };
 
 void bench_training(const ModelConfig& base, const std::string& name, const Machine& machine, int threads,
-                    double budget, Report& report) {
+                    double budget, const std::string& loss_name, Report& report) {
   const Index batch = 16, ny = 8192;
   std::string items;
   double rate_plain_1 = 0, rate_1 = 0;
@@ -148,6 +148,7 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
     auto model = bench_model(with_knobs(base, knobs), 1);
     SyntheticBatch data(batch, model->receptive_field(), ny, knobs);
     LossWeights loss;  // NAM's recipe: MSE + 2e-4 x pre-emphasised MRSTFT
+    if (loss_name == "mse") loss.pre_emphasis_mrstft = 0;  // the network alone, without the FFTs
     Adam adam(model->num_params());
     std::vector<int> counts = {1};
     if (threads > 1) counts.push_back(threads);
@@ -171,7 +172,8 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
         std::printf("train %-8s %-9s %d thread%s: %8.0f samples/s  step %.3f s  %6.1f GFLOP/s = %4.1f%% of peak%s\n",
                     name.c_str(), knobs ? "FiLM x2" : "no knobs", n, n > 1 ? "s" : " ", rate, seconds, gflops,
                     100 * gflops / peak, note.c_str());
-      items += std::string(items.empty() ? "" : ", ") + "{\"model\": \"" + name + "\", \"knobs\": " +
+      items += std::string(items.empty() ? "" : ", ") + "{\"model\": \"" + name + "\", \"loss\": \"" +
+               loss_name + "\", \"knobs\": " +
                std::to_string(knobs) + ", \"threads\": " + std::to_string(n) + ", \"samples_per_s\": " +
                fmt("%.1f", rate) + ", \"step_s\": " + fmt("%.4f", seconds) + ", \"flops_per_step\": " +
                fmt("%.4g", flops) + ", \"gflops\": " + fmt("%.3f", gflops) + ", \"peak_fraction\": " +
@@ -294,6 +296,7 @@ int cmd_bench(const Words& argv) {
       {"seconds", true, "time budget per measurement (default 1.0)"},
       {"section", true, "all (default), kernels, training, inference or memory"},
       {"clock-ghz", true, "assumed clock for the peak figure (default 4.14)"},
+      {"loss", true, "training loss: nam (MSE + 2e-4 x pre-emphasised MRSTFT, default) or mse"},
       {"json", false, "print one JSON document"},
   };
   const Args args("bench", argv, specs);
@@ -312,6 +315,9 @@ int cmd_bench(const Words& argv) {
   machine.measured_ghz = measure_clock_ghz();
   Report report;
   report.json = args.has("json");
+  const std::string loss_name = args.get("loss").value_or("nam");
+  if (loss_name != "nam" && loss_name != "mse")
+    throw UsageError("nam-knobs bench: --loss: expected nam or mse, found '" + loss_name + "'");
 
   std::vector<std::pair<std::string, ModelConfig>> models;
   if (auto m = args.get("model")) {
@@ -339,7 +345,7 @@ int cmd_bench(const Words& argv) {
   if (section == "all" || section == "kernels") bench_kernels(machine, budget, report);
 #ifdef NAMK_HAVE_TRAINING
   if (section == "all" || section == "training")
-    bench_training(models.front().second, models.front().first, machine, threads, budget * 3, report);
+    bench_training(models.front().second, models.front().first, machine, threads, budget * 3, loss_name, report);
 #endif
   if (section == "all" || section == "inference") bench_inference(models, budget, report);
   if (section == "all" || section == "memory") bench_memory({models.front()}, threads, report);

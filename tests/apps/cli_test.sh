@@ -66,6 +66,13 @@ case "$case_name" in
     expect_error "missing required option --out" "$nk" train --data x.json --model nano
     expect_error "no such file (or it cannot be read)" "$nk" info --model "$work/nothing.nam"
     expect_error "unknown command" "$nk" fly
+    expect_error "--loss: expected nam or mse, found 'bogus'" "$nk" bench --loss bogus
+    # bench itself, briefly: one kernel figure and one streaming model, as JSON.
+    "$nk" bench --section kernels --seconds 0.02 --json >"$work/bench.json" || fail "bench kernels"
+    grep -q '"conv1d_c16_k3": {"forward_gflops"' "$work/bench.json" || fail "bench --json has no kernel figure"
+    "$nk" bench --section inference --model nano --seconds 0.02 --json >"$work/bench.json" || fail "bench inference"
+    grep -q '"model": "nano", "knobs": 2, "block": 2048, "realtime_factor"' "$work/bench.json" ||
+      fail "bench --json has no nano streaming figure"
     [ -e "$work/r/model.nam" ] && fail "a failed run wrote a model"
     echo "bad inputs rejected"
     ;;
