@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/kernels/conv1d.h"
+#include "core/op_util.h"
 
 namespace namk {
 
@@ -20,10 +21,8 @@ std::string shape(const Tape& t, Var v) {
   throw UsageError(std::string(op) + ": " + what);
 }
 
-bool tracks(const Tape& t, Var v) { return v.valid() && t.requires_grad(v); }
-
-// A gradient view, or an empty one when no gradient flows to v (kernels then skip it).
-MatMap grad_or_empty(Tape& t, Var v) { return tracks(t, v) ? t.grad(v) : empty_mat(); }
+using op_util::grad_or_empty;
+using op_util::tracks;
 
 Var new_output(Tape& t, Index rows, Index cols, std::initializer_list<Var> inputs) {
   bool any = false;

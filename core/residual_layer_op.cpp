@@ -10,12 +10,15 @@
 
 #include "core/error.h"
 #include "core/kernels/conv1d.h"
+#include "core/op_util.h"
+#include "core/scratch.h"
 
 namespace namk {
 
 namespace {
 
-bool tracks(const Tape& t, Var v) { return v.valid() && t.requires_grad(v); }
+using op_util::grad_or_empty;
+using op_util::tracks;
 
 // A contiguous (C, T) block as one (C*T, 1) column: elementwise work then runs as one long
 // vectorised loop instead of Eigen's per-column peeling of 8- or 16-row columns.
@@ -24,18 +27,12 @@ auto flat(M&& m) {
   using Map = std::conditional_t<std::is_const_v<std::remove_pointer_t<decltype(m.data())>>, ConstMatMap, MatMap>;
   return Map(m.data(), m.size(), 1);
 }
-MatMap grad_or_empty(Tape& t, Var v) { return tracks(t, v) ? t.grad(v) : empty_mat(); }
 
 void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* what) {
   if (t.rows(v) != rows || t.cols(v) != cols)
     throw UsageError(std::string("residual_layer: ") + what + " must be (" + std::to_string(rows) + ", " +
                      std::to_string(cols) + "), found (" + std::to_string(t.rows(v)) + ", " +
                      std::to_string(t.cols(v)) + ")");
-}
-
-MatMap scratch(std::vector<Scalar>& buffer, Index rows, Index cols) {
-  if (buffer.size() < static_cast<size_t>(rows * cols)) buffer.resize(static_cast<size_t>(rows * cols));
-  return MatMap(buffer.data(), rows, cols);
 }
 
 // Backward tiles: dL/da and dL/dz of 128 columns (8 KiB at 16 channels) live in L1 from the moment
@@ -68,7 +65,7 @@ void backward(Tape& t, const OpRecord& r) {
 
   // The transposed weights, once per call: out^T (C, C) and each tap's conv^T (C, Cz).
   thread_local std::vector<Scalar> transposed_buffer, g_a_buffer, g_z_buffer, g_post_buffer;
-  MatMap transposed = scratch(transposed_buffer, c, c + taps * cz);
+  MatMap transposed = scratch_matrix(transposed_buffer, c, c + taps * cz);
   transposed.leftCols(c) = w_out.transpose();
   for (Index k = 0; k < taps; ++k) transposed.middleCols(c + k * cz, cz) = w.middleCols(k * c, c).transpose();
 
@@ -77,13 +74,13 @@ void backward(Tape& t, const OpRecord& r) {
     const auto g_h_t = g_h.middleCols(t0, m), g_head_t = g_head.middleCols(t0, m);
     const auto a_t = a_v.middleCols(t0, m), z_t = z_v.middleCols(t0, m);
     // a feeds the skip sum and the 1x1: dL/da = dL/dhead' + out^T dL/dh'.
-    MatMap g_a = scratch(g_a_buffer, c, m);
-    MatMap g_z = scratch(g_z_buffer, cz, m);
+    MatMap g_a = scratch_matrix(g_a_buffer, c, m);
+    MatMap g_z = scratch_matrix(g_z_buffer, cz, m);
     conv1d_forward(g_h_t, transposed.leftCols(c), empty_mat(), 1, g_a, Conv1dExtras{empty_mat(), empty_mat(), g_head_t});
     if (d_out.size() > 0 || d_out_bias.size() > 0) conv1d_backward(a_t, w_out, g_h_t, 1, empty_mat(), d_out, d_out_bias);
     if (gated) {
       const auto p = post_v.middleCols(t0, m);
-      MatMap g_p = scratch(g_post_buffer, cz, m);
+      MatMap g_p = scratch_matrix(g_post_buffer, cz, m);
       g_p.topRows(c) = g_a.cwiseProduct(p.bottomRows(c));
       g_p.bottomRows(c) = g_a.cwiseProduct(p.topRows(c));
       activation_gradient(act, z_t.topRows(c), p.topRows(c), g_p.topRows(c), g_z.topRows(c));

@@ -44,11 +44,11 @@ const Tape::Node& Tape::node(Var v) const {
   return nodes_[v.id];
 }
 
-Var Tape::output(Index rows, Index cols, bool requires_grad, bool zero_grad) {
+Var Tape::output(Index rows, Index cols, bool requires_grad) {
   Node n{rows, cols, allocate(static_cast<size_t>(rows * cols)), nullptr};
   if (requires_grad) {
     n.grad = allocate(static_cast<size_t>(rows * cols));
-    if (zero_grad) std::fill_n(n.grad, rows * cols, Scalar(0));
+    std::fill_n(n.grad, rows * cols, Scalar(0));
   }
   nodes_.push_back(n);
   return Var{static_cast<int32_t>(nodes_.size() - 1)};

@@ -48,9 +48,7 @@ class Tape {
   // Backward accumulates (+=) into grad, so several tapes' gradients can be summed by the caller.
   Var parameter(Scalar* value, Scalar* grad, Index rows, Index cols);
   // A fresh node of the given shape; its value is uninitialised, its gradient zeroed if tracked.
-  // zero_grad = false leaves the gradient uninitialised too: for a fused op's saved tensor whose
-  // gradient buffer is only the op's own backward scratch (it assigns before it reads).
-  Var output(Index rows, Index cols, bool requires_grad, bool zero_grad = true);
+  Var output(Index rows, Index cols, bool requires_grad);
   // A fresh node whose gradient is not its own: it is the (rows, cols) block of memory at grad,
   // part of another node's gradient. For outputs that pass their gradient straight through to
   // columns of an input (a residual or skip connection): backward contributions then land in the

@@ -199,10 +199,11 @@ void WaveNet::prepare_stream(int max_block) {
     s.head_weight.resize(hs, ch);
     nam_weight_pack(p + a.head_weight, ch, 1, s.head_weight);
     s.head_bias = a.head_bias >= 0 ? Mat(ConstMatMap(p + a.head_bias, hs, 1)) : Mat();
-    s.head_weight_folded = s.head_weight;
-    s.head_bias_folded = s.head_bias;
-    if (uses_film() && config_.film.head && s.head_bias_folded.size() == 0 && config_.film.shift)
-      s.head_bias_folded.resize(hs, 1);  // FiLM's beta becomes the head's bias
+    if (uses_film() && config_.film.head) {
+      s.head_weight_plain = s.head_weight;
+      s.head_bias_plain = s.head_bias;
+      if (s.head_bias.size() == 0 && config_.film.shift) s.head_bias.resize(hs, 1);  // FiLM's beta, folded in
+    }
     for (const Layer& l : a.layers) {
       LayerStream ls;
       ls.conv_weight.resize(cz, k * ch);
@@ -213,9 +214,11 @@ void WaveNet::prepare_stream(int max_block) {
       ls.out_weight.resize(ch, ch);
       nam_weight_pack(p + l.out_weight, ch, 1, ls.out_weight);
       ls.out_bias = ConstMatMap(p + l.out_bias, ch, 1);
-      ls.conv_folded = ls.conv_weight;
-      ls.conv_bias_folded = ls.conv_bias;
-      ls.mixer_folded = ls.mixer_weight;
+      if (uses_film()) {
+        ls.conv_plain = ls.conv_weight;
+        ls.conv_bias_plain = ls.conv_bias;
+        ls.mixer_plain = ls.mixer_weight;
+      }
       ls.input.prepare(ch, (k - 1) * l.dilation, n);
       s.layers.push_back(std::move(ls));
     }
@@ -247,19 +250,19 @@ void WaveNet::fold_film(const Vec& cond) noexcept {
     for (size_t li = 0; li < a.layers.size(); ++li) {
       const Index o = film_site(a.layers[li].film_site);
       LayerStream& ls = s.layers[li];
-      film_forward(ls.conv_weight, column(o, cz), empty_mat(), ls.conv_folded);
-      film_forward(ls.mixer_weight, column(o, cz), empty_mat(), ls.mixer_folded);
-      film_forward(ls.conv_bias, column(o, cz), config_.film.shift ? column(o + cz, cz) : ConstMatMap(nullptr, 0, 0),
-                   ls.conv_bias_folded);
+      film_forward(ls.conv_plain, column(o, cz), empty_mat(), ls.conv_weight);
+      film_forward(ls.mixer_plain, column(o, cz), empty_mat(), ls.mixer_weight);
+      film_forward(ls.conv_bias_plain, column(o, cz),
+                   config_.film.shift ? column(o + cz, cz) : ConstMatMap(nullptr, 0, 0), ls.conv_bias);
     }
     if (config_.film.head) {
       const Index o = film_site(a.head_film_site);
-      film_forward(s.head_weight, column(o, hs), empty_mat(), s.head_weight_folded);
-      if (s.head_bias.size() > 0)
-        film_forward(s.head_bias, column(o, hs), config_.film.shift ? column(o + hs, hs) : ConstMatMap(nullptr, 0, 0),
-                     s.head_bias_folded);
+      film_forward(s.head_weight_plain, column(o, hs), empty_mat(), s.head_weight);
+      if (s.head_bias_plain.size() > 0)
+        film_forward(s.head_bias_plain, column(o, hs),
+                     config_.film.shift ? column(o + hs, hs) : ConstMatMap(nullptr, 0, 0), s.head_bias);
       else if (config_.film.shift)
-        s.head_bias_folded = column(o + hs, hs);
+        s.head_bias = column(o + hs, hs);
     }
   }
   folded_cond_ = cond;
@@ -292,13 +295,13 @@ void WaveNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
       MatMap dest = li + 1 < a.layers.size() ? s.layers[li + 1].input.next(n) : MatMap(s.out.data(), ch, n);
       MatMap z(z_.data(), cz, n), a_out(a_.data(), ch, n);
       MatMap post = a.config.gated ? MatMap(post_.data(), cz, n) : empty_mat();
-      residual_layer_forward({ls.conv_folded, ls.conv_bias_folded, ls.mixer_folded, ls.out_weight, ls.out_bias},
+      residual_layer_forward({ls.conv_weight, ls.conv_bias, ls.mixer_weight, ls.out_weight, ls.out_bias},
                              {l.dilation, a.config.activation, a.config.gated}, ls.input.window(n), condition, z,
                              post, a_out, li == 0 ? head_from : ConstMatMap(head.data(), ch, n), head, dest);
       ls.input.advance(n);
     }
     MatMap head_out(s.head_out.data(), hs, n);
-    conv1d_forward(head, s.head_weight_folded, s.head_bias_folded, 1, head_out);
+    conv1d_forward(head, s.head_weight, s.head_bias, 1, head_out);
     new (&input) ConstMatMap(s.out.data(), ch, n);
     head_in = s.head_out.data();
   }

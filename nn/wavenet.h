@@ -35,15 +35,17 @@ class WaveNet final : public Model {
     size_t head_film_site = 0;
     std::vector<Layer> layers;
   };
-  // Streaming state: packed weights and history of each layer, scratch of each array. With FiLM,
-  // the *_folded copies hold the weights with the current gamma and beta folded in (fold_film).
+  // Streaming state: packed weights and history of each layer, scratch of each array. The weights
+  // in use have the current FiLM gamma and beta folded in (fold_film); with FiLM, the *_plain
+  // copies keep the unmodulated weights that each fold starts from.
   struct LayerStream {
     Mat conv_weight, conv_bias, mixer_weight, out_weight, out_bias;
-    Mat conv_folded, conv_bias_folded, mixer_folded;
+    Mat conv_plain, conv_bias_plain, mixer_plain;  // FiLM only
     History input;  // the layer's input h
   };
   struct ArrayStream {
-    Mat rechannel_weight, head_weight, head_bias, head_weight_folded, head_bias_folded;
+    Mat rechannel_weight, head_weight, head_bias;
+    Mat head_weight_plain, head_bias_plain;  // FiLM on the head only
     std::vector<LayerStream> layers;
     Mat head, head_out, out;  // (C, N), (H, N), (C, N)
   };
@@ -59,7 +61,7 @@ class WaveNet final : public Model {
   std::vector<Array> arrays_;
   std::vector<ArrayStream> streams_;
   Mat z_, post_, a_, condition_;  // (max Cz, N) twice, (max C, N), (condition channels, N)
-  Vec folded_cond_;                // the conditioning the *_folded weights hold
+  Vec folded_cond_;                // the conditioning folded into the weights in use
 };
 
 }  // namespace namk

@@ -6,34 +6,15 @@
 #include "core/kernels/conv1d.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
-#include <type_traits>
+
+#include "core/kernels/conv1d_small.h"
 
 namespace namk {
 
 namespace {
 
-// GCC vector extensions, not intrinsics: the SSE2-only default build lowers a 64-byte vector to four
-// SSE registers (correct, portable); with -march=native it is one AVX-512 register and `+= w * x`
-// becomes one FMA with the scalar broadcast folded in.
-typedef Scalar Vector64 __attribute__((vector_size(64)));
-typedef Scalar Vector32 __attribute__((vector_size(32)));
-
-#if defined(__AVX512F__)
-constexpr int kRegisterBytes = 64;
-#elif defined(__AVX__)
-constexpr int kRegisterBytes = 32;
-#else
-constexpr int kRegisterBytes = 16;
-#endif
-
-// The small path keeps the zero-padded weights on the stack: at most this many (tap, input channel)
-// pairs, i.e. K*C_in (48 for the standard preset's K=3, C=16).
-constexpr Index kSmallMaxWeightCols = 128;
-constexpr Index kSmallMaxRows = 32;
-// The side input (the input mixer's condition: the audio, plus the knobs for concat) is short.
-constexpr Index kSmallMaxSideRows = 16;
+using namespace conv1d_small;
 
 // y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
 // side term, then residual), one output column at a time, vectorised over output channels (NV
@@ -61,7 +42,7 @@ void forward_columns(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation
     stride = NV * lanes;
     return reinterpret_cast<const Scalar*>(packed);
   };
-  V packed[kSmallMaxWeightCols * NV], side_packed[kSmallMaxSideRows * NV];
+  V packed[kMaxWeightCols * NV], side_packed[kMaxSideRows * NV];
   Index ws = 0, ss = 0;
   const Scalar* wd = weights(w, packed, ws);
   const Scalar* sw = c_side > 0 ? weights(extras.side_weight, side_packed, ss) : nullptr;
@@ -134,9 +115,7 @@ constexpr int small_columns() {
 template <int PAIRS>
 void forward_pairs8(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y, const Conv1dExtras& e) {
   // Written for any Scalar (a 64-byte vector of 16 floats or 8 doubles), taken only on AVX-512.
-  typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> Lane;
-  typedef Lane Indices64 __attribute__((vector_size(64)));
-  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar), half = lanes / 2;
+  constexpr Index lanes = kLanes, half = lanes / 2;
   const Index c_out = y.rows(), n_w = w.cols(), t_out = y.cols(), c_side = e.side.rows();
   const Index taps = conv1d_kernel_size(n_w, half);
   // Built per call (streaming calls with 64 columns, so this must stay cheap): two copies of a
@@ -157,20 +136,12 @@ void forward_pairs8(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation,
       for (Index r = 0; r < c_out; ++r) v[r] = v[r + half] = column[r];
     }
   };
-  Vector64 weights[kSmallMaxWeightCols], side_weights[kSmallMaxSideRows];
+  Vector64 weights[kMaxWeightCols], side_weights[kMaxSideRows];
   for (Index j = 0; j < n_w; ++j) doubled(w.col(j).data(), weights[j]);
   for (Index j = 0; j < c_side; ++j) doubled(e.side_weight.col(j).data(), side_weights[j]);
   Vector64 bias = {};
   if (b.size() > 0) doubled(b.data(), bias);
-  struct Picks {
-    Indices64 lane[half];
-    Picks() {
-      for (int i = 0; i < half; ++i)
-        for (int l = 0; l < lanes; ++l) lane[i][l] = l < half ? i : half + i;
-    }
-  };
-  static const Picks picks;
-  const Indices64* pick = picks.lane;
+  const Indices64* pick = pair_lanes();
   const Scalar* xd = x.data();
   const Index ys = y.outerStride(), rs = e.residual.outerStride(), ss = e.side.outerStride();
   Scalar* yd = y.data();
@@ -227,7 +198,7 @@ void forward_pairs8(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation,
 bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                           const Conv1dExtras& e) {
   const Index c_out = y.rows();
-  if (c_out > kSmallMaxRows || w.cols() > kSmallMaxWeightCols || e.side.rows() > kSmallMaxSideRows ||
+  if (c_out > kMaxRows || w.cols() > kMaxWeightCols || e.side.rows() > kMaxSideRows ||
       y.cols() == 0 || x.rows() == 0)
     return false;
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
@@ -239,7 +210,7 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
     forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= 2 * lanes)
     forward_columns<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);
-  else if constexpr (3 * lanes <= kSmallMaxRows) {
+  else if constexpr (3 * lanes <= kMaxRows) {
     if (c_out <= 3 * lanes)
       forward_columns<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y, e);
     else

@@ -8,27 +8,18 @@
 // Other shapes take one GEMM per tap. Padding and transposes go into per-thread scratch that only
 // grows, so a training step allocates nothing after its first.
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "core/kernels/conv1d.h"
+#include "core/kernels/conv1d_small.h"
+#include "core/scratch.h"
 
 namespace namk {
 
 namespace {
 
-typedef Scalar Vector64 __attribute__((vector_size(64)));
-typedef Scalar Vector32 __attribute__((vector_size(32)));
-
-constexpr Index kSmallMaxRows = 32;
-constexpr Index kSmallMaxWeightCols = 128;
-
-MatMap scratch(std::vector<Scalar>& buffer, Index rows, Index cols) {
-  if (buffer.size() < static_cast<size_t>(rows * cols)) buffer.resize(static_cast<size_t>(rows * cols));
-  return MatMap(buffer.data(), rows, cols);
-}
+using namespace conv1d_small;
 
 // dx += conv^T(dy): see the file comment. False when the shapes are not small. Interior columns
 // s in [R, T) read dy directly (every dy(s - k*d) exists); only the two edges of R columns go
@@ -36,9 +27,9 @@ MatMap scratch(std::vector<Scalar>& buffer, Index rows, Index cols) {
 bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) {
   const Index c_in = dx.rows(), c_out = dy.rows(), taps = conv1d_kernel_size(w.cols(), c_in),
               reach = (taps - 1) * dilation, t_out = dy.cols();
-  if (c_in > kSmallMaxRows || taps * c_out > kSmallMaxWeightCols) return false;
+  if (c_in > kMaxRows || taps * c_out > kMaxWeightCols) return false;
   thread_local std::vector<Scalar> pad_buffer, wt_buffer;
-  MatMap wt = scratch(wt_buffer, c_in, taps * c_out);
+  MatMap wt = scratch_matrix(wt_buffer, c_in, taps * c_out);
   for (Index k = 0; k < taps; ++k)
     wt.middleCols(k * c_out, c_out) = w.middleCols((taps - 1 - k) * c_in, c_in).transpose();
   // dx's columns [from, from + n) from dy's columns [from - R, from + n) (zero outside [0, T)).
@@ -46,7 +37,7 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
     if (from >= reach && from + n <= t_out)
       return conv1d_forward_small(dy.middleCols(from - reach, n + reach), wt, empty_mat(), dilation,
                                   dx.middleCols(from, n), Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
-    MatMap pad = scratch(pad_buffer, c_out, n + reach);
+    MatMap pad = scratch_matrix(pad_buffer, c_out, n + reach);
     for (Index j = 0; j < n + reach; ++j) {
       const Index src = from - reach + j;
       if (src >= 0 && src < t_out)
@@ -141,12 +132,8 @@ void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef d
 // 8-15 over odd t; the halves are summed at the end. x's columns t + k*d and t + k*d + 1 are one
 // contiguous load, and a lane permutation spreads x(i, .) over each half.
 void weight_grad_pairs(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
-  typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> Lane;
-  typedef Lane Indices64 __attribute__((vector_size(64)));
-  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar), half = lanes / 2;
-  Indices64 pick[half];
-  for (int i = 0; i < half; ++i)
-    for (int l = 0; l < lanes; ++l) pick[i][l] = l < half ? i : half + i;
+  constexpr Index half = kLanes / 2;
+  const Indices64* pick = pair_lanes();
   const Index taps = conv1d_kernel_size(dw.cols(), half), t_out = dy.cols(), pairs = t_out / 2;
   for (Index k = 0; k < taps; ++k) {
     Vector64 acc[half];

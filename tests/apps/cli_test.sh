@@ -50,6 +50,29 @@ train_in_background() {  # train_in_background OUT
     --out "$1" --quiet >/dev/null 2>&1 &
 }
 
+# signal_then_resume SIGNAL NAME DELAY: trains in $work/NAME, sends SIGNAL DELAY seconds after its
+# first checkpoint exists, resumes it, and requires the weights of the uninterrupted run in
+# $work/whole and no temp file left. Sets signalled_status to the signalled run's exit status, or to
+# "finished" when it ended before the signal.
+signal_then_resume() {
+  local dir="$work/$2"
+  train_in_background "$dir"
+  local pid=$!
+  for _ in $(seq 1 600); do
+    [ -e "$dir/checkpoint.bin" ] && break
+    sleep 0.05
+  done
+  sleep "$3"
+  kill "-$1" "$pid" 2>/dev/null
+  signalled_status=0
+  wait "$pid" 2>/dev/null || signalled_status=$?
+  [ -e "$dir/model.nam" ] && signalled_status=finished
+  train "$dir" --resume >/dev/null || fail "resumed run"
+  [ "$(weights "$work/whole/model.nam")" = "$(weights "$dir/model.nam")" ] ||
+    fail "resumed weights differ from the uninterrupted run's"
+  if ls "$dir" | grep -q tmp; then fail "a temp file was left behind"; fi
+}
+
 weights() { grep -o '"weights": \[[^]]*\]' "$1"; grep -o '"conditioning_weights": \[[^]]*\]' "$1"; }
 
 case "$case_name" in
@@ -79,46 +102,20 @@ case "$case_name" in
   kill_resume)
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
-    # Start the same run, SIGKILL it once its first checkpoint exists, then resume.
-    train_in_background "$work/killed"
-    pid=$!
-    for _ in $(seq 1 600); do
-      [ -e "$work/killed/checkpoint.bin" ] && break
-      sleep 0.05
-    done
-    sleep 0.3
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    [ -e "$work/killed/model.nam" ] && echo "note: the run finished before the kill"
-    train "$work/killed" --resume >/dev/null || fail "resumed run"
-    [ "$(weights "$work/whole/model.nam")" = "$(weights "$work/killed/model.nam")" ] ||
-      fail "resumed weights differ from the uninterrupted run's"
-    ls "$work/killed" | grep -q tmp && fail "a temp file was left behind"
+    signal_then_resume KILL killed 0.3
+    [ "$signalled_status" = finished ] && echo "note: the run finished before the kill"
     echo "killed run resumed to identical weights"
     ;;
   interrupt_resume)
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
-    # Ctrl-C (SIGINT) once the first checkpoint exists: the run must checkpoint where it stands
-    # and exit 130 by itself, without a model file, and --resume must finish it identically.
-    train_in_background "$work/stopped"
-    pid=$!
-    for _ in $(seq 1 600); do
-      [ -e "$work/stopped/checkpoint.bin" ] && break
-      sleep 0.05
-    done
-    kill -INT "$pid" 2>/dev/null
-    status=0
-    wait "$pid" || status=$?
-    if [ -e "$work/stopped/model.nam" ]; then
+    # Ctrl-C must checkpoint where the run stands and exit 130 by itself, without a model file.
+    signal_then_resume INT stopped 0
+    if [ "$signalled_status" = finished ]; then
       echo "note: the run finished before the interrupt"
     else
-      [ "$status" -eq 130 ] || fail "an interrupted run exited with $status, expected 130"
+      [ "$signalled_status" -eq 130 ] || fail "an interrupted run exited with $signalled_status, expected 130"
     fi
-    train "$work/stopped" --resume >/dev/null || fail "resumed run"
-    [ "$(weights "$work/whole/model.nam")" = "$(weights "$work/stopped/model.nam")" ] ||
-      fail "resumed weights differ from the uninterrupted run's"
-    ls "$work/stopped" | grep -q tmp && fail "a temp file was left behind"
     echo "interrupted run checkpointed, exited 130 and resumed to identical weights"
     ;;
   render_export)
