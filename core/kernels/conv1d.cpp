@@ -106,91 +106,129 @@ constexpr int small_columns() {
   return std::max(1, 8 / registers);
 }
 
-// C_out <= 8 with C_in = 8 on a 16-lane machine (floats; 4 and 8 for doubles): one vector holds two columns (lanes 0-7: column
-// t, lanes 8-15: column t+1), so every FMA does full-width work where the column kernel would use
-// half a register. Columns t and t+1 of an 8-row x are one contiguous 16-float load, and a lane
-// permutation turns it into (x(i, t) x 8, x(i, t+1) x 8); the weights are stored twice over. Each
-// lane accumulates exactly as the column kernel does (bias, taps and channels in the same order,
-// one FMA each), so a column has the same bits here and in a lone-column tail.
-template <int PAIRS>
-void forward_pairs8(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y, const Conv1dExtras& e) {
-  // Written for any Scalar (a 64-byte vector of 16 floats or 8 doubles), taken only on AVX-512.
-  constexpr Index lanes = kLanes, half = lanes / 2;
-  const Index c_out = y.rows(), n_w = w.cols(), t_out = y.cols(), c_side = e.side.rows();
-  const Index taps = conv1d_kernel_size(n_w, half);
-  // Built per call (streaming calls with 64 columns, so this must stay cheap): two copies of a
-  // full column, or element by element for a short one.
-  // Out-parameter, not a return value: returning a 64-byte vector warns (-Wpsabi) without AVX-512.
-  auto doubled = [&](const Scalar* column, Vector64& v) {
-    v = Vector64{};
-    if (c_out == half) {
-      // In registers: two half-vector stores read back as one vector defeat store forwarding (a
-      // stall that took a quarter of this kernel's time).
-      Vector32 h;
-      std::memcpy(&h, column, sizeof h);
-      if constexpr (half == 8)
-        v = __builtin_shufflevector(h, h, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+#if defined(__AVX512F__)
+// C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
+// input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
+// the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
+// so one 8-byte broadcast load gives (x(2p, t), x(2p+1, t)) in every lane pair, against weights
+// interleaved the same way (12 vectors for K=3, C_in=8: they stay in registers). No lane permute
+// per FMA (the two-columns-per-vector design needed one and ran at half this speed); the two halves
+// of each lane pair are added once per column at the end. Every column is accumulated in the same
+// order whether it is computed in a group or alone, so its bits do not depend on the block size.
+// An odd last input channel is broadcast alone against weights that are zero in the odd lanes.
+// Lane 2o of a pair sum is (even, odd) for output o: y(o) = v[2o] + v[2o+1], for two columns at once
+// (c0 in lanes [0, half), c1 in [half, lanes)).
+template <typename V>
+inline V fold_pairs(const V& c0, const V& c1) {
+  if constexpr (sizeof(V) / sizeof(c0[0]) == 16)
+    return __builtin_shufflevector(c0, c1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+           __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  else
+    return __builtin_shufflevector(c0, c1, 0, 2, 4, 6, 8, 10, 12, 14) +
+           __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+// TAPS and PAIRS (C_in / 2) fixed at compile time for the presets' shapes, with x's columns
+// contiguous (stride C_in), let every broadcast address be a constant offset from one pointer
+// (a runtime stride needs a register per column, and they spill); 0 reads the runtime shape.
+template <int COLS, int TAPS, int PAIRS>
+void forward_channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                           const Conv1dExtras& e) {
+  constexpr Index half = kLanes / 2;
+  const Index c_in = PAIRS > 0 ? 2 * PAIRS : x.rows(), c_out = y.rows(), t_out = y.cols(),
+              c_side = e.side.rows();
+  const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(w.cols(), c_in), in_pairs = (c_in + 1) / 2,
+              side_pairs = (c_side + 1) / 2;
+  // Columns j and j+1 of m interleaved (lane 2o: m(o, j), lane 2o+1: m(o, j+1), or 0 past `last`).
+  // Two full adjacent columns are one 16-float load and one permute: streaming packs every call.
+  auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
+    if (c_out == half && j + 1 <= last && m.outerStride() == half) {
+      Vector64 two;
+      std::memcpy(&two, m.col(j).data(), sizeof two);
+      if constexpr (kLanes == 16)
+        v = __builtin_shufflevector(two, two, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
       else
-        v = __builtin_shufflevector(h, h, 0, 1, 2, 3, 0, 1, 2, 3);
-    } else {
-      for (Index r = 0; r < c_out; ++r) v[r] = v[r + half] = column[r];
+        v = __builtin_shufflevector(two, two, 0, 4, 1, 5, 2, 6, 3, 7);
+      return;
+    }
+    v = Vector64{};
+    for (Index o = 0; o < c_out; ++o) {
+      v[2 * o] = m(o, j);
+      if (j + 1 <= last) v[2 * o + 1] = m(o, j + 1);
     }
   };
   Vector64 weights[kMaxWeightCols], side_weights[kMaxSideRows];
-  for (Index j = 0; j < n_w; ++j) doubled(w.col(j).data(), weights[j]);
-  for (Index j = 0; j < c_side; ++j) doubled(e.side_weight.col(j).data(), side_weights[j]);
+  for (Index k = 0; k < taps; ++k)
+    for (Index p = 0; p < in_pairs; ++p)
+      interleave(w, k * c_in + 2 * p, k * c_in + c_in - 1, weights[k * in_pairs + p]);
+  for (Index p = 0; p < side_pairs; ++p) interleave(e.side_weight, 2 * p, c_side - 1, side_weights[p]);
   Vector64 bias = {};
-  if (b.size() > 0) doubled(b.data(), bias);
-  const Indices64* pick = pair_lanes();
+  for (Index o = 0; o < b.size(); ++o) bias[2 * o] = b(o, 0);
+  const bool odd_in = c_in % 2 == 1, odd_side = c_side % 2 == 1;
   const Scalar* xd = x.data();
-  const Index ys = y.outerStride(), rs = e.residual.outerStride(), ss = e.side.outerStride();
-  Scalar* yd = y.data();
-  const Scalar* rd = e.residual.size() > 0 ? e.residual.data() : nullptr;
   const Scalar* sd = e.side.data();
+  const Scalar* rd = e.residual.size() > 0 ? e.residual.data() : nullptr;
+  const Index xs = PAIRS > 0 ? 2 * PAIRS : x.outerStride(), ys = y.outerStride(),
+              ss = e.side.outerStride(), rs = e.residual.outerStride();
+  Scalar* yd = y.data();
   const bool packed_out = c_out == half && ys == half && (!rd || rs == half);
-  Index t = 0;
-  for (; t + 2 * PAIRS <= t_out; t += 2 * PAIRS) {
-    Vector64 acc[PAIRS];
-    for (int p = 0; p < PAIRS; ++p) acc[p] = bias;
+  // Column t's sum, y(:, t) = residual + (even + odd), from one folded vector's half h.
+  auto store = [&](Index t, const Vector64& folded, Index h) {
+    Scalar* yc = yd + t * ys;
+    const Scalar* rc = rd ? rd + t * rs : nullptr;
+    for (Index o = 0; o < c_out; ++o) yc[o] = rc ? rc[o] + folded[h * half + o] : folded[h * half + o];
+  };
+  auto columns = [&]<int N>(Index t) {
+    Vector64 acc[N];
+    for (int c = 0; c < N; ++c) acc[c] = bias;
     for (Index k = 0; k < taps; ++k) {
-      Vector64 pair[PAIRS];
-      for (int p = 0; p < PAIRS; ++p) std::memcpy(&pair[p], xd + (t + 2 * p + k * dilation) * half, sizeof(Vector64));
-      for (int i = 0; i < half; ++i)
-        for (int p = 0; p < PAIRS; ++p) acc[p] += weights[k * half + i] * __builtin_shuffle(pair[p], pick[i]);
+      const Scalar* xk = xd + (t + k * dilation) * xs;
+      const Vector64* wk = weights + k * in_pairs;
+      for (Index p = 0; p < c_in / 2; ++p)
+        for (int c = 0; c < N; ++c) acc[c] += wk[p] * broadcast_pair(xk + c * xs + 2 * p);
+      if (odd_in)
+        for (int c = 0; c < N; ++c) acc[c] += wk[in_pairs - 1] * xk[c * xs + c_in - 1];
     }
-    for (Index j = 0; j < c_side; ++j)
-      for (int p = 0; p < PAIRS; ++p) {
-        Vector64 v;
-        const Scalar s0 = sd[(t + 2 * p) * ss + j], s1 = sd[(t + 2 * p + 1) * ss + j];
-        for (int l = 0; l < lanes; ++l) v[l] = l < half ? s0 : s1;
-        acc[p] += side_weights[j] * v;
-      }
-    if (packed_out) {  // both columns are one contiguous vector of y (and of the residual)
-      for (int p = 0; p < PAIRS; ++p) {
-        Scalar* yc = yd + (t + 2 * p) * ys;
-        if (rd) {
-          Vector64 r;
-          std::memcpy(&r, rd + (t + 2 * p) * rs, sizeof r);
-          acc[p] = r + acc[p];
+    for (Index p = 0; p < c_side / 2; ++p)
+      for (int c = 0; c < N; ++c) acc[c] += side_weights[p] * broadcast_pair(sd + (t + c) * ss + 2 * p);
+    if (odd_side)
+      for (int c = 0; c < N; ++c) acc[c] += side_weights[side_pairs - 1] * sd[(t + c) * ss + c_side - 1];
+    if constexpr (N == 1) {
+      store(t, fold_pairs(acc[0], acc[0]), 0);
+    } else {
+      for (int c = 0; c < N; c += 2) {
+        Vector64 both = fold_pairs(acc[c], acc[c + 1]);  // columns t+c and t+c+1, one contiguous vector
+        if (packed_out) {
+          if (rd) {
+            Vector64 r;
+            std::memcpy(&r, rd + (t + c) * rs, sizeof r);
+            both = r + both;
+          }
+          std::memcpy(yd + (t + c) * ys, &both, sizeof both);
+        } else {
+          store(t + c, both, 0);
+          store(t + c + 1, both, 1);
         }
-        std::memcpy(yc, &acc[p], sizeof(Vector64));
       }
-      continue;
     }
-    for (int p = 0; p < PAIRS; ++p)
-      for (int c = 0; c < 2; ++c) {
-        const Index col = t + 2 * p + c;
-        Scalar* yc = yd + col * ys;
-        const Scalar* rc = rd ? rd + col * rs : nullptr;
-        for (Index r = 0; r < c_out; ++r) yc[r] = rc ? rc[r] + acc[p][c * half + r] : acc[p][c * half + r];
-      }
-  }
-  if (t < t_out)
-    forward_columns<Vector32, 1, 1>(x.middleCols(t, x.cols() - t), w, b, dilation, y.middleCols(t, t_out - t),
-                                    Conv1dExtras{e.side.size() > 0 ? ConstMatRef(e.side.middleCols(t, t_out - t)) : e.side,
-                                                 e.side_weight,
-                                                 rd ? ConstMatRef(e.residual.middleCols(t, t_out - t)) : e.residual});
+  };
+  Index t = 0;
+  for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS>(t);
+  for (; t < t_out; ++t) columns.template operator()<1>(t);
 }
+
+void channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                   const Conv1dExtras& e) {
+  const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in);
+  const bool contiguous = x.outerStride() == c_in;
+  if (c_in == 8 && taps == 3 && contiguous)
+    forward_channel_pairs<16, 3, 4>(x, w, b, dilation, y, e);
+  else if (c_in == 8 && taps == 1 && contiguous)
+    forward_channel_pairs<16, 1, 4>(x, w, b, dilation, y, e);
+  else
+    forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
+}
+#endif
 
 }  // namespace
 
@@ -202,9 +240,13 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
       y.cols() == 0 || x.rows() == 0)
     return false;
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
-  if (kRegisterBytes == 64 && c_out <= lanes / 2 && x.rows() == lanes / 2 && x.outerStride() == lanes / 2)
-    forward_pairs8<4>(x, w, b, dilation, y, e);
-  else if (c_out <= lanes / 2)
+#if defined(__AVX512F__)
+  if (c_out <= lanes / 2 && sizeof(Scalar) == 4) {
+    channel_pairs(x, w, b, dilation, y, e);
+    return true;
+  }
+#endif
+  if (c_out <= lanes / 2)
     forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= lanes)
     forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);

@@ -127,32 +127,46 @@ void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef d
 }
 
 #if defined(__AVX512F__)
-// C_out = C_in = 8 floats (4 doubles) on AVX-512: two time steps per vector, as in the forward's
-// forward_pairs8 (conv1d.cpp). Lanes 0-7 accumulate dy(:, t) x(i, t + k*d) over even t, lanes
-// 8-15 over odd t; the halves are summed at the end. x's columns t + k*d and t + k*d + 1 are one
-// contiguous load, and a lane permutation spreads x(i, .) over each half.
-void weight_grad_pairs(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
-  constexpr Index half = kLanes / 2;
-  const Indices64* pick = pair_lanes();
-  const Index taps = conv1d_kernel_size(dw.cols(), half), t_out = dy.cols(), pairs = t_out / 2;
-  for (Index k = 0; k < taps; ++k) {
-    Vector64 acc[half];
-    for (int i = 0; i < half; ++i) acc[i] = Vector64{};
-    const Scalar* xd = x.data() + k * dilation * half;
-    const Scalar* gd = dy.data();
-    for (Index p = 0; p < pairs; ++p) {
-      Vector64 g, xs;
-      std::memcpy(&g, gd + 2 * p * half, sizeof g);
-      std::memcpy(&xs, xd + 2 * p * half, sizeof xs);
-      for (int i = 0; i < half; ++i) acc[i] += g * __builtin_shuffle(xs, pick[i]);
-    }
-    for (int i = 0; i < half; ++i) {
-      Scalar* col = dw.col(k * half + i).data();
-      for (Index r = 0; r < half; ++r) col[r] += acc[i][r] + acc[i][half + r];
-      if (t_out % 2 == 1)  // the odd last step
-        for (Index r = 0; r < half; ++r) col[r] += dy(r, t_out - 1) * x(i, t_out - 1 + k * dilation);
+// C_out = 8 floats on AVX-512, the forward's channel-pair layout (conv1d.cpp): the accumulator of
+// tap k and input channels (2p, 2p+1) holds dW(o, k*C_in + 2p) in lane 2o and dW(o, k*C_in + 2p + 1)
+// in lane 2o+1. Each step spreads dy's column as (dy(0), dy(0), dy(1), dy(1), ...) once, then every
+// accumulator takes one FMA with an 8-byte broadcast of x's channel pair: full-width FMAs with no
+// lane permute per FMA (the two-columns-per-vector kernel needed one and ran at half this speed).
+// TAPS*PAIRS accumulators stay in registers for the whole signal, so x and dy are read once.
+template <typename V, int TAPS, int PAIRS>
+void weight_grad_channel_pairs(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+  constexpr Index half = sizeof(V) / sizeof(Scalar) / 2, c_in = 2 * PAIRS;
+  const Index t_out = dy.cols(), xs = x.outerStride(), gs = dy.outerStride();
+  V acc[TAPS][PAIRS];
+  for (int k = 0; k < TAPS; ++k)
+    for (int p = 0; p < PAIRS; ++p) acc[k][p] = V{};
+  const Scalar* xd = x.data();
+  const Scalar* gd = dy.data();
+  for (Index t = 0; t < t_out; ++t) {
+    Vector32 column;  // half of V
+    std::memcpy(&column, gd + t * gs, sizeof column);
+    V g;
+    if constexpr (half == 8)
+      g = __builtin_shufflevector(column, column, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    else
+      g = __builtin_shufflevector(column, column, 0, 0, 1, 1, 2, 2, 3, 3);
+    for (int k = 0; k < TAPS; ++k) {
+      const Scalar* xt = xd + (t + k * dilation) * xs;
+      for (int p = 0; p < PAIRS; ++p) acc[k][p] += g * broadcast_pair(xt + 2 * p);
     }
   }
+  for (int k = 0; k < TAPS; ++k)
+    for (int p = 0; p < PAIRS; ++p) {
+      V split;  // lanes [0, half): dW's column 2p, [half, 2 half): column 2p + 1
+      if constexpr (half == 8)
+        split = __builtin_shufflevector(acc[k][p], acc[k][p], 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+      else
+        split = __builtin_shufflevector(acc[k][p], acc[k][p], 0, 2, 4, 6, 1, 3, 5, 7);
+      for (int e = 0; e < 2; ++e) {
+        Scalar* col = dw.col(k * c_in + 2 * p + e).data();
+        for (Index o = 0; o < half; ++o) col[o] += split[e * half + o];
+      }
+    }
 }
 #endif
 
@@ -160,9 +174,11 @@ bool weight_grad_small(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw)
   const Index c_out = dy.rows();
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
 #if defined(__AVX512F__)
-  if (c_out == lanes / 2 && x.rows() == lanes / 2 && x.outerStride() == lanes / 2 && dy.outerStride() == lanes / 2) {
-    weight_grad_pairs(x, dy, dilation, dw);
-    return true;
+  if (sizeof(Scalar) == 4 && c_out == lanes / 2) {
+    const Index c_in = x.rows(), taps = conv1d_kernel_size(dw.cols(), c_in);
+    if (c_in == 8 && taps == 3) return weight_grad_channel_pairs<Vector64, 3, 4>(x, dy, dilation, dw), true;
+    if (c_in == 8 && taps == 1) return weight_grad_channel_pairs<Vector64, 1, 4>(x, dy, dilation, dw), true;
+    if (c_in == 16 && taps == 1) return weight_grad_channel_pairs<Vector64, 1, 8>(x, dy, dilation, dw), true;
   }
 #endif
   auto run = [&]<typename V, int NV>() {

@@ -2,7 +2,9 @@
 // and lane tables that the small-channel forward and backward kernels share.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "core/scalar.h"
@@ -31,21 +33,21 @@ constexpr Index kMaxRows = 32;
 // The side input (the input mixer's condition: the audio, plus the knobs for concat) is short.
 constexpr Index kMaxSideRows = 16;
 
-// The paired-column kernels hold two time steps in one vector (lanes [0, kLanes/2) and
-// [kLanes/2, kLanes)). pair_lanes()[i] permutes two adjacent columns of a kLanes/2-row matrix into
-// (x(i, t) in the low half, x(i, t+1) in the high half), for __builtin_shuffle.
-typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> Lane;
-typedef Lane Indices64 __attribute__((vector_size(64)));
-struct PairLanes {
-  Indices64 lane[kLanes / 2];
-  PairLanes() {
-    for (Index i = 0; i < kLanes / 2; ++i)
-      for (Index l = 0; l < kLanes; ++l) lane[i][l] = static_cast<Lane>(l < kLanes / 2 ? i : kLanes / 2 + i);
+#if defined(__AVX512F__)
+// The channel-pair kernels (C_out <= kLanes/2, AVX-512 only) keep input channels 2p and 2p+1 side by side in
+// every lane pair: this loads (p[0], p[1]) into every pair of lanes (one 8-byte broadcast for floats).
+template <typename S>
+inline Vector64 broadcast_pair(const S* p) {
+  if constexpr (sizeof(S) == 4) {
+    typedef uint64_t Pairs __attribute__((vector_size(64)));
+    uint64_t bits;
+    std::memcpy(&bits, p, sizeof bits);
+    const Pairs v = {bits, bits, bits, bits, bits, bits, bits, bits};
+    return std::bit_cast<Vector64>(v);
+  } else {
+    return Vector64{p[0], p[1], p[0], p[1], p[0], p[1], p[0], p[1]};
   }
-};
-inline const Indices64* pair_lanes() {
-  static const PairLanes table;
-  return table.lane;
 }
+#endif
 
 }  // namespace namk::conv1d_small

@@ -11,8 +11,9 @@ TEST_CASE("fast conv1d equals the naive loop, forward and backward") {
   std::mt19937_64 rng(3);
   const double tol = kDouble ? 1e-12 : 1e-5;
   // C_out up to 32 takes the small-channel column kernel (every padding of the vector width:
-  // 1, 5, 8, 9, 15, 16, 17, 24, 31, 32); 33 and K*C_in > 128 take the GEMM path. C_in = C_out = 8
-  // takes the paired-column kernels on AVX-512 builds (NAMK_NATIVE).
+  // 1, 5, 8, 9, 15, 16, 17, 24, 31, 32); 33 and K*C_in > 128 take the GEMM path. On AVX-512 builds
+  // (NAMK_NATIVE), C_out <= 8 takes the channel-pair kernels (odd C_in included), and C_out = 8
+  // with C_in 8 or 16 their weight gradient.
   for (Index c_in : {1, 3, 8, 16, 50})
     for (Index c_out : {1, 2, 5, 8, 9, 15, 16, 17, 24, 31, 32, 33})
       for (Index k : {1, 2, 3})
@@ -44,6 +45,32 @@ TEST_CASE("fast conv1d equals the naive loop, forward and backward") {
             CHECK((dw_fast - dw_naive).cwiseAbs().maxCoeff() < tol * (1 + len));
             CHECK((db_fast - db_naive).cwiseAbs().maxCoeff() < tol * (1 + len));
           }
+}
+
+TEST_CASE("conv1d small kernels read and write through strides") {
+  // Streaming and the fused layer pass blocks of rows and columns: x, y, the side input and the
+  // residual with outer strides above their row counts must give the naive loop's numbers.
+  std::mt19937_64 rng(17);
+  const double tol = kDouble ? 1e-12 : 1e-5;
+  for (Index c_out : {3, 8, 16})
+    for (Index c_in : {3, 8}) {
+      CAPTURE(c_out);
+      CAPTURE(c_in);
+      const Index k = 3, d = 2, len = 41, r = (k - 1) * d, c_side = 2;
+      Mat x_big = random_mat(c_in + 5, len + r, rng), w = random_mat(c_out, k * c_in, rng),
+          b = random_mat(c_out, 1, rng), side_big = random_mat(c_side + 1, len, rng),
+          side_w = random_mat(c_out, c_side, rng), residual_big = random_mat(c_out + 2, len, rng);
+      Mat y_big = Mat::Zero(c_out + 3, len), expected(c_out, len);
+      auto x = x_big.bottomRows(c_in);
+      auto side = side_big.bottomRows(c_side);
+      auto residual = residual_big.topRows(c_out);
+      conv1d_forward_naive(x, w, b, d, expected);
+      expected += side_w * side;
+      expected += residual;
+      conv1d_forward(x, w, b, d, y_big.topRows(c_out), Conv1dExtras{side, side_w, residual});
+      CHECK((y_big.topRows(c_out) - expected).cwiseAbs().maxCoeff() < tol * (1 + c_in * k));
+      CHECK((y_big.bottomRows(3).array() == 0).all());  // rows past the block stay untouched
+    }
 }
 
 TEST_CASE("conv1d taps follow NAM's convention: tap k multiplies x[t - (K-1-k)d]") {
