@@ -22,12 +22,15 @@ using namespace conv1d_small;
 // then k, then i, then the side input), whether it is computed in a group of COLS columns (which
 // share each weight load) or alone, so y[:, t] is bit-identical whatever the block size: streaming
 // at any block size equals the training forward bit for bit.
-template <typename V, int NV, int COLS>
+// CIN and TAPS, when not 0, fix C_in (with x's columns contiguous) and K at compile time: every
+// broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
+// column of the group and they spill.
+template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0>
 void forward_columns(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                      const Conv1dExtras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
-  const Index c_in = x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
-  const Index taps = conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
+  const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
+  const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
   // Weight columns are read as NV whole vectors: straight from w when C_out fills them (no copy per
   // call, which matters for streaming's short blocks), else from a zero-padded copy on the stack.
   auto weights = [&](ConstMatRef m, V* packed, Index& stride) {
@@ -52,7 +55,7 @@ void forward_columns(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation
   const Scalar* xd = x.data();
   const Scalar* sd = extras.side.data();
   const Scalar* rd = extras.residual.size() > 0 ? extras.residual.data() : nullptr;
-  const Index xs = x.outerStride(), ys = y.outerStride(), sds = extras.side.outerStride(),
+  const Index xs = CIN > 0 ? CIN : x.outerStride(), ys = y.outerStride(), sds = extras.side.outerStride(),
               rs = extras.residual.outerStride();
   Scalar* yd = y.data();
   auto columns = [&]<int N>(Index t) {
@@ -93,8 +96,13 @@ void forward_columns(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation
       }
     }
   };
+  // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
   Index t = 0;
   for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS>(t);
+  if constexpr (COLS > 8)
+    for (; t + 8 <= t_out; t += 8) columns.template operator()<8>(t);
+  if constexpr (COLS > 4)
+    for (; t + 4 <= t_out; t += 4) columns.template operator()<4>(t);
   for (; t < t_out; ++t) columns.template operator()<1>(t);
 }
 
@@ -212,21 +220,34 @@ void forward_channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index di
       }
     }
   };
+  // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
   Index t = 0;
   for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS>(t);
+  if constexpr (COLS > 8)
+    for (; t + 8 <= t_out; t += 8) columns.template operator()<8>(t);
+  if constexpr (COLS > 4)
+    for (; t + 4 <= t_out; t += 4) columns.template operator()<4>(t);
   for (; t < t_out; ++t) columns.template operator()<1>(t);
+}
+
+// The presets' shapes (C_in 2, 4, 6, 8 with K 1 or 3, x contiguous) get compile-time kernels.
+template <int TAPS, int PAIRS = 1>
+bool channel_pairs_fixed(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                         const Conv1dExtras& e) {
+  if (x.rows() == 2 * PAIRS && conv1d_kernel_size(w.cols(), x.rows()) == TAPS) {
+    forward_channel_pairs<16, TAPS, PAIRS>(x, w, b, dilation, y, e);
+    return true;
+  }
+  if constexpr (PAIRS < 4) return channel_pairs_fixed<TAPS, PAIRS + 1>(x, w, b, dilation, y, e);
+  return false;
 }
 
 void channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                    const Conv1dExtras& e) {
-  const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in);
-  const bool contiguous = x.outerStride() == c_in;
-  if (c_in == 8 && taps == 3 && contiguous)
-    forward_channel_pairs<16, 3, 4>(x, w, b, dilation, y, e);
-  else if (c_in == 8 && taps == 1 && contiguous)
-    forward_channel_pairs<16, 1, 4>(x, w, b, dilation, y, e);
-  else
-    forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
+  if (x.outerStride() == x.rows() &&
+      (channel_pairs_fixed<3>(x, w, b, dilation, y, e) || channel_pairs_fixed<1>(x, w, b, dilation, y, e)))
+    return;
+  forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
 }
 #endif
 
@@ -248,8 +269,16 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
 #endif
   if (c_out <= lanes / 2)
     forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
-  else if (c_out <= lanes)
-    forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
+  else if (c_out <= lanes) {
+    constexpr int cols = small_columns<Vector64, 1>();
+    const Index taps = conv1d_kernel_size(w.cols(), x.rows());
+    if (x.rows() == lanes && x.outerStride() == lanes && taps == 3)
+      forward_columns<Vector64, 1, 16, lanes, 3>(x, w, b, dilation, y, e);
+    else if (x.rows() == lanes && x.outerStride() == lanes && taps == 1)
+      forward_columns<Vector64, 1, cols, lanes, 1>(x, w, b, dilation, y, e);
+    else
+      forward_columns<Vector64, 1, cols>(x, w, b, dilation, y, e);
+  }
   else if (c_out <= 2 * lanes)
     forward_columns<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);
   else if constexpr (3 * lanes <= kMaxRows) {
