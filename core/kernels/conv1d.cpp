@@ -270,12 +270,14 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
   if (c_out <= lanes / 2)
     forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= lanes) {
-    constexpr int cols = small_columns<Vector64, 1>();
+    // With one register per column, 16 columns leave each accumulator's FMA chain slack to hide
+    // latency (8 only just cover it); split over narrower registers they would spill.
+    constexpr int cols = small_columns<Vector64, 1>(), wide = kRegisterBytes == 64 ? 16 : cols;
     const Index taps = conv1d_kernel_size(w.cols(), x.rows());
     if (x.rows() == lanes && x.outerStride() == lanes && taps == 3)
-      forward_columns<Vector64, 1, 16, lanes, 3>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 1, wide, lanes, 3>(x, w, b, dilation, y, e);
     else if (x.rows() == lanes && x.outerStride() == lanes && taps == 1)
-      forward_columns<Vector64, 1, cols, lanes, 1>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 1, wide, lanes, 1>(x, w, b, dilation, y, e);
     else
       forward_columns<Vector64, 1, cols>(x, w, b, dilation, y, e);
   }
