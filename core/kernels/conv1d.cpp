@@ -26,8 +26,8 @@ using namespace conv1d_small;
 // broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
 // column of the group and they spill.
 template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0>
-void forward_columns(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                     const Conv1dExtras& extras) {
+void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
+                     MatRef& y, const Conv1dExtras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
   const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
@@ -136,12 +136,14 @@ inline V fold_pairs(const V& c0, const V& c1) {
            __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
+// (The internal kernels take their Refs by reference: passing six Refs by value down the dispatch
+// chain copied them through the stack on every call, a quarter of a streaming 1x1's time.)
 // TAPS and PAIRS (C_in / 2) fixed at compile time for the presets' shapes, with x's columns
 // contiguous (stride C_in), let every broadcast address be a constant offset from one pointer
 // (a runtime stride needs a register per column, and they spill); 0 reads the runtime shape.
 template <int COLS, int TAPS, int PAIRS>
-void forward_channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                           const Conv1dExtras& e) {
+void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
+                           Index dilation, MatRef& y, const Conv1dExtras& e) {
   constexpr Index half = kLanes / 2;
   const Index c_in = PAIRS > 0 ? 2 * PAIRS : x.rows(), c_out = y.rows(), t_out = y.cols(),
               c_side = e.side.rows();
@@ -186,54 +188,71 @@ void forward_channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index di
     const Scalar* rc = rd ? rd + t * rs : nullptr;
     for (Index o = 0; o < c_out; ++o) yc[o] = rc ? rc[o] + folded[h * half + o] : folded[h * half + o];
   };
-  auto columns = [&]<int N>(Index t) {
+  // PACKED (C_out = 8, y and the residual contiguous): two columns are one vector of y, stored
+  // straight from a register. A template parameter, not a branch: with the element-wise store in
+  // the same loop, GCC kept the accumulators in memory (the 1x1 ran at a third of its speed).
+  auto columns = [&]<int N, bool PACKED>(Index t) {
     Vector64 acc[N];
+#pragma GCC unroll 16
     for (int c = 0; c < N; ++c) acc[c] = bias;
     for (Index k = 0; k < taps; ++k) {
       const Scalar* xk = xd + (t + k * dilation) * xs;
       const Vector64* wk = weights + k * in_pairs;
       for (Index p = 0; p < c_in / 2; ++p)
+#pragma GCC unroll 16
         for (int c = 0; c < N; ++c) acc[c] += wk[p] * broadcast_pair(xk + c * xs + 2 * p);
       if (odd_in)
+#pragma GCC unroll 16
         for (int c = 0; c < N; ++c) acc[c] += wk[in_pairs - 1] * xk[c * xs + c_in - 1];
     }
     for (Index p = 0; p < c_side / 2; ++p)
+#pragma GCC unroll 16
       for (int c = 0; c < N; ++c) acc[c] += side_weights[p] * broadcast_pair(sd + (t + c) * ss + 2 * p);
     if (odd_side)
+#pragma GCC unroll 16
       for (int c = 0; c < N; ++c) acc[c] += side_weights[side_pairs - 1] * sd[(t + c) * ss + c_side - 1];
     if constexpr (N == 1) {
       store(t, fold_pairs(acc[0], acc[0]), 0);
-    } else {
+    } else if constexpr (PACKED) {
+#pragma GCC unroll 8
       for (int c = 0; c < N; c += 2) {
-        Vector64 both = fold_pairs(acc[c], acc[c + 1]);  // columns t+c and t+c+1, one contiguous vector
-        if (packed_out) {
-          if (rd) {
-            Vector64 r;
-            std::memcpy(&r, rd + (t + c) * rs, sizeof r);
-            both = r + both;
-          }
-          std::memcpy(yd + (t + c) * ys, &both, sizeof both);
-        } else {
-          store(t + c, both, 0);
-          store(t + c + 1, both, 1);
+        Vector64 both = fold_pairs(acc[c], acc[c + 1]);  // columns t+c and t+c+1
+        if (rd) {
+          Vector64 r;
+          std::memcpy(&r, rd + (t + c) * half, sizeof r);
+          both = r + both;
         }
+        std::memcpy(yd + (t + c) * half, &both, sizeof both);
+      }
+    } else {
+#pragma GCC unroll 8
+      for (int c = 0; c < N; c += 2) {
+        const Vector64 both = fold_pairs(acc[c], acc[c + 1]);
+        store(t + c, both, 0);
+        store(t + c + 1, both, 1);
       }
     }
   };
   // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
-  Index t = 0;
-  for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS>(t);
-  if constexpr (COLS > 8)
-    for (; t + 8 <= t_out; t += 8) columns.template operator()<8>(t);
-  if constexpr (COLS > 4)
-    for (; t + 4 <= t_out; t += 4) columns.template operator()<4>(t);
-  for (; t < t_out; ++t) columns.template operator()<1>(t);
+  auto run = [&]<bool PACKED>() {
+    Index t = 0;
+    for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, PACKED>(t);
+    if constexpr (COLS > 8)
+      for (; t + 8 <= t_out; t += 8) columns.template operator()<8, PACKED>(t);
+    if constexpr (COLS > 4)
+      for (; t + 4 <= t_out; t += 4) columns.template operator()<4, PACKED>(t);
+    for (; t < t_out; ++t) columns.template operator()<1, PACKED>(t);
+  };
+  if (packed_out)
+    run.template operator()<true>();
+  else
+    run.template operator()<false>();
 }
 
 // The presets' shapes (C_in 2, 4, 6, 8 with K 1 or 3, x contiguous) get compile-time kernels.
 template <int TAPS, int PAIRS = 1>
-bool channel_pairs_fixed(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                         const Conv1dExtras& e) {
+bool channel_pairs_fixed(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
+                         Index dilation, MatRef& y, const Conv1dExtras& e) {
   if (x.rows() == 2 * PAIRS && conv1d_kernel_size(w.cols(), x.rows()) == TAPS) {
     forward_channel_pairs<16, TAPS, PAIRS>(x, w, b, dilation, y, e);
     return true;
@@ -242,8 +261,8 @@ bool channel_pairs_fixed(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dila
   return false;
 }
 
-void channel_pairs(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                   const Conv1dExtras& e) {
+void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
+                   MatRef& y, const Conv1dExtras& e) {
   if (x.outerStride() == x.rows() &&
       (channel_pairs_fixed<3>(x, w, b, dilation, y, e) || channel_pairs_fixed<1>(x, w, b, dilation, y, e)))
     return;
