@@ -60,7 +60,8 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
 // FULL (C_out fills the vectors exactly) is a template parameter: a branch inside the loop made GCC
 // spill the accumulators to the stack on every step.
 template <typename V, int NV, int IB, bool FULL>
-void weight_grad_block(ConstMatRef x, ConstMatRef dy, Index dilation, Index k, Index i0, MatRef dw) {
+void weight_grad_block(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, Index k, Index i0,
+                       MatRef& dw) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   const Index c_out = dy.rows(), c_in = x.rows(), t_out = dy.cols(), xs = x.outerStride(), gs = dy.outerStride();
   V acc[IB][NV];
@@ -105,7 +106,7 @@ void weight_grad_block(ConstMatRef x, ConstMatRef dy, Index dilation, Index k, I
 }
 
 template <typename V, int NV, bool FULL>
-void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+void weight_grad_columns(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
   // 16 accumulator registers: enough independent FMA chains, with room for dy's column.
   constexpr int block = std::max(1, 16 / NV);
   // Time in chunks whose dy and x columns stay in L1 while every tap and channel block reads them
@@ -115,8 +116,8 @@ void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef d
               reach = x.cols() - t_out;
   for (Index t0 = 0; t0 < t_out; t0 += chunk) {
     const Index n = std::min(chunk, t_out - t0);
-    const auto xc = x.middleCols(t0, n + reach);
-    const auto gc = dy.middleCols(t0, n);
+    // Refs made once and passed by reference: a Ref built per call costs more than a short block.
+    const ConstMatRef xc = x.middleCols(t0, n + reach), gc = dy.middleCols(t0, n);
     for (Index k = 0; k < taps; ++k) {
       Index i = 0;
       for (; i + block <= c_in; i += block) weight_grad_block<V, NV, block, FULL>(xc, gc, dilation, k, i, dw);
@@ -134,7 +135,7 @@ void weight_grad_columns(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef d
 // lane permute per FMA (the two-columns-per-vector kernel needed one and ran at half this speed).
 // TAPS*PAIRS accumulators stay in registers for the whole signal, so x and dy are read once.
 template <typename V, int TAPS, int PAIRS>
-void weight_grad_channel_pairs(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+void weight_grad_channel_pairs(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
   constexpr Index half = sizeof(V) / sizeof(Scalar) / 2, c_in = 2 * PAIRS;
   const Index t_out = dy.cols(), xs = x.outerStride(), gs = dy.outerStride();
   V acc[TAPS][PAIRS];
@@ -170,7 +171,7 @@ void weight_grad_channel_pairs(ConstMatRef x, ConstMatRef dy, Index dilation, Ma
 }
 #endif
 
-bool weight_grad_small(ConstMatRef x, ConstMatRef dy, Index dilation, MatRef dw) {
+bool weight_grad_small(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
   const Index c_out = dy.rows();
   constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
 #if defined(__AVX512F__)
