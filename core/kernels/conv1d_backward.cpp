@@ -199,17 +199,37 @@ bool weight_grad_small(const ConstMatRef& x, const ConstMatRef& dy, Index dilati
   return true;
 }
 
-// db += the row sums of dy. Eigen's rowwise().sum() walks each row with a stride through a chain of
-// dependent scalar adds (3% of a training step); this adds whole columns into four partial sums.
-void bias_grad(ConstMatRef dy, MatRef db) {
-  const Index cols = dy.cols();
-  thread_local std::vector<Scalar> buffer;
-  MatMap partial = scratch_matrix(buffer, dy.rows(), 4);
-  partial.setZero();
+// db += the row sums of dy, for C rows of one vector V: four column accumulators in registers.
+// (Eigen's rowwise().sum() walks each row with a stride through a chain of dependent scalar adds.)
+template <typename V>
+void bias_grad_vector(const ConstMatRef& dy, MatRef& db) {
+  const Index cols = dy.cols(), stride = dy.outerStride();
+  const Scalar* g = dy.data();
+  V acc[4] = {};
   Index t = 0;
-  for (; t + 4 <= cols; t += 4) partial += dy.middleCols(t, 4);
-  for (; t < cols; ++t) partial.col(0) += dy.col(t);
-  db.col(0) += (partial.col(0) + partial.col(1)) + (partial.col(2) + partial.col(3));
+  for (; t + 4 <= cols; t += 4)
+    for (int j = 0; j < 4; ++j) {
+      V column;
+      std::memcpy(&column, g + (t + j) * stride, sizeof column);
+      acc[j] += column;
+    }
+  for (; t < cols; ++t) {
+    V column;
+    std::memcpy(&column, g + t * stride, sizeof column);
+    acc[0] += column;
+  }
+  const V sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (Index r = 0; r < dy.rows(); ++r) db(r, 0) += sum[r];
+}
+
+void bias_grad(const ConstMatRef& dy, MatRef& db) {
+  constexpr Index lanes = kLanes;
+  if (dy.rows() == lanes)
+    bias_grad_vector<Vector64>(dy, db);
+  else if (dy.rows() == lanes / 2)
+    bias_grad_vector<Vector32>(dy, db);
+  else
+    for (Index t = 0; t < dy.cols(); ++t) db.col(0) += dy.col(t);
 }
 
 }  // namespace
