@@ -162,8 +162,13 @@ inline void transpose(V* r) { transpose_step<kLanes / 2>(r, std::make_index_sequ
 // vectors: r[i] holds row row0 + i across the lanes (zero for i >= rows).
 void load_rows(const Scalar* const* columns, Index row0, Index rows, V* r) {
   for (Index l = 0; l < kLanes; ++l) {
-    r[l] = V{};
-    if (columns[l]) std::memcpy(&r[l], columns[l] + row0, static_cast<size_t>(rows) * sizeof(Scalar));
+    // A whole vector is one unaligned load; a variable-length memcpy would be a slow `rep movs`.
+    if (columns[l] && rows == kLanes) {
+      std::memcpy(&r[l], columns[l] + row0, sizeof(V));
+    } else {
+      r[l] = V{};
+      for (Index i = 0; columns[l] && i < rows; ++i) r[l][i] = columns[l][row0 + i];
+    }
   }
   transpose(r);
 }
@@ -171,8 +176,12 @@ void load_rows(const Scalar* const* columns, Index row0, Index rows, V* r) {
 // The inverse: r[i] becomes row row0 + i (i < rows) of the first count columns.
 void store_rows(V* r, Index row0, Index rows, Scalar* const* columns, Index count) {
   transpose(r);
-  for (Index l = 0; l < count; ++l)
-    std::memcpy(columns[l] + row0, &r[l], static_cast<size_t>(rows) * sizeof(Scalar));
+  for (Index l = 0; l < count; ++l) {
+    if (rows == kLanes)
+      std::memcpy(columns[l] + row0, &r[l], sizeof(V));
+    else
+      for (Index i = 0; i < rows; ++i) columns[l][row0 + i] = r[l][i];
+  }
 }
 
 }  // namespace
