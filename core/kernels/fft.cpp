@@ -59,6 +59,7 @@ struct Plan {
 
 struct Workspace {
   std::vector<Plan> plans;  // indexed by log2 n, built on first use
+  const Plan* plan = nullptr;  // this call's
   std::vector<Complex> a, b;  // m + 1 each: the transform in place, and the one-sided spectrum
 };
 
@@ -93,6 +94,7 @@ Workspace& workspace(Index n) {
     ws.a.resize(static_cast<size_t>(m + 1));
     ws.b.resize(static_cast<size_t>(m + 1));
   }
+  ws.plan = &plan;
   return ws;
 }
 
@@ -195,7 +197,7 @@ Index rfft_lanes() { return kLanes; }
 void rfft_forward(ConstMatRef frames, MatRef spectrum) {
   const Index n = frames.rows(), m = n / 2;
   Workspace& ws = workspace(n);
-  const Plan& plan = ws.plans[static_cast<size_t>(log2_of(n))];
+  const Plan& plan = *ws.plan;
   Complex* a = ws.a.data();
   Complex* b = ws.b.data();
   V r[kLanes];
@@ -238,7 +240,7 @@ void rfft_forward(ConstMatRef frames, MatRef spectrum) {
 void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
   const Index n = frames.rows(), m = n / 2;
   Workspace& ws = workspace(n);
-  const Plan& plan = ws.plans[static_cast<size_t>(log2_of(n))];
+  const Plan& plan = *ws.plan;
   Complex* a = ws.a.data();
   Complex* b = ws.b.data();
   V r[kLanes];
