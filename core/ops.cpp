@@ -272,8 +272,18 @@ Var abs(Tape& t, Var x) {
   Var y = new_output(t, t.rows(x), t.cols(x), {x});
   t.value(y).array() = t.value(x).array().abs();
   t.record({[](Tape& t, const OpRecord& r) {
-              if (tracks(t, r.in[0]))
-                t.grad(r.in[0]).array() += t.value(r.in[0]).array().sign() * t.grad(r.out).array();
+              if (!tracks(t, r.in[0])) return;
+              // A plain loop because Eigen 3.4's sign() is scalar code; written so that GCC
+              // vectorizes it (selects of constants, then one multiply), SSE2 included.
+              const Scalar* x = t.value(r.in[0]).data();
+              const Scalar* dy = t.grad(r.out).data();
+              Scalar* dx = t.grad(r.in[0]).data();
+              const Index n = t.value(r.in[0]).size();
+              for (Index i = 0; i < n; ++i) {
+                const Scalar positive = x[i] > 0 ? Scalar(1) : Scalar(0);
+                const Scalar negative = x[i] < 0 ? Scalar(1) : Scalar(0);
+                dx[i] += (positive - negative) * dy[i];
+              }
             },
             y, {x}});
   return y;

@@ -2,8 +2,9 @@
 // center=True, pad_mode="reflect", a periodic Hann window of win_length centred in n_fft, onesided
 // (auraloss's STFTLoss, which NAM trains with). Magnitude = sqrt(max(re² + im², kStftPowerFloor)),
 // auraloss's clamp, so log(magnitude) stays finite on silence; a clamped bin passes no gradient.
-// The fast kernels use Eigen's FFT (kissfft) with one plan cache per thread; the _naive ones are
-// direct DFT loops in double, the test oracle. Kernels trust their arguments (the op checks them:
+// The fast kernels use fft.h's batched real FFT for power-of-two n_fft and Eigen's FFT (kissfft)
+// for other sizes, with workspaces per thread; the _naive ones are direct DFT loops in double, the
+// test oracle. Kernels trust their arguments (the op checks them:
 // n_fft >= 2, 1 <= win_length <= n_fft, hop >= 1, T > n_fft/2 for the reflection).
 // Other windows, complex output and batching are left out.
 #pragma once

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <numbers>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/kernels/stft.h"
 #include "core/spectral_ops.h"
@@ -20,9 +22,13 @@ struct Framing {
   Index n_fft, hop, win_length;
 };
 
-// Powers of two take kissfft's fast real path; 18 and 15 its generic one (n_fft not a multiple of 4).
+// Powers of two take the batched real FFT (fft.h), 18 and 15 Eigen's FFT.
 const Framing kFramings[] = {{16, 4, 16}, {16, 3, 10}, {32, 8, 17}, {32, 1, 32}, {18, 5, 9},
                              {15, 4, 15}, {15, 2, 8},  {4, 2, 4},   {2, 1, 1}};
+// Larger powers of two over longer signals: several batches of frames, the last one partly full
+// (the frame counts below are odd, so never a multiple of the lane count).
+const Framing kBatchedFramings[] = {{64, 10, 40}, {256, 16, 200}, {512, 50, 240}};
+const Index kBatchedLengths[] = {300, 1001};
 
 Mat magnitude_of(const Mat& x, Framing fr) {
   Mat m(stft_bins(fr.n_fft), stft_frames(x.cols(), fr.n_fft, fr.hop));
@@ -37,32 +43,41 @@ double max_abs(const Mat& m) { return m.cwiseAbs().maxCoeff(); }
 TEST_CASE("FFT stft_magnitude equals the direct DFT, forward and backward") {
   std::mt19937_64 rng(5);
   const double tol = kDouble ? 1e-12 : 2e-6;
+  std::vector<std::pair<Framing, Index>> cases;
   for (const Framing& fr : kFramings)
-    for (Index length : {9, 16, 37, 100}) {
-      if (length <= fr.n_fft / 2) continue;
-      CAPTURE(fr.n_fft);
-      CAPTURE(fr.hop);
-      CAPTURE(fr.win_length);
-      CAPTURE(length);
-      const Index bins = stft_bins(fr.n_fft), frames = stft_frames(length, fr.n_fft, fr.hop);
-      Mat x = random_mat(1, length, rng), dm = random_mat(bins, frames, rng);
-      Mat spec_fast(2 * bins, frames), spec_naive(2 * bins, frames), m_fast(bins, frames),
-          m_naive(bins, frames);
-      stft_magnitude_forward(x, fr.n_fft, fr.hop, fr.win_length, spec_fast, m_fast);
-      stft_magnitude_forward_naive(x, fr.n_fft, fr.hop, fr.win_length, spec_naive, m_naive);
-      const double scale = static_cast<double>(fr.win_length);
-      CHECK(max_abs(spec_fast - spec_naive) < tol * scale);
-      CHECK(max_abs(m_fast - m_naive) < tol * scale);
-      // Without a saved spectrum the magnitudes are the same.
-      CHECK(max_abs(magnitude_of(x, fr) - m_fast) == 0);
-
-      // Backward accumulates: start from a non-zero gradient to check the +=.
-      Mat dx_fast = Mat::Ones(1, length), dx_naive = dx_fast;
-      stft_magnitude_backward(spec_fast, m_fast, dm, fr.n_fft, fr.hop, fr.win_length, dx_fast);
-      stft_magnitude_backward_naive(spec_naive, m_naive, dm, fr.n_fft, fr.hop, fr.win_length,
-                                    dx_naive);
-      CHECK(max_abs(dx_fast - dx_naive) < tol * scale * static_cast<double>(frames));
+    for (Index length : {9, 16, 37, 100})
+      if (length > fr.n_fft / 2) cases.push_back({fr, length});
+  for (const Framing& fr : kBatchedFramings)
+    for (Index length : kBatchedLengths) {
+      REQUIRE(stft_frames(length, fr.n_fft, fr.hop) % 2 == 1);
+      cases.push_back({fr, length});
     }
+  for (const auto& c : cases) {
+    const Framing fr = c.first;
+    const Index length = c.second;
+    CAPTURE(fr.n_fft);
+    CAPTURE(fr.hop);
+    CAPTURE(fr.win_length);
+    CAPTURE(length);
+    const Index bins = stft_bins(fr.n_fft), frames = stft_frames(length, fr.n_fft, fr.hop);
+    Mat x = random_mat(1, length, rng), dm = random_mat(bins, frames, rng);
+    Mat spec_fast(2 * bins, frames), spec_naive(2 * bins, frames), m_fast(bins, frames),
+        m_naive(bins, frames);
+    stft_magnitude_forward(x, fr.n_fft, fr.hop, fr.win_length, spec_fast, m_fast);
+    stft_magnitude_forward_naive(x, fr.n_fft, fr.hop, fr.win_length, spec_naive, m_naive);
+    const double scale = static_cast<double>(fr.win_length);
+    CHECK(max_abs(spec_fast - spec_naive) < tol * scale);
+    CHECK(max_abs(m_fast - m_naive) < tol * scale);
+    // Without a saved spectrum the magnitudes are the same.
+    CHECK(max_abs(magnitude_of(x, fr) - m_fast) == 0);
+
+    // Backward accumulates: start from a non-zero gradient to check the +=.
+    Mat dx_fast = Mat::Ones(1, length), dx_naive = dx_fast;
+    stft_magnitude_backward(spec_fast, m_fast, dm, fr.n_fft, fr.hop, fr.win_length, dx_fast);
+    stft_magnitude_backward_naive(spec_naive, m_naive, dm, fr.n_fft, fr.hop, fr.win_length,
+                                  dx_naive);
+    CHECK(max_abs(dx_fast - dx_naive) < tol * scale * static_cast<double>(frames));
+  }
 }
 
 TEST_CASE("stft framing is torch's: centred frames over a reflect-padded signal") {
