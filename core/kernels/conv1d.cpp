@@ -58,7 +58,9 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
   const Index xs = CIN > 0 ? CIN : x.outerStride(), ys = y.outerStride(), sds = extras.side.outerStride(),
               rs = extras.residual.outerStride();
   Scalar* yd = y.data();
-  auto columns = [&]<int N>(Index t) {
+  // FULL (C_out fills the NV vectors) is a template parameter: with the element-wise store of a
+  // short column in the same loop, GCC kept the accumulators in memory.
+  auto columns = [&]<int N, bool FULL>(Index t) {
     V acc[N][NV];
     for (int c = 0; c < N; ++c)
       for (int v = 0; v < NV; ++v) acc[c][v] = bias[v];
@@ -82,8 +84,8 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
       Scalar* yc = yd + (t + c) * ys;
       const Scalar* rc = rd ? rd + (t + c) * rs : nullptr;
       for (int v = 0; v < NV; ++v) {
-        const Index rows = std::min<Index>(lanes, c_out - v * lanes);
-        if (rows == lanes) {
+        const Index rows = FULL ? lanes : std::min<Index>(lanes, c_out - v * lanes);
+        if (FULL || rows == lanes) {
           if (rc) {
             V r;
             std::memcpy(&r, rc + v * lanes, sizeof(V));
@@ -97,13 +99,19 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
     }
   };
   // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
-  Index t = 0;
-  for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS>(t);
-  if constexpr (COLS > 8)
-    for (; t + 8 <= t_out; t += 8) columns.template operator()<8>(t);
-  if constexpr (COLS > 4)
-    for (; t + 4 <= t_out; t += 4) columns.template operator()<4>(t);
-  for (; t < t_out; ++t) columns.template operator()<1>(t);
+  auto run = [&]<bool FULL>() {
+    Index t = 0;
+    for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, FULL>(t);
+    if constexpr (COLS > 8)
+      for (; t + 8 <= t_out; t += 8) columns.template operator()<8, FULL>(t);
+    if constexpr (COLS > 4)
+      for (; t + 4 <= t_out; t += 4) columns.template operator()<4, FULL>(t);
+    for (; t < t_out; ++t) columns.template operator()<1, FULL>(t);
+  };
+  if (c_out == NV * lanes)
+    run.template operator()<true>();
+  else
+    run.template operator()<false>();
 }
 
 // Columns per group: enough independent accumulators to hide FMA latency, few enough to stay in
@@ -249,22 +257,23 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
     run.template operator()<false>();
 }
 
-// The presets' shapes (C_in 2, 4, 6, 8 with K 1 or 3, x contiguous) get compile-time kernels.
-template <int TAPS, int PAIRS = 1>
+// The presets' shapes get compile-time kernels: C_in 2 to 8 with K = 3, and up to 16 with K = 1 (the
+// 1x1s, and the 16-to-8 rechannel and head of the standard preset), x contiguous.
+template <int TAPS, int MAX_PAIRS, int PAIRS = 1>
 bool channel_pairs_fixed(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
                          Index dilation, MatRef& y, const Conv1dExtras& e) {
   if (x.rows() == 2 * PAIRS && conv1d_kernel_size(w.cols(), x.rows()) == TAPS) {
     forward_channel_pairs<16, TAPS, PAIRS>(x, w, b, dilation, y, e);
     return true;
   }
-  if constexpr (PAIRS < 4) return channel_pairs_fixed<TAPS, PAIRS + 1>(x, w, b, dilation, y, e);
+  if constexpr (PAIRS < MAX_PAIRS) return channel_pairs_fixed<TAPS, MAX_PAIRS, PAIRS + 1>(x, w, b, dilation, y, e);
   return false;
 }
 
 void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
                    MatRef& y, const Conv1dExtras& e) {
-  if (x.outerStride() == x.rows() &&
-      (channel_pairs_fixed<3>(x, w, b, dilation, y, e) || channel_pairs_fixed<1>(x, w, b, dilation, y, e)))
+  if (x.outerStride() == x.rows() && (channel_pairs_fixed<3, 4>(x, w, b, dilation, y, e) ||
+                                      channel_pairs_fixed<1, 8>(x, w, b, dilation, y, e)))
     return;
   forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
 }
