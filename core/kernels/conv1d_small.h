@@ -7,6 +7,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "core/kernels/register_width.h"
 #include "core/scalar.h"
 
 namespace namk::conv1d_small {
@@ -17,14 +18,6 @@ namespace namk::conv1d_small {
 typedef Scalar Vector64 __attribute__((vector_size(64)));
 typedef Scalar Vector32 __attribute__((vector_size(32)));
 constexpr Index kLanes = sizeof(Vector64) / sizeof(Scalar);  // 16 floats, 8 doubles
-
-#if defined(__AVX512F__)
-constexpr int kRegisterBytes = 64;
-#elif defined(__AVX__)
-constexpr int kRegisterBytes = 32;
-#else
-constexpr int kRegisterBytes = 16;
-#endif
 
 // The small path keeps the zero-padded weights on the stack: at most this many (tap, input channel)
 // pairs, i.e. K*C_in (48 for the standard preset's K=3, C=16).

@@ -18,21 +18,16 @@
 #include <utility>
 #include <vector>
 
+#include "core/kernels/register_width.h"
+
 namespace namk {
 
 namespace {
 
 // GCC vector extensions, one register wide (as conv1d_small.h explains: portable SSE2 by default,
 // AVX-512 with -march=native).
-#if defined(__AVX512F__)
-constexpr int kVectorBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVectorBytes = 32;
-#else
-constexpr int kVectorBytes = 16;
-#endif
-typedef Scalar V __attribute__((vector_size(kVectorBytes)));
-constexpr Index kLanes = kVectorBytes / static_cast<Index>(sizeof(Scalar));
+typedef Scalar V __attribute__((vector_size(kRegisterBytes)));
+constexpr Index kLanes = kRegisterBytes / static_cast<Index>(sizeof(Scalar));
 
 // One complex number per lane.
 struct Complex {
@@ -142,7 +137,7 @@ void complex_fft(Complex* a, Index m, const Plan& plan) {
 // two-source shuffle per vector and step with constant masks: for vectors i and i+S (i & S == 0),
 // lanes j of i with j & S set trade places with lanes j - S of i+S; S = kLanes/2, ..., 1.
 typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> LaneIndex;
-typedef LaneIndex Indices __attribute__((vector_size(kVectorBytes)));
+typedef LaneIndex Indices __attribute__((vector_size(kRegisterBytes)));
 
 template <Index S, size_t... J>
 inline void transpose_step(V* r, std::index_sequence<J...> lanes) {
@@ -186,6 +181,23 @@ void store_rows(V* r, Index row0, Index rows, Scalar* const* columns, Index coun
   }
 }
 
+// One batch of up to kLanes frames as column pointers, from `from` and into `to` (null past the last
+// frame: idle lanes transform zeros rather than stale, possibly subnormal, data).
+struct Batch {
+  Index count;
+  const Scalar* in[kLanes];
+  Scalar* out[kLanes];
+};
+Batch batch(const ConstMatRef& from, MatRef& to, Index f0) {
+  Batch b;
+  b.count = std::min(kLanes, from.cols() - f0);
+  for (Index l = 0; l < kLanes; ++l) {
+    b.in[l] = l < b.count ? from.col(f0 + l).data() : nullptr;
+    b.out[l] = l < b.count ? to.col(f0 + l).data() : nullptr;
+  }
+  return b;
+}
+
 }  // namespace
 
 bool rfft_size_supported(Index n) { return n >= 2 && (n & (n - 1)) == 0; }
@@ -202,17 +214,10 @@ void rfft_forward(ConstMatRef frames, MatRef spectrum) {
   Complex* b = ws.b.data();
   V r[kLanes];
   for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
-    const Index count = std::min(kLanes, frames.cols() - f0);
-    // Idle lanes of the last batch transform zeros rather than stale (possibly subnormal) data.
-    const Scalar* in[kLanes];
-    Scalar* out[kLanes];
-    for (Index l = 0; l < kLanes; ++l) {
-      in[l] = l < count ? frames.col(f0 + l).data() : nullptr;
-      out[l] = l < count ? spectrum.col(f0 + l).data() : nullptr;
-    }
+    const Batch io = batch(frames, spectrum, f0);
     for (Index row0 = 0; row0 < n; row0 += kLanes) {
       const Index rows = std::min(kLanes, n - row0);
-      load_rows(in, row0, rows, r);
+      load_rows(io.in, row0, rows, r);
       for (Index q = 0; 2 * q < rows; ++q) a[plan.reversed[row0 / 2 + q]] = {r[2 * q], r[2 * q + 1]};
     }
     complex_fft(a, m, plan);
@@ -232,7 +237,7 @@ void rfft_forward(ConstMatRef frames, MatRef spectrum) {
         r[2 * q] = b[row0 / 2 + q].re;
         r[2 * q + 1] = b[row0 / 2 + q].im;
       }
-      store_rows(r, row0, rows, out, count);
+      store_rows(r, row0, rows, io.out, io.count);
     }
   }
 }
@@ -245,16 +250,10 @@ void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
   Complex* b = ws.b.data();
   V r[kLanes];
   for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
-    const Index count = std::min(kLanes, frames.cols() - f0);
-    const Scalar* in[kLanes];
-    Scalar* out[kLanes];
-    for (Index l = 0; l < kLanes; ++l) {
-      in[l] = l < count ? spectrum.col(f0 + l).data() : nullptr;
-      out[l] = l < count ? frames.col(f0 + l).data() : nullptr;
-    }
+    const Batch io = batch(spectrum, frames, f0);
     for (Index row0 = 0; row0 < n + 2; row0 += kLanes) {
       const Index rows = std::min(kLanes, n + 2 - row0);
-      load_rows(in, row0, rows, r);
+      load_rows(io.in, row0, rows, r);
       for (Index q = 0; 2 * q < rows; ++q) b[row0 / 2 + q] = {r[2 * q], r[2 * q + 1]};
     }
     b[0].im = V{};
@@ -274,7 +273,7 @@ void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
         r[2 * q] = a[row0 / 2 + q].re;
         r[2 * q + 1] = -a[row0 / 2 + q].im;
       }
-      store_rows(r, row0, rows, out, count);
+      store_rows(r, row0, rows, io.out, io.count);
     }
   }
 }
