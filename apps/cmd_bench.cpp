@@ -274,11 +274,18 @@ void bench_memory(const std::vector<std::pair<std::string, ModelConfig>>& models
   text += "\"stream_bytes\": {";
   bool first = true;
   for (const auto& [name, config] : models) {
-    const size_t before = mallinfo2().uordblks;
+    // Heap chunks plus mmapped ones: glibc serves large blocks (a dilation-512 layer's history) with
+    // mmap until earlier frees raise its threshold, so the heap alone undercounts in a fresh process
+    // and the figure would depend on what ran before.
+    auto in_use = [] {
+      const struct mallinfo2 m = mallinfo2();
+      return m.uordblks + m.hblkhd;
+    };
+    const size_t before = in_use();
     {
       auto model = bench_model(with_knobs(config, 2), 1);
       model->prepare(64);
-      const size_t bytes = mallinfo2().uordblks - before;
+      const size_t bytes = in_use() - before;
       if (!report.json) std::printf("memory: one streaming %s FiLM instance (block 64): %.1f KiB\n", name.c_str(), bytes / 1024.0);
       text += std::string(first ? "" : ", ") + "\"" + name + "\": " + std::to_string(bytes);
       first = false;
