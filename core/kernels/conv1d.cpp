@@ -62,6 +62,7 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
   // short column in the same loop, GCC kept the accumulators in memory.
   auto columns = [&]<int N, bool FULL>(Index t) {
     V acc[N][NV];
+#pragma GCC unroll 16
     for (int c = 0; c < N; ++c)
       for (int v = 0; v < NV; ++v) acc[c][v] = bias[v];
     for (Index k = 0; k < taps; ++k) {
@@ -71,6 +72,7 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
         for (int v = 0; v < NV; ++v) {
           V wv;
           std::memcpy(&wv, wk + i * ws + v * lanes, sizeof(V));
+#pragma GCC unroll 16
           for (int c = 0; c < N; ++c) acc[c][v] += wv * xk[c * xs + i];
         }
     }
@@ -78,8 +80,10 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
       for (int v = 0; v < NV; ++v) {
         V wv;
         std::memcpy(&wv, sw + j * ss + v * lanes, sizeof(V));
+#pragma GCC unroll 16
         for (int c = 0; c < N; ++c) acc[c][v] += wv * sd[(t + c) * sds + j];
       }
+#pragma GCC unroll 16
     for (int c = 0; c < N; ++c) {
       Scalar* yc = yd + (t + c) * ys;
       const Scalar* rc = rd ? rd + (t + c) * rs : nullptr;
