@@ -127,17 +127,8 @@ constexpr int small_columns() {
 }
 
 #if defined(__AVX512F__)
-// C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
-// input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
-// the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
-// so one 8-byte broadcast load gives (x(2p, t), x(2p+1, t)) in every lane pair, against weights
-// interleaved the same way (12 vectors for K=3, C_in=8: they stay in registers). No lane permute
-// per FMA (the two-columns-per-vector design needed one and ran at half this speed); the two halves
-// of each lane pair are added once per column at the end. Every column is accumulated in the same
-// order whether it is computed in a group or alone, so its bits do not depend on the block size.
-// An odd last input channel is broadcast alone against weights that are zero in the odd lanes.
-// Lane 2o of a pair sum is (even, odd) for output o: y(o) = v[2o] + v[2o+1], for two columns at once
-// (c0 in lanes [0, half), c1 in [half, lanes)).
+// Lane 2o of a channel-pair sum holds output o's even-channel part and lane 2o+1 its odd one:
+// y(o) = v[2o] + v[2o+1], for two columns at once (c0 in lanes [0, half), c1 in [half, lanes)).
 template <typename V>
 inline V fold_pairs(const V& c0, const V& c1) {
   if constexpr (sizeof(V) / sizeof(c0[0]) == 16)
@@ -148,11 +139,20 @@ inline V fold_pairs(const V& c0, const V& c1) {
            __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
-// (The internal kernels take their Refs by reference: passing six Refs by value down the dispatch
-// chain copied them through the stack on every call, a quarter of a streaming 1x1's time.)
+// C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
+// input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
+// the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
+// so one 8-byte broadcast load gives (x(2p, t), x(2p+1, t)) in every lane pair, against weights
+// interleaved the same way (12 vectors for K=3, C_in=8: they stay in registers). No lane permute
+// per FMA (the two-columns-per-vector design needed one and ran at half this speed); the two halves
+// of each lane pair are added once per column at the end (fold_pairs). Every column is accumulated
+// in the same order whether it is computed in a group or alone, so its bits do not depend on the
+// block size. An odd last input channel is broadcast alone against weights zero in the odd lanes.
 // TAPS and PAIRS (C_in / 2) fixed at compile time for the presets' shapes, with x's columns
 // contiguous (stride C_in), let every broadcast address be a constant offset from one pointer
 // (a runtime stride needs a register per column, and they spill); 0 reads the runtime shape.
+// (The internal kernels take their Refs by reference: passing six Refs by value down the dispatch
+// chain copied them through the stack on every call, a quarter of a streaming 1x1's time.)
 template <int COLS, int TAPS, int PAIRS>
 void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
                            Index dilation, MatRef& y, const Conv1dExtras& e) {
@@ -245,7 +245,8 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
       }
     }
   };
-  // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
+  // The same walk as forward_columns', written again on purpose: shared through a function
+  // template, the 8-channel 1x1 compiled to code 15% slower.
   auto run = [&]<bool PACKED>() {
     Index t = 0;
     for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, PACKED>(t);
@@ -292,7 +293,7 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
   if (c_out > kMaxRows || w.cols() > kMaxWeightCols || e.side.rows() > kMaxSideRows ||
       y.cols() == 0 || x.rows() == 0)
     return false;
-  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
+  constexpr Index lanes = kLanes;
 #if defined(__AVX512F__)
   if (c_out <= lanes / 2 && sizeof(Scalar) == 4) {
     channel_pairs(x, w, b, dilation, y, e);

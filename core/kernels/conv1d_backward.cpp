@@ -173,7 +173,7 @@ void weight_grad_channel_pairs(const ConstMatRef& x, const ConstMatRef& dy, Inde
 
 bool weight_grad_small(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
   const Index c_out = dy.rows();
-  constexpr Index lanes = sizeof(Vector64) / sizeof(Scalar);
+  constexpr Index lanes = kLanes;
 #if defined(__AVX512F__)
   if (sizeof(Scalar) == 4 && c_out == lanes / 2) {
     const Index c_in = x.rows(), taps = conv1d_kernel_size(dw.cols(), c_in);
@@ -223,10 +223,9 @@ void bias_grad_vector(const ConstMatRef& dy, MatRef& db) {
 }
 
 void bias_grad(const ConstMatRef& dy, MatRef& db) {
-  constexpr Index lanes = kLanes;
-  if (dy.rows() == lanes)
+  if (dy.rows() == kLanes)
     bias_grad_vector<Vector64>(dy, db);
-  else if (dy.rows() == lanes / 2)
+  else if (dy.rows() == kLanes / 2)
     bias_grad_vector<Vector32>(dy, db);
   else
     for (Index t = 0; t < dy.cols(); ++t) db.col(0) += dy.col(t);

@@ -1,11 +1,10 @@
 // Internal to the conv kernels (conv1d.cpp, conv1d_backward.cpp): the vector types, shape limits
-// and lane tables that the small-channel forward and backward kernels share.
+// and the channel-pair broadcast that the small-channel forward and backward kernels share.
 #pragma once
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 
 #include "core/kernels/register_width.h"
 #include "core/scalar.h"
@@ -27,8 +26,9 @@ constexpr Index kMaxRows = 32;
 constexpr Index kMaxSideRows = 16;
 
 #if defined(__AVX512F__)
-// The channel-pair kernels (C_out <= kLanes/2, AVX-512 only) keep input channels 2p and 2p+1 side by side in
-// every lane pair: this loads (p[0], p[1]) into every pair of lanes (one 8-byte broadcast for floats).
+// The channel-pair kernels (C_out <= kLanes/2, AVX-512 only) keep input channels 2p and 2p+1 side
+// by side in every lane pair: this loads (p[0], p[1]) into every pair of lanes (one 8-byte
+// broadcast for floats).
 template <typename S>
 inline Vector64 broadcast_pair(const S* p) {
   if constexpr (sizeof(S) == 4) {
