@@ -16,5 +16,6 @@ int cmd_info(const Words& argv);
 int cmd_export(const Words& argv);
 int cmd_bench(const Words& argv);
 int cmd_synth(const Words& argv);
+int cmd_plan(const Words& argv);
 
 }  // namespace namk::app

@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"export", namk::app::cmd_export, "convert a model to NAM's .nam format (optionally baking knobs)"},
     {"bench", namk::app::cmd_bench, "measure training and real-time inference speed"},
     {"synth", namk::app::cmd_synth, "write the built-in demo knob dataset"},
+    {"plan", namk::app::cmd_plan, "plan a capture session: settings, order, reamp signal, dataset"},
 };
 
 void print_usage(std::FILE* out) {

@@ -112,7 +112,7 @@ DatasetSpec parse_dataset(const Json& root, bool infer_knob_ranges, const Warnin
   for (size_t i = 0; i < entries.size(); ++i) {
     const Json& e = entries[i];
     e.allow_only({"input_file", "output_file", "input_path", "output_path", "knob_type",
-                  "knob_level", "knobs", "split", "delay", "start", "stop"});
+                  "knob_level", "knobs", "split", "delay", "start", "stop", "anchor"});
     DatasetEntry entry;
     entry.field = e.path();
     for (const char* role : {"input", "output"}) {
@@ -151,6 +151,7 @@ DatasetSpec parse_dataset(const Json& root, bool infer_knob_ranges, const Warnin
     if (auto delay = e.find("delay")) entry.delay = delay->integer();
     if (auto start = e.find("start")) entry.start = parse_position(*start);
     if (auto stop = e.find("stop")) entry.stop = parse_position(*stop);
+    entry.anchor = e.boolean_or("anchor", false);
     spec.entries.push_back(std::move(entry));
   }
 
@@ -195,9 +196,11 @@ DatasetSpec parse_dataset(const Json& root, bool infer_knob_ranges, const Warnin
     }
   }
 
+  // An anchor take shares its setting with a short take on purpose: not worth a warning.
   for (size_t i = 0; i < spec.entries.size(); ++i)
     for (size_t j = 0; j < i; ++j)
-      if (spec.entries[i].knob_values == spec.entries[j].knob_values) {
+      if (spec.entries[i].knob_values == spec.entries[j].knob_values &&
+          !spec.entries[i].anchor && !spec.entries[j].anchor) {
         std::string setting;
         for (size_t k = 0; k < spec.knobs.size(); ++k)
           setting +=

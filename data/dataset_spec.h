@@ -3,6 +3,7 @@
 //   entry)
 //   2. [{"input_path", "output_path", "knob_type", "knob_level"}]                (older variant)
 //   3. {"knobs": [{"name", "min", "max", "default"}], "entries": [{..., "knobs": {"gain": 7}}]}
+// Any entry may add "split", "delay", "start", "stop" and "anchor" (true: a plan's anchor take).
 // Invariant of the result: every entry has one value per knob, inside the knob's range. No audio
 // is read here (knob_dataset.h does that).
 #pragma once
@@ -34,6 +35,9 @@ struct DatasetEntry {
   Split split = Split::train;
   std::optional<long long> delay;  // samples; absent: the data config decides
   std::optional<Position> start, stop;
+  // The long take at the knobs' defaults of a capture plan (`nam-knobs plan --anchor-seconds`):
+  // it teaches the amp's nonlinearity, the short takes how the knobs move it.
+  bool anchor = false;
 };
 
 struct DatasetSpec {
