@@ -138,5 +138,24 @@ case "$case_name" in
     grep -q '"test": {"mean_esr"' "$work/eval.json" || fail "eval --json has no test summary"
     echo "render identical at every block size; baked export matches"
     ;;
+  plan)
+    k="--knob gain:0:10 --knob bass:0:10:5"
+    expect_error "--knob gain:10:0: expected min < max, found min 10 and max 0" \
+      "$nk" plan --knob gain:10:0 --settings 4 --out "$work/s"
+    expect_error "--knob bass:0:10:11: expected a default within [0, 10], found 11" \
+      "$nk" plan --knob bass:0:10:11 --settings 4 --out "$work/s"
+    expect_error "--settings: expected at least 3 (the number of knobs + 1), found 2" \
+      "$nk" plan $k --settings 2 --out "$work/s"
+    "$nk" plan $k --knob voice:low,high --settings 10 --test 2 --seconds 8 --out "$work/s" >"$work/out" ||
+      fail "plan"
+    grep -q "knob travel .* a random order" "$work/out" || fail "plan does not report knob travel"
+    for f in plan.csv plan.txt input.wav dataset.json README.txt; do [ -s "$work/s/$f" ] || fail "no $f"; done
+    expect_error "expected a new or empty folder" "$nk" plan $k --settings 4 --out "$work/s"
+    "$nk" plan $k --settings 4 --out "$work/s" --force >/dev/null || fail "plan --force"
+    # Nothing recorded yet: every take is reported missing, by its setting, and the exit code says so.
+    if "$nk" plan --check "$work/s" >"$work/out"; then fail "--check passed a session without takes"; fi
+    grep -q "MISSING  gain=" "$work/out" || fail "--check does not name the missing takes"
+    echo "plan refuses bad knobs and a used folder, writes a session, and --check names missing takes"
+    ;;
   *) fail "unknown case $case_name" ;;
 esac

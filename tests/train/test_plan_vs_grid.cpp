@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -163,9 +164,13 @@ TEST_CASE("a planned session reaches the held-out ESR of a same-size grid, or be
 
 // The numbers behind the test, over several seeds and sizes (run with --no-skip; minutes).
 TEST_CASE("plan vs grid over seeds (report)" * doctest::skip()) {
-  for (int n_side : {3, 4})
-    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-      const Comparison c = compare(seed, n_side, 8.0, 6, 150);
+  const int steps = std::getenv("STEPS") ? std::atoi(std::getenv("STEPS")) : 150;
+  const double seconds = std::getenv("SECONDS_") ? std::atof(std::getenv("SECONDS_")) : 8.0;
+  const std::uint64_t seed_lo = std::getenv("SEED") ? std::atoi(std::getenv("SEED")) : 1;
+  const int side_lo = std::getenv("SIDE") ? std::atoi(std::getenv("SIDE")) : 3;
+  for (int n_side = side_lo; n_side <= side_lo; ++n_side)
+    for (std::uint64_t seed = seed_lo; seed < seed_lo + 4; ++seed) {
+      const Comparison c = compare(seed, n_side, seconds, 6, steps);
       std::printf("settings %d seed %llu: held-out ESR plan %.4f grid %.4f\n", n_side * n_side,
                   static_cast<unsigned long long>(seed), c.plan_esr, c.grid_esr);
     }
