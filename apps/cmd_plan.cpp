@@ -16,7 +16,8 @@ int cmd_plan(const Words& argv) {
 #ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"knob", true,
-       "a knob, repeatable: name:min:max[:default] (continuous) or name:a,b,c (detented or switch)"},
+       "a knob, repeatable: name:min:max[:default] (continuous) or name:a,b,c (detented or "
+       "switch)"},
       {"settings", true, "number of training settings N (at least the number of knobs + 1)"},
       {"test", true, "number of held-out test settings M (default 0)"},
       {"seconds", true, "length of each take's reamp signal (default 20)"},

@@ -31,8 +31,8 @@ void add_blip_group(std::vector<double>& x, size_t at, int sample_rate) {
   for (double gap : {0.0, kBlipGap1, kBlipGap1 + kBlipGap2}) {
     const size_t start = at + static_cast<size_t>(std::lround(gap * sample_rate));
     for (size_t i = 0; i < length && start + i < x.size(); ++i) {
-      const double tail = i + fade >= length ? 0.5 - 0.5 * std::cos(kPi * double(length - i) / fade)
-                                             : 1.0;
+      const double tail =
+          i + fade >= length ? 0.5 - 0.5 * std::cos(kPi * double(length - i) / fade) : 1.0;
       x[start + i] += kBlipLevel * tail * std::cos(2 * kPi * kBlipHz * double(i) / sample_rate);
     }
   }
@@ -90,7 +90,8 @@ BlipAlignment blip_alignment(std::span<const float> input, std::span<const float
   r.head_delay = find_near(*r.input_head);
   r.tail_delay = find_near(*r.input_tail);
   if (!r.head_delay) {
-    r.problem = "no alignment blips at the start (near " + seconds_text(*r.input_head, sample_rate) +
+    r.problem = "no alignment blips at the start (near " +
+                seconds_text(*r.input_head, sample_rate) +
                 "): the recording started late, or the amp was not connected yet";
   } else if (!r.tail_delay) {
     r.problem = n_out < *r.input_tail + group
@@ -103,8 +104,8 @@ BlipAlignment blip_alignment(std::span<const float> input, std::span<const float
   } else if (std::labs(*r.tail_delay - *r.head_delay) > kBlipTolerance) {
     const long drift = *r.tail_delay - *r.head_delay;
     r.problem = "the end blips are " + std::to_string(std::labs(drift)) + " samples " +
-                (drift > 0 ? "later" : "earlier") +
-                " than the start blips: samples were " + (drift > 0 ? "inserted" : "dropped") +
+                (drift > 0 ? "later" : "earlier") + " than the start blips: samples were " +
+                (drift > 0 ? "inserted" : "dropped") +
                 " or the interface's clock drifted during the take";
   }
   return r;

@@ -88,7 +88,8 @@ std::string dataset_json(const CapturePlan& plan) {
     for (size_t k = 0; k < knobs.size(); ++k)
       out += (k ? ", " : "") + json_quote(knobs[k].name) + ": " + num(t.knobs[k]);
     out += std::string("}, \"split\": \"") + split_name(t.split) + "\"" + trim +
-           (t.anchor ? ", \"anchor\": true" : "") + "}" + (i + 1 < plan.takes.size() ? ",\n" : "\n");
+           (t.anchor ? ", \"anchor\": true" : "") + "}" +
+           (i + 1 < plan.takes.size() ? ",\n" : "\n");
   }
   return out + "  ]\n}\n";
 }
@@ -96,12 +97,14 @@ std::string dataset_json(const CapturePlan& plan) {
 std::string readme_text(const CapturePlan& plan) {
   const PlanOptions& o = plan.options;
   std::string out =
-      "Capture session made by nam-knobs plan (seed " + std::to_string(o.seed) + ")\n"
+      "Capture session made by nam-knobs plan (seed " + std::to_string(o.seed) +
+      ")\n"
       "==============================================================\n\n"
       "Before the first take\n"
       "[ ] Signal path: interface output -> reamp box (or DI) -> amp input; amp output (load box\n"
       "    or microphone) -> interface input. Nothing else on the amp (no pedals, no effects).\n"
-      "[ ] Interface at " + std::to_string(kPlanSampleRate) +
+      "[ ] Interface at " +
+      std::to_string(kPlanSampleRate) +
       " Hz. Record mono, 24-bit or 32-bit float WAV, no plug-ins\n"
       "    on the recording channel, the same buffer settings for the whole session.\n"
       "[ ] Input level: play input.wav into the amp; its loud phrases peak at -2 dBFS and should\n"
@@ -163,8 +166,8 @@ CapturePlan make_capture_plan(const PlanOptions& options) {
   for (const auto& k : knobs) plan.start.push_back(k.default_value);
   const std::vector<Setting> train = design_training(knobs, options.settings, options.seed);
   const std::vector<Setting> test = design_test(knobs, train, options.tests, options.seed);
-  plan.corners = design_includes_corners(knobs.size(), options.settings) ? size_t{1} << knobs.size()
-                                                                         : 0;
+  plan.corners =
+      design_includes_corners(knobs.size(), options.settings) ? size_t{1} << knobs.size() : 0;
   std::vector<Setting> all = train;
   all.insert(all.end(), test.begin(), test.end());
   const std::vector<size_t> order = order_for_travel(knobs, plan.start, all);
@@ -173,8 +176,8 @@ CapturePlan make_capture_plan(const PlanOptions& options) {
   if (options.anchor_seconds > 0)  // recorded first, at the knobs where the session starts
     plan.takes.push_back({plan.start, Split::train, true, file_name(knobs, plan.start, true)});
   for (size_t i : order)
-    plan.takes.push_back(
-        {all[i], i < train.size() ? Split::train : Split::test, false, file_name(knobs, all[i], false)});
+    plan.takes.push_back({all[i], i < train.size() ? Split::train : Split::test, false,
+                          file_name(knobs, all[i], false)});
   return plan;
 }
 
@@ -197,7 +200,8 @@ std::string plan_text(const CapturePlan& plan) {
   out += "every other take plays input.wav (" + num(o.seconds) + " s at " +
          std::to_string(kPlanSampleRate) + " Hz); recording time " + minutes(record_seconds) +
          " plus knob changes\n\n";
-  const double saved = plan.random_travel > 0 ? 100.0 * (1.0 - plan.travel / plan.random_travel) : 0;
+  const double saved =
+      plan.random_travel > 0 ? 100.0 * (1.0 - plan.travel / plan.random_travel) : 0;
   out += printf_text(
       "knob travel in this order: %.2f full-range turns (sum over knobs, starting at the "
       "defaults); a random order: %.2f (mean of 200); %.0f%% less\n\n",
@@ -231,10 +235,9 @@ std::vector<std::string> write_capture_session(const CapturePlan& plan, const st
       throw UsageError("nam-knobs plan: --out " + dir + ": expected a folder, found a file");
     const auto entries = std::distance(fs::directory_iterator(dir, ec), fs::directory_iterator());
     if (entries > 0 && !force)
-      throw UsageError("nam-knobs plan: --out " + dir +
-                       ": expected a new or empty folder, found one holding " +
-                       std::to_string(entries) +
-                       " entries (add --force to write the plan's files over it)");
+      throw UsageError(
+          "nam-knobs plan: --out " + dir + ": expected a new or empty folder, found one holding " +
+          std::to_string(entries) + " entries (add --force to write the plan's files over it)");
   }
   fs::create_directories(dir, ec);
   if (ec) throw input_error(dir, "", "a folder that can be created", ec.message());
@@ -281,7 +284,8 @@ std::string SessionCheck::text() const {
   }
   out += "check: " + std::to_string(takes.size() - bad) + " of " + std::to_string(takes.size()) +
          " takes usable" +
-         (bad ? ", " + std::to_string(bad) + " missing or unusable (record them again)" : "") + "\n";
+         (bad ? ", " + std::to_string(bad) + " missing or unusable (record them again)" : "") +
+         "\n";
   return out;
 }
 
@@ -324,10 +328,13 @@ SessionCheck check_capture_session(const std::string& dir) {
       continue;
     }
     const int sr = in.sample_rate;
-    const long n_in = static_cast<long>(in.samples.size()), n_out = static_cast<long>(out.samples.size());
+    const long n_in = static_cast<long>(in.samples.size()),
+               n_out = static_cast<long>(out.samples.size());
     long clipped = 0, first_clip = -1;
     for (long i = 0; i < n_out; ++i)
-      if (std::fabs(out.samples[i]) >= kClipLevel) clipped += 1, first_clip = first_clip < 0 ? i : first_clip;
+      if (std::fabs(out.samples[i]) >= kClipLevel) {
+        if (clipped++ == 0) first_clip = i;
+      }
     const BlipAlignment blips = blip_alignment(in.samples, out.samples, sr);
     if (out.sample_rate != sr) {
       fail(TakeStatus::unusable, "recorded at " + std::to_string(out.sample_rate) +
@@ -335,8 +342,8 @@ SessionCheck check_capture_session(const std::string& dir) {
                                      " Hz: record again at " + std::to_string(sr) + " Hz");
     } else if (n_out < n_in - kLengthTolerance) {
       fail(TakeStatus::unusable,
-           printf_text("too short: %.3f s, the input is %.3f s; record the whole input", double(n_out) / sr,
-                       double(n_in) / sr));
+           printf_text("too short: %.3f s, the input is %.3f s; record the whole input",
+                       double(n_out) / sr, double(n_in) / sr));
     } else if (n_out > n_in + kLengthTolerance) {
       fail(TakeStatus::unusable,
            printf_text("too long: %.3f s, the input is %.3f s; trim the recording to the input's "
@@ -354,11 +361,13 @@ SessionCheck check_capture_session(const std::string& dir) {
       t.delay = *blips.head_delay;
       t.delay_known = true;
       const long a = std::clamp<long>(std::lround(kReampNoiseFloorBegin * sr) + t.delay, 0, n_out);
-      const long b = std::clamp<long>(std::lround((kReampMusicBegin - 0.1) * sr) + t.delay, a, n_out);
-      t.noise_floor_db =
-          rms_db(std::span<const float>(out.samples).subspan(static_cast<size_t>(a), static_cast<size_t>(b - a)));
+      const long b =
+          std::clamp<long>(std::lround((kReampMusicBegin - 0.1) * sr) + t.delay, a, n_out);
+      t.noise_floor_db = rms_db(std::span<const float>(out.samples)
+                                    .subspan(static_cast<size_t>(a), static_cast<size_t>(b - a)));
       if (t.status == TakeStatus::ok && t.noise_floor_db > kNoisyFloorDb)
-        t.problem = printf_text("noisy: the silence before the music is at %.0f dBFS", t.noise_floor_db);
+        t.problem =
+            printf_text("noisy: the silence before the music is at %.0f dBFS", t.noise_floor_db);
     }
     check.takes.push_back(t);
   }
@@ -372,12 +381,14 @@ SessionCheck check_capture_session(const std::string& dir) {
     std::sort(delays.begin(), delays.end());
     const long median = delays[(delays.size() - 1) / 2];
     for (auto& t : check.takes)
-      if (t.status == TakeStatus::ok && t.delay_known && std::labs(t.delay - median) > kBlipTolerance)
-        t.status = TakeStatus::unusable,
+      if (t.status == TakeStatus::ok && t.delay_known &&
+          std::labs(t.delay - median) > kBlipTolerance) {
+        t.status = TakeStatus::unusable;
         t.problem = "shifted: its blips are " + std::to_string(t.delay - median) +
                     " samples from where the other takes have them (delay " +
                     std::to_string(t.delay) + ", the session's " + std::to_string(median) +
                     "); was the buffer size changed or the recording started by hand?";
+      }
   }
   for (const auto& t : check.takes) check.bad += t.status != TakeStatus::ok;
   return check;

@@ -130,8 +130,8 @@ PlanKnob parse_plan_knob(const std::string& text) {
   PlanKnob knob;
   knob.name = text.substr(0, colon);
   if (knob.name.empty() ||
-      knob.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-          std::string::npos)
+      knob.name.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
     bad_knob(text, "a knob name of letters, digits, '_' and '-'", "\"" + knob.name + "\"");
   const std::string rest = text.substr(colon + 1);
 
@@ -154,8 +154,8 @@ PlanKnob parse_plan_knob(const std::string& text) {
       if (knob.levels[i] == knob.levels[i - 1] ||
           (!knob.labels.empty() &&
            std::count(knob.labels.begin(), knob.labels.end(), knob.labels[i]) > 1))
-        bad_knob(text, "each position once", "\"" + (numeric ? fmt(knob.levels[i]) : items[i]) +
-                                                  "\" twice");
+        bad_knob(text, "each position once",
+                 "\"" + (numeric ? fmt(knob.levels[i]) : items[i]) + "\" twice");
     knob.min = knob.levels.front();
     knob.max = knob.levels.back();
     knob.default_value = knob.levels[(knob.levels.size() - 1) / 2];
@@ -199,10 +199,9 @@ std::vector<Setting> design_training(const std::vector<PlanKnob>& knobs, size_t 
                                      std::uint64_t seed) {
   const size_t d = knobs.size();
   if (double(n) > distinct_settings(knobs))
-    throw UsageError("nam-knobs plan: --settings: expected at most " +
-                     fmt(distinct_settings(knobs)) +
-                     " (the number of distinct settings of these knobs), found " +
-                     std::to_string(n));
+    throw UsageError(
+        "nam-knobs plan: --settings: expected at most " + fmt(distinct_settings(knobs)) +
+        " (the number of distinct settings of these knobs), found " + std::to_string(n));
   std::vector<Setting> corners;
   if (design_includes_corners(d, n))
     for (size_t c = 0; c < (size_t{1} << d); ++c) {
@@ -233,7 +232,8 @@ std::vector<Setting> design_training(const std::vector<PlanKnob>& knobs, size_t 
   // better. A few restarts from fresh random hypercubes avoid the worst local optima. The budget
   // keeps large designs to about a second.
   const double pair_work = double(n) * double(n) * double(d);
-  const int evaluations = static_cast<int>(std::clamp(1e9 / std::max(pair_work, 1.0), 400.0, 12000.0));
+  const int evaluations =
+      static_cast<int>(std::clamp(1e9 / std::max(pair_work, 1.0), 400.0, 12000.0));
   const int restarts = 4;
   std::vector<Setting> best, settings;
   std::vector<std::vector<double>> u;
@@ -309,7 +309,8 @@ std::vector<Setting> design_test(const std::vector<PlanKnob>& knobs,
 
 double knob_distance(const std::vector<PlanKnob>& knobs, const Setting& a, const Setting& b) {
   double d = 0;
-  for (size_t k = 0; k < knobs.size(); ++k) d += std::fabs(a[k] - b[k]) / (knobs[k].max - knobs[k].min);
+  for (size_t k = 0; k < knobs.size(); ++k)
+    d += std::fabs(a[k] - b[k]) / (knobs[k].max - knobs[k].min);
   return d;
 }
 
@@ -355,7 +356,8 @@ std::vector<size_t> order_for_travel(const std::vector<PlanKnob>& knobs, const S
           new_cost += knob_distance(knobs, point(i), point(j + 1));
         }
         if (new_cost < old_cost - 1e-12) {
-          std::reverse(path.begin() + static_cast<long>(i), path.begin() + static_cast<long>(j) + 1);
+          std::reverse(path.begin() + static_cast<long>(i),
+                       path.begin() + static_cast<long>(j) + 1);
           improved = true;
         }
       }

@@ -47,6 +47,16 @@ size_t add_noise(std::vector<double>& x, size_t at, double level, double seconds
   return at + n;
 }
 
+// Level of the rich signal's phrases at fraction `f` of their length `n`.
+double dynamics(double f, size_t n, int sr) {
+  const double levels[3] = {0.25, 0.6, 1.0};
+  const double ramp = 0.05 * sr / std::max<double>(1.0, double(n));  // 50 ms as a fraction
+  const int third = std::min(2, static_cast<int>(f * 3));
+  const double into = f - third / 3.0;  // fraction since this third began
+  if (third == 0 || into >= ramp) return levels[third];
+  return levels[third - 1] + (levels[third] - levels[third - 1]) * into / ramp;
+}
+
 }  // namespace
 
 ReampSignal make_reamp_signal(double seconds, std::uint64_t seed, bool rich, int sample_rate) {
@@ -76,13 +86,14 @@ ReampSignal make_reamp_signal(double seconds, std::uint64_t seed, bool rich, int
     t = add_noise(x, t, level, noise_seconds, rng, sr) + samples(0.05, sr);
 
   const size_t end = samples(out.music_end, sr);
-  const std::vector<float> phrases = demo_guitar_input(
-      seed * 2 + (rich ? 1 : 0), double(end - std::min(end, t)) / sr, sr);
+  const std::vector<float> phrases =
+      demo_guitar_input(seed * 2 + (rich ? 1 : 0), double(end - std::min(end, t)) / sr, sr);
   const size_t fade = samples(0.02, sr);
   for (size_t i = 0; i < phrases.size() && t + i < end; ++i) {
-    // The rich signal plays its phrases at three dynamics, a third of the time each.
-    const double dynamic = rich ? (i * 3 < phrases.size() ? 0.25 : i * 3 < 2 * phrases.size() ? 0.6 : 1.0)
-                                : 1.0;
+    // The rich signal plays its phrases at three dynamics (-12, -4.4 and 0 dB), a third of the
+    // time each, with 50 ms ramps between them rather than jumps.
+    const double dynamic =
+        rich ? dynamics(double(i) / double(phrases.size()), phrases.size(), sr) : 1.0;
     x[t + i] += dynamic * std::min(1.0, double(phrases.size() - i) / double(fade)) * phrases[i];
   }
   out.samples.resize(x.size());

@@ -12,7 +12,7 @@
 namespace namk {
 
 // Seconds from the start (or, for the tail, to the end) of the signal.
-inline constexpr double kReampHeadBlips = 0.5;        // first onset of the head group
+inline constexpr double kReampHeadBlips = 0.5;         // first onset of the head group
 inline constexpr double kReampNoiseFloorBegin = 1.25;  // silence measured as the noise floor
 inline constexpr double kReampMusicBegin = 2.25;
 inline constexpr double kReampMusicEndBeforeEnd = 1.75;

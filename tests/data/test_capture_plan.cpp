@@ -150,7 +150,8 @@ TEST_CASE("plan: an existing non-empty --out is refused unless --force") {
     FAIL("no error");
   } catch (const UsageError& e) {
     const std::string m = e.what();
-    CHECK(m.find("--out " + dir.str() + ": expected a new or empty folder, found one holding 1 "
+    CHECK(m.find("--out " + dir.str() +
+                 ": expected a new or empty folder, found one holding 1 "
                  "entries (add --force") != std::string::npos);
   }
   CHECK(!std::filesystem::exists(dir / "plan.csv"));
@@ -219,7 +220,7 @@ TEST_CASE("design: a Latin hypercube, spread wider than random settings") {
   for (size_t k = 0; k < knobs.size(); ++k) {
     std::set<double> values;
     for (const auto& s : train) values.insert(s[k]);
-    CHECK(values.size() == n);  // every knob gets n distinct values...
+    CHECK(values.size() == n);    // every knob gets n distinct values...
     CHECK(*values.begin() == 0);  // ...spanning its range
     CHECK(*values.rbegin() == 10);
   }

@@ -62,7 +62,7 @@ ModelConfig small_model() {
     "knobs": [{"name": "gain", "min": 0, "max": 10}, {"name": "tone", "min": 0, "max": 10}],
     "conditioning": {"method": "film", "hidden": 8, "activation": "Tanh", "shift": true,
                      "head": false}})",
-                                                     "plan-vs-grid model"));
+                                                   "plan-vs-grid model"));
 }
 
 double train_and_test(const std::string& dataset, int steps, std::uint64_t seed) {
@@ -70,9 +70,9 @@ double train_and_test(const std::string& dataset, int steps, std::uint64_t seed)
   config.ny = 4096;
   config.delay = 0;  // the virtual amp has no latency
   auto model = make_model(small_model());
-  const KnobDataset data = load_knob_dataset(config, model->receptive_field(), [](const std::string& w) {
-    FAIL("unexpected warning: " << w);
-  });
+  const KnobDataset data =
+      load_knob_dataset(config, model->receptive_field(),
+                        [](const std::string& w) { FAIL("unexpected warning: " << w); });
   model->init_params(seed);
   LearningConfig l;
   l.epochs = 1;
@@ -89,8 +89,8 @@ double train_and_test(const std::string& dataset, int steps, std::uint64_t seed)
   const TrainResult r = train(*model, data, l, o, quiet);
   REQUIRE(!r.test.entries.empty());
   if (std::getenv("VERBOSE"))
-    std::printf("  %s: validation ESR %.4f, held-out %.4f\n", dataset.c_str(), r.validation.mean_esr,
-                r.test.mean_esr);
+    std::printf("  %s: validation ESR %.4f, held-out %.4f\n", dataset.c_str(),
+                r.validation.mean_esr, r.test.mean_esr);
   std::fflush(stdout);
   return r.test.mean_esr;
 }
@@ -130,8 +130,9 @@ Comparison compare(std::uint64_t seed, int n_side, double seconds, int held_out,
                  tone = std::round(uniform(rng, 0.5, 9.5) * 10) / 10;
     const std::string file = "heldout_gain" + num(gain) + "_tone" + num(tone) + ".wav";
     for (const auto& dir : {plan_dir, grid_dir}) record(dir, "input.wav", file, gain, tone);
-    test_entries += std::string(i ? ",\n" : "") + R"(    {"input_file": "input.wav", "output_file": ")" +
-                    file + R"(", "knobs": {"gain": )" + num(gain) + R"(, "tone": )" + num(tone) +
+    test_entries += std::string(i ? ",\n" : "") +
+                    R"(    {"input_file": "input.wav", "output_file": ")" + file +
+                    R"(", "knobs": {"gain": )" + num(gain) + R"(, "tone": )" + num(tone) +
                     R"(}, "split": "test")" + trim + "}";
   }
   const std::string knobs =
