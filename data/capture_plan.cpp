@@ -189,8 +189,9 @@ std::string plan_text(const CapturePlan& plan) {
   std::string out = "nam-knobs capture plan (seed " + std::to_string(o.seed) + ")\n\n";
   out += std::to_string(o.settings) + " training settings: " +
          (plan.corners ? std::to_string(plan.corners) + " corners + " : "") + std::to_string(lhs) +
-         " from a maximin Latin hypercube (every knob gets " + std::to_string(lhs) +
-         " evenly spread values; the settings spread over the whole space)\n";
+         " from a maximin Latin hypercube (each continuous knob gets " + std::to_string(lhs) +
+         " evenly spread values, each detented knob its positions in turn; the settings spread "
+         "over the whole space)\n";
   out += std::to_string(o.tests) +
          " held-out test settings inside the ranges, each as far as possible from the training "
          "settings\n";
