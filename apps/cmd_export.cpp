@@ -1,12 +1,17 @@
 // nam-knobs export: writes a model as NAM's plain .nam, which NAM's plugin and runtimes load. A
 // model without knobs is re-written as it is (a NAM file from us or from NAM's trainer); a knob
 // model cannot be, but a setting of its knobs can be baked into a plain model with --knob
-// (knobs not named keep their defaults).
+// (knobs not named keep their defaults). With --lv2 it writes an LV2 plugin bundle instead, whose
+// controls are the model's knobs (apps/lv2_bundle.h, docs/plugin.md).
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/knob_automation.h"
+#include "apps/lv2_bundle.h"
 #include "core/error.h"
 #include "nn/model_file.h"
 
@@ -18,6 +23,28 @@ std::string number(double x) {
   std::snprintf(text, sizeof text, "%g", x);
   return text;
 }
+
+// The plugin library to copy into a bundle: --plugin, else beside this executable (the build
+// tree), else the install layout's lib/nam-knobs relative to bin/.
+std::string find_plugin_library(const Args& args) {
+  if (auto given = args.get("plugin")) return *given;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> candidates;
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "namk_lv2.so");
+    candidates.push_back(exe.parent_path() / NAMK_LV2_INSTALL_RELATIVE / "namk_lv2.so");
+  }
+  std::string looked;
+  for (const fs::path& c : candidates) {
+    if (fs::is_regular_file(c, ec)) return c.string();
+    looked += (looked.empty() ? "" : ", ") + c.lexically_normal().string();
+  }
+  throw Error("nam-knobs export: the LV2 plugin library (namk_lv2.so) is not in " +
+              (looked.empty() ? std::string("any known place") : looked) +
+              "; build with -DNAMK_BUILD_LV2=ON or pass --plugin PATH");
+}
 }  // namespace
 
 int cmd_export(const Words& argv) {
@@ -25,9 +52,24 @@ int cmd_export(const Words& argv) {
       {"model", true, "model file (.nam, ours or NAM's)"},
       {"out", true, "the NAM .nam file to write"},
       {"knob", true, "NAME=VALUE to bake into the plain model (knob models only); repeatable"},
+      {"lv2", true, "write an LV2 plugin bundle (a folder, e.g. Amp.lv2) instead of a .nam file"},
+      {"force", false, "with --lv2: replace an existing bundle folder"},
+      {"plugin", true, "with --lv2: the plugin library to bundle (default: the one built with nam-knobs)"},
   };
   const Args args("export", argv, specs);
-  const std::string path = args.require("model"), out = args.require("out");
+  const std::string path = args.require("model");
+  if (auto bundle = args.get("lv2")) {
+    if (args.has("out") || args.has("knob"))
+      throw UsageError("nam-knobs export: --lv2 bundles the whole model with its knobs as controls; drop --out and --knob");
+    LoadedModel loaded = load_model(path);
+    write_lv2_bundle({path, *bundle, find_plugin_library(args), args.has("force")}, loaded);
+    std::printf("export: wrote %s (LV2 plugin %s, %zu knob control%s)\n", bundle->c_str(),
+                lv2_plugin_uri(loaded, path).c_str(), loaded.model->knobs().size(),
+                loaded.model->knobs().size() == 1 ? "" : "s");
+    return 0;
+  }
+  if (args.has("force") || args.has("plugin")) throw UsageError("nam-knobs export: --force and --plugin go with --lv2");
+  const std::string out = args.require("out");
   LoadedModel loaded = load_model(path);
   const Model& model = *loaded.model;
   const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);
