@@ -3,10 +3,7 @@
 // model cannot be, but a setting of its knobs can be baked into a plain model with --knob
 // (knobs not named keep their defaults). With --lv2 it writes an LV2 plugin bundle instead, whose
 // controls are the model's knobs (apps/lv2_bundle.h, docs/plugin.md).
-#include <unistd.h>
-
 #include <cstdio>
-#include <filesystem>
 
 #include "apps/args.h"
 #include "apps/commands.h"
@@ -24,27 +21,6 @@ std::string number(double x) {
   return text;
 }
 
-// The plugin library to copy into a bundle: --plugin, else beside this executable (the build
-// tree), else the install layout's lib/nam-knobs relative to bin/.
-std::string find_plugin_library(const Args& args) {
-  if (auto given = args.get("plugin")) return *given;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  std::vector<fs::path> candidates;
-  if (!ec) {
-    candidates.push_back(exe.parent_path() / "namk_lv2.so");
-    candidates.push_back(exe.parent_path() / NAMK_LV2_INSTALL_RELATIVE / "namk_lv2.so");
-  }
-  std::string looked;
-  for (const fs::path& c : candidates) {
-    if (fs::is_regular_file(c, ec)) return c.string();
-    looked += (looked.empty() ? "" : ", ") + c.lexically_normal().string();
-  }
-  throw Error("nam-knobs export: the LV2 plugin library (namk_lv2.so) is not in " +
-              (looked.empty() ? std::string("any known place") : looked) +
-              "; build with -DNAMK_BUILD_LV2=ON or pass --plugin PATH");
-}
 }  // namespace
 
 int cmd_export(const Words& argv) {
@@ -62,7 +38,7 @@ int cmd_export(const Words& argv) {
     if (args.has("out") || args.has("knob"))
       throw UsageError("nam-knobs export: --lv2 bundles the whole model with its knobs as controls; drop --out and --knob");
     LoadedModel loaded = load_model(path);
-    write_lv2_bundle({path, *bundle, find_plugin_library(args), args.has("force")}, loaded);
+    write_lv2_bundle({path, *bundle, find_plugin_library(args.get("plugin")), args.has("force")}, loaded);
     std::printf("export: wrote %s (LV2 plugin %s, %zu knob control%s)\n", bundle->c_str(),
                 lv2_plugin_uri(loaded, path).c_str(), loaded.model->knobs().size(),
                 loaded.model->knobs().size() == 1 ? "" : "s");

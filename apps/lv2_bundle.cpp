@@ -179,6 +179,25 @@ std::string lv2_plugin_ttl(const LoadedModel& loaded, const std::string& uri, co
   return t.str();
 }
 
+std::string find_plugin_library(const std::optional<std::string>& given) {
+  if (given) return *given;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> candidates;
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "namk_lv2.so");
+    candidates.push_back(exe.parent_path() / NAMK_LV2_INSTALL_RELATIVE / "namk_lv2.so");
+  }
+  std::string looked;
+  for (const fs::path& c : candidates) {
+    if (fs::is_regular_file(c, ec)) return c.string();
+    looked += (looked.empty() ? "" : ", ") + c.lexically_normal().string();
+  }
+  throw Error("nam-knobs export: the LV2 plugin library (namk_lv2.so) is not in " +
+              (looked.empty() ? std::string("any known place") : looked) +
+              "; build with -DNAMK_BUILD_LV2=ON or pass --plugin PATH");
+}
+
 void write_lv2_bundle(const Lv2BundleRequest& r, const LoadedModel& model) {
   const fs::path bundle = fs::path(r.bundle).lexically_normal();
   if (bundle.filename().empty()) throw UsageError("nam-knobs export: --lv2: give a folder name, e.g. Amp.lv2");

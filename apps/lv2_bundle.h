@@ -4,6 +4,7 @@
 // built in a temporary sibling folder and renamed into place.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -33,6 +34,11 @@ struct Lv2BundleRequest {
   std::string library;     // the plugin library to copy
   bool force = false;      // replace an existing bundle folder
 };
+// The plugin library to copy into a bundle: `given` when set, else the one beside this executable
+// (the build tree), else the install layout's lib/nam-knobs relative to bin/. Throws Error naming
+// the places looked in.
+std::string find_plugin_library(const std::optional<std::string>& given);
+
 // Throws UsageError when the bundle exists without force, Error for an unwritable destination or a
 // failed copy (naming the path); nothing is left behind on failure.
 void write_lv2_bundle(const Lv2BundleRequest& request, const LoadedModel& model);
