@@ -177,6 +177,8 @@ TEST_CASE("ports: names, symbols, ranges, defaults and units come from the model
   LilvNode* units_unit = lilv_new_uri(w, "http://lv2plug.in/ns/extensions/units#unit");
   LilvNode* rdfs_label = lilv_new_uri(w, "http://www.w3.org/2000/01/rdf-schema#label");
   LilvNode* reports_latency = lilv_new_uri(w, "http://lv2plug.in/ns/lv2core#reportsLatency");
+  LilvNode* hard_rt = lilv_new_uri(w, "http://lv2plug.in/ns/lv2core#hardRTCapable");
+  LilvNode* output_port = lilv_new_uri(w, LILV_URI_OUTPUT_PORT);
   struct Case {
     const char* uri;
     std::string file;
@@ -184,7 +186,7 @@ TEST_CASE("ports: names, symbols, ranges, defaults and units come from the model
   for (const Case& c : {Case{kKnobUri, kFixtures + "/c_api/knob_wavenet.nam"}, Case{kPlainUri, kFixtures + "/nam/wavenet.nam"}}) {
     CAPTURE(c.uri);
     const LilvPlugin* p = world().plugin(c.uri);
-    CHECK(lilv_plugin_has_feature(p, lilv_new_uri(w, "http://lv2plug.in/ns/lv2core#hardRTCapable")));
+    CHECK(lilv_plugin_has_feature(p, hard_rt));
     namk_model* m = nullptr;
     REQUIRE(namk_load_file(c.file.c_str(), &m) == NAMK_OK);
     const int first_knob = namk_can_resample() ? 5 : 4;
@@ -198,7 +200,7 @@ TEST_CASE("ports: names, symbols, ranges, defaults and units come from the model
     if (namk_can_resample()) {
       CHECK(symbol(4) == "latency");
       CHECK(lilv_port_has_property(p, port(4), reports_latency));
-      CHECK(lilv_port_is_a(p, port(4), lilv_new_uri(w, LILV_URI_OUTPUT_PORT)));
+      CHECK(lilv_port_is_a(p, port(4), output_port));
     }
     for (int k = 0; k < namk_knob_count(m); ++k) {
       namk_knob_info info;
@@ -235,6 +237,8 @@ TEST_CASE("ports: names, symbols, ranges, defaults and units come from the model
   lilv_node_free(units_unit);
   lilv_node_free(rdfs_label);
   lilv_node_free(reports_latency);
+  lilv_node_free(hard_rt);
+  lilv_node_free(output_port);
 }
 
 TEST_CASE("run: odd and changing blocks with knob moves equal the runtime driven as render drives it") {

@@ -69,6 +69,10 @@ case "$case_name" in
       if [ $rate = 44100 ]; then
         # render removes the converters' latency; the plugin reports it and the host leaves it in.
         grep -q "resampled 44100 Hz" "$work/render.log" || fail "render did not say it resampled"
+        [ "$(grep -c resampled "$work/render.log")" = 1 ] || fail "render should say it resampled in one line"
+        expect_error "44100 Hz" "$nk" render --model "$fixtures/nam/wavenet.nam" --input "$work/in$rate.wav" \
+          --output "$work/refused.wav" --no-resample
+        [ ! -e "$work/refused.wav" ] || fail "a refused render wrote its output"
         shift_by=$(sed -n 's/.*latency of \([0-9]*\) samples.*/\1/p' "$work/render.log")
         [ -n "$shift_by" ] && [ "$shift_by" -gt 0 ] || fail "no latency in: $(cat "$work/render.log")"
       fi
