@@ -4,10 +4,10 @@
 set -euo pipefail
 
 # lv2-dev, libsamplerate0-dev and liblilv-dev build the LV2 plugin, its resampling and its test host;
-# lilv-utils (lv2info), lv2file and sordi (sord_validate, behind lv2_validate) are the third-party
-# host and checking tools the plugin tests drive.
+# lilv-utils (lv2info), lv2file, jalv with jackd2 (its dummy driver needs no sound card) and sordi
+# (sord_validate, behind lv2_validate) are the third-party hosts and checkers the plugin tests drive.
 packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev
-          lv2-dev libsamplerate0-dev liblilv-dev lilv-utils lv2file sordi)
+          lv2-dev libsamplerate0-dev liblilv-dev lilv-utils lv2file sordi jalv jackd2)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,8 @@
 #   lv2_test.sh NAM_KNOBS WAV_TOOL SOURCE_DIR CASE [BUNDLE_DIR]
 # Cases: bundles (export the fixture models into BUNDLE_DIR for the lilv test host), validate
 # (lv2_validate against the LV2 spec), lv2file (lv2file renders through the bundle with -p knob
-# values and equals nam-knobs render), export_errors (refusals and their messages).
+# values and equals nam-knobs render), jalv (jalv headless on JACK's dummy driver), export_errors
+# (refusals and their messages).
 set -uo pipefail
 nk="$1"
 wav="$2"
@@ -81,6 +82,23 @@ case "$case_name" in
           || fail "$m model at $rate Hz: lv2file differs from render"
       done
     done
+    ;;
+  jalv)
+    # jalv (the LV2 reference host) headless against a JACK server with the dummy driver (no sound
+    # card): loads the bundle at 44.1 kHz (so through the resampler), takes a control change on its
+    # console, runs a few seconds and exits cleanly.
+    if [ -n "${NAMK_LV2_SKIP:-}" ]; then echo "skipped: $NAMK_LV2_SKIP"; exit 77; fi
+    command -v jalv >/dev/null && command -v jackd >/dev/null || { echo "skipped: jalv or jackd missing"; exit 77; }
+    export_bundles "$work/b"
+    export JACK_DEFAULT_SERVER="namk-lv2-test-$$" JACK_NO_AUDIO_RESERVATION=1
+    jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 44100 -p 256 >"$work/jackd.log" 2>&1 &
+    jackd_pid=$!
+    trap 'kill $jackd_pid 2>/dev/null; wait $jackd_pid 2>/dev/null; rm -rf "$work"' EXIT
+    sleep 2
+    (echo "gain = 7.5"; sleep 3) | LV2_PATH="$work/b" timeout 30 jalv -c bass=-3 "$knob_uri" >"$work/jalv.log" 2>&1 \
+      || { cat "$work/jackd.log" "$work/jalv.log"; fail "jalv did not run and exit cleanly"; }
+    grep -q "Sample rate: *44100" "$work/jalv.log" || { cat "$work/jalv.log"; fail "jalv did not run at 44.1 kHz"; }
+    grep -q "gain = 7.5" "$work/jalv.log" || { cat "$work/jalv.log"; fail "jalv did not take the control"; }
     ;;
   export_errors)
     "$nk" export --model "$fixtures/nam/wavenet.nam" --lv2 "$work/a.lv2" >/dev/null || fail "first export"
