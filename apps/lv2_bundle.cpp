@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/text_file.h"
 #include "nn/namk.h"
 
 namespace namk::app {
