@@ -20,6 +20,10 @@
 
 #include "apps/args.h"
 #include "apps/bench_machine.h"
+#ifdef NAMK_HAVE_LV2
+#include "apps/bench_plugin.h"
+#include "nn/model_file.h"
+#endif
 #include "apps/commands.h"
 #include "apps/model_spec.h"
 #include "core/error.h"
@@ -219,6 +223,39 @@ void bench_inference(const std::vector<std::pair<std::string, ModelConfig>>& mod
   report.add("inference", "[" + items + "]");
 }
 
+#ifdef NAMK_HAVE_LV2
+// The LV2 plugin's run() per block of 64 against the bare model, for the standard preset with two
+// FiLM knobs, at 48 kHz and resampling from 44.1 kHz (apps/bench_plugin.h).
+void bench_lv2(double budget, Report& report) {
+  auto model = bench_model(with_knobs(preset_config("standard"), 2), 2);
+  char dir[] = "/tmp/namk-bench-model-XXXXXX";
+  if (!mkdtemp(dir)) throw Error("nam-knobs bench: cannot create a temporary folder in /tmp");
+  const std::string path = std::string(dir) + "/standard_film.nam";
+  PluginBench b;
+  try {
+    ModelMetadata metadata;
+    metadata.name = "bench standard FiLM";
+    save_model(*model, path, metadata);
+    b = bench_plugin(path, [&](const std::function<void()>& fn) { return median_seconds(fn, budget / 3, 3); });
+  } catch (...) {
+    std::remove(path.c_str());
+    rmdir(dir);
+    throw;
+  }
+  std::remove(path.c_str());
+  rmdir(dir);
+  if (!report.json)
+    std::printf("plugin (LV2 run(), standard FiLM x2, block 64): bare model %.1fx, plugin at 48 kHz %.1fx (%+.1f%% cost), "
+                "at 44.1 kHz resampling %.1fx (%+.1f%% cost, latency %d samples)\n",
+                b.bare_rtf, b.plugin_rtf, 100 * (b.bare_rtf / b.plugin_rtf - 1), b.resampled_rtf,
+                100 * (b.bare_rtf / b.resampled_rtf - 1), b.latency);
+  report.add("plugin", "{\"model\": \"standard\", \"knobs\": 2, \"block\": 64, \"bare_realtime_factor\": " +
+                           fmt("%.2f", b.bare_rtf) + ", \"plugin_realtime_factor\": " + fmt("%.2f", b.plugin_rtf) +
+                           ", \"resampled_44k1_realtime_factor\": " + fmt("%.2f", b.resampled_rtf) +
+                           ", \"resampled_latency_samples\": " + std::to_string(b.latency) + "}");
+}
+#endif
+
 #ifdef NAMK_HAVE_TRAINING
 // Run in a child process (`bench --section memory-child`): peak RSS of a few training steps of the
 // standard FiLM model with a dataset of 10 minutes of audio held in memory.
@@ -301,7 +338,7 @@ int cmd_bench(const Words& argv) {
       {"model", true, "only this model (a preset or a model config) instead of the standard set"},
       {"threads", true, "training threads besides 1 (default: every core)"},
       {"seconds", true, "time budget per measurement (default 1.0)"},
-      {"section", true, "all (default), kernels, training, inference or memory"},
+      {"section", true, "all (default), kernels, training, inference, plugin or memory"},
       {"clock-ghz", true, "assumed clock for the peak figure (default 4.14)"},
       {"loss", true, "training loss: nam (MSE + 2e-4 x pre-emphasised MRSTFT, default) or mse"},
       {"json", false, "print one JSON document"},
@@ -355,6 +392,9 @@ int cmd_bench(const Words& argv) {
     bench_training(models.front().second, models.front().first, machine, threads, budget * 3, loss_name, report);
 #endif
   if (section == "all" || section == "inference") bench_inference(models, budget, report);
+#ifdef NAMK_HAVE_LV2
+  if (section == "all" || section == "plugin") bench_lv2(budget, report);
+#endif
   if (section == "all" || section == "memory") bench_memory({models.front()}, threads, report);
   if (report.json) std::printf("{\n%s\n}\n", report.text.c_str());
   return 0;

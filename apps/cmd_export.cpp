@@ -1,12 +1,14 @@
 // nam-knobs export: writes a model as NAM's plain .nam, which NAM's plugin and runtimes load. A
 // model without knobs is re-written as it is (a NAM file from us or from NAM's trainer); a knob
 // model cannot be, but a setting of its knobs can be baked into a plain model with --knob
-// (knobs not named keep their defaults).
+// (knobs not named keep their defaults). With --lv2 it writes an LV2 plugin bundle instead, whose
+// controls are the model's knobs (apps/lv2_bundle.h, docs/plugin.md).
 #include <cstdio>
 
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/knob_automation.h"
+#include "apps/lv2_bundle.h"
 #include "core/error.h"
 #include "nn/model_file.h"
 
@@ -18,6 +20,7 @@ std::string number(double x) {
   std::snprintf(text, sizeof text, "%g", x);
   return text;
 }
+
 }  // namespace
 
 int cmd_export(const Words& argv) {
@@ -25,9 +28,24 @@ int cmd_export(const Words& argv) {
       {"model", true, "model file (.nam, ours or NAM's)"},
       {"out", true, "the NAM .nam file to write"},
       {"knob", true, "NAME=VALUE to bake into the plain model (knob models only); repeatable"},
+      {"lv2", true, "write an LV2 plugin bundle (a folder, e.g. Amp.lv2) instead of a .nam file"},
+      {"force", false, "with --lv2: replace an existing bundle folder"},
+      {"plugin", true, "with --lv2: the plugin library to bundle (default: the one built with nam-knobs)"},
   };
   const Args args("export", argv, specs);
-  const std::string path = args.require("model"), out = args.require("out");
+  const std::string path = args.require("model");
+  if (auto bundle = args.get("lv2")) {
+    if (args.has("out") || args.has("knob"))
+      throw UsageError("nam-knobs export: --lv2 bundles the whole model with its knobs as controls; drop --out and --knob");
+    LoadedModel loaded = load_model(path);
+    write_lv2_bundle({path, *bundle, find_plugin_library(args.get("plugin")), args.has("force")}, loaded);
+    std::printf("export: wrote %s (LV2 plugin %s, %zu knob control%s)\n", bundle->c_str(),
+                lv2_plugin_uri(loaded, path).c_str(), loaded.model->knobs().size(),
+                loaded.model->knobs().size() == 1 ? "" : "s");
+    return 0;
+  }
+  if (args.has("force") || args.has("plugin")) throw UsageError("nam-knobs export: --force and --plugin go with --lv2");
+  const std::string out = args.require("out");
   LoadedModel loaded = load_model(path);
   const Model& model = *loaded.model;
   const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);

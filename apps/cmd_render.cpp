@@ -1,6 +1,8 @@
 // nam-knobs render: runs a WAV file through a model's real-time path (process(), block by block,
 // exactly as a plugin would) at given knob settings or automation, and writes the result. With
 // --reference it also prints the ESR against a recording of the real amp at the same settings.
+// A file at another rate than the model's is resampled around the model as the C API and the LV2
+// plugin do (nn/resampled_stream.h), and the converters' latency is removed from the result.
 #include <algorithm>
 #include <cstdio>
 
@@ -9,6 +11,9 @@
 #include "apps/knob_automation.h"
 #include "core/error.h"
 #include "nn/model_file.h"
+#ifdef NAMK_HAVE_RESAMPLE
+#include "nn/resampled_stream.h"
+#endif
 
 #ifdef NAMK_HAVE_TRAINING
 #include "data/audio_file.h"
@@ -21,26 +26,34 @@ int cmd_render(const Words& argv) {
 #ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's)"},
-      {"input", true, "input WAV (mono, at the model's sample rate)"},
+      {"input", true, "input WAV (mono; resampled to the model's rate when it differs)"},
       {"output", true, "output WAV (float32)"},
       {"knob", true, "NAME=VALUE in the knob's units, or NAME=V1@T1,V2@T2 (times: 5s, 250ms, samples); repeatable"},
       {"block", true, "block size passed to process() (default 64)"},
       {"reference", true, "a recording to compare with: prints the ESR"},
       {"no-prewarm", false, "start from zero history instead of NAM's pre-warm with silence"},
+      {"no-resample", false, "refuse an input at another rate than the model's instead of resampling"},
   };
   const Args args("render", argv, specs);
   LoadedModel loaded = load_model(args.require("model"));
   Model& model = *loaded.model;
   const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
   const Audio input = read_audio(args.require("input"), warn);
-  if (input.sample_rate != static_cast<int>(model.sample_rate()))
+  const bool resample = input.sample_rate != model.sample_rate();
+#ifdef NAMK_HAVE_RESAMPLE
+  const bool can_resample = true;
+#else
+  const bool can_resample = false;
+#endif
+  if (resample && (args.has("no-resample") || !can_resample))
     throw input_error(args.require("input"), "sample rate",
-                      std::to_string(static_cast<int>(model.sample_rate())) + " Hz (the model's)",
+                      std::to_string(static_cast<int>(model.sample_rate())) + " Hz (the model's" +
+                          (can_resample ? "; drop --no-resample to resample)" : "; this build cannot resample)"),
                       std::to_string(input.sample_rate) + " Hz");
   const long block = args.get_int("block", 64);
   if (block < 1 || block > (1 << 20))
     throw UsageError("nam-knobs render: --block: expected 1..1048576, found " + std::to_string(block));
-  const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);
+  const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model, input.sample_rate);
 
   // Knob values at time 0 are set before reset(), so the render starts there without a ramp.
   size_t next = 0;
@@ -50,19 +63,45 @@ int cmd_render(const Words& argv) {
   model.reset();
   if (!args.has("no-prewarm")) model.prewarm();
 
-  const long long n = static_cast<long long>(input.samples.size());
-  std::vector<Scalar> in(input.samples.begin(), input.samples.end()), out(input.samples.size());
-  for (long long pos = 0; pos < n;) {
-    while (next < events.size() && events[next].sample <= pos) {
-      model.set_knob(events[next].knob, events[next].value);
-      ++next;
+  long long n = static_cast<long long>(input.samples.size());
+  std::vector<float> result;
+  if (!resample) {
+    std::vector<Scalar> in(input.samples.begin(), input.samples.end()), out(input.samples.size());
+    for (long long pos = 0; pos < n;) {
+      while (next < events.size() && events[next].sample <= pos) {
+        model.set_knob(events[next].knob, events[next].value);
+        ++next;
+      }
+      long long len = std::min<long long>(block, n - pos);
+      if (next < events.size()) len = std::min(len, events[next].sample - pos);
+      model.process(in.data() + pos, out.data() + pos, static_cast<int>(len));
+      pos += len;
     }
-    long long len = std::min<long long>(block, n - pos);
-    if (next < events.size()) len = std::min(len, events[next].sample - pos);
-    model.process(in.data() + pos, out.data() + pos, static_cast<int>(len));
-    pos += len;
+    result.assign(out.begin(), out.end());
+  } else {
+#ifdef NAMK_HAVE_RESAMPLE
+    // The stream runs `latency` samples late: feed that much silence after the file and drop as
+    // much from the front, so the result lines up with the input.
+    ResampledStream stream(model, input.sample_rate, static_cast<int>(block));
+    const long long latency = stream.latency();
+    std::vector<float> in(input.samples), out(static_cast<size_t>(n + latency));
+    in.resize(out.size(), 0.0f);
+    const long long total = n + latency;
+    for (long long pos = 0; pos < total;) {
+      while (next < events.size() && events[next].sample <= pos) {
+        model.set_knob(events[next].knob, events[next].value);
+        ++next;
+      }
+      long long len = std::min<long long>(block, total - pos);
+      if (next < events.size()) len = std::min(len, events[next].sample - pos);
+      stream.process(in.data() + pos, out.data() + pos, static_cast<int>(len));
+      pos += len;
+    }
+    result.assign(out.begin() + latency, out.end());
+    std::printf("render: resampled %d Hz -> %g Hz (the model's) and back; latency of %lld samples removed\n",
+                input.sample_rate, model.sample_rate(), latency);
+#endif
   }
-  const std::vector<float> result(out.begin(), out.end());
   write_wav(args.require("output"), result, input.sample_rate);
   std::printf("render: wrote %s (%.2f s, block %ld)\n", args.require("output").c_str(),
               static_cast<double>(n) / input.sample_rate, block);

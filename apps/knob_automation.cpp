@@ -37,7 +37,7 @@ long long parse_time(const std::string& text, double sample_rate, const std::str
 }  // namespace
 
 std::vector<KnobEvent> parse_knob_arguments(const std::vector<std::string>& arguments,
-                                            const Model& model) {
+                                            const Model& model, double sample_rate) {
   std::vector<KnobEvent> events;
   for (const std::string& argument : arguments) {
     const auto eq = argument.find('=');
@@ -61,7 +61,7 @@ std::vector<KnobEvent> parse_knob_arguments(const std::vector<std::string>& argu
       const auto at = point.find('@');
       KnobEvent e{0, knob, 0};
       e.value = parse_number(point.substr(0, at), argument);
-      if (at != std::string::npos) e.sample = parse_time(point.substr(at + 1), model.sample_rate(), argument);
+      if (at != std::string::npos) e.sample = parse_time(point.substr(at + 1), sample_rate > 0 ? sample_rate : model.sample_rate(), argument);
       if (e.value < it->min || e.value > it->max)
         throw UsageError("--knob " + argument + ": " + name + " ranges over [" + std::to_string(it->min) +
                          ", " + std::to_string(it->max) + "], found " + point.substr(0, at));

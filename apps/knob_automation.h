@@ -17,9 +17,10 @@ struct KnobEvent {
   double value = 0;
 };
 
-// Parses every --knob argument against the model's knobs; events sorted by time (stable).
-// Throws UsageError naming the argument and what is wrong (unknown knob, bad number, bad time).
+// Parses every --knob argument against the model's knobs; events sorted by time (stable), in
+// samples at sample_rate (0: the model's rate). Throws UsageError naming the argument and what is
+// wrong (unknown knob, bad number, bad time).
 std::vector<KnobEvent> parse_knob_arguments(const std::vector<std::string>& arguments,
-                                            const Model& model);
+                                            const Model& model, double sample_rate = 0);
 
 }  // namespace namk::app

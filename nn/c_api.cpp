@@ -14,10 +14,17 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "nn/model_file.h"
+#ifdef NAMK_HAVE_RESAMPLE
+#include "nn/resampled_stream.h"
+#endif
 
 struct namk_model {
   std::unique_ptr<namk::Model> model;
+  namk::ModelMetadata metadata;
   int max_block = 0;
+#ifdef NAMK_HAVE_RESAMPLE
+  std::unique_ptr<namk::ResampledStream> resampler;  // set when prepared at another rate
+#endif
   // One block each way. Model::process does not promise in-place operation and the test build's
   // Scalar is double, so audio is copied through these; two copies cost little next to the model.
   std::vector<namk::Scalar> in_buf, out_buf;
@@ -53,7 +60,10 @@ namk_status guarded(namk_status on_input_error, F&& body) noexcept {
 namk_status load(const std::string& text, const std::string& name, namk_model** out) {
   return guarded(NAMK_ERROR_MODEL, [&] {
     namk::LoadedModel loaded = namk::model_from_json(text, name);
-    *out = new namk_model{std::move(loaded.model), 0, {}, {}};
+    auto m = std::make_unique<namk_model>();
+    m->model = std::move(loaded.model);
+    m->metadata = std::move(loaded.metadata);
+    *out = m.release();
     return NAMK_OK;
   });
 }
@@ -67,6 +77,39 @@ bool valid_index(const namk_model* m, int index) {
 extern "C" {
 
 const char* namk_last_error(void) { return last_error; }
+
+const char* namk_version(void) { return NAMK_VERSION; }
+int namk_version_number(void) {
+  return NAMK_VERSION_MAJOR * 10000 + NAMK_VERSION_MINOR * 100 + NAMK_VERSION_PATCH;
+}
+
+int namk_can_resample(void) {
+#ifdef NAMK_HAVE_RESAMPLE
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+double namk_smoothing_ms(const namk_model* model) { return model ? model->model->config().smoothing_ms : 0.0; }
+
+namk_status namk_get_levels(const namk_model* model, namk_levels* levels) {
+  if (!model || !levels) return fail(NAMK_ERROR_ARGUMENT, "namk_get_levels: NULL argument");
+  const namk::ModelMetadata& md = model->metadata;
+  *levels = {md.loudness.has_value(), md.loudness.value_or(0.0),
+             md.input_level_dbu.has_value(), md.input_level_dbu.value_or(0.0),
+             md.output_level_dbu.has_value(), md.output_level_dbu.value_or(0.0)};
+  return NAMK_OK;
+}
+
+int namk_latency(const namk_model* model) {
+#ifdef NAMK_HAVE_RESAMPLE
+  if (model && model->resampler) return model->resampler->latency();
+#else
+  (void)model;
+#endif
+  return 0;
+}
 
 namk_status namk_load_file(const char* path, namk_model** out) {
   if (!out) return fail(NAMK_ERROR_ARGUMENT, "namk_load_file: out is NULL");
@@ -139,17 +182,27 @@ namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
   return guarded(NAMK_ERROR_INTERNAL, [&] {
     const double rate = model->model->sample_rate();
     // Sample rates are whole numbers of Hz in practice; equality is the contract, not closeness.
-    if (sample_rate != rate) {
-      char message[200];
+    // Every refusal comes before any change, so a refused prepare leaves the last good one in place.
+    if (!(sample_rate > 0) || (sample_rate != rate && !namk_can_resample())) {
+      char message[240];
       std::snprintf(message, sizeof message,
-                    "namk_prepare: the model runs at %g Hz, the host asked for %g Hz; resample the audio "
-                    "or use a model made at that rate", rate, sample_rate);
+                    "namk_prepare: the model runs at %g Hz, the host asked for %g Hz; %s", rate, sample_rate,
+                    sample_rate > 0 ? "this build cannot resample (built without libsamplerate); resample the "
+                                      "audio or use a model made at that rate"
+                                    : "a sample rate must be positive");
       return fail(NAMK_ERROR_SAMPLE_RATE, message);
     }
     // Buffers first: if the model's prepare() fails, they are merely larger than needed.
     model->in_buf.assign(static_cast<size_t>(max_block), 0);
     model->out_buf.assign(static_cast<size_t>(max_block), 0);
     model->model->prepare(max_block);
+#ifdef NAMK_HAVE_RESAMPLE
+    // At another rate the model sees blocks of at most max_block at its own rate (it splits larger
+    // ones), between the two converters.
+    model->resampler.reset();
+    if (sample_rate != rate)
+      model->resampler = std::make_unique<namk::ResampledStream>(*model->model, sample_rate, max_block);
+#endif
     model->model->prewarm();
     model->max_block = max_block;
     return NAMK_OK;
@@ -163,6 +216,12 @@ namk_status namk_process(namk_model* model, const float* in, float* out, int n) 
     std::fill_n(out, n, 0.0f);
     return fail(NAMK_ERROR_NOT_PREPARED, "namk_process: call namk_prepare first");
   }
+#ifdef NAMK_HAVE_RESAMPLE
+  if (model->resampler) {
+    model->resampler->process(in, out, n);
+    return NAMK_OK;
+  }
+#endif
   while (n > 0) {
     const int chunk = std::min(n, model->max_block);
     std::copy_n(in, chunk, model->in_buf.data());
@@ -180,6 +239,9 @@ namk_status namk_reset(namk_model* model) {
   return guarded(NAMK_ERROR_INTERNAL, [&] {
     model->model->reset();
     model->model->prewarm();
+#ifdef NAMK_HAVE_RESAMPLE
+    if (model->resampler) model->resampler->reset();
+#endif
     return NAMK_OK;
   });
 }

@@ -39,6 +39,12 @@ typedef struct namk_knob_info {
  * the next failing call on this thread. */
 const char* namk_last_error(void);
 
+/* The runtime's version: "MAJOR.MINOR.PATCH", and as MAJOR * 10000 + MINOR * 100 + PATCH. */
+const char* namk_version(void);
+int namk_version_number(void);
+/* Non-zero when this build resamples (namk_prepare at a rate other than the model's). */
+int namk_can_resample(void);
+
 /* Load a model (.nam file, or a nam-knobs knob model). On failure *out is NULL. */
 namk_status namk_load_file(const char* path, namk_model** out);
 /* The same from the file's contents in memory (size bytes, no terminator needed). */
@@ -48,6 +54,21 @@ void namk_free(namk_model* model);
 
 /* The rate the model was trained at (Hz); 0 for a NULL handle. */
 double namk_sample_rate(const namk_model* model);
+
+/* The model's knob ramp time in milliseconds (0: knob changes apply at the next block). */
+double namk_smoothing_ms(const namk_model* model);
+
+/* Levels from the model's metadata, for a host that normalises output; a has_ field is 0 when the
+ * model does not give that number (its value is then 0). */
+typedef struct namk_levels {
+  int has_loudness;
+  double loudness_db; /* the model's output loudness for NAM's standard input */
+  int has_input_level;
+  double input_level_dbu; /* the input level (dBu) that reaches 0 dBFS, as recorded */
+  int has_output_level;
+  double output_level_dbu;
+} namk_levels;
+namk_status namk_get_levels(const namk_model* model, namk_levels* levels);
 
 /* Number of knobs (0 for a plain NAM model or a NULL handle). */
 int namk_knob_count(const namk_model* model);
@@ -61,9 +82,14 @@ namk_status namk_set_knob_index(namk_model* model, int index, double value);
 namk_status namk_set_knob(namk_model* model, const char* name, double value);
 
 /* Allocate the streaming state for blocks of up to max_block samples, reset and pre-warm (one
- * receptive field of silence, as NAM's runtime does, so the first samples carry no thump). The
- * model does not resample: sample_rate must equal namk_sample_rate(). Not real-time safe. */
+ * receptive field of silence, as NAM's runtime does, so the first samples carry no thump). At a
+ * sample_rate other than namk_sample_rate(), a build that resamples (namk_can_resample()) runs the
+ * model at its own rate between two converters, which adds namk_latency() samples; other builds
+ * refuse with NAMK_ERROR_SAMPLE_RATE. Not real-time safe. */
 namk_status namk_prepare(namk_model* model, double sample_rate, int max_block);
+/* Samples (at the rate given to namk_prepare) between an input sample and the output it causes:
+ * 0 at the model's own rate, the converters' delay when resampling, 0 before prepare. */
+int namk_latency(const namk_model* model);
 /* n samples of any count (split internally into blocks of max_block). in and out may be the same
  * buffer; otherwise they must not overlap. Allocates, locks and throws nothing; flushes denormals
  * for its own duration (the model does). Before prepare() it writes silence and returns NAMK_ERROR_NOT_PREPARED. */

@@ -3,7 +3,11 @@
 # when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev)
+# lv2-dev, libsamplerate0-dev and liblilv-dev build the LV2 plugin, its resampling and its test host;
+# lilv-utils (lv2info), lv2file, jalv with jackd2 (its dummy driver needs no sound card) and sordi
+# (sord_validate, behind lv2_validate) are the third-party hosts and checkers the plugin tests drive.
+packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev
+          lv2-dev libsamplerate0-dev liblilv-dev lilv-utils lv2file sordi jalv jackd2)
 
 missing=()
 for p in "${packages[@]}"; do
