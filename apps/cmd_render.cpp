@@ -29,6 +29,7 @@ int cmd_render(const Words& argv) {
       {"no-prewarm", false, "start from zero history instead of NAM's pre-warm with silence"},
   };
   const Args args("render", argv, specs);
+  const long long block = args.get_int("block", 64, 1, 1 << 20);
   LoadedModel loaded = load_model(args.require("model"));
   Model& model = *loaded.model;
   const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
@@ -39,7 +40,6 @@ int cmd_render(const Words& argv) {
     throw input_error(args.require("input"), "sample rate",
                       std::to_string(static_cast<int>(model.sample_rate())) + " Hz (the model's)",
                       std::to_string(input.sample_rate) + " Hz");
-  const long long block = args.get_int("block", 64, 1, 1 << 20);
   const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);
 
   // Knob values at time 0 are set before reset(), so the render starts there without a ramp.
