@@ -3,7 +3,9 @@
 # when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev)
+# clang, its runtime (libFuzzer, sanitizers) and LLVM's OpenMP: the fuzz build (scripts/fuzz.sh).
+packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev
+          clang libclang-rt-14-dev libomp-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -181,6 +181,8 @@ case "$case_name" in
         --knob gain=2.5 --knob tone=5 --block "$b" >/dev/null || fail "render block $b"
     done
     for b in 7 64 4096; do cmp -s "$work/r1.wav" "$work/r$b.wav" || fail "block $b differs from block 1"; done
+    expect_error "--knob gain=2@1e308s: expected a time within 9e15 samples" "$nk" render --model "$work/run/model.nam" \
+      --input "$work/data/input.wav" --output "$work/far.wav" --knob gain=2@1e308s
     expect_error "knob model" "$nk" export --model "$work/run/model.nam" --out "$work/plain.nam"
     "$nk" export --model "$work/run/model.nam" --out "$work/plain.nam" --knob gain=2.5 --knob tone=5 >/dev/null ||
       fail "export"
