@@ -36,6 +36,32 @@ std::string join(const std::vector<std::string>& words) {
   return out;
 }
 
+// RapidJSON's parser recurses once per nesting level, so a file of 200000 '[' overflowed the
+// stack (found by fuzzing). Our files nest a few levels; the limit is checked before parsing.
+constexpr int kMaxDepth = 256;
+
+// Offset of the first bracket that opens level kMaxDepth + 1 (outside strings), or npos.
+size_t too_deep(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 Json Json::parse_file(const std::string& path) {
@@ -43,11 +69,7 @@ Json Json::parse_file(const std::string& path) {
 }
 
 Json Json::parse_string(const std::string& text, const std::string& name) {
-  auto holder = std::make_shared<JsonDocument>();
-  holder->file = name;
-  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
-  if (holder->doc.HasParseError()) {
-    const size_t offset = holder->doc.GetErrorOffset();
+  auto position = [&](size_t offset) {
     size_t line = 1, column = 1;
     for (size_t i = 0; i < offset && i < text.size(); ++i) {
       if (text[i] == '\n') {
@@ -57,9 +79,17 @@ Json Json::parse_string(const std::string& text, const std::string& name) {
         ++column;
       }
     }
-    throw input_error(name, "line " + std::to_string(line) + ", column " + std::to_string(column),
-                      "valid JSON", rapidjson::GetParseError_En(holder->doc.GetParseError()));
-  }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+  };
+  if (const size_t deep = too_deep(text); deep != std::string::npos)
+    throw input_error(name, position(deep), "JSON nested at most " + std::to_string(kMaxDepth) + " levels deep",
+                      "deeper nesting");
+  auto holder = std::make_shared<JsonDocument>();
+  holder->file = name;
+  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
+  if (holder->doc.HasParseError())
+    throw input_error(name, position(holder->doc.GetErrorOffset()), "valid JSON",
+                      rapidjson::GetParseError_En(holder->doc.GetParseError()));
   const void* root = &holder->doc;
   return Json(std::move(holder), root, "");
 }

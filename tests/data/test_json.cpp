@@ -86,3 +86,16 @@ TEST_CASE("json: json_quote escapes quotes, backslashes and control characters")
   CHECK(json_quote("a\"b\\c\n") == "\"a\\\"b\\\\c\\u000a\"");
   CHECK(Json::parse_string(json_quote("x\"y\n"), "q").string() == "x\"y\n");
 }
+
+TEST_CASE("json: deep nesting is refused before parsing (it overflowed the parser's stack)") {
+  // Found by fuzzing: 200000 '[' crashed every reader (the .nam reader, configs, datasets).
+  CHECK_THROWS_WITH_AS(Json::parse_string(std::string(200000, '['), "deep.nam"),
+                       Contains("deep.nam: line 1, column 257: expected JSON nested at most 256 levels deep, "
+                                "found deeper nesting"),
+                       InputError);
+  const std::string ok = std::string(256, '[') + std::string(256, ']');
+  CHECK(Json::parse_string(ok, "ok.json").is_array());
+  // Brackets inside strings (escaped quotes too) do not count.
+  const std::string text = "{\"a\": \"" + std::string(300, '[') + "\\\"" + std::string(300, '{') + "\"}";
+  CHECK(Json::parse_string(text, "s.json").is_object());
+}
