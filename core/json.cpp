@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/text_file.h"
 
@@ -40,8 +42,11 @@ std::string join(const std::vector<std::string>& words) {
 // stack (found by fuzzing). Our files nest a few levels; the limit is checked before parsing.
 constexpr int kMaxDepth = 256;
 
-// Offset of the first bracket that opens level kMaxDepth + 1 (outside strings), or npos.
-size_t too_deep(const std::string& text) {
+// Offset of the first bracket that opens level kMaxDepth + 1 (outside strings), or npos. Also
+// collects in zeros the offset and length of every number that is exactly zero but written with
+// a fraction or exponent ("0e-30", "-0.000...0"): RapidJSON 1.1's full-precision path computes
+// clz(0) for those (undefined; found by fuzzing) and returns garbage such as 9.6e-240.
+size_t scan(const std::string& text, std::vector<std::pair<size_t, size_t>>& zeros) {
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -57,6 +62,20 @@ size_t too_deep(const std::string& text) {
       if (++depth > kMaxDepth) return i;
     } else if (c == ']' || c == '}') {
       --depth;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t end = i + (c == '-');
+      bool all_zero = true, real = false;
+      for (; end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.'); ++end) {
+        all_zero = all_zero && (text[end] == '0' || text[end] == '.');
+        real = real || text[end] == '.';
+      }
+      if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
+        real = true;
+        for (++end; end < text.size() && (text[end] == '+' || text[end] == '-' || (text[end] >= '0' && text[end] <= '9'));)
+          ++end;
+      }
+      if (all_zero && real && end - i >= 4) zeros.emplace_back(i, end - i);
+      i = end - 1;
     }
   }
   return std::string::npos;
@@ -81,12 +100,24 @@ Json Json::parse_string(const std::string& text, const std::string& name) {
     }
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
   };
-  if (const size_t deep = too_deep(text); deep != std::string::npos)
+  std::vector<std::pair<size_t, size_t>> zeros;
+  if (const size_t deep = scan(text, zeros); deep != std::string::npos)
     throw input_error(name, position(deep), "JSON nested at most " + std::to_string(kMaxDepth) + " levels deep",
                       "deeper nesting");
+  // Each exact zero written the long way becomes "0.0" or "-0.0" padded with spaces to its
+  // length, so offsets (and error positions) stay those of the file.
+  std::string rewritten;
+  if (!zeros.empty()) {
+    rewritten = text;
+    for (const auto& [at, length] : zeros) {
+      const std::string zero = text[at] == '-' ? "-0.0" : "0.0";
+      rewritten.replace(at, length, zero + std::string(length - zero.size(), ' '));
+    }
+  }
+  const std::string& parsed = zeros.empty() ? text : rewritten;
   auto holder = std::make_shared<JsonDocument>();
   holder->file = name;
-  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
+  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(parsed.c_str(), parsed.size());
   if (holder->doc.HasParseError())
     throw input_error(name, position(holder->doc.GetErrorOffset()), "valid JSON",
                       rapidjson::GetParseError_En(holder->doc.GetParseError()));
