@@ -1,6 +1,9 @@
 // See args.h.
 #include "apps/args.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/error.h"
@@ -57,25 +60,44 @@ std::vector<std::string> Args::all(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
-long Args::get_int(const std::string& name, long fallback) const {
+long long Args::get_int(const std::string& name, long long fallback, long long min, long long max) const {
   auto value = get(name);
   if (!value) return fallback;
+  const std::string& text = *value;
+  const std::string expected = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  auto fail = [&](const std::string& why) {
+    return UsageError("nam-knobs " + command_ + ": --" + name + ": expected " + expected + ", found '" +
+                      text + "'" + why);
+  };
+  // strtoll alone would skip spaces, accept "+", and clamp overflow to LLONG_MAX with only errno
+  // to tell: digits only, an optional leading minus, errno checked.
+  const size_t digits = !text.empty() && text[0] == '-' ? 1 : 0;
+  if (text.size() == digits || text.find_first_not_of("0123456789", digits) != std::string::npos)
+    throw fail("");
+  errno = 0;
   char* end = nullptr;
-  long parsed = std::strtol(value->c_str(), &end, 10);
-  if (value->empty() || *end != '\0')
-    throw UsageError("nam-knobs " + command_ + ": --" + name + ": expected an integer, found '" +
-                     *value + "'");
+  const long long parsed = std::strtoll(text.c_str(), &end, 10);
+  if (errno == ERANGE) throw fail(" (too large)");
+  if (parsed < min || parsed > max) throw fail("");
   return parsed;
 }
 
-double Args::get_double(const std::string& name, double fallback) const {
+double Args::get_double(const std::string& name, double fallback, double min, double max) const {
   auto value = get(name);
   if (!value) return fallback;
+  const std::string& text = *value;
+  auto fail = [&] {
+    char range[80];
+    std::snprintf(range, sizeof range, "a number in [%g, %g]", min, max);
+    return UsageError("nam-knobs " + command_ + ": --" + name + ": expected " + range + ", found '" +
+                      text + "'");
+  };
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) throw fail();
+  errno = 0;
   char* end = nullptr;
-  double parsed = std::strtod(value->c_str(), &end);
-  if (value->empty() || *end != '\0')
-    throw UsageError("nam-knobs " + command_ + ": --" + name + ": expected a number, found '" +
-                     *value + "'");
+  const double parsed = std::strtod(text.c_str(), &end);
+  // The range test is false for NaN too; strtod's "inf" and overflow fail it as well.
+  if (*end != '\0' || errno == ERANGE || !(parsed >= min && parsed <= max)) throw fail();
   return parsed;
 }
 

@@ -10,6 +10,9 @@
 
 namespace namk::app {
 
+// Upper bound of every --threads option (0 means every core).
+inline constexpr long long kMaxThreads = 1024;
+
 // Thrown by Args when the user asks for --help; main prints the text and exits 0.
 struct HelpRequested {
   std::string text;
@@ -31,8 +34,10 @@ class Args {
   std::optional<std::string> get(const std::string& name) const;  // last occurrence
   std::string require(const std::string& name) const;
   std::vector<std::string> all(const std::string& name) const;  // every occurrence, in order
-  long get_int(const std::string& name, long fallback) const;
-  double get_double(const std::string& name, double fallback) const;
+  // Strict numbers: the whole value must parse, overflow is an error, and the result must lie in
+  // [min, max]; the message names the option, the range and the text found.
+  long long get_int(const std::string& name, long long fallback, long long min, long long max) const;
+  double get_double(const std::string& name, double fallback, double min, double max) const;
 
  private:
   std::string command_;

@@ -344,8 +344,8 @@ int cmd_bench(const Words& argv) {
       {"json", false, "print one JSON document"},
   };
   const Args args("bench", argv, specs);
-  const int threads = static_cast<int>(args.get_int("threads", 0)) > 0 ? static_cast<int>(args.get_int("threads", 0))
-                                                                      : detect_machine(1).cores;
+  const long long requested_threads = args.get_int("threads", 0, 0, kMaxThreads);
+  const int threads = requested_threads > 0 ? static_cast<int>(requested_threads) : detect_machine(1).cores;
   const std::string section = args.get("section").value_or("all");
 #ifdef NAMK_HAVE_TRAINING
   if (section == "memory-child") {
@@ -353,9 +353,8 @@ int cmd_bench(const Words& argv) {
     return 0;
   }
 #endif
-  const double budget = args.get_double("seconds", 1.0);
-  if (!(budget > 0)) throw UsageError("nam-knobs bench: --seconds: expected a positive number");
-  Machine machine = detect_machine(args.get_double("clock-ghz", 4.14));
+  const double budget = args.get_double("seconds", 1.0, 1e-3, 3600);
+  Machine machine = detect_machine(args.get_double("clock-ghz", 4.14, 0.1, 100));
   machine.measured_ghz = measure_clock_ghz();
   Report report;
   report.json = args.has("json");

@@ -88,7 +88,7 @@ int cmd_eval(const Words& argv) {
       throw input_error(args.require("data"), "knobs[" + std::to_string(k) + "]",
                         "\"" + model.knobs()[k].name + "\" (the model's)", "\"" + data.knobs[k].name + "\"");
 
-  Predictor predictor(model, resolve_threads(args.get_int("threads", 0)));
+  Predictor predictor(model, resolve_threads(args.get_int("threads", 0, 0, kMaxThreads)));
   std::vector<Row> rows;
   const std::pair<const char*, const std::vector<Segment>*> splits[] = {
       {"train", &data.train}, {"validation", &data.validation}, {"test", &data.test}};

@@ -35,10 +35,13 @@ int cmd_render(const Words& argv) {
       {"no-resample", false, "refuse an input at another rate than the model's instead of resampling"},
   };
   const Args args("render", argv, specs);
+  const long long block = args.get_int("block", 64, 1, 1 << 20);
   LoadedModel loaded = load_model(args.require("model"));
   Model& model = *loaded.model;
   const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
   const Audio input = read_audio(args.require("input"), warn);
+  if (input.samples.empty())
+    throw input_error(args.require("input"), "", "audio with at least one sample", "an empty file (0 frames)");
   const bool resample = input.sample_rate != model.sample_rate();
 #ifdef NAMK_HAVE_RESAMPLE
   const bool can_resample = true;
@@ -50,9 +53,6 @@ int cmd_render(const Words& argv) {
                       std::to_string(static_cast<int>(model.sample_rate())) + " Hz (the model's" +
                           (can_resample ? "; drop --no-resample to resample)" : "; this build cannot resample)"),
                       std::to_string(input.sample_rate) + " Hz");
-  const long block = args.get_int("block", 64);
-  if (block < 1 || block > (1 << 20))
-    throw UsageError("nam-knobs render: --block: expected 1..1048576, found " + std::to_string(block));
   const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model, input.sample_rate);
 
   // Knob values at time 0 are set before reset(), so the render starts there without a ramp.
@@ -102,8 +102,14 @@ int cmd_render(const Words& argv) {
                 input.sample_rate, model.sample_rate(), latency);
 #endif
   }
+  if (model.nonfinite_inputs() > 0)
+    warn(args.require("input") + ": " + std::to_string(model.nonfinite_inputs()) +
+         " non-finite samples (NaN or infinite) were rendered as silence");
+  if (model.nonfinite_resets() > 0)
+    warn("the model's output went non-finite " + std::to_string(model.nonfinite_resets()) +
+         " times; each time the block was silenced and the model's state cleared");
   write_wav(args.require("output"), result, input.sample_rate);
-  std::printf("render: wrote %s (%.2f s, block %ld)\n", args.require("output").c_str(),
+  std::printf("render: wrote %s (%.2f s, block %lld)\n", args.require("output").c_str(),
               static_cast<double>(n) / input.sample_rate, block);
 
   if (auto reference_path = args.get("reference")) {

@@ -5,6 +5,9 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
+
+#include <unistd.h>
 
 #include "apps/args.h"
 #include "apps/commands.h"
@@ -34,6 +37,25 @@ extern "C" void on_interrupt(int) {
   std::signal(SIGINT, SIG_DFL);
 }
 
+// --out is checked before any data is loaded, so a typo costs nothing: the folder, or its nearest
+// existing parent, must be a folder we can write into.
+void check_out_dir(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(out, ec);
+  if (ec) p = out;
+  for (;; p = p.parent_path()) {
+    if (fs::exists(p, ec)) break;
+    if (p == p.parent_path()) return;
+  }
+  const std::string where = p == fs::absolute(out, ec) ? out : p.string() + " (a parent of --out " + out + ")";
+  if (!fs::is_directory(p, ec))
+    throw input_error(where, "", "a folder for --out (or a path where one can be created)",
+                      "a file that is not a folder");
+  if (access(p.c_str(), W_OK | X_OK) != 0)
+    throw input_error(where, "", "a folder for --out that can be written", "no write permission");
+}
+
 }  // namespace
 #endif
 
@@ -52,16 +74,17 @@ int cmd_train(const Words& argv) {
   };
   const Args args("train", argv, specs);
   const std::string out = args.require("out");
+  check_out_dir(out);
   Progress progress(stderr, args.has("quiet"));
   const WarningSink warn = [&](const std::string& w) { progress.message("warning: " + w); };
 
   // Everything is read and checked before training starts.
   LearningConfig learning;
   if (auto path = args.get("learning")) learning = load_learning_config(*path);
-  learning.epochs = args.get_int("epochs", learning.epochs);
-  learning.threads = args.get_int("threads", learning.threads);
-  learning.seed = static_cast<uint64_t>(args.get_int("seed", static_cast<long>(learning.seed)));
-  if (learning.epochs < 1) throw UsageError("nam-knobs train: --epochs: expected at least 1");
+  learning.epochs = args.get_int("epochs", learning.epochs, 1, 1000000);
+  learning.threads = args.get_int("threads", learning.threads, 0, kMaxThreads);
+  if (args.has("seed"))
+    learning.seed = static_cast<uint64_t>(args.get_int("seed", 0, 0, std::numeric_limits<long long>::max()));
 
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));

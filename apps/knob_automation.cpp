@@ -31,6 +31,9 @@ long long parse_time(const std::string& text, double sample_rate, const std::str
   }
   const double t = parse_number(number, argument) * scale;
   if (t < 0) throw UsageError("--knob " + argument + ": times must be >= 0, found '" + text + "'");
+  // 1e308s is finite but no sample index: llround would return garbage (negative, i.e. "now").
+  if (!(t <= 9e15))
+    throw UsageError("--knob " + argument + ": expected a time within 9e15 samples, found '" + text + "'");
   return std::llround(t);
 }
 

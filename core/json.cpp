@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/text_file.h"
 
@@ -36,6 +38,49 @@ std::string join(const std::vector<std::string>& words) {
   return out;
 }
 
+// RapidJSON's parser recurses once per nesting level, so a file of 200000 '[' overflowed the
+// stack (found by fuzzing). Our files nest a few levels; the limit is checked before parsing.
+constexpr int kMaxDepth = 256;
+
+// Offset of the first bracket that opens level kMaxDepth + 1 (outside strings), or npos. Also
+// collects in zeros the offset and length of every number that is exactly zero but written with
+// a fraction or exponent ("0e-30", "-0.000...0"): RapidJSON 1.1's full-precision path computes
+// clz(0) for those (undefined; found by fuzzing) and returns garbage such as 9.6e-240.
+size_t scan(const std::string& text, std::vector<std::pair<size_t, size_t>>& zeros) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t end = i + (c == '-');
+      bool all_zero = true, real = false;
+      for (; end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.'); ++end) {
+        all_zero = all_zero && (text[end] == '0' || text[end] == '.');
+        real = real || text[end] == '.';
+      }
+      if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
+        real = true;
+        for (++end; end < text.size() && (text[end] == '+' || text[end] == '-' || (text[end] >= '0' && text[end] <= '9'));)
+          ++end;
+      }
+      if (all_zero && real && end - i >= 4) zeros.emplace_back(i, end - i);
+      i = end - 1;
+    }
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 Json Json::parse_file(const std::string& path) {
@@ -43,11 +88,7 @@ Json Json::parse_file(const std::string& path) {
 }
 
 Json Json::parse_string(const std::string& text, const std::string& name) {
-  auto holder = std::make_shared<JsonDocument>();
-  holder->file = name;
-  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
-  if (holder->doc.HasParseError()) {
-    const size_t offset = holder->doc.GetErrorOffset();
+  auto position = [&](size_t offset) {
     size_t line = 1, column = 1;
     for (size_t i = 0; i < offset && i < text.size(); ++i) {
       if (text[i] == '\n') {
@@ -57,9 +98,29 @@ Json Json::parse_string(const std::string& text, const std::string& name) {
         ++column;
       }
     }
-    throw input_error(name, "line " + std::to_string(line) + ", column " + std::to_string(column),
-                      "valid JSON", rapidjson::GetParseError_En(holder->doc.GetParseError()));
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+  };
+  std::vector<std::pair<size_t, size_t>> zeros;
+  if (const size_t deep = scan(text, zeros); deep != std::string::npos)
+    throw input_error(name, position(deep), "JSON nested at most " + std::to_string(kMaxDepth) + " levels deep",
+                      "deeper nesting");
+  // Each exact zero written the long way becomes "0.0" or "-0.0" padded with spaces to its
+  // length, so offsets (and error positions) stay those of the file.
+  std::string rewritten;
+  if (!zeros.empty()) {
+    rewritten = text;
+    for (const auto& [at, length] : zeros) {
+      const std::string zero = text[at] == '-' ? "-0.0" : "0.0";
+      rewritten.replace(at, length, zero + std::string(length - zero.size(), ' '));
+    }
   }
+  const std::string& parsed = zeros.empty() ? text : rewritten;
+  auto holder = std::make_shared<JsonDocument>();
+  holder->file = name;
+  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(parsed.c_str(), parsed.size());
+  if (holder->doc.HasParseError())
+    throw input_error(name, position(holder->doc.GetErrorOffset()), "valid JSON",
+                      rapidjson::GetParseError_En(holder->doc.GetParseError()));
   const void* root = &holder->doc;
   return Json(std::move(holder), root, "");
 }

@@ -7,6 +7,13 @@
 
 namespace namk {
 
+namespace {
+// Bounds on sample counts and durations (an hour at 768 kHz is ~2.8e9): they keep every offset
+// computed from them far from overflow.
+constexpr long long kMaxSamples = 1LL << 32;
+constexpr double kMaxSeconds = 86400;
+}  // namespace
+
 DataConfig read_data_config(const std::string& path) {
   return parse_data_config(Json::parse_file(path));
 }
@@ -35,21 +42,26 @@ DataConfig parse_data_config(const Json& root) {
     if (!(delay->is_string() && delay->string() == "auto")) {
       if (!delay->is_number()) throw delay->error("\"auto\" or a whole number of samples");
       c.delay = delay->integer();
+      // Far beyond any interface latency, and it keeps sample offsets far from overflow.
+      if (c.delay < -kMaxSamples || c.delay > kMaxSamples)
+        throw delay->error("a delay in [-" + std::to_string(kMaxSamples) + ", " +
+                           std::to_string(kMaxSamples) + "] samples");
     }
   }
   if (auto tail = root.find("validation_tail_seconds")) {
     if (!(tail->is_string() && tail->string() == "auto")) {
-      if (!tail->is_number() || tail->number() < 0)
-        throw tail->error("\"auto\" or a number of seconds >= 0");
+      if (!tail->is_number() || !(tail->number() >= 0 && tail->number() <= kMaxSeconds))
+        throw tail->error("\"auto\" or a number of seconds in [0, " + std::to_string(int(kMaxSeconds)) + "]");
       c.validation_tail_seconds = tail->number();
     }
   }
   c.ny = root.integer_or("ny", c.ny);
-  if (c.ny < 1) throw root["ny"].error("a positive number of samples");
+  if (c.ny < 1 || c.ny > kMaxSamples)
+    throw root["ny"].error("a number of samples in [1, " + std::to_string(kMaxSamples) + "]");
   c.infer_knob_ranges = root.boolean_or("infer_knob_ranges", c.infer_knob_ranges);
   c.max_length_difference = root.integer_or("max_length_difference", c.max_length_difference);
-  if (c.max_length_difference < 0)
-    throw root["max_length_difference"].error("a number of samples >= 0");
+  if (c.max_length_difference < 0 || c.max_length_difference > kMaxSamples)
+    throw root["max_length_difference"].error("a number of samples in [0, " + std::to_string(kMaxSamples) + "]");
   return c;
 }
 

@@ -52,7 +52,7 @@ void Model::layout(Index arch_params, const std::vector<Index>& film_sites) {
   } else if (uses_concat()) {
     film_outputs_ = nk;
   }
-  params_ = Vec::Zero(total);
+  total_params_ = total;
 }
 
 void Model::init_uniform(Scalar* p, Index n, Index fan_in, std::mt19937_64& rng) {
@@ -167,6 +167,8 @@ void Model::prepare(int max_block) {
   max_block_ = max_block;
   silence_.assign(static_cast<size_t>(max_block), Scalar(0));
   discard_.assign(static_cast<size_t>(max_block), Scalar(0));
+  finite_in_.assign(static_cast<size_t>(max_block), Scalar(0));
+  nonfinite_inputs_ = nonfinite_resets_ = 0;
   set_smoothing_ms(config_.smoothing_ms);
   prepare_stream(max_block);
   update_conditioning_target();
@@ -209,7 +211,8 @@ void Model::set_knob(std::string_view name, double value) {
 }
 
 void Model::set_knob(Index index, double value) noexcept {
-  if (index < 0 || index >= static_cast<Index>(config_.knobs.size())) return;
+  // std::clamp passes NaN through, and a NaN knob would poison every later block.
+  if (index < 0 || index >= static_cast<Index>(config_.knobs.size()) || !std::isfinite(value)) return;
   const KnobSpec& k = config_.knobs[static_cast<size_t>(index)];
   knob_values_[static_cast<size_t>(index)] = std::clamp(value, k.min, k.max);
   update_conditioning_target();
@@ -230,11 +233,38 @@ void Model::process(const Scalar* in, Scalar* out, int n) noexcept {
       const Scalar remaining = Scalar(ramp_left_) / Scalar(ramp_length_);
       cond_now_ = cond_target_ + remaining * (cond_from_ - cond_target_);
     }
-    process_block(in, out, chunk);
+    // One vectorised sum per block is the whole cost for finite audio: NaN and infinities
+    // propagate into it, and only then are samples looked at one by one. Finite input takes
+    // exactly the path it took before, so streaming stays bit-identical across block sizes.
+    const Scalar* block_in = in;
+    if (!std::isfinite(ConstMatMap(in, 1, chunk).sum())) block_in = finite_input(in, chunk);
+    process_block(block_in, out, chunk);
+    if (!std::isfinite(ConstMatMap(out, 1, chunk).sum())) recover_output(out, chunk);
     in += chunk;
     out += chunk;
     n -= chunk;
   }
+}
+
+const Scalar* Model::finite_input(const Scalar* in, int n) noexcept {
+  for (int i = 0; i < n; ++i) {
+    // A finite sum can overflow to infinity, so each sample is judged on its own.
+    const bool finite = std::isfinite(in[i]);
+    finite_in_[static_cast<size_t>(i)] = finite ? in[i] : Scalar(0);
+    nonfinite_inputs_ += !finite;
+  }
+  return finite_in_.data();
+}
+
+void Model::recover_output(Scalar* out, int n) noexcept {
+  bool finite = true;
+  for (int i = 0; i < n; ++i) finite = finite && std::isfinite(out[i]);
+  if (finite) return;  // large but finite samples whose sum overflowed
+  // Some state (a history, an LSTM cell) holds NaN or infinity and would keep producing it:
+  // start again from silence. Zeros rather than prewarm(), which costs a receptive field.
+  std::fill_n(out, n, Scalar(0));
+  reset_stream();
+  ++nonfinite_resets_;
 }
 
 std::vector<std::string> preset_names() { return {"standard", "lite", "feather", "nano"}; }
@@ -280,14 +310,35 @@ ModelConfig preset_config(const std::string& name) {
   return config;
 }
 
-std::unique_ptr<Model> make_model(const ModelConfig& config) {
-  if (config.architecture == "WaveNet") return std::make_unique<WaveNet>(config);
-  if (config.architecture == "LSTM") return std::make_unique<Lstm>(config);
-  if (config.architecture == "ConvNet") return std::make_unique<ConvNet>(config);
-  if (config.architecture == "Linear") return std::make_unique<Linear>(config);
-  throw InputError(describe_error("model config", "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
-                                  "'" + config.architecture + "'"));
+std::unique_ptr<Model> make_model(const ModelConfig& config, const ParamCountCheck& check) {
+  std::unique_ptr<Model> m;
+  if (config.architecture == "WaveNet")
+    m = std::make_unique<WaveNet>(config);
+  else if (config.architecture == "LSTM")
+    m = std::make_unique<Lstm>(config);
+  else if (config.architecture == "ConvNet")
+    m = std::make_unique<ConvNet>(config);
+  else if (config.architecture == "Linear")
+    m = std::make_unique<Linear>(config);
+  else
+    throw InputError(describe_error("model config", "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
+                                    "'" + config.architecture + "'"));
+  // Counted in the constructor, not yet allocated: refuse what would not fit before it costs.
+  if (check) check(m->arch_params_, m->total_params_);
+  if (m->total_params_ > kMaxModelParams)
+    throw InputError(describe_error("model config", "config",
+                                    "at most " + std::to_string(kMaxModelParams) + " parameters",
+                                    std::to_string(m->total_params_)));
+  if (m->receptive_field() > kMaxReceptiveField)
+    throw InputError(describe_error("model config", "config",
+                                    "a receptive field of at most " + std::to_string(kMaxReceptiveField) +
+                                        " samples",
+                                    std::to_string(m->receptive_field())));
+  m->params_ = Vec::Zero(m->total_params_);
+  return m;
 }
+
+std::unique_ptr<Model> make_model(const ModelConfig& config) { return make_model(config, {}); }
 
 std::unique_ptr<Model> make_model(const std::string& preset_or_path) {
   for (const std::string& name : preset_names())

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <span>
@@ -99,6 +100,9 @@ struct ModelConfig {
 ModelConfig preset_config(const std::string& name);
 std::vector<std::string> preset_names();
 
+class Model;
+using ParamCountCheck = std::function<void(Index architecture_params, Index total_params)>;
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -158,6 +162,11 @@ class Model {
   void set_knob(std::string_view name, double value);
   void set_knob(Index index, double value) noexcept;
   double knob(Index index) const { return knob_values_[static_cast<size_t>(index)]; }
+  // process() never outputs a non-finite sample. Input samples that are NaN or infinite are
+  // replaced by silence; a block whose output is not finite anyway (a state that blew up) is
+  // silenced and the history cleared. Both are counted since prepare(), for hosts to report.
+  long long nonfinite_inputs() const { return nonfinite_inputs_; }
+  long long nonfinite_resets() const { return nonfinite_resets_; }
   // Ramp time of knob changes; 0 applies them at the next block.
   void set_smoothing_ms(double ms) noexcept;
   bool prepared() const { return max_block_ > 0; }
@@ -167,7 +176,8 @@ class Model {
 
   // Called once by a derived constructor: arch_params architecture parameters, then the
   // conditioner's. film_sites: the channel count of every FiLM site in order; the conditioner's
-  // output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM.
+  // output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM. Only counts:
+  // make_model() allocates the buffer once the counts have passed its checks.
   void layout(Index arch_params, const std::vector<Index>& film_sites);
   // Offset of site s's gamma in the conditioning column (its beta follows).
   Index film_site(size_t s) const { return film_site_offsets_[s]; }
@@ -196,9 +206,13 @@ class Model {
   Vec params_;
 
  private:
+  friend std::unique_ptr<Model> make_model(const ModelConfig&, const ParamCountCheck&);
   void update_conditioning_target() noexcept;
+  const Scalar* finite_input(const Scalar* in, int n) noexcept;
+  void recover_output(Scalar* out, int n) noexcept;
 
   Index arch_params_ = 0;
+  Index total_params_ = 0;  // set by layout(), allocated by make_model()
   Index film_outputs_ = 0;
   std::vector<Index> film_site_offsets_, film_site_sizes_;
   Index film_offset_ = 0;  // of the conditioner's parameters in params_
@@ -210,8 +224,20 @@ class Model {
   // Packed FiLM weights and scratch for evaluating the conditioner without allocating.
   Mat film_w1_, film_w2_, film_knobs_, film_hidden_;
   std::vector<Scalar> silence_, discard_;  // prewarm()'s input and output, max_block long
+  std::vector<Scalar> finite_in_;          // a block's input with non-finite samples silenced
+  long long nonfinite_inputs_ = 0, nonfinite_resets_ = 0;
 };
 
+// Limits on what any model may ask for, checked before its memory is allocated, so a damaged or
+// hostile config cannot make us allocate gigabytes: NAM's largest presets are a few thousand
+// times smaller and look back a few thousand samples.
+inline constexpr Index kMaxModelParams = Index(1) << 28;       // 1 GiB of float32
+inline constexpr Index kMaxReceptiveField = Index(1) << 20;    // ~22 s at 48 kHz
+
+// The constructors only count; this allocates. check (when given) sees the architecture's and the
+// total parameter count before the allocation and may throw (the .nam reader compares them with
+// the file's weight lists). Throws InputError past the limits above.
+std::unique_ptr<Model> make_model(const ModelConfig& config, const ParamCountCheck& check);
 std::unique_ptr<Model> make_model(const ModelConfig& config);
 // A preset name or a model config JSON file (see configs/models/).
 std::unique_ptr<Model> make_model(const std::string& preset_or_path);

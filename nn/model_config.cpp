@@ -1,16 +1,36 @@
 // See model_config.h.
 #include "nn/model_config.h"
 
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 namespace namk {
 
 namespace {
 
-Index positive(const Json& j, long long min = 1) {
+// Upper bounds on every size a config declares, checked as it is read: they keep the parameter
+// counts the constructors multiply out far from overflow, and make_model() then checks the
+// products (kMaxModelParams, kMaxReceptiveField) before anything is allocated. NAM's presets use
+// at most 16 channels, kernel 3 and dilation 512.
+constexpr long long kMaxWidth = 4096;        // channels, head and hidden sizes
+constexpr long long kMaxKernel = 1024;
+constexpr long long kMaxDilation = 1 << 20;  // also Linear's receptive_field
+constexpr long long kMaxLstmLayers = 64;
+
+Index positive(const Json& j, long long max, long long min = 1) {
   const long long v = j.integer();
-  if (v < min) throw j.error("an integer >= " + std::to_string(min));
+  if (v < min || v > max)
+    throw j.error("an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   return static_cast<Index>(v);
+}
+
+// A number the float32 model can hold: finite in double and as float.
+double finite_number(const Json& j) {
+  const double v = j.number();
+  if (!(std::abs(v) <= FLT_MAX)) throw j.error("a finite number (within float32's range)");
+  return v;
 }
 
 Activation activation(const Json& j) {
@@ -24,7 +44,7 @@ Activation activation(const Json& j) {
 
 std::vector<Index> dilations(const Json& j) {
   std::vector<Index> d;
-  for (const Json& item : j.items()) d.push_back(positive(item));
+  for (const Json& item : j.items()) d.push_back(positive(item, kMaxDilation));
   if (d.empty()) throw j.error("a non-empty list of dilations");
   return d;
 }
@@ -40,10 +60,16 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
     if (spec.name.empty()) throw k["name"].error("a non-empty name");
     for (const KnobSpec& other : knobs)
       if (other.name == spec.name) throw k["name"].error("a name not used by another knob");
-    spec.min = k["min"].number();
-    spec.max = k["max"].number();
+    spec.min = finite_number(k["min"]);
+    spec.max = finite_number(k["max"]);
     if (!(spec.min < spec.max)) throw k["max"].error("a number greater than min");
-    spec.default_value = k.number_or("default", spec.min);
+    // normalise() divides by the span: min and max may be finite while their difference is not.
+    if (!(spec.max - spec.min <= FLT_MAX)) {
+      char span[32];
+      std::snprintf(span, sizeof span, "max - min = %g", spec.max - spec.min);
+      throw k["max"].error("a range max - min that is finite (within float32's range)", span);
+    }
+    spec.default_value = k.has("default") ? finite_number(k["default"]) : spec.min;
     if (!(spec.min <= spec.default_value && spec.default_value <= spec.max))
       throw k["default"].error("a number in [min, max]");
     spec.units = k.string_or("units", "");
@@ -58,17 +84,17 @@ void read_nam_architecture(const std::string& architecture, const Json& j, Model
     j.allow_only({"layers", "head", "head_scale"});
     if (auto head = j.find("head"); head && !head->is_null())
       throw head->error("null (a post-head is not supported)");
-    config.wavenet.head_scale = j["head_scale"].number();
+    config.wavenet.head_scale = finite_number(j["head_scale"]);
     config.wavenet.layers.clear();
     for (const Json& l : j["layers"].items()) {
       l.allow_only({"input_size", "condition_size", "head_size", "channels", "kernel_size",
                     "dilations", "activation", "gated", "head_bias"});
       LayerArrayConfig a;
-      a.input_size = positive(l["input_size"]);
-      a.condition_size = positive(l["condition_size"]);
-      a.head_size = positive(l["head_size"]);
-      a.channels = positive(l["channels"]);
-      a.kernel_size = positive(l["kernel_size"]);
+      a.input_size = positive(l["input_size"], kMaxWidth);
+      a.condition_size = positive(l["condition_size"], kMaxWidth);
+      a.head_size = positive(l["head_size"], kMaxWidth);
+      a.channels = positive(l["channels"], kMaxWidth);
+      a.kernel_size = positive(l["kernel_size"], kMaxKernel);
       a.dilations = dilations(l["dilations"]);
       a.activation = activation(l["activation"]);
       a.gated = l["gated"].boolean();
@@ -77,23 +103,38 @@ void read_nam_architecture(const std::string& architecture, const Json& j, Model
     }
   } else if (architecture == "LSTM") {
     j.allow_only({"input_size", "hidden_size", "num_layers"});
-    config.lstm.input_size = positive(j["input_size"]);
-    config.lstm.hidden_size = positive(j["hidden_size"]);
-    config.lstm.num_layers = positive(j["num_layers"]);
+    config.lstm.input_size = positive(j["input_size"], kMaxWidth);
+    config.lstm.hidden_size = positive(j["hidden_size"], kMaxWidth);
+    config.lstm.num_layers = positive(j["num_layers"], kMaxLstmLayers);
   } else if (architecture == "ConvNet") {
     j.allow_only({"channels", "dilations", "batchnorm", "activation"});
-    config.convnet.channels = positive(j["channels"]);
+    config.convnet.channels = positive(j["channels"], kMaxWidth);
     config.convnet.dilations = dilations(j["dilations"]);
     config.convnet.batchnorm = j.boolean_or("batchnorm", false);
     config.convnet.activation = activation(j["activation"]);
   } else if (architecture == "Linear") {
     j.allow_only({"receptive_field", "bias"});
-    config.linear.receptive_field = positive(j["receptive_field"]);
+    config.linear.receptive_field = positive(j["receptive_field"], kMaxDilation);
     config.linear.bias = j.boolean_or("bias", false);
   } else {
     throw input_error(j.file(), "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
                       json_quote(architecture));
   }
+}
+
+double read_sample_rate(const Json& j) {
+  const double rate = j.number();
+  if (!(rate >= kMinSampleRate && rate <= kMaxSampleRate))
+    throw j.error("a sample rate in [" + std::to_string(int(kMinSampleRate)) + ", " +
+                  std::to_string(int(kMaxSampleRate)) + "] Hz");
+  return rate;
+}
+
+double read_smoothing_ms(const Json& j) {
+  const double ms = j.number();
+  if (!(ms >= 0 && ms <= kMaxSmoothingMs))
+    throw j.error("a number of milliseconds in [0, " + std::to_string(int(kMaxSmoothingMs)) + "]");
+  return ms;
 }
 
 void read_conditioning(const Json& c, ModelConfig& config) {
@@ -105,7 +146,7 @@ void read_conditioning(const Json& c, ModelConfig& config) {
     config.conditioning = Conditioning::Concat;
   else
     throw c["method"].error("\"film\" or \"concat\"");
-  config.film.hidden = c.has("hidden") ? positive(c["hidden"]) : config.film.hidden;
+  config.film.hidden = c.has("hidden") ? positive(c["hidden"], kMaxWidth) : config.film.hidden;
   if (c.has("activation")) config.film.activation = activation(c["activation"]);
   config.film.shift = c.boolean_or("shift", true);
   config.film.head = c.boolean_or("head", false);
@@ -131,10 +172,8 @@ ModelConfig model_config_from_json(const Json& j) {
   }
   if (auto knobs = j.find("knobs")) config.knobs = read_knobs(*knobs);
   if (auto c = j.find("conditioning")) read_conditioning(*c, config);
-  config.sample_rate = j.number_or("sample_rate", config.sample_rate);
-  if (!(config.sample_rate > 0)) throw j["sample_rate"].error("a positive sample rate");
-  config.smoothing_ms = j.number_or("smoothing_ms", config.smoothing_ms);
-  if (!(config.smoothing_ms >= 0)) throw j["smoothing_ms"].error("a number >= 0");
+  if (auto rate = j.find("sample_rate")) config.sample_rate = read_sample_rate(*rate);
+  if (auto ms = j.find("smoothing_ms")) config.smoothing_ms = read_smoothing_ms(*ms);
   return config;
 }
 

@@ -20,6 +20,12 @@ void read_nam_architecture(const std::string& architecture, const Json& j, Model
 // "knobs": [{"name", "min", "max", "default", "units"}]
 std::vector<KnobSpec> read_knobs(const Json& j);
 
+// Checked "sample_rate" (Hz) and "smoothing_ms" values (shared with model files).
+inline constexpr double kMinSampleRate = 1000, kMaxSampleRate = 768000;
+inline constexpr double kMaxSmoothingMs = 10000;
+double read_sample_rate(const Json& j);
+double read_smoothing_ms(const Json& j);
+
 // "conditioning": {"method", "hidden", "activation", "shift", "head"} (shared with model files).
 void read_conditioning(const Json& c, ModelConfig& config);
 

@@ -3,6 +3,8 @@
 #include "nn/model_file.h"
 
 #include <array>
+#include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -104,9 +106,15 @@ std::string conditioning_json(const ModelConfig& c) {
 
 // ---- reading ----
 
+// Every weight must be a finite float32: 1e300 parses as a double but is inf in the model, and
+// would render NaN.
 std::vector<double> read_weights(const Json& j) {
   std::vector<double> w;
-  for (const Json& x : j.items()) w.push_back(x.number());
+  for (const Json& x : j.items()) {
+    const double v = x.number();
+    if (!(std::abs(v) <= FLT_MAX)) throw x.error("a finite number (within float32's range)");
+    w.push_back(v);
+  }
   return w;
 }
 
@@ -212,32 +220,41 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
   if (knob_file) {
     config.knobs = read_knobs(root["knobs"]);
     read_conditioning(root["conditioning"], config);
-    config.smoothing_ms = root.number_or("smoothing_ms", config.smoothing_ms);
+    if (auto ms = root.find("smoothing_ms")) config.smoothing_ms = read_smoothing_ms(*ms);
   }
   // Files from before NAM wrote sample_rate are 48 kHz.
-  config.sample_rate = root.number_or("sample_rate", 48000);
+  if (auto rate = root.find("sample_rate")) config.sample_rate = read_sample_rate(*rate);
   std::vector<double> weights = read_weights(root["weights"]);
   if (architecture == "WaveNet") {
     if (weights.empty()) throw root["weights"].error("the weights followed by head_scale", "an empty list");
     config.wavenet.head_scale = weights.back();  // NAM's runtimes read head_scale from here
     weights.pop_back();
   }
+  std::vector<double> cw;
+  if (knob_file) cw = read_weights(root["conditioning_weights"]);
+  // The counts the config implies are checked against the lists in the file before the model's
+  // buffer exists: a small file declaring 30000 channels is refused without allocating.
+  const auto check_counts = [&](Index arch, Index total) {
+    if (static_cast<Index>(weights.size()) != arch)
+      throw root["weights"].error(std::to_string(arch + (architecture == "WaveNet")) + " weights for this config",
+                                  std::to_string(weights.size() + (architecture == "WaveNet")));
+    if (knob_file && static_cast<Index>(cw.size()) != total - arch)
+      throw root["conditioning_weights"].error(std::to_string(total - arch) + " numbers",
+                                               std::to_string(cw.size()));
+  };
   try {
-    loaded.model = make_model(config);
+    loaded.model = make_model(config, check_counts);
   } catch (const UsageError& e) {
     throw root["config"].error("an architecture this runtime implements", e.what());
+  } catch (const InputError& e) {
+    // The architecture's own checks say "model config": name this file instead.
+    const std::string what = e.what();
+    if (what.rfind("model config: ", 0) == 0) throw InputError(name + ": " + what.substr(14));
+    throw;
   }
   Model& m = *loaded.model;
-  if (static_cast<Index>(weights.size()) != m.architecture_params())
-    throw root["weights"].error(std::to_string(m.architecture_params() + (architecture == "WaveNet")) +
-                                    " weights for this config",
-                                std::to_string(weights.size() + (architecture == "WaveNet")));
   for (size_t i = 0; i < weights.size(); ++i) m.params()[static_cast<Index>(i)] = static_cast<Scalar>(weights[i]);
   if (knob_file) {
-    const std::vector<double> cw = read_weights(root["conditioning_weights"]);
-    const Index expected = m.num_params() - m.architecture_params();
-    if (static_cast<Index>(cw.size()) != expected)
-      throw root["conditioning_weights"].error(std::to_string(expected) + " numbers", std::to_string(cw.size()));
     for (size_t i = 0; i < cw.size(); ++i)
       m.params()[m.architecture_params() + static_cast<Index>(i)] = static_cast<Scalar>(cw[i]);
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run the whole test suite three times: a
 # Release build, a Release build for this CPU (NAMK_NATIVE: the AVX-512 and FMA kernel paths, which
-# the portable build never takes), then an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# the portable build never takes), then an AddressSanitizer + UndefinedBehaviorSanitizer build;
+# then the C API threads test under ThreadSanitizer, and each fuzz target for a minute.
 # Exit code = test result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,17 @@ bash scripts/build.sh build-asan -DNAMK_SANITIZE=ON -DNAMK_BUILD_DOUBLE=OFF -DCM
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j "$(nproc)")
-echo "test.sh: release, native and sanitizer suites passed in $(( $(date +%s) - start )) s"
+
+# ThreadSanitizer: only the C API threads test and the inference libraries it links (8 threads, one
+# handle each, at once). TSan reports make it exit non-zero.
+cmake -S . -B build-tsan -DNAMK_TSAN=ON -DNAMK_BUILD_TRAINING=OFF -DNAMK_BUILD_DOUBLE=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >build-tsan.configure.log 2>&1 \
+  || { cat build-tsan.configure.log; exit 1; }
+cmake --build build-tsan -j "$(nproc)" --target namk_c_api_threads_test -- --no-print-directory \
+  >build-tsan.build.log 2>&1 || { tail -40 build-tsan.build.log; exit 1; }
+TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/c_api/namk_c_api_threads_test tests/fixtures
+
+# Fuzzing (clang's libFuzzer + ASan + UBSan): every target for NAMK_FUZZ_SECONDS (default 60) from
+# the committed seeds; any crash or sanitizer report fails the run (scripts/fuzz.sh).
+bash scripts/fuzz.sh all "${NAMK_FUZZ_SECONDS:-60}"
+echo "test.sh: release, native, sanitizer, thread-sanitizer and fuzz suites passed in $(( $(date +%s) - start )) s"

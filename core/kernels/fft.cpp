@@ -136,19 +136,16 @@ void complex_fft(Complex* a, Index m, const Plan& plan) {
 // Transposition: lane l of vector i becomes lane i of vector l. Recursive block swapping, one
 // two-source shuffle per vector and step with constant masks: for vectors i and i+S (i & S == 0),
 // lanes j of i with j & S set trade places with lanes j - S of i+S; S = kLanes/2, ..., 1.
-typedef std::conditional_t<sizeof(Scalar) == 4, int32_t, int64_t> LaneIndex;
-typedef LaneIndex Indices __attribute__((vector_size(kRegisterBytes)));
-
+// __builtin_shufflevector (constant lane indices, g++ >= 12 and clang) rather than g++'s
+// __builtin_shuffle, so the clang fuzz build compiles the same kernel.
 template <Index S, size_t... J>
 inline void transpose_step(V* r, std::index_sequence<J...> lanes) {
   constexpr Index L = kLanes;
-  const Indices low = {static_cast<LaneIndex>((J & S) ? L + J - S : J)...};
-  const Indices high = {static_cast<LaneIndex>((J & S) ? L + J : J + S)...};
   for (Index i = 0; i < L; ++i)
     if (!(i & S)) {
       const V x = r[i], y = r[i + S];
-      r[i] = __builtin_shuffle(x, y, low);
-      r[i + S] = __builtin_shuffle(x, y, high);
+      r[i] = __builtin_shufflevector(x, y, static_cast<int>((J & S) ? L + J - S : J)...);
+      r[i + S] = __builtin_shufflevector(x, y, static_cast<int>((J & S) ? L + J : J + S)...);
     }
   if constexpr (S > 1) transpose_step<S / 2>(r, lanes);
 }

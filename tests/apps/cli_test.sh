@@ -50,10 +50,11 @@ train_in_background() {  # train_in_background OUT
     --out "$1" --quiet >/dev/null 2>&1 &
 }
 
-# signal_then_resume SIGNAL NAME DELAY: trains in $work/NAME, sends SIGNAL DELAY seconds after its
-# first checkpoint exists, resumes it, and requires the weights of the uninterrupted run in
-# $work/whole and no temp file left. Sets signalled_status to the signalled run's exit status, or to
-# "finished" when it ended before the signal.
+# signal_then_resume SIGNAL NAME DELAY EXPECTED_STATUS: trains in $work/NAME, sends SIGNAL DELAY
+# seconds after its first checkpoint exists, resumes it, and requires the weights of the
+# uninterrupted run in $work/whole and no temp file left. The signalled run must exit with
+# EXPECTED_STATUS (137 for a SIGKILL, 130 for an interrupt): a run that finished first (status 0)
+# would prove nothing about resuming, so it fails the test instead of passing it.
 signal_then_resume() {
   local dir="$work/$2"
   train_in_background "$dir"
@@ -63,14 +64,27 @@ signal_then_resume() {
     sleep 0.05
   done
   sleep "$3"
-  kill "-$1" "$pid" 2>/dev/null
-  signalled_status=0
-  wait "$pid" 2>/dev/null || signalled_status=$?
-  [ -e "$dir/model.nam" ] && signalled_status=finished
+  [ -e "$dir/checkpoint.bin" ] || fail "no checkpoint appeared within 30 s"
+  kill "-$1" "$pid" 2>/dev/null || fail "SIG$1 could not be sent: the run had already ended"
+  local status=0
+  wait "$pid" 2>/dev/null || status=$?
+  [ "$status" -ne 0 ] || fail "the run finished before SIG$1 landed (exit 0)"
+  [ "$status" -eq "$4" ] || fail "the SIG$1 run exited with $status, expected $4"
   train "$dir" --resume >/dev/null || fail "resumed run"
   [ "$(weights "$work/whole/model.nam")" = "$(weights "$dir/model.nam")" ] ||
     fail "resumed weights differ from the uninterrupted run's"
   if ls "$dir" | grep -q tmp; then fail "a temp file was left behind"; fi
+}
+
+# Little-endian WAV writing in plain bash, for inputs no tool would write (NaN samples, no frames).
+le32() {
+  local v=$1
+  printf "\\x$(printf %02x $((v & 255)))\\x$(printf %02x $(((v >> 8) & 255)))\\x$(printf %02x $(((v >> 16) & 255)))\\x$(printf %02x $(((v >> 24) & 255)))"
+}
+float_wav() {  # float_wav FILE 'SAMPLE BYTES as \xNN escapes': a mono 48 kHz float32 WAV
+  local n=$((${#2} / 16))
+  { printf 'RIFF'; le32 $((36 + n * 4)); printf 'WAVEfmt '; le32 16; printf '\x03\x00\x01\x00'
+    le32 48000; le32 192000; printf '\x04\x00\x20\x00data'; le32 $((n * 4)); printf "$2"; } >"$1"
 }
 
 weights() { grep -o '"weights": \[[^]]*\]' "$1"; grep -o '"conditioning_weights": \[[^]]*\]' "$1"; }
@@ -99,23 +113,64 @@ case "$case_name" in
     [ -e "$work/r/model.nam" ] && fail "a failed run wrote a model"
     echo "bad inputs rejected"
     ;;
+  hostile_inputs)
+    # Issue 18: each case from its "Why" list that the command line can show.
+    make_data
+    touch "$work/a_file"
+    expect_error "a_file (a parent of --out $work/a_file/run): expected a folder for --out" \
+      train "$work/a_file/run" --epochs 1
+    expect_error "--threads: expected an integer in [0, 1024], found '-4'" train "$work/r" --threads -4
+    expect_error "--seed: expected an integer in [0, 9223372036854775807], found '99999999999999999999' (too large)" \
+      train "$work/r" --seed 99999999999999999999
+    expect_error "--epochs: expected an integer in [1, 1000000], found ' 3'" train "$work/r" --epochs " 3"
+    expect_error "--block: expected an integer in [1, 1048576], found '64k'" \
+      "$nk" render --model m.nam --input x.wav --output y.wav --block 64k
+    expect_error "--seconds: expected a number in [1, 600], found 'nan'" "$nk" synth --out "$work/s" --seconds nan
+    # A dataset entry naming a folder.
+    cp -r "$work/data" "$work/folder_data"
+    sed -i 's/"output_gain0_tone0.wav"/"."/' "$work/folder_data/dataset.json"
+    expect_error "expected an audio file, found a folder" \
+      "$nk" train --data "$work/folder_data/data.json" --model nano --out "$work/r"
+    # .nam files: a sample rate of 0, weights beyond float32.
+    lin='"architecture": "Linear", "config": {"receptive_field": 2, "bias": false}'
+    echo "{\"version\": \"0.5.4\", $lin, \"weights\": [0.5, 0.5], \"sample_rate\": 0}" >"$work/rate0.nam"
+    expect_error "rate0.nam: sample_rate: expected a sample rate in [1000, 768000] Hz, found the number 0" \
+      "$nk" info --model "$work/rate0.nam"
+    echo "{\"version\": \"0.5.4\", $lin, \"weights\": [1e300, 0.5]}" >"$work/huge.nam"
+    expect_error "huge.nam: weights[0]: expected a finite number" "$nk" info --model "$work/huge.nam"
+    echo "{\"version\": \"0.5.4\", $lin, \"weights\": [0.5, 0.5], \"sample_rate\": 48000}" >"$work/lin.nam"
+    # render: NaN input becomes silence and is reported; empty input is refused; truncated warned.
+    one='\x00\x00\x80\x3f'
+    nan='\x00\x00\xc0\x7f'
+    float_wav "$work/nan.wav" "$one$one$nan$one$one$one$nan$nan"
+    "$nk" render --model "$work/lin.nam" --input "$work/nan.wav" --output "$work/nan_out.wav" \
+      >/dev/null 2>"$work/err" || fail "render of NaN input"
+    grep -qF "nan.wav: 3 non-finite samples (NaN or infinite) were rendered as silence" "$work/err" ||
+      fail "no warning about NaN input"
+    # 0.5 x (1, 1, 0, 1, 1, 1, 0, 0) filtered by (0.5, 0.5): the last 8 floats of the file.
+    tail -c 32 "$work/nan_out.wav" | od -An -v -tf4 | tr -s ' ' '\n' | grep -v '^$' >"$work/nan_out.txt"
+    [ "$(tr '\n' ' ' <"$work/nan_out.txt")" = "0.5 1 0.5 0.5 1 1 0.5 0 " ] ||
+      fail "render of NaN input gave $(tr '\n' ' ' <"$work/nan_out.txt")"
+    float_wav "$work/empty.wav" ""
+    expect_error "empty.wav: expected audio with at least one sample, found an empty file (0 frames)" \
+      "$nk" render --model "$work/lin.nam" --input "$work/empty.wav" --output "$work/empty_out.wav"
+    head -c 5000 "$work/data/input.wav" >"$work/truncated.wav"
+    "$nk" render --model "$work/lin.nam" --input "$work/truncated.wav" --output "$work/t_out.wav" \
+      >/dev/null 2>"$work/err" || fail "render of a truncated file"
+    grep -qF "truncated.wav: truncated file: the header declares" "$work/err" || fail "no warning about truncation"
+    echo "hostile inputs rejected or handled as documented"
+    ;;
   kill_resume)
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
-    signal_then_resume KILL killed 0.3
-    [ "$signalled_status" = finished ] && echo "note: the run finished before the kill"
+    signal_then_resume KILL killed 0.3 137
     echo "killed run resumed to identical weights"
     ;;
   interrupt_resume)
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
     # Ctrl-C must checkpoint where the run stands and exit 130 by itself, without a model file.
-    signal_then_resume INT stopped 0
-    if [ "$signalled_status" = finished ]; then
-      echo "note: the run finished before the interrupt"
-    else
-      [ "$signalled_status" -eq 130 ] || fail "an interrupted run exited with $signalled_status, expected 130"
-    fi
+    signal_then_resume INT stopped 0 130
     echo "interrupted run checkpointed, exited 130 and resumed to identical weights"
     ;;
   render_export)
@@ -126,6 +181,8 @@ case "$case_name" in
         --knob gain=2.5 --knob tone=5 --block "$b" >/dev/null || fail "render block $b"
     done
     for b in 7 64 4096; do cmp -s "$work/r1.wav" "$work/r$b.wav" || fail "block $b differs from block 1"; done
+    expect_error "--knob gain=2@1e308s: expected a time within 9e15 samples" "$nk" render --model "$work/run/model.nam" \
+      --input "$work/data/input.wav" --output "$work/far.wav" --knob gain=2@1e308s
     expect_error "knob model" "$nk" export --model "$work/run/model.nam" --out "$work/plain.nam"
     "$nk" export --model "$work/run/model.nam" --out "$work/plain.nam" --knob gain=2.5 --knob tone=5 >/dev/null ||
       fail "export"

@@ -2,6 +2,8 @@
 // + found, optional fields, unknown and repeated keys.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "core/json.h"
 #include "data_test_util.h"
 
@@ -85,4 +87,37 @@ TEST_CASE("json: unknown keys are errors that list the allowed ones, and so are 
 TEST_CASE("json: json_quote escapes quotes, backslashes and control characters") {
   CHECK(json_quote("a\"b\\c\n") == "\"a\\\"b\\\\c\\u000a\"");
   CHECK(Json::parse_string(json_quote("x\"y\n"), "q").string() == "x\"y\n");
+}
+
+TEST_CASE("json: deep nesting is refused before parsing (it overflowed the parser's stack)") {
+  // Found by fuzzing: 200000 '[' crashed every reader (the .nam reader, configs, datasets).
+  CHECK_THROWS_WITH_AS(Json::parse_string(std::string(200000, '['), "deep.nam"),
+                       Contains("deep.nam: line 1, column 257: expected JSON nested at most 256 levels deep, "
+                                "found deeper nesting"),
+                       InputError);
+  const std::string ok = std::string(256, '[') + std::string(256, ']');
+  CHECK(Json::parse_string(ok, "ok.json").is_array());
+  // Brackets inside strings (escaped quotes too) do not count.
+  const std::string text = "{\"a\": \"" + std::string(300, '[') + "\\\"" + std::string(300, '{') + "\"}";
+  CHECK(Json::parse_string(text, "s.json").is_object());
+}
+
+TEST_CASE("json: zeros written with a fraction or exponent read as exactly zero") {
+  // Found by fuzzing: RapidJSON 1.1 computed clz(0) for these and returned e.g. 9.6e-240 for
+  // "0e-30", and a positive number for "-0.0e-25".
+  const Json j = Json::parse_string(
+      R"([0e-30, 0.0000000000000000000000000000000, -0.0e-25, 0E400, 1e-23, 0.5, -0, 100, [0.0e-99]])", "z.json");
+  const std::vector<Json> v = j.items();
+  CHECK(v[0].number() == 0);
+  CHECK(v[1].number() == 0);
+  CHECK(v[2].number() == 0);
+  CHECK(std::signbit(v[2].number()));
+  CHECK(v[3].number() == 0);
+  CHECK(v[4].number() == 1e-23);
+  CHECK(v[5].number() == 0.5);
+  CHECK(v[6].number() == 0);
+  CHECK(v[7].integer() == 100);
+  CHECK(v[8].items()[0].number() == 0);
+  // Error positions are those of the file.
+  CHECK_THROWS_WITH_AS(Json::parse_string("[0e-30, x]", "p.json"), Contains("p.json: line 1, column 9"), InputError);
 }

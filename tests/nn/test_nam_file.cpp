@@ -196,3 +196,88 @@ TEST_CASE("bad .nam files are rejected with the field named") {
   fails(R"({"version": "0.5.4", )" + lstm + R"(, "weights": [1, 2]})", "16 weights");
   fails(R"({"version": "0.5.4", "architecture": "CatLSTM", "config": {}, "weights": []})", "CatLSTM");
 }
+
+// Issue 18: damaged and hostile files. Each case checks the message names the file, the key, what
+// was expected and what was found.
+namespace {
+std::string lstm_file(const std::string& config, const std::string& weights,
+                      const std::string& extra = "") {
+  return R"({"version": "0.5.4", "architecture": "LSTM", "config": )" + config +
+         R"(, "weights": )" + weights + extra + "}";
+}
+std::string numbers(int n, const char* value = "0.1") {
+  std::string s = "[";
+  for (int i = 0; i < n; ++i) s += std::string(i ? ", " : "") + value;
+  return s + "]";
+}
+void refused(const std::string& text, std::initializer_list<const char*> fragments) {
+  CAPTURE(text.substr(0, 300));
+  try {
+    model_from_json(text, "hostile.nam");
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    CAPTURE(what);
+    CHECK(what.rfind("hostile.nam: ", 0) == 0);
+    for (const char* f : fragments) CHECK(what.find(f) != std::string::npos);
+  }
+}
+const std::string kLstm1 = R"({"input_size": 1, "hidden_size": 1, "num_layers": 1})";  // 16 weights
+}  // namespace
+
+TEST_CASE("hostile .nam: sizes are checked against the weights before anything is allocated") {
+  // The issue's case: a small file declaring 30000 channels. Past the width limit.
+  refused(R"({"version": "0.5.4", "architecture": "WaveNet", "config": {"layers": [{"input_size": 1,
+      "condition_size": 1, "head_size": 1, "channels": 30000, "kernel_size": 3, "dilations": [1],
+      "activation": "Tanh", "gated": false, "head_bias": false}], "head": null, "head_scale": 0.02},
+      "weights": [0.5, 0.02]})",
+          {"config.layers[0].channels", "expected an integer in [1, 4096]", "30000"});
+  // Within every per-key limit, but the products need terabytes: the count check must come first
+  // (allocating first would throw std::bad_alloc, not InputError).
+  std::string dilations = "[1";
+  for (int i = 1; i < 64; ++i) dilations += ", 1";
+  dilations += "]";
+  refused(R"({"version": "0.5.4", "architecture": "WaveNet", "config": {"layers": [{"input_size": 1,
+      "condition_size": 1, "head_size": 1, "channels": 4096, "kernel_size": 1024, "dilations": )" +
+              dilations + R"(, "activation": "Tanh", "gated": false, "head_bias": false}],
+      "head": null, "head_scale": 0.02}, "weights": [0.5, 0.02]})",
+          {"weights: expected ", " weights for this config, found 2"});
+  refused(lstm_file(R"({"input_size": 1, "hidden_size": 4096, "num_layers": 64})", "[]"),
+          {"weights: expected ", "found 0"});
+  refused(lstm_file(R"({"input_size": 1, "hidden_size": 1, "num_layers": 1000})", "[]"),
+          {"config.num_layers", "expected an integer in [1, 64]", "1000"});
+  refused(R"({"version": "0.5.4", "architecture": "Linear", "config": {"receptive_field": 99999999999,
+      "bias": false}, "weights": []})",
+          {"config.receptive_field", "expected an integer in [1, 1048576]", "1e+11"});
+  // Dilations within their limit whose sum is a receptive field of minutes.
+  refused(R"({"version": "0.5.4", "architecture": "ConvNet", "config": {"channels": 1, "dilations":
+      [1048576, 1048576], "activation": "Tanh"}, "weights": [1, 1, 1, 1, 1, 1, 1, 1]})",
+          {"config", "a receptive field of at most 1048576 samples", "2097153"});
+}
+
+TEST_CASE("hostile .nam: weights, sample rates and knob ranges must be finite and in range") {
+  CHECK_NOTHROW(model_from_json(lstm_file(kLstm1, numbers(16)), "ok.nam"));
+  refused(lstm_file(kLstm1, "[1e300, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]"),
+          {"weights[0]", "expected a finite number (within float32's range)", "found the number 1e+300"});
+  refused(lstm_file(kLstm1, numbers(16, "-3.5e38")), {"weights[0]", "finite"});
+  refused(lstm_file(kLstm1, numbers(16), R"(, "sample_rate": 0)"),
+          {"sample_rate", "expected a sample rate in [1000, 768000] Hz", "found the number 0"});
+  refused(lstm_file(kLstm1, numbers(16), R"(, "sample_rate": -48000)"), {"sample_rate", "-48000"});
+  refused(lstm_file(kLstm1, numbers(16), R"(, "sample_rate": 1e9)"), {"sample_rate"});
+  const std::string knob_lstm = R"({"version": "1.0.0", "architecture": "KnobLSTM", "config": )" + kLstm1 +
+                                R"(, "conditioning": {"method": "concat"}, "weights": )" + numbers(20) +
+                                R"(, "conditioning_weights": [], "knobs": )";
+  CHECK_NOTHROW(model_from_json(knob_lstm + R"([{"name": "gain", "min": 0, "max": 10}]})", "ok.nam"));
+  refused(knob_lstm + R"([{"name": "gain", "min": -1e300, "max": 10}]})",
+          {"knobs[0].min", "expected a finite number (within float32's range)"});
+  refused(knob_lstm + R"([{"name": "gain", "min": -3e38, "max": 3e38}]})",
+          {"knobs[0].max", "a range max - min that is finite", "found max - min = 6e+38"});
+  refused(knob_lstm + R"([{"name": "gain", "min": 0, "max": 10}], "smoothing_ms": -1})",
+          {"smoothing_ms", "in [0, 10000]", "-1"});
+  // A head_scale of 1e300 is a weight like any other.
+  refused(R"({"version": "0.5.4", "architecture": "WaveNet", "config": {"layers": [{"input_size": 1,
+      "condition_size": 1, "head_size": 1, "channels": 1, "kernel_size": 1, "dilations": [1],
+      "activation": "Tanh", "gated": false, "head_bias": false}], "head": null, "head_scale": 0.02},
+      "weights": [1, 1, 1, 1, 1, 1, 1, 1e300]})",
+          {"weights[7]", "finite"});
+}
