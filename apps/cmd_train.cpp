@@ -63,7 +63,8 @@ int cmd_train(const Words& argv) {
 #ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"data", true, "data config (configs/knobs/*.json) or a dataset JSON"},
-      {"model", true, "model config (configs/models/*.json) or a preset: standard, lite, feather, nano"},
+      {"model", true,
+       "model config (configs/models/*.json) or a preset: standard, lite, feather, nano"},
       {"learning", true, "learning config (configs/learning/*.json); default: NAM's recipe"},
       {"out", true, "output folder (created if missing)"},
       {"epochs", true, "override the learning config's epochs"},
@@ -133,6 +134,8 @@ int cmd_train(const Words& argv) {
               static_cast<long long>(result.epochs_run), result.stop_reason.c_str(),
               result.samples_per_second, static_cast<long long>(result.best_epoch + 1));
   std::printf("validation ESR %.4f (mean over trained settings)\n", result.validation.mean_esr);
+  std::printf("validation spread %.4f (max - min over the last %lld epochs)\n",
+              result.late_validation_spread, static_cast<long long>(result.late_epochs));
   for (const EntryEsr& e : result.validation.entries)
     std::printf("  trained   %-28s ESR %.4f\n", knob_label(data, e.knobs).c_str(), e.esr);
   for (const EntryEsr& e : result.test.entries)

@@ -39,8 +39,11 @@ DataConfig parse_data_config(const Json& root) {
     throw root["sample_rate"].error("a sample rate in Hz (1000..768000)");
   c.sample_rate = static_cast<int>(rate);
   if (auto delay = root.find("delay")) {
-    if (!(delay->is_string() && delay->string() == "auto")) {
-      if (!delay->is_number()) throw delay->error("\"auto\" or a whole number of samples");
+    if (delay->is_string() && delay->string() == "auto_per_pair") {
+      c.delay_per_pair = true;
+    } else if (!(delay->is_string() && delay->string() == "auto")) {
+      if (!delay->is_number())
+        throw delay->error("\"auto\", \"auto_per_pair\" or a whole number of samples");
       c.delay = delay->integer();
       // Far beyond any interface latency, and it keeps sample offsets far from overflow.
       if (c.delay < -kMaxSamples || c.delay > kMaxSamples)

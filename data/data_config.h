@@ -16,6 +16,9 @@ struct DataConfig {
   std::string dataset;  // the dataset JSON, resolved against the config's folder
   int sample_rate = 48000;
   std::optional<long long> delay;  // samples the output lags the input; absent: "auto" (estimated)
+  // "auto" estimates one latency shared by every pair (one recording chain); "auto_per_pair"
+  // estimates each input/output pair on its own (recordings made through different chains).
+  bool delay_per_pair = false;
   // Seconds at the end of every training entry held out for validation; absent: "auto", which is
   // 0 when the dataset marks entries "split": "validation" and 1 s otherwise.
   std::optional<double> validation_tail_seconds;

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "data/audio_file.h"
+#include "data/biquad.h"
 #include "data/rng.h"
 
 namespace namk {
@@ -149,6 +150,107 @@ std::vector<float> demo_amp(std::span<const float> x, double gain, double tone, 
     y[i] = static_cast<float>(0.25 * cab);
   }
   return y;
+}
+
+std::vector<float> hard_amp(std::span<const float> x, double gain, double bass, double mid,
+                            double treble, int sample_rate) {
+  using T = BiquadType;
+  const double pre = std::pow(10.0, gain / 10.0 * 36.0 / 20.0);    // 0..10 -> 0..36 dB
+  const auto db = [](double knob) { return (knob - 5.0) * 2.4; };  // 0..10 -> -12..+12 dB
+  Biquad in_hp = biquad(T::high_pass, 80, 0.7, 0, sample_rate);
+  Biquad couple = biquad(T::high_pass, 40, 0.7, 0, sample_rate);
+  Biquad stack[] = {biquad(T::low_shelf, 120, 0.7, db(bass), sample_rate),
+                    biquad(T::peak, 650, 0.8, db(mid), sample_rate),
+                    biquad(T::high_shelf, 2800, 0.7, db(treble), sample_rate)};
+  Biquad cab[] = {biquad(T::low_pass, 5000, 0.8, 0, sample_rate),
+                  biquad(T::low_pass, 9000, 0.6, 0, sample_rate),
+                  biquad(T::high_pass, 70, 0.7, 0, sample_rate)};
+  // The supply sags with the power stage's envelope (fast attack, slow release): loud playing
+  // lowers the drive, so the output depends on the last ~100 ms, not just the current sample.
+  const double attack = one_pole(100, sample_rate), release = one_pole(8, sample_rate);
+  double env = 0;
+  const long n = static_cast<long>(x.size());
+  std::vector<float> y(x.size(), 0.0f);
+  for (long i = 0; i + kHardAmpLatency < n; ++i) {
+    const double u = pre * in_hp(x[i]);
+    double v = couple(std::tanh(u + 0.3) - std::tanh(0.3));
+    for (auto& f : stack) v = f(v);
+    const double drive = 2.5 / (1.0 + 1.5 * env);
+    const double p = std::tanh(drive * v);
+    env += (std::fabs(p) > env ? attack : release) * (std::fabs(p) - env);
+    double c = p;
+    for (auto& f : cab) c = f(c);
+    y[i + kHardAmpLatency] = static_cast<float>(0.45 * c);
+  }
+  return y;
+}
+
+DemoDataset write_hard_dataset(const std::string& dir, std::uint64_t seed, double seconds,
+                               double test_seconds) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw input_error(dir, "", "a folder that can be created", ec.message());
+  const auto path = [&](const std::string& name) { return (fs::path(dir) / name).string(); };
+  DemoDataset result;
+  const std::vector<float> x = demo_guitar_input(seed, seconds);
+  const std::vector<float> x_test = demo_guitar_input(seed + 1000, test_seconds);
+  write_wav(path("input.wav"), x, kDemoSampleRate);
+  write_wav(path("input_test.wav"), x_test, kDemoSampleRate);
+  result.files = {path("input.wav"), path("input_test.wav")};
+
+  struct Setting {
+    double knobs[4];
+    bool test;
+  };
+  std::vector<Setting> settings;
+  for (int k = 0; k < 4; ++k)
+    for (double v : {0.0, 2.5, 5.0, 7.5, 10.0}) {
+      if (k > 0 && v == 5.0) continue;  // the all-5 setting once
+      Setting s{{5, 5, 5, 5}, false};
+      s.knobs[k] = v;
+      settings.push_back(s);
+    }
+  // Mixed settings never recorded for training, played differently.
+  const double mixed[5][4] = {{8, 2, 7, 8}, {3, 8, 2, 6}, {6, 6, 8, 2}, {9, 4, 3, 9}, {2, 3, 6, 4}};
+  for (const auto& m : mixed) settings.push_back({{m[0], m[1], m[2], m[3]}, true});
+
+  const char* names[] = {"gain", "bass", "mid", "treble"};
+  std::string entries;
+  for (const Setting& s : settings) {
+    std::string name = s.test ? "test" : "output";
+    std::string knobs;
+    for (int k = 0; k < 4; ++k) {
+      name += std::string("_") + names[k] + fmt(s.knobs[k]);
+      knobs += std::string(k ? ", " : "") + "\"" + names[k] + "\": " + fmt(s.knobs[k]);
+    }
+    name += ".wav";
+    const auto& in = s.test ? x_test : x;
+    write_wav(path(name), hard_amp(in, s.knobs[0], s.knobs[1], s.knobs[2], s.knobs[3]),
+              kDemoSampleRate);
+    result.files.push_back(path(name));
+    entries += std::string(entries.empty() ? "" : ",\n") + "    {\"input_file\": \"" +
+               (s.test ? "input_test.wav" : "input.wav") +
+               "\", \"output_file\": " + json_quote(name) + ", \"knobs\": {" + knobs +
+               "}, \"split\": \"" + (s.test ? "test" : "train") + "\"}";
+  }
+  std::string knob_list;
+  for (int k = 0; k < 4; ++k)
+    knob_list += std::string(k ? ",\n" : "") + "    {\"name\": \"" + names[k] +
+                 "\", \"min\": 0, \"max\": 10, \"default\": 5}";
+  write_text_atomically(
+      path("dataset.json"),
+      "{\n  \"knobs\": [\n" + knob_list + "\n  ],\n  \"entries\": [\n" + entries + "\n  ]\n}\n");
+  result.files.push_back(path("dataset.json"));
+  // Delay "auto": the protocol measures the estimator too (the amp's latency is kHardAmpLatency).
+  result.data_config = path("data.json");
+  write_text_atomically(
+      result.data_config,
+      "{\n  \"dataset\": \"dataset.json\",\n  \"sample_rate\": " + std::to_string(kDemoSampleRate) +
+          ",\n  \"delay\": \"auto\",\n  \"validation_tail_seconds\": 1.0,\n"
+          "  \"ny\": 8192\n}\n");
+  result.files.push_back(result.data_config);
+  return result;
 }
 
 DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, double seconds) {

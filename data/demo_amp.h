@@ -33,4 +33,20 @@ struct DemoDataset {
 // (multi-knob form) and data.json (a data config pointing at it). All files are written atomically.
 DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, double seconds);
 
+// The quality protocol's harder amp (scripts/quality.sh): gain, bass, mid, treble in [0, 10].
+// Input high-pass -> pre-gain -> asymmetric preamp clipper -> coupling high-pass -> tone stack
+// (low shelf 120 Hz, mid peak 650 Hz, high shelf 2.8 kHz, each +-12 dB at the knob's ends) ->
+// power-amp clipper whose drive sags with the signal envelope -> cab (low-passes, high-pass) ->
+// kHardAmpLatency samples of latency. Output peak stays below 1.
+inline constexpr long kHardAmpLatency = 3;
+std::vector<float> hard_amp(std::span<const float> x, double gain, double bass, double mid,
+                            double treble, int sample_rate = kDemoSampleRate);
+
+// Writes the protocol's dataset into `dir`: input.wav (`seconds` of playing from `seed`), one-knob
+// sweeps through it (each knob at 0, 2.5, 5, 7.5, 10 with the others at 5: 17 settings, "train"),
+// input_test.wav (other playing, seed + 1000, `test_seconds`), five mixed settings through it
+// ("test"), dataset.json and data.json (delay "auto", 1 s validation tails).
+DemoDataset write_hard_dataset(const std::string& dir, std::uint64_t seed, double seconds,
+                               double test_seconds);
+
 }  // namespace namk

@@ -1,13 +1,14 @@
 // See knob_dataset.h. Order of work: parse the JSON (all of its errors come before any audio is
-// read), read each distinct file once and check it, then per entry: sample rates, lengths, trims,
-// delay, segments and splits; last, the checks that need the whole picture (delay agreement, no
-// training data left).
+// read), read each distinct file once and check it, estimate every pair's first arrival (and with
+// "auto" the shared latency), then per entry: sample rates, lengths, trims, delay, segments and
+// splits; last, the checks that need the whole picture (delays, no training data left).
 #include "data/knob_dataset.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -18,9 +19,12 @@ namespace namk {
 
 namespace {
 
-// Estimates that differ by more than this many samples are reported (the amp's own phase
-// response moves the correlation peak by a sample or two; more suggests a wrong pairing).
+// "auto_per_pair" estimates that differ by more than this many samples are reported (first
+// arrivals through one chain agree to a sample; more suggests different chains or a wrong pairing).
 constexpr long long kDelayDisagreement = 4;
+// The first-arrival estimate may be one sample early by design (alignment.cpp): a stated delay
+// one sample past it is not reported as acausal.
+constexpr long long kFutureSlack = 1;
 
 std::string samples_and_seconds(long long n, int sample_rate) {
   char buf[64];
@@ -149,8 +153,32 @@ void warn_delay_disagreement(const KnobDataset& data, const std::string& file,
   }
   if (hi - lo > kDelayDisagreement)
     warn(file + ": estimated delays disagree by " + std::to_string(hi - lo) + " samples (" + list +
-         "); if all recordings went through the same interface, set \"delay\" to one number in the "
-         "data config");
+         "); if all recordings went through the same interface, set \"delay\" to \"auto\" or "
+         "one number in the data config");
+}
+
+// Outliers of the shared latency, and the data check: a target that leads its input (delay
+// later than the output's first arrival) asks a causal model to see the future.
+void warn_delay_problems(const KnobDataset& data, const std::string& file,
+                         const WarningSink& warn) {
+  std::set<std::pair<int, int>> reported;
+  for (const auto& e : data.entries) {
+    if (!reported.insert({e.input_track, e.output_track}).second) continue;
+    const std::string where = file + ": " + e.spec.field;
+    if (e.delay_outlier)
+      warn(where + ": its first arrival, " + describe(e.estimate) +
+           (e.estimate.reliable() ? ", disagrees with the other recordings'"
+                                  : ", is unreliable (no clear onset, or below " +
+                                        std::to_string(int(kMinDelayConfidenceDb)) + " dB)") +
+           "; it was left out of the shared latency " + std::to_string(e.delay) +
+           ", which it uses. If it went through another chain, give it its own \"delay\"");
+    if (e.estimate.reliable() && e.delay > e.estimate.delay + kFutureSlack)
+      warn(where + ": with delay " + std::to_string(e.delay) +
+           " the target leads its input: the output's first arrival is at " + describe(e.estimate) +
+           ", so a causal model would need to see " + std::to_string(e.delay - e.estimate.delay) +
+           " samples of the future. Set \"delay\" to " + std::to_string(e.estimate.delay) +
+           " or less (or \"auto\")");
+  }
 }
 
 void require_training_data(const KnobDataset& data, const std::string& file, double tail_seconds) {
@@ -192,9 +220,10 @@ std::string KnobDataset::summary() const {
   }
   out += "\n";
   for (const auto& e : entries) {
-    std::snprintf(buf, sizeof buf, "  %-12s %-10s delay %lld%s  %s\n", e.spec.field.c_str(),
-                  split_name(e.spec.split), e.delay, e.delay_estimated ? " (estimated)" : "",
-                  e.spec.output_file.c_str());
+    std::snprintf(buf, sizeof buf, "  %-12s %-10s delay %lld%s (first arrival %s%s)  %s\n",
+                  e.spec.field.c_str(), split_name(e.spec.split), e.delay,
+                  e.delay_estimated ? " estimated" : "", describe(e.estimate).c_str(),
+                  e.delay_outlier ? ", outlier" : "", e.spec.output_file.c_str());
     out += buf;
   }
   const std::pair<const char*, const std::vector<Segment>*> splits[] = {
@@ -227,7 +256,35 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
   const Index tail = static_cast<Index>(std::round(tail_seconds * sr));
 
   TrackCache cache(data, warn);
-  std::map<std::pair<int, int>, long long> estimates;
+  // Every pair's first arrival, estimated once per distinct input/output pair (the data check
+  // needs it for stated delays too); with "auto", one latency shared by all of them.
+  std::map<std::pair<int, int>, DelayEstimate> estimates;
+  std::map<std::pair<int, int>, bool> outliers;
+  for (const auto& entry_spec : spec.entries) {
+    const int in = cache.get(entry_spec.input_file, false);
+    const int out = cache.get(entry_spec.output_file, true);
+    check_rates(spec, entry_spec, cache.rate(in), cache.rate(out), sr);
+    if (!estimates.count({in, out}))
+      estimates[{in, out}] = estimate_latency(data.tracks[in], data.tracks[out]);
+  }
+  std::optional<long long> shared;
+  if (!config.delay && !config.delay_per_pair) {
+    std::vector<std::pair<int, int>> keys;
+    std::vector<DelayEstimate> auto_estimates;
+    for (const auto& entry_spec : spec.entries) {
+      const std::pair<int, int> key{cache.get(entry_spec.input_file, false),
+                                    cache.get(entry_spec.output_file, true)};
+      if (entry_spec.delay || outliers.count(key)) continue;
+      outliers[key] = false;
+      keys.push_back(key);
+      auto_estimates.push_back(estimates[key]);
+    }
+    if (!keys.empty()) {
+      const JointDelay joint = joint_latency(auto_estimates);
+      shared = joint.delay;
+      for (size_t i = 0; i < keys.size(); ++i) outliers[keys[i]] = joint.outlier[i];
+    }
+  }
   for (auto& entry_spec : spec.entries) {
     const std::string& where = entry_spec.field;
     LoadedEntry e;
@@ -248,14 +305,15 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
           spec.file, where, "0 <= start < stop <= " + samples_and_seconds(x_len, sr),
           "start " + std::to_string(a) + " and stop " + std::to_string(b) + " (in samples)");
 
+    const auto key = std::make_pair(e.input_track, e.output_track);
+    e.estimate = estimates[key];
     if (entry_spec.delay) {
       e.delay = *entry_spec.delay;
     } else if (config.delay) {
       e.delay = *config.delay;
     } else {
-      const auto key = std::make_pair(e.input_track, e.output_track);
-      if (!estimates.count(key)) estimates[key] = estimate_delay(x, y);
-      e.delay = estimates[key];
+      e.delay = shared ? *shared : e.estimate.delay;
+      e.delay_outlier = shared && outliers[key];
       e.delay_estimated = true;
     }
 
@@ -285,7 +343,8 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
   }
 
   warn_quiet_validation(data, spec.file, warn);
-  warn_delay_disagreement(data, spec.file, warn);
+  if (config.delay_per_pair) warn_delay_disagreement(data, spec.file, warn);
+  warn_delay_problems(data, spec.file, warn);
   require_training_data(data, spec.file, tail_seconds);
   return data;
 }

@@ -11,6 +11,7 @@
 
 #include "core/knob_spec.h"
 #include "core/scalar.h"
+#include "data/alignment.h"
 #include "data/audio_file.h"
 #include "data/data_config.h"
 #include "data/dataset_spec.h"
@@ -21,6 +22,8 @@ struct LoadedEntry {
   DatasetEntry spec;
   long long delay = 0;           // samples the output lags the input, as used
   bool delay_estimated = false;  // true when "auto" measured it
+  DelayEstimate estimate;        // this pair's own first-arrival estimate (made for every entry)
+  bool delay_outlier = false;    // "auto": its estimate was not used for the shared latency
   int input_track = 0, output_track = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -40,6 +41,19 @@ void truncate_log(const std::string& path, int64_t epoch) {
   while (std::getline(in, line))
     if (!line.empty() && std::stoll(line) < epoch + 1) text += line + "\n";
   write_text_atomically(path, text);
+}
+
+// The validation ESR column of the log, one value per epoch.
+std::vector<double> logged_validation(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<double> esr;
+  while (std::getline(in, line)) {
+    const size_t a = line.find(','), b = line.find(',', a + 1), c = line.find(',', b + 1);
+    if (c != std::string::npos) esr.push_back(std::stod(line.substr(b + 1, c - b - 1)));
+  }
+  return esr;
 }
 
 void append_log(const std::string& path, const std::string& line) {
@@ -238,6 +252,12 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     }
   }
   if (result.stop_reason.empty()) result.stop_reason = "epochs";
+  const std::vector<double> history = logged_validation(csv_path(options));
+  result.late_epochs = std::min<int64_t>(kLateEpochs, static_cast<int64_t>(history.size()));
+  if (result.late_epochs > 0) {
+    const auto [lo, hi] = std::minmax_element(history.end() - result.late_epochs, history.end());
+    result.late_validation_spread = *hi - *lo;
+  }
 
   result.epochs_run = epoch;
   result.best_epoch = state.best_epoch;

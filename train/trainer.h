@@ -47,7 +47,13 @@ struct TrainResult {
   EvalResult validation;     // of the best weights
   EvalResult test;           // of the best weights on held-out ("split": "test") settings
   double samples_per_second = 0;  // training targets per second, over the whole run
+  // Stability: max - min of the validation ESR over the last late_epochs epochs of the log
+  // (kLateEpochs, or all of them when fewer ran), including epochs run before a resume.
+  double late_validation_spread = 0;
+  int64_t late_epochs = 0;
 };
+
+inline constexpr int64_t kLateEpochs = 20;
 
 // Trains `model` in place; on return model.params() holds the best weights (by validation ESR).
 TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& config,

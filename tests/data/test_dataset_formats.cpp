@@ -138,10 +138,12 @@ TEST_CASE(
   CHECK(c.infer_knob_ranges);
   CHECK(c.max_length_difference == 10);
   write_text(dir / "bad.json", R"({"dataset": "d.json", "delay": "later"})");
-  CHECK_THROWS_WITH_AS(read_data_config(dir / "bad.json"),
-                       Contains("bad.json: delay: expected \"auto\" or a whole number of samples, "
-                                "found the string \"later\""),
-                       InputError);
+  CHECK_THROWS_WITH_AS(
+      read_data_config(dir / "bad.json"),
+      Contains(
+          "bad.json: delay: expected \"auto\", \"auto_per_pair\" or a whole number of samples, "
+          "found the string \"later\""),
+      InputError);
   write_text(dir / "typo.json", R"({"dataset": "d.json", "ny_": 5})");
   CHECK_THROWS_WITH_AS(
       read_data_config(dir / "typo.json"),

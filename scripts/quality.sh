@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The quality protocol (issue 13): scripts/quality.sh [MINUTES] [CANDIDATE...]
+# Builds the harder synthetic amp's dataset (`nam-knobs synth --amp hard`: preamp clipper -> bass/
+# mid/treble tone stack -> sagging power amp -> cab, 3 samples of latency), recorded as one-knob
+# sweeps of a 5 s DI; the test is 5 mixed settings never recorded for training, played with a
+# different 10 s DI. Trains each candidate recipe/architecture for about MINUTES minutes (default
+# 3) on every core and prints a table: held-out ESR (mean over the test settings), best validation
+# ESR, training time, epochs, and late-epoch stability (max - min of the last 20 epochs' validation
+# ESR, or of the last half when fewer). Long: not part of CI. Everything lands in quality-out/.
+#
+# Epochs are sized per candidate from a one-epoch probe of its training speed; each recipe's
+# learning-rate decay is rescaled so the whole run decays as much as the recipe's own epochs do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes="${1:-3}"
+shift || true
+out="${NAMK_QUALITY_OUT:-quality-out}"
+if [[ -z "${NK:-}" ]]; then
+  bash scripts/setup.sh >/dev/null
+  bash scripts/build.sh build-quality -DNAMK_NATIVE=ON -DNAMK_BUILD_TESTS=OFF
+  NK=build-quality/apps/nam-knobs
+fi
+steps=16 batch=16 ny=8192
+
+"$NK" synth --amp hard --out "$out/data" --seconds 5 >/dev/null
+latency=3  # kHardAmpLatency in data/demo_amp.h
+# The same data aligned 2 samples late: what the correlation-peak rule estimated for this amp.
+sed "s/\"delay\": \"auto\"/\"delay\": $((latency + 2))/" "$out/data/data.json" >"$out/data/data_late.json"
+
+# name | model | recipe | data config | extra learning keys
+all_candidates=(
+  "standard-nam-late2|configs/models/wavenet_film.json|nam|data_late.json|"
+  "standard-nam|configs/models/wavenet_film.json|nam|data.json|"
+  "feather-nam|configs/models/feather_film.json|nam|data.json|"
+  "nano-demo|configs/models/demo_film.json|demo|data.json|"
+  "feather-demo|configs/models/feather_film.json|demo|data.json|"
+)
+selected=("$@")
+
+# learning_json RECIPE EPOCHS EXTRA: NAM's recipe (configs/learning/default.json: 100 epochs) or the
+# demo's (configs/learning/demo.json: 15 epochs), with the run's epochs and rescaled decay.
+learning_json() {
+  local recipe="$1" epochs="$2" extra="$3" lr decay0 epochs0 loss
+  if [[ "$recipe" == nam ]]; then
+    lr=0.004 decay0=0.993 epochs0=100
+    loss='{"mse": 1.0, "pre_emphasis_mrstft": 0.0002, "pre_emphasis_coef": 0.85}'
+  else
+    lr=0.005 decay0=0.88 epochs0=15
+    loss='{"mse": 0.0, "setting_esr": 1.0, "pre_emphasis_mrstft": 0.0}'
+  fi
+  local decay
+  decay=$(awk -v d="$decay0" -v e0="$epochs0" -v e="$epochs" 'BEGIN { printf "%.6f", d ^ (e0 / e) }')
+  printf '{"epochs": %d, "steps_per_epoch": %d, "batch_size": %d, "lr": %s, "lr_decay": %s,\n' \
+    "$epochs" "$steps" "$batch" "$lr" "$decay"
+  printf ' "seed": 0, "threads": 0, %s"loss": %s}\n' "$extra" "$loss"
+}
+
+# csv_stats LOG: "time spread" from training_log.csv (elapsed_s of the last epoch; max - min of
+# the last 20 validation ESRs, or of the last half when fewer epochs ran).
+csv_stats() {
+  awk -F, 'NR > 1 { n++; v[n] = $3; t = $6 }
+    END { k = n >= 40 ? 20 : int(n / 2); if (k < 1) k = 1
+          lo = 1e30; hi = -1e30
+          for (i = n - k + 1; i <= n; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i] }
+          printf "%.0f %.4f %d", t, hi - lo, k }' "$1"
+}
+
+rows=()
+for c in "${all_candidates[@]}"; do
+  IFS='|' read -r name model recipe data extra <<<"$c"
+  if ((${#selected[@]})) && [[ ! " ${selected[*]} " == *" $name "* ]]; then continue; fi
+  dir="$out/$name"
+  rm -rf "$dir" "$dir-probe"
+  mkdir -p "$dir"
+  learning_json "$recipe" 1 "$extra" >"$dir/probe.json"
+  "$NK" train --data "$out/data/$data" --model "$model" --learning "$dir/probe.json" \
+    --out "$dir-probe" >/dev/null 2>&1
+  rate=$(awk -F, 'NR == 2 { print $7 }' "$dir-probe/training_log.csv")
+  rm -rf "$dir-probe"
+  epochs=$(awk -v r="$rate" -v m="$minutes" -v s=$((steps * batch * ny)) \
+    'BEGIN { e = int(0.85 * m * 60 * r / s); print e < 4 ? 4 : e }')
+  learning_json "$recipe" "$epochs" "$extra" >"$dir/learning.json"
+  echo "quality: $name: $epochs epochs ($model, $recipe recipe, $data)"
+  "$NK" train --data "$out/data/$data" --model "$model" --learning "$dir/learning.json" \
+    --out "$dir/run" >"$dir/train.txt" 2>&1
+  test_esr=$(awk '/^test ESR/ { print $3 }' "$dir/train.txt")
+  val_esr=$(awk '/^validation ESR/ { print $3 }' "$dir/train.txt")
+  read -r seconds spread k <<<"$(csv_stats "$dir/run/training_log.csv")"
+  rows+=("$(printf '%-20s %9s %9s %7ss %6s %9s (last %s)' "$name" "$test_esr" "$val_esr" \
+    "$seconds" "$epochs" "$spread" "$k")")
+done
+
+echo
+echo "quality: hard amp, one-knob sweeps of a 5 s DI; held out: 5 mixed settings, other playing"
+printf '%-20s %9s %9s %8s %6s %9s\n' candidate held-out validation time epochs spread
+for r in "${rows[@]}"; do echo "$r"; done
