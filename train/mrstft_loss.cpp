@@ -1,7 +1,10 @@
-// See mrstft_loss.h. Why ||Y||_F enters as a number (scale) rather than a tape division: it is a
-// constant of the data, like ESR's denominator in losses.cpp, and that keeps the op set small.
+// See mrstft_loss.h. Why the batch norms enter as numbers (scale, and a constant copy of the error)
+// rather than tape divisions: they are sums over other items' tapes, which this tape cannot reach;
+// the linear form <E, stop_gradient(E)> / (||E|| ||Y||) then carries the exact gradient
+// E / (||E|| ||Y||) of the batch's ||E|| / ||Y|| with ops the tape already has.
 #include "train/mrstft_loss.h"
 
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
@@ -10,25 +13,65 @@
 
 namespace namk {
 
-Var mrstft_loss(Tape& t, Var prediction, Var target, const MrstftConfig& config) {
+void MrstftBatch::add(const MrstftItem& item) {
+  if (error_sq.empty()) {
+    error_sq.assign(item.error_sq.size(), 0.0);
+    target_sq.assign(item.target_sq.size(), 0.0);
+  }
+  if (item.error_sq.size() != error_sq.size())
+    throw UsageError("MrstftBatch: items with different numbers of resolutions");
+  for (size_t r = 0; r < error_sq.size(); ++r) {
+    error_sq[r] += item.error_sq[r];
+    target_sq[r] += item.target_sq[r];
+  }
+  ++items;
+}
+
+MrstftItem mrstft_begin(Tape& t, Var prediction, Var target, const MrstftConfig& config) {
   if (config.resolutions.empty()) throw UsageError("mrstft_loss: no STFT resolutions configured");
   if (!(t.rows(prediction) == t.rows(target) && t.cols(prediction) == t.cols(target)))
     throw UsageError("mrstft_loss: prediction (" + std::to_string(t.rows(prediction)) + ", " +
                      std::to_string(t.cols(prediction)) + ") and target (" +
                      std::to_string(t.rows(target)) + ", " + std::to_string(t.cols(target)) +
                      ") differ in shape");
-  Var total;
+  MrstftItem item;
+  Var log_mag;
   for (const StftResolution& r : config.resolutions) {
     Var y = stft_magnitude(t, target, r.n_fft, r.hop, r.win_length);
     Var y_hat = stft_magnitude(t, prediction, r.n_fft, r.hop, r.win_length);
-    // ||Y||_F > 0 always: every magnitude is at least sqrt(kStftPowerFloor).
-    const Scalar inverse_target_norm = Scalar(1) / t.value(y).norm();
-    Var sc = scale(t, norm(t, sub(t, y, y_hat)), config.sc_weight * inverse_target_norm);
-    Var log_mag = scale(t, mean(t, abs(t, sub(t, log(t, y), log(t, y_hat)))), config.log_mag_weight);
-    Var term = add(t, sc, log_mag);
-    total = total.valid() ? add(t, total, term) : term;
+    Var error = sub(t, y_hat, y);
+    item.error.push_back(error);
+    item.error_sq.push_back(t.value(error).template cast<double>().squaredNorm());
+    item.target_sq.push_back(t.value(y).template cast<double>().squaredNorm());
+    Var term = mean(t, abs(t, sub(t, log(t, y), log(t, y_hat))));
+    log_mag = log_mag.valid() ? add(t, log_mag, term) : term;
   }
-  return scale(t, total, Scalar(1) / static_cast<Scalar>(config.resolutions.size()));
+  item.log_mag = scale(t, log_mag, config.log_mag_weight / static_cast<Scalar>(config.resolutions.size()));
+  return item;
+}
+
+Var mrstft_finish(Tape& t, const MrstftItem& item, const MrstftBatch& batch, const MrstftConfig& config) {
+  if (batch.error_sq.size() != item.error.size())
+    throw UsageError("mrstft_loss: the batch's norms do not match the item's resolutions");
+  Var total = item.log_mag;
+  const double weight = static_cast<double>(config.sc_weight) * static_cast<double>(batch.items) /
+                        static_cast<double>(item.error.size());
+  for (size_t r = 0; r < item.error.size(); ++r) {
+    // ||Y_r|| > 0 always: every magnitude is at least sqrt(kStftPowerFloor).
+    if (!(batch.error_sq[r] > 0)) continue;
+    const double denominator = std::sqrt(batch.error_sq[r]) * std::sqrt(batch.target_sq[r]);
+    Var frozen = t.constant(t.value(item.error[r]));
+    Var sc = scale(t, sum(t, mul(t, item.error[r], frozen)), static_cast<Scalar>(weight / denominator));
+    total = add(t, total, sc);
+  }
+  return total;
+}
+
+Var mrstft_loss(Tape& t, Var prediction, Var target, const MrstftConfig& config) {
+  const MrstftItem item = mrstft_begin(t, prediction, target, config);
+  MrstftBatch batch;
+  batch.add(item);
+  return mrstft_finish(t, item, batch, config);
 }
 
 }  // namespace namk

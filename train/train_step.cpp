@@ -1,6 +1,8 @@
 // See train_step.h.
 #include "train/train_step.h"
 
+#include <string>
+
 #include "core/error.h"
 #include "core/ops.h"
 #include "train/losses.h"
@@ -15,26 +17,49 @@ Var audio_constant(Tape& t, std::span<const float> samples) {
   return v;
 }
 
-Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w, double setting_energy) {
-  Var total;
+ItemLoss item_loss_begin(Tape& t, Var prediction, Var target, const LossWeights& w,
+                         double setting_energy) {
+  ItemLoss loss;
   auto add_term = [&](double weight, auto make_term) {
     if (weight == 0) return;
     Var term = scale(t, make_term(), static_cast<Scalar>(weight));
-    total = total.valid() ? add(t, total, term) : term;
+    loss.local = loss.local.valid() ? add(t, loss.local, term) : term;
   };
   add_term(w.mse, [&] { return mse_loss(t, prediction, target); });
   add_term(w.esr, [&] { return esr_loss(t, prediction, target); });
   add_term(w.setting_esr / (setting_energy + kEsrEpsilon), [&] { return mse_loss(t, prediction, target); });
   add_term(w.dc, [&] { return dc_loss(t, prediction, target); });
-  add_term(w.mrstft, [&] { return mrstft_loss(t, prediction, target); });
+  if (w.mrstft != 0)
+    loss.spectral.push_back({static_cast<Scalar>(w.mrstft), mrstft_begin(t, prediction, target)});
   if (w.pre_emphasis_esr > 0 || w.pre_emphasis_mrstft > 0) {
     const Scalar c = static_cast<Scalar>(w.pre_emphasis_coef);
     Var p = pre_emphasis(t, prediction, c), y = pre_emphasis(t, target, c);
     add_term(w.pre_emphasis_esr, [&] { return esr_loss(t, p, y); });
-    add_term(w.pre_emphasis_mrstft, [&] { return mrstft_loss(t, p, y); });
+    if (w.pre_emphasis_mrstft != 0)
+      loss.spectral.push_back({static_cast<Scalar>(w.pre_emphasis_mrstft), mrstft_begin(t, p, y)});
   }
-  if (!total.valid()) throw UsageError("learning config: every loss weight is 0");
+  if (!loss.local.valid() && loss.spectral.empty())
+    throw UsageError("learning config: every loss weight is 0");
+  return loss;
+}
+
+Var item_loss_finish(Tape& t, const ItemLoss& loss, const std::vector<MrstftBatch>& batches) {
+  if (batches.size() != loss.spectral.size())
+    throw UsageError("item_loss_finish: " + std::to_string(batches.size()) + " batch sums for " +
+                     std::to_string(loss.spectral.size()) + " MRSTFT terms");
+  Var total = loss.local;
+  for (size_t k = 0; k < loss.spectral.size(); ++k) {
+    Var term = scale(t, mrstft_finish(t, loss.spectral[k].item, batches[k]), loss.spectral[k].weight);
+    total = total.valid() ? add(t, total, term) : term;
+  }
   return total;
+}
+
+Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w, double setting_energy) {
+  const ItemLoss loss = item_loss_begin(t, prediction, target, w, setting_energy);
+  std::vector<MrstftBatch> batches(loss.spectral.size());
+  for (size_t k = 0; k < batches.size(); ++k) batches[k].add(loss.spectral[k].item);
+  return item_loss_finish(t, loss, batches);
 }
 
 std::vector<double> setting_energies(const KnobDataset& data) {
@@ -61,18 +86,39 @@ double TrainStep::gradient(const std::vector<BatchItem>& batch) {
     w.grad.setZero(model_.num_params());
     w.loss_sum = 0;
   }
-  const Scalar inv_batch = Scalar(1) / static_cast<Scalar>(batch.size());
-  parallel_for(threads(), static_cast<Index>(batch.size()), [&](Index i, int id) {
-    Worker& w = workers_[static_cast<size_t>(id)];
-    const BatchItem& item = batch[static_cast<size_t>(i)];
-    w.tape.clear();
-    Var x = audio_constant(w.tape, item.x), y = audio_constant(w.tape, item.y);
-    Var prediction = model_.forward(w.tape, x, item.knobs, w.grad.data());
-    const double energy = setting_energy_.empty() ? 1.0 : setting_energy_[static_cast<size_t>(item.entry)];
-    Var loss = scale(w.tape, item_loss(w.tape, prediction, y, weights_, energy), inv_batch);
-    w.tape.backward(loss);
-    w.loss_sum += static_cast<double>(w.tape.value(loss)(0, 0));
-  });
+  if (batch.empty()) throw UsageError("TrainStep: an empty batch");
+  const auto n = static_cast<Index>(batch.size());
+  while (tapes_.size() < batch.size()) tapes_.push_back(std::make_unique<Tape>());
+  std::vector<ItemLoss> losses(batch.size());
+  std::vector<MrstftBatch> sums;
+  const Scalar inv_batch = Scalar(1) / static_cast<Scalar>(n);
+  parallel_two_phase(
+      threads(), n,
+      [&](Index i, int id) {
+        Worker& w = workers_[static_cast<size_t>(id)];
+        Tape& tape = *tapes_[static_cast<size_t>(i)];
+        const BatchItem& item = batch[static_cast<size_t>(i)];
+        tape.clear();
+        Var x = audio_constant(tape, item.x), y = audio_constant(tape, item.y);
+        // The parameters' gradients land in this thread's buffer; the second phase runs item i on
+        // this same thread.
+        Var prediction = model_.forward(tape, x, item.knobs, w.grad.data());
+        const double energy = setting_energy_.empty() ? 1.0 : setting_energy_[static_cast<size_t>(item.entry)];
+        losses[static_cast<size_t>(i)] = item_loss_begin(tape, prediction, y, weights_, energy);
+      },
+      [&] {
+        // In item order, whatever the thread count.
+        sums.resize(losses[0].spectral.size());
+        for (const ItemLoss& l : losses)
+          for (size_t k = 0; k < sums.size(); ++k) sums[k].add(l.spectral[k].item);
+      },
+      [&](Index i, int id) {
+        Worker& w = workers_[static_cast<size_t>(id)];
+        Tape& tape = *tapes_[static_cast<size_t>(i)];
+        Var loss = scale(tape, item_loss_finish(tape, losses[static_cast<size_t>(i)], sums), inv_batch);
+        tape.backward(loss);
+        w.loss_sum += static_cast<double>(tape.value(loss)(0, 0));
+      });
   // Summed in thread order: the same thread count always adds the same numbers the same way.
   grad_ = workers_[0].grad;
   double loss = workers_[0].loss_sum;

@@ -1,15 +1,19 @@
-// One optimiser step's gradient, data-parallel: each OpenMP thread owns a tape and a gradient
-// buffer and takes a fixed share of the batch (schedule(static)), and the buffers are summed in
-// thread order, so a seed and thread count always give the same bits. Shared by the trainer and
-// `nam-knobs bench`, so the benchmark measures exactly what training runs.
+// One optimiser step's gradient, data-parallel: each OpenMP thread owns a gradient buffer and takes
+// a fixed share of the batch (schedule(static)), and the buffers are summed in thread order, so a
+// seed and thread count always give the same bits. Each item has a tape of its own, because the
+// MRSTFT loss couples the batch (train/mrstft_loss.h): every item's forward pass runs first, the
+// batch's spectral norms are summed in item order, then every item's backward. Shared by the
+// trainer and `nam-knobs bench`, so the benchmark measures exactly what training runs.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "core/tape.h"
 #include "data/knob_dataset.h"
 #include "nn/model.h"
 #include "train/learning_config.h"
+#include "train/mrstft_loss.h"
 
 namespace namk {
 
@@ -27,7 +31,6 @@ class TrainStep {
 
  private:
   struct Worker {
-    Tape tape;
     Vec grad;
     double loss_sum = 0;
   };
@@ -35,11 +38,30 @@ class TrainStep {
   LossWeights weights_;
   std::vector<double> setting_energy_;
   std::vector<Worker> workers_;
+  std::vector<std::unique_ptr<Tape>> tapes_;  // one per batch item, cleared and reused
   Vec grad_;
 };
 
-// The weighted sum of the configured loss terms for one item: prediction, target (1, T) -> 1x1.
-// setting_energy: the mean square of the item's knob setting (used by weights.setting_esr only).
+// One item's loss between the two phases: the terms of the item alone, and the MRSTFT terms that
+// wait for the batch's norms (loss.mrstft, then loss.pre_emphasis_mrstft, each when weighted).
+struct ItemLoss {
+  Var local;  // 1x1: the weighted per-item terms; invalid when every such weight is 0
+  struct Spectral {
+    Scalar weight = 0;
+    MrstftItem item;
+  };
+  std::vector<Spectral> spectral;
+};
+
+// Phase 1: prediction, target (1, T). setting_energy: the mean square of the item's knob setting
+// (used by weights.setting_esr only).
+ItemLoss item_loss_begin(Tape& t, Var prediction, Var target, const LossWeights& weights,
+                         double setting_energy = 1);
+// Phase 2 -> 1x1. batches[k]: the batch sums of every item's spectral[k]. The mean of these nodes
+// over the batch is the batch loss, and so is the sum of their gradients divided by the batch size.
+Var item_loss_finish(Tape& t, const ItemLoss& loss, const std::vector<MrstftBatch>& batches);
+
+// Both phases for a batch of one item: prediction, target (1, T) -> 1x1.
 Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& weights, double setting_energy = 1);
 
 // Mean square of each entry's training targets, for loss.setting_esr.
@@ -52,6 +74,13 @@ Var audio_constant(Tape& t, std::span<const float> samples);
 // rethrows the first exception (exceptions must not cross an OpenMP region's boundary).
 template <class Body>
 void parallel_for(int threads, Index n, Body body);
+
+// first(i, thread_index) for every i, then between() on one thread, then second(i, thread_index)
+// for every i, in one OpenMP region: both loops are schedule(static) over the same n, so item i
+// runs on the same thread in both (OpenMP guarantees it), and a thread's buffers filled by first
+// are its own in second. After an exception nothing further runs; the first one is rethrown.
+template <class First, class Between, class Second>
+void parallel_two_phase(int threads, Index n, First first, Between between, Second second);
 
 }  // namespace namk
 
@@ -77,6 +106,54 @@ void parallel_for(int threads, Index n, Body body) {
       }
     }
   }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+template <class First, class Between, class Second>
+void parallel_two_phase(int threads, Index n, First first, Between between, Second second) {
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
+  std::exception_ptr between_error;
+  bool skip = false;  // written in the single region only, read after its barrier
+#pragma omp parallel num_threads(threads)
+  {
+    const int id = omp_get_thread_num();
+    auto& error = errors[static_cast<size_t>(id)];
+#pragma omp for schedule(static)
+    for (Index i = 0; i < n; ++i) {
+      if (error) continue;
+      try {
+        first(i, id);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    // The loop's implicit barrier: every thread's first phase is done.
+#pragma omp single
+    {
+      for (auto& e : errors)
+        if (e) skip = true;
+      if (!skip) {
+        try {
+          between();
+        } catch (...) {
+          between_error = std::current_exception();
+          skip = true;
+        }
+      }
+    }
+    // The single's implicit barrier: between() is done and skip is final.
+#pragma omp for schedule(static)
+    for (Index i = 0; i < n; ++i) {
+      if (skip || error) continue;
+      try {
+        second(i, id);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+  }
+  if (between_error) std::rethrow_exception(between_error);
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
 }

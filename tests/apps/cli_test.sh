@@ -214,5 +214,30 @@ case "$case_name" in
     grep -q "MISSING  gain=" "$work/out" || fail "--check does not name the missing takes"
     echo "plan refuses bad knobs and a used folder, writes a session, and --check names missing takes"
     ;;
+  parity_curve)
+    # NAM's recipe (the built-in learning config) on the standard model, 12 epochs of an excerpt of
+    # the parity pair: 60 steps of 16 windows. The best validation ESR must stay inside a band:
+    #   by epoch 6 <= 0.55 and by epoch 12 in [0.05, 0.40].
+    # Measured: this trainer 0.41 and 0.29; with the MRSTFT's spectral convergence taken per item
+    # instead of over the batch (issue 22) 0.68 and 0.49. Release builds only: the numbers
+    # depend on the compiler's rounding, and the band is set for the portable build.
+    fixture="$src/tests/fixtures/parity"
+    cat >"$work/dataset.json" <<JSON
+{"entries": [{"input_file": "$fixture/input.flac", "output_file": "$fixture/output.flac"}]}
+JSON
+    echo '{"dataset": "dataset.json", "delay": 0, "validation_tail_seconds": 2}' >"$work/data.json"
+    "$nk" train --data "$work/data.json" --model standard --epochs 12 --threads 2 --seed 0 \
+      --out "$work/run" --quiet >"$work/out" 2>&1 || { cat "$work/out"; fail "train"; }
+    csv="$work/run/training_log.csv"
+    cut -d, -f1,3,4 "$csv"
+    best6=$(awk -F, '$1 == 6 { print $4 }' "$csv")
+    best12=$(awk -F, '$1 == 12 { print $4 }' "$csv")
+    [ -n "$best6" ] && [ -n "$best12" ] || fail "the log lacks epochs 6 and 12"
+    awk -v e="$best6" 'BEGIN { exit !(e <= 0.55) }' || fail "best validation ESR by epoch 6 is $best6, above 0.55"
+    awk -v e="$best12" 'BEGIN { exit !(e <= 0.40) }' || fail "best validation ESR by epoch 12 is $best12, above 0.40"
+    awk -v e="$best12" 'BEGIN { exit !(e >= 0.05) }' ||
+      fail "best validation ESR by epoch 12 is $best12, below 0.05: implausible for 60 steps, is validation broken?"
+    echo "learning curve inside the band: best $best6 by epoch 6, $best12 by epoch 12"
+    ;;
   *) fail "unknown case $case_name" ;;
 esac
