@@ -14,15 +14,6 @@
 
 namespace namk::app {
 
-namespace {
-std::string number(double x) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", x);
-  return text;
-}
-
-}  // namespace
-
 int cmd_export(const Words& argv) {
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's)"},
@@ -51,7 +42,7 @@ int cmd_export(const Words& argv) {
   const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);
   if (!model.knobs().empty() && events.empty()) {
     std::string example;
-    for (const KnobSpec& k : model.knobs()) example += " --knob " + k.name + "=" + number(k.default_value);
+    for (const KnobSpec& k : model.knobs()) example += " --knob " + k.name + "=" + format_number(k.default_value);
     throw UsageError("nam-knobs export: " + path + " is a knob model, which NAM cannot load; bake a setting "
                      "into a plain model with --knob, e.g." + example);
   }
@@ -66,7 +57,7 @@ int cmd_export(const Words& argv) {
   if (!model.knobs().empty()) {
     std::string setting;
     for (size_t k = 0; k < values.size(); ++k)
-      setting += (k ? ", " : "") + model.knobs()[k].name + " " + number(values[k]);
+      setting += (k ? ", " : "") + model.knobs()[k].name + " " + format_number(values[k]);
     metadata.name += (metadata.name.empty() ? "" : " ") + ("(" + setting + ")");
     std::printf("export: baked %s\n", setting.c_str());
   }

@@ -4,6 +4,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "core/error.h"
 #include "nn/model_file.h"
 
 namespace namk::app {
@@ -12,9 +13,7 @@ namespace {
 std::string or_unknown(const std::string& s) { return s.empty() ? "(unknown)" : s; }
 std::string or_unknown(const std::optional<double>& x) {
   if (!x) return "(unknown)";
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", *x);
-  return text;
+  return format_number(*x);
 }
 }  // namespace
 

@@ -63,20 +63,26 @@ int cmd_render(const Words& argv) {
   model.reset();
   if (!args.has("no-prewarm")) model.prewarm();
 
-  long long n = static_cast<long long>(input.samples.size());
-  std::vector<float> result;
-  if (!resample) {
-    std::vector<Scalar> in(input.samples.begin(), input.samples.end()), out(input.samples.size());
-    for (long long pos = 0; pos < n;) {
+  const long long n = static_cast<long long>(input.samples.size());
+  // Feeds `total` samples through `process` in blocks of at most --block, cut at each knob event
+  // so a change lands on its exact sample: the same walk for the model and the resampled stream.
+  auto run_blocks = [&](auto* in, auto* out, long long total, auto process) {
+    for (long long pos = 0; pos < total;) {
       while (next < events.size() && events[next].sample <= pos) {
         model.set_knob(events[next].knob, events[next].value);
         ++next;
       }
-      long long len = std::min<long long>(block, n - pos);
+      long long len = std::min<long long>(block, total - pos);
       if (next < events.size()) len = std::min(len, events[next].sample - pos);
-      model.process(in.data() + pos, out.data() + pos, static_cast<int>(len));
+      process(in + pos, out + pos, static_cast<int>(len));
       pos += len;
     }
+  };
+  std::vector<float> result;
+  if (!resample) {
+    std::vector<Scalar> in(input.samples.begin(), input.samples.end()), out(input.samples.size());
+    run_blocks(in.data(), out.data(), n,
+               [&](const Scalar* x, Scalar* y, int len) { model.process(x, y, len); });
     result.assign(out.begin(), out.end());
   } else {
 #ifdef NAMK_HAVE_RESAMPLE
@@ -86,17 +92,8 @@ int cmd_render(const Words& argv) {
     const long long latency = stream.latency();
     std::vector<float> in(input.samples), out(static_cast<size_t>(n + latency));
     in.resize(out.size(), 0.0f);
-    const long long total = n + latency;
-    for (long long pos = 0; pos < total;) {
-      while (next < events.size() && events[next].sample <= pos) {
-        model.set_knob(events[next].knob, events[next].value);
-        ++next;
-      }
-      long long len = std::min<long long>(block, total - pos);
-      if (next < events.size()) len = std::min(len, events[next].sample - pos);
-      stream.process(in.data() + pos, out.data() + pos, static_cast<int>(len));
-      pos += len;
-    }
+    run_blocks(in.data(), out.data(), n + latency,
+               [&](const float* x, float* y, int len) { stream.process(x, y, len); });
     result.assign(out.begin() + latency, out.end());
     std::printf("render: resampled %d Hz -> %g Hz (the model's) and back; latency of %lld samples removed\n",
                 input.sample_rate, model.sample_rate(), latency);

@@ -1,6 +1,8 @@
 // Formats the messages of core/error.h in one place so every error reads the same way.
 #include "core/error.h"
 
+#include <cstdio>
+
 namespace namk {
 
 std::string describe_error(const std::string& file, const std::string& field,
@@ -11,6 +13,12 @@ std::string describe_error(const std::string& file, const std::string& field,
   if (!expected.empty()) message += (message.empty() ? "expected " : ": expected ") + expected;
   if (!found.empty()) message += (expected.empty() ? (message.empty() ? "found " : ": found ") : ", found ") + found;
   return message;
+}
+
+std::string format_number(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", x);
+  return text;
 }
 
 }  // namespace namk

@@ -30,6 +30,10 @@ class UsageError : public Error {
 std::string describe_error(const std::string& file, const std::string& field,
                            const std::string& expected, const std::string& found);
 
+// A number as messages and file names show it: printf's %g (shortest of fixed and exponent form,
+// six significant digits), so "2.5" stays "2.5" and 1e-07 stays short.
+std::string format_number(double x);
+
 inline InputError input_error(const std::string& file, const std::string& field,
                               const std::string& expected, const std::string& found) {
   return InputError(describe_error(file, field, expected, found));

@@ -4,18 +4,13 @@
 #include "data/dataset_spec.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
+
+#include "core/error.h"
 
 namespace namk {
 
 namespace {
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
 
 std::string knob_list(const std::vector<KnobSpec>& knobs) {
   std::string out;
@@ -30,10 +25,10 @@ KnobSpec parse_knob(const Json& j) {
   if (k.name.empty()) throw j["name"].error("a non-empty knob name");
   k.min = j.number_or("min", 0.0);
   k.max = j.number_or("max", 1.0);
-  if (!(k.min < k.max)) throw j.error("min < max", "min " + fmt(k.min) + " and max " + fmt(k.max));
+  if (!(k.min < k.max)) throw j.error("min < max", "min " + format_number(k.min) + " and max " + format_number(k.max));
   k.default_value = j.number_or("default", 0.5 * (k.min + k.max));
   if (k.default_value < k.min || k.default_value > k.max)
-    throw j["default"].error("a default within [" + fmt(k.min) + ", " + fmt(k.max) + "]");
+    throw j["default"].error("a default within [" + format_number(k.min) + ", " + format_number(k.max) + "]");
   k.units = j.string_or("units", "");
   return k;
 }
@@ -187,7 +182,7 @@ DatasetSpec parse_dataset(const Json& root, bool infer_knob_ranges, const Warnin
       const KnobSpec& k = spec.knobs[index];
       if (r.value < k.min || r.value > k.max)
         throw r.where.error(
-            "a value of knob \"" + k.name + "\" within [" + fmt(k.min) + ", " + fmt(k.max) + "]" +
+            "a value of knob \"" + k.name + "\" within [" + format_number(k.min) + ", " + format_number(k.max) + "]" +
             (spec.knobs_declared ? ""
                                  : " (the range of an undeclared knob; declare it under \"knobs\" "
                                    "with \"min\" and \"max\", or set \"infer_knob_ranges\": true "
@@ -204,7 +199,7 @@ DatasetSpec parse_dataset(const Json& root, bool infer_knob_ranges, const Warnin
         std::string setting;
         for (size_t k = 0; k < spec.knobs.size(); ++k)
           setting +=
-              (k ? ", " : "") + spec.knobs[k].name + "=" + fmt(spec.entries[i].knob_values[k]);
+              (k ? ", " : "") + spec.knobs[k].name + "=" + format_number(spec.entries[i].knob_values[k]);
         warn(spec.file + ": " + spec.entries[i].field + " has the same knob setting as " +
              spec.entries[j].field + " (" + (setting.empty() ? "no knobs" : setting) +
              "); both are used, which weights that setting double");

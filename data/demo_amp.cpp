@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -69,12 +68,6 @@ void add_noise(std::vector<double>& out, size_t at, double level, double seconds
 }
 
 double midi_hz(double note) { return 440.0 * std::pow(2.0, (note - 69) / 12.0); }
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
 
 }  // namespace
 
@@ -221,8 +214,8 @@ DemoDataset write_hard_dataset(const std::string& dir, std::uint64_t seed, doubl
     std::string name = s.test ? "test" : "output";
     std::string knobs;
     for (int k = 0; k < 4; ++k) {
-      name += std::string("_") + names[k] + fmt(s.knobs[k]);
-      knobs += std::string(k ? ", " : "") + "\"" + names[k] + "\": " + fmt(s.knobs[k]);
+      name += std::string("_") + names[k] + format_number(s.knobs[k]);
+      knobs += std::string(k ? ", " : "") + "\"" + names[k] + "\": " + format_number(s.knobs[k]);
     }
     name += ".wav";
     const auto& in = s.test ? x_test : x;
@@ -268,14 +261,14 @@ DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, doubl
   std::string entries;
   for (double gain : {0.0, 2.5, 5.0, 7.5, 10.0})
     for (double tone : {0.0, 5.0, 10.0}) {
-      const std::string name = "output_gain" + fmt(gain) + "_tone" + fmt(tone) + ".wav";
+      const std::string name = "output_gain" + format_number(gain) + "_tone" + format_number(tone) + ".wav";
       write_wav(path(name), demo_amp(x, gain, tone), kDemoSampleRate);
       result.files.push_back(path(name));
       // Interior settings held out whole: they measure how well the model interpolates.
       const bool test = tone == 5.0 && (gain == 2.5 || gain == 7.5);
       entries += std::string(entries.empty() ? "" : ",\n") +
                  "    {\"input_file\": \"input.wav\", \"output_file\": " + json_quote(name) +
-                 ", \"knobs\": {\"gain\": " + fmt(gain) + ", \"tone\": " + fmt(tone) +
+                 ", \"knobs\": {\"gain\": " + format_number(gain) + ", \"tone\": " + format_number(tone) +
                  "}, \"split\": \"" + (test ? "test" : "train") + "\"}";
     }
   const std::string dataset =

@@ -21,12 +21,6 @@ namespace namk {
 
 namespace {
 
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
 [[noreturn]] void bad_knob(const std::string& text, const std::string& expected,
                            const std::string& found) {
   throw UsageError("nam-knobs plan: --knob " + text + ": expected " + expected +
@@ -155,7 +149,7 @@ PlanKnob parse_plan_knob(const std::string& text) {
           (!knob.labels.empty() &&
            std::count(knob.labels.begin(), knob.labels.end(), knob.labels[i]) > 1))
         bad_knob(text, "each position once",
-                 "\"" + (numeric ? fmt(knob.levels[i]) : items[i]) + "\" twice");
+                 "\"" + (numeric ? format_number(knob.levels[i]) : items[i]) + "\" twice");
     knob.min = knob.levels.front();
     knob.max = knob.levels.back();
     knob.default_value = knob.levels[(knob.levels.size() - 1) / 2];
@@ -171,11 +165,11 @@ PlanKnob parse_plan_knob(const std::string& text) {
   knob.min = values[0];
   knob.max = values[1];
   if (!(knob.min < knob.max))
-    bad_knob(text, "min < max", "min " + fmt(knob.min) + " and max " + fmt(knob.max));
+    bad_knob(text, "min < max", "min " + format_number(knob.min) + " and max " + format_number(knob.max));
   knob.default_value = parts.size() == 3 ? values[2] : 0.5 * (knob.min + knob.max);
   if (knob.default_value < knob.min || knob.default_value > knob.max)
-    bad_knob(text, "a default within [" + fmt(knob.min) + ", " + fmt(knob.max) + "]",
-             fmt(knob.default_value));
+    bad_knob(text, "a default within [" + format_number(knob.min) + ", " + format_number(knob.max) + "]",
+             format_number(knob.default_value));
   return knob;
 }
 
@@ -200,7 +194,7 @@ std::vector<Setting> design_training(const std::vector<PlanKnob>& knobs, size_t 
   const size_t d = knobs.size();
   if (double(n) > distinct_settings(knobs))
     throw UsageError(
-        "nam-knobs plan: --settings: expected at most " + fmt(distinct_settings(knobs)) +
+        "nam-knobs plan: --settings: expected at most " + format_number(distinct_settings(knobs)) +
         " (the number of distinct settings of these knobs), found " + std::to_string(n));
   std::vector<Setting> corners;
   if (design_includes_corners(d, n))
