@@ -26,7 +26,7 @@ const rapidjson::Value& value_of(const void* node) {
   return *static_cast<const rapidjson::Value*>(node);
 }
 
-std::string format_number(double x) {
+std::string precise_number(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.10g", x);
   return buf;
@@ -140,7 +140,7 @@ std::string Json::describe() const {
   const auto& v = value_of(node_);
   if (v.IsNull()) return "null";
   if (v.IsBool()) return v.GetBool() ? "true" : "false";
-  if (v.IsNumber()) return "the number " + format_number(v.GetDouble());
+  if (v.IsNumber()) return "the number " + precise_number(v.GetDouble());
   if (v.IsString()) {
     std::string s(v.GetString(), v.GetStringLength());
     if (s.size() > 40) s = s.substr(0, 37) + "...";
