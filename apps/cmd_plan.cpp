@@ -1,6 +1,7 @@
 // nam-knobs plan: turns a knob list into a recording session (data/capture_plan.h), and with
 // --check reports which of a session's takes are missing or unusable before training.
 #include <cstdio>
+#include <limits>
 
 #include "apps/args.h"
 #include "apps/commands.h"
@@ -35,16 +36,16 @@ int cmd_plan(const Words& argv) {
   }
   PlanOptions options;
   for (const auto& text : args.all("knob")) options.knobs.push_back(parse_plan_knob(text));
-  const long settings = args.get_int("settings", -1), tests = args.get_int("test", 0),
-             seed = args.get_int("seed", 1);
   if (!args.has("settings")) throw UsageError("nam-knobs plan: missing required option --settings");
-  if (settings < 0 || tests < 0 || seed < 0)
-    throw UsageError("nam-knobs plan: --settings, --test and --seed: expected integers >= 0");
+  // Sign, overflow and absurd sizes are refused here; make_capture_plan checks what the knobs need.
+  const long long settings = args.get_int("settings", 0, 0, 100000),
+                  tests = args.get_int("test", 0, 0, 100000),
+                  seed = args.get_int("seed", 1, 0, std::numeric_limits<long long>::max());
   options.settings = static_cast<size_t>(settings);
   options.tests = static_cast<size_t>(tests);
   options.seed = static_cast<std::uint64_t>(seed);
-  options.seconds = args.get_double("seconds", kDefaultTakeSeconds);
-  options.anchor_seconds = args.get_double("anchor-seconds", 0.0);
+  options.seconds = args.get_double("seconds", kDefaultTakeSeconds, 0, 1e9);
+  options.anchor_seconds = args.get_double("anchor-seconds", 0.0, 0, 1e9);
   const std::string out = args.require("out");
   const CapturePlan plan = make_capture_plan(options);
   write_capture_session(plan, out, args.has("force"));

@@ -36,11 +36,9 @@ int cmd_synth(const Words& argv) {
         write_hard_dataset(out, static_cast<std::uint64_t>(seed), seconds, 2 * seconds);
     std::printf(
         "synth: wrote %zu files to %s (hard amp: one-knob sweeps of gain, bass, mid, treble; 5 "
-        "mixed settings with other playing held out as \"test\"; latency %ld samples)
-",
+        "mixed settings with other playing held out as \"test\"; latency %ld samples)\n",
         hard.files.size(), out.c_str(), kHardAmpLatency);
-    std::printf("synth: train with --data %s
-", hard.data_config.c_str());
+    std::printf("synth: train with --data %s\n", hard.data_config.c_str());
     return 0;
   }
   const DemoDataset demo = write_demo_dataset(out, static_cast<std::uint64_t>(seed), seconds);
