@@ -3,8 +3,9 @@
 //
 // 1. Coarse onset on the deconvolved impulse response g (over the searched lags): P its largest
 //    magnitude, s its noise floor (median magnitude scaled to a Gaussian's deviation: most lags
-//    hold no response). The onset is the first lag with |g| >= max(kOnsetFraction P, kOnsetNoise
-//    s), stepped back (at most kMaxStepBack) while the preceding sample still clears
+//    hold no response). The onset is the earliest lag with |g| >= max(kOnsetFraction P,
+//    kOnsetNoise s) in the run that leads to the peak (gaps of at most kOnsetGap lags), stepped
+//    back (at most kMaxStepBack) while the preceding sample still clears
 //    max(kStepBackFraction P, kOnsetNoise s). A fraction of the peak, not the peak: a chain's
 //    first sample is rarely its largest. This stage errs early on band-limited input (a guitar has
 //    little above 5 kHz, so the regularised g rings a few samples before the arrival).
@@ -43,6 +44,7 @@ constexpr double kOnsetFraction = 0.1;
 constexpr double kStepBackFraction = 0.02;
 constexpr double kOnsetNoise = 8.0;
 constexpr long kMaxStepBack = 2;
+constexpr long kOnsetGap = 32;
 constexpr long kFitTaps = 128;
 constexpr double kFitRidge = 1e-6;
 constexpr double kCausalLoss = 5e-3;
@@ -177,8 +179,13 @@ DelayEstimate estimate_latency(std::span<const float> input, std::span<const flo
   if (!(peak > 0)) return {};
 
   const double threshold = std::min(peak, std::max(kOnsetFraction * peak, kOnsetNoise * noise));
-  long onset = 0;
-  while (g[onset] < threshold) ++onset;  // stops at ip at the latest
+  // Walk back from the peak over the lags that clear the threshold, bridging sub-threshold runs of
+  // up to kOnsetGap lags (a ringing response crosses zero). Scanning forward from the earliest lag
+  // instead took any earlier spike for the arrival: an input that repeats a phrase leaves echoes
+  // of the peak in g, one of them 1993 lags early in a capture plan's take.
+  long onset = ip;
+  for (long i = ip - 1; i >= 0 && onset - i <= kOnsetGap; --i)
+    if (g[i] >= threshold) onset = i;
   const double low = std::max(kStepBackFraction * peak, kOnsetNoise * noise);
   for (long back = 0; back < kMaxStepBack && onset > 0 && g[onset - 1] >= low; ++back) --onset;
 
