@@ -117,7 +117,13 @@ Json Json::parse_string(const std::string& text, const std::string& name) {
   const std::string& parsed = zeros.empty() ? text : rewritten;
   auto holder = std::make_shared<JsonDocument>();
   holder->file = name;
-  holder->doc.Parse<rapidjson::kParseFullPrecisionFlag>(parsed.c_str(), parsed.size());
+  // Normal precision, not kParseFullPrecisionFlag: RapidJSON 1.1's full-precision path passes a
+  // zero significand to clz() (undefined; it returned garbage such as 9.6e-240) for zeros written
+  // with many digits, even ones that a syntax error follows, where the rewrite above cannot reach.
+  // The normal path is exact for decimals of up to 15 digits with exponents within ±22 (the short
+  // numbers configs hold) and otherwise off by a few units in the last place of a double, which
+  // rounding to the float32 weights absorbs.
+  holder->doc.Parse(parsed.c_str(), parsed.size());
   if (holder->doc.HasParseError())
     throw input_error(name, position(holder->doc.GetErrorOffset()), "valid JSON",
                       rapidjson::GetParseError_En(holder->doc.GetParseError()));
