@@ -16,7 +16,9 @@ namespace namk {
 namespace {
 
 constexpr char kMagic[8] = {'N', 'A', 'M', 'K', 'C', 'K', 'P', 'T'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added the weights' moving average and the training time of earlier runs; version 1
+// files still load (no average yet, no time recorded).
+constexpr uint32_t kVersion = 2;
 
 class Writer {
  public:
@@ -98,6 +100,8 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
   w.put_vec(s.adam.m);
   w.put_vec(s.adam.v);
   w.put(s.adam.steps);
+  w.put_vec(s.ema_params);
+  w.put(s.elapsed_s);
   const std::vector<char>& payload = w.bytes();
   const uint64_t size = payload.size(), hash = fnv1a(payload.data(), payload.size());
   write_file_atomically(path, [&](const std::string& temp) {
@@ -122,8 +126,8 @@ TrainState load_checkpoint(const std::string& path) {
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0)
     throw input_error(path, "", "a nam-knobs checkpoint", "another kind of file");
   const auto version = header.get<uint32_t>();
-  if (version != kVersion)
-    throw input_error(path, "version", "checkpoint version " + std::to_string(kVersion),
+  if (version != 1 && version != kVersion)
+    throw input_error(path, "version", "checkpoint version 1 or " + std::to_string(kVersion),
                       std::to_string(version));
   const auto size = header.get<uint64_t>();
   const size_t payload_at = sizeof kMagic + sizeof version + sizeof size;
@@ -154,6 +158,10 @@ TrainState load_checkpoint(const std::string& path) {
   s.adam.m = r.get_vec();
   s.adam.v = r.get_vec();
   s.adam.steps = r.get<int64_t>();
+  if (version >= 2) {
+    s.ema_params = r.get_vec();
+    s.elapsed_s = r.get<double>();
+  }
   if (!r.done()) throw input_error(path, "", "a complete checkpoint", "trailing bytes");
   return s;
 }

@@ -25,6 +25,8 @@ struct TrainState {
   int64_t best_epoch = -1;
   int64_t epochs_without_improvement = 0;
   Vec params, best_params;
+  Vec ema_params;            // moving average of params; empty when the config has none
+  double elapsed_s = 0;      // training wall time of the finished runs before this one
   AdamState adam;
 };
 

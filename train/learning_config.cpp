@@ -40,6 +40,8 @@ const std::vector<Field<LearningConfig>>& learning_fields() {
       {"adam_eps", &C::adam_eps, 0, 1, "Adam epsilon, added to sqrt(v_hat)"},
       {"weight_decay", &C::weight_decay, 0, 1, "decoupled (AdamW) weight decay"},
       {"grad_clip", &C::grad_clip, 0, kInf, "maximum global gradient norm; 0 turns clipping off"},
+      {"ema_decay", &C::ema_decay, 0, 0.999999,
+       "per-step decay of the weights' moving average that validation and the saved model use; 0 uses the raw weights"},
       {"seed", &C::seed, 0, 1.8e19, "seed of initial weights and batch sampling"},
       {"threads", &C::threads, 0, 4096, "training threads; 0 uses every core"},
       {"patience", &C::patience, 0, 1e9,

@@ -32,6 +32,7 @@ struct LearningConfig {
   double adam_eps = 1e-8;
   double weight_decay = 0.0;
   double grad_clip = 0.0;       // max global gradient norm; 0: off
+  double ema_decay = 0.999;     // moving average of the weights for validation and export; 0: off
   uint64_t seed = 0;
   int64_t threads = 0;          // 0: every core
   int64_t patience = 0;         // early stopping after this many epochs without improvement; 0: off

@@ -20,6 +20,7 @@
 #include "train/losses.h"
 #include "train/predictor.h"
 #include "train/train_step.h"
+#include "train/weight_average.h"
 
 namespace namk {
 
@@ -117,6 +118,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
   TrainState state;
   Adam adam(model.num_params(), AdamConfig{config.adam_beta1, config.adam_beta2, config.adam_eps,
                                            config.weight_decay});
+  const bool averaging = config.ema_decay > 0;
   const bool resuming = options.resume && std::filesystem::exists(checkpoint_path(options));
   if (resuming) {
     state = load_checkpoint(checkpoint_path(options));
@@ -129,16 +131,24 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
                         std::to_string(model.num_params()), std::to_string(state.params.size()));
     model.params() = state.params;
     adam.set_state(state.adam);
+    if (averaging && state.ema_params.size() != model.num_params()) state.ema_params = model.params();
     truncate_log(csv_path(options), state.epoch);
     progress.message("resuming from " + checkpoint_path(options) + " at epoch " +
                      std::to_string(state.epoch + 1) + ", step " + std::to_string(state.step_in_epoch));
   } else {
     state.config_hash = options.config_hash;
     state.best_params = model.params();
+    if (averaging) state.ema_params = model.params();
     write_text_atomically(csv_path(options), std::string(kCsvHeader) + "\n");
   }
 
+  const double elapsed_before = state.elapsed_s;  // training time of earlier runs (resume)
+  const auto run_start = std::chrono::steady_clock::now();
+  auto seconds_since = [](auto start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   auto save = [&] {
+    state.elapsed_s = elapsed_before + seconds_since(run_start);
     state.params = model.params();
     state.adam = adam.state();
     save_checkpoint(checkpoint_path(options), state);
@@ -147,11 +157,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
   TrainStep step_gradient(model, config.loss, threads, setting_energies(data));
   Vec& grad = step_gradient.grad();
   TrainResult result;
-  const auto run_start = std::chrono::steady_clock::now();
   int64_t steps_this_run = 0;
-  auto seconds_since = [](auto start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
 
   int64_t epoch = state.epoch;
   for (; epoch < config.epochs; ++epoch) {
@@ -161,6 +167,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     // The NaN guard's fallback: this epoch's starting point.
     const Vec good_params = model.params();
     const AdamState good_adam = adam.state();
+    const Vec good_average = state.ema_params;
     int bad_in_a_row = 0;
     progress.begin_epoch(epoch, config.epochs, steps);
     const auto epoch_start = std::chrono::steady_clock::now();
@@ -188,6 +195,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
         if (++bad_in_a_row >= kBadStepsBeforeRestore) {
           model.params() = good_params;
           adam.set_state(good_adam);
+          state.ema_params = good_average;
           state.lr_scale *= 0.5;
           bad_in_a_row = 0;
           progress.message("restored this epoch's starting weights and halved the learning rate");
@@ -196,6 +204,8 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
       }
       bad_in_a_row = 0;
       adam.step(model.params().data(), grad.data(), lr);
+      if (averaging)
+        update_weight_average(state.ema_params, model.params(), config.ema_decay, adam.state().steps - 1);
       state.epoch_loss_sum += loss;
       ++epoch_steps_done;
       ++steps_this_run;
@@ -208,19 +218,23 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
       }
     }
 
+    // Validation scores the weights a saved model would carry: the moving average when there is one.
+    if (averaging) model.params().swap(state.ema_params);
     const EvalResult val = evaluate(model, data, validation, threads);
     const bool finite = std::isfinite(val.mean_esr) && model.params().allFinite();
-    if (finite && (state.best_esr < 0 || val.mean_esr < state.best_esr)) {
+    const bool better = finite && (state.best_esr < 0 || val.mean_esr < state.best_esr);
+    if (better) state.best_params = model.params();
+    if (averaging) model.params().swap(state.ema_params);
+    if (better) {
       state.best_esr = val.mean_esr;
       state.best_epoch = epoch;
-      state.best_params = model.params();
       state.epochs_without_improvement = 0;
     } else {
       ++state.epochs_without_improvement;
     }
     const double train_loss = state.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, steps));
-    const double elapsed = seconds_since(run_start);
-    const double rate = static_cast<double>(steps_this_run * batch_size * data.ny) / elapsed;
+    const double elapsed = elapsed_before + seconds_since(run_start);
+    const double rate = static_cast<double>(steps_this_run * batch_size * data.ny) / seconds_since(run_start);
     char line[256];
     std::snprintf(line, sizeof line, "%lld,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%lld",
                   static_cast<long long>(epoch + 1), train_loss, val.mean_esr, state.best_esr, lr,
@@ -236,9 +250,11 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     state.epoch = epoch + 1;
     state.step_in_epoch = 0;
     state.epoch_loss_sum = 0;
-    if (!model.params().allFinite()) {  // never checkpoint (or later save) non-finite weights
+    if (!model.params().allFinite() || (averaging && !state.ema_params.allFinite())) {
+      // never checkpoint (or later save) non-finite weights
       model.params() = good_params;
       adam.set_state(good_adam);
+      state.ema_params = good_average;
       state.lr_scale *= 0.5;
     }
     const bool last = epoch + 1 == config.epochs;

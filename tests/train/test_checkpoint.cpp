@@ -27,6 +27,8 @@ TrainState sample_state() {
   s.adam.m = Vec::Constant(7, 0.5);
   s.adam.v = Vec::Constant(7, 0.125);
   s.adam.steps = 42;
+  s.ema_params = Vec::LinSpaced(7, 2, 5);
+  s.elapsed_s = 12.75;
   return s;
 }
 }  // namespace
@@ -48,6 +50,50 @@ TEST_CASE("a checkpoint round-trips every field exactly") {
   CHECK(r.adam.m == s.adam.m);
   CHECK(r.adam.v == s.adam.v);
   CHECK(r.adam.steps == 42);
+  CHECK(r.ema_params == s.ema_params);
+  CHECK(r.elapsed_s == 12.75);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a version 1 checkpoint (before the moving average) still loads") {
+  // Version 1's layout written by hand: the fields of version 2 up to Adam's step count.
+  const TrainState s = sample_state();
+  std::string payload;
+  auto put = [&](const auto& value) { payload.append(reinterpret_cast<const char*>(&value), sizeof value); };
+  auto put_vec = [&](const Vec& v) {
+    put(static_cast<int64_t>(v.size()));
+    payload.append(reinterpret_cast<const char*>(v.data()), static_cast<size_t>(v.size()) * sizeof(Scalar));
+  };
+  put(static_cast<uint32_t>(sizeof(Scalar)));
+  put(s.config_hash);
+  put(s.epoch);
+  put(s.step_in_epoch);
+  put(s.epoch_loss_sum);
+  put(s.lr_scale);
+  put(s.skipped_steps);
+  put(s.best_esr);
+  put(s.best_epoch);
+  put(s.epochs_without_improvement);
+  put_vec(s.params);
+  put_vec(s.best_params);
+  put_vec(s.adam.m);
+  put_vec(s.adam.v);
+  put(s.adam.steps);
+  std::string file = "NAMKCKPT";
+  auto put_file = [&](const auto& value) { file.append(reinterpret_cast<const char*>(&value), sizeof value); };
+  put_file(static_cast<uint32_t>(1));
+  put_file(static_cast<uint64_t>(payload.size()));
+  file += payload;
+  put_file(fnv1a(payload.data(), payload.size()));
+  const std::string path = temp_path("namk_test_checkpoint_v1.bin");
+  std::ofstream(path, std::ios::binary) << file;
+
+  const TrainState r = load_checkpoint(path);
+  CHECK(r.epoch == 3);
+  CHECK(r.params == s.params);
+  CHECK(r.adam.steps == 42);
+  CHECK(r.ema_params.size() == 0);
+  CHECK(r.elapsed_s == 0);
   std::filesystem::remove(path);
 }
 

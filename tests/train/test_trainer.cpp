@@ -84,7 +84,8 @@ LearningConfig tiny_learning(int threads) {
   return l;
 }
 
-Vec run(int threads, const std::string& dir, int64_t stop_after = 0, bool resume = false) {
+Vec run(int threads, const std::string& dir, int64_t stop_after = 0, bool resume = false,
+        double ema_decay = 0) {
   auto model = make_model(tiny_config());
   model->init_params(7);
   const KnobDataset data = tiny_dataset(model->receptive_field());
@@ -94,7 +95,9 @@ Vec run(int threads, const std::string& dir, int64_t stop_after = 0, bool resume
   o.config_hash = 99;
   o.stop_after_steps = stop_after;
   Progress quiet(Progress::Mode::Quiet);
-  train(*model, data, tiny_learning(threads), o, quiet);
+  LearningConfig l = tiny_learning(threads);
+  l.ema_decay = ema_decay;
+  train(*model, data, l, o, quiet);
   return model->params();
 }
 
@@ -145,6 +148,23 @@ TEST_CASE("a run killed mid-epoch resumes to the same final weights") {
   REQUIRE(std::filesystem::exists(dir + "/checkpoint.bin"));
   const Vec resumed = run(2, dir, 0, true);
   CHECK(resumed == whole);
+}
+
+TEST_CASE("with a moving average, the model is the average's best, and a killed run resumes exactly") {
+  const std::string dir = temp_dir("namk_trainer_ema_whole");
+  const Vec whole = run(2, dir, 0, false, 0.9);
+  const TrainState end = load_checkpoint(dir + "/checkpoint.bin");
+  // The returned weights are the best validated ones, which are averages, not raw weights.
+  CHECK(whole == end.best_params);
+  REQUIRE(end.ema_params.size() == whole.size());
+  CHECK(end.ema_params != end.params);
+  CHECK(whole != run(2, temp_dir("namk_trainer_ema_off"), 0, false, 0));
+  CHECK(end.elapsed_s > 0);
+
+  const std::string killed = temp_dir("namk_trainer_ema_killed");
+  run(2, killed, 15, false, 0.9);
+  REQUIRE(std::filesystem::exists(killed + "/checkpoint.bin"));
+  CHECK(run(2, killed, 0, true, 0.9) == whole);
 }
 
 TEST_CASE("a stop request checkpoints at once and a resumed run finishes identically") {
