@@ -187,7 +187,7 @@ namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
       char message[240];
       std::snprintf(message, sizeof message,
                     "namk_prepare: the model runs at %g Hz, the host asked for %g Hz; %s", rate, sample_rate,
-                    sample_rate > 0 ? "this build cannot resample (built without libsamplerate); resample the "
+                    sample_rate > 0 ? "this build cannot resample (built without libsoxr); resample the "
                                       "audio or use a model made at that rate"
                                     : "a sample rate must be positive");
       return fail(NAMK_ERROR_SAMPLE_RATE, message);
