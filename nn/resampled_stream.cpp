@@ -72,6 +72,11 @@ void destroy(soxr*& s) noexcept {
 }
 }  // namespace
 
+int ResampledStream::model_block(double model_rate, double host_rate, int host_max_block) {
+  const double steps = std::min(std::max(host_max_block, 1), kStep) * (model_rate / host_rate);
+  return static_cast<int>(std::ceil(std::min(steps, 1e6))) + 256;
+}
+
 ResampledStream::ResampledStream(Model& model, double host_rate, int host_max_block)
     : model_(model), host_rate_(host_rate), to_model_(model.sample_rate() / host_rate), max_block_(host_max_block) {
   if (!(host_rate > 0) || host_max_block < 1)

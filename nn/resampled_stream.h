@@ -23,6 +23,11 @@ class ResampledStream {
   ResampledStream(const ResampledStream&) = delete;
   ResampledStream& operator=(const ResampledStream&) = delete;
 
+  // The max_block to prepare the model with, before constructing the stream: one step's worth at
+  // the model's rate and room for the converters' bursts. A model prepared for the host's block
+  // instead would see every step split (70 samples as 64 + 6 at 44.1 kHz around 48 kHz), and its
+  // fixed cost per block twice.
+  static int model_block(double model_rate, double host_rate, int host_max_block);
   // Host samples between an input sample and the output it causes (the FIFO's pre-fill).
   int latency() const { return latency_; }
   double host_rate() const { return host_rate_; }
