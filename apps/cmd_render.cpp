@@ -59,7 +59,13 @@ int cmd_render(const Words& argv) {
   size_t next = 0;
   for (; next < events.size() && events[next].sample == 0; ++next)
     model.set_knob(events[next].knob, events[next].value);
+#ifdef NAMK_HAVE_RESAMPLE
+  model.prepare(resample ? std::max(static_cast<int>(block),
+                                    ResampledStream::model_block(model.sample_rate(), input.sample_rate, static_cast<int>(block)))
+                         : static_cast<int>(block));
+#else
   model.prepare(static_cast<int>(block));
+#endif
   model.reset();
   if (!args.has("no-prewarm")) model.prewarm();
 

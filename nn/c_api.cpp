@@ -187,7 +187,7 @@ namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
       char message[240];
       std::snprintf(message, sizeof message,
                     "namk_prepare: the model runs at %g Hz, the host asked for %g Hz; %s", rate, sample_rate,
-                    sample_rate > 0 ? "this build cannot resample (built without libsamplerate); resample the "
+                    sample_rate > 0 ? "this build cannot resample (built without libsoxr); resample the "
                                       "audio or use a model made at that rate"
                                     : "a sample rate must be positive");
       return fail(NAMK_ERROR_SAMPLE_RATE, message);
@@ -195,7 +195,12 @@ namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
     // Buffers first: if the model's prepare() fails, they are merely larger than needed.
     model->in_buf.assign(static_cast<size_t>(max_block), 0);
     model->out_buf.assign(static_cast<size_t>(max_block), 0);
+#ifdef NAMK_HAVE_RESAMPLE
+    model->model->prepare(sample_rate != rate ? std::max(max_block, namk::ResampledStream::model_block(rate, sample_rate, max_block))
+                                              : max_block);
+#else
     model->model->prepare(max_block);
+#endif
 #ifdef NAMK_HAVE_RESAMPLE
     // At another rate the model sees blocks of at most max_block at its own rate (it splits larger
     // ones), between the two converters.

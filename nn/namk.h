@@ -94,7 +94,10 @@ int namk_latency(const namk_model* model);
  * buffer; otherwise they must not overlap. Allocates, locks and throws nothing; flushes denormals
  * for its own duration (the model does). Before prepare() it writes silence and returns NAMK_ERROR_NOT_PREPARED. */
 namk_status namk_process(namk_model* model, const float* in, float* out, int n);
-/* Clear the audio history, jump the knobs to their latest values and pre-warm as above. */
+/* Clear the audio history, jump the knobs to their latest values and pre-warm as above. Allocates
+ * nothing, except when resampling after audio has run since namk_prepare or the last namk_reset:
+ * the converters are then re-created (libsoxr cannot clear them otherwise), so call it outside the
+ * audio thread first (a plugin's activate), and the call in the audio thread stays free. */
 namk_status namk_reset(namk_model* model);
 
 #ifdef __cplusplus

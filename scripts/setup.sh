@@ -3,12 +3,12 @@
 # when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-# lv2-dev, libsamplerate0-dev and liblilv-dev build the LV2 plugin, its resampling and its test host;
+# lv2-dev, libsoxr-dev and liblilv-dev build the LV2 plugin, its resampling and its test host;
 # lilv-utils (lv2info), lv2file, jalv with jackd2 (its dummy driver needs no sound card) and sordi
 # (sord_validate, behind lv2_validate) are the third-party hosts and checkers the plugin tests drive.
 # clang, its runtime (libFuzzer, sanitizers) and LLVM's OpenMP: the fuzz build (scripts/fuzz.sh).
 packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev
-          lv2-dev libsamplerate0-dev liblilv-dev lilv-utils lv2file sordi jalv jackd2
+          lv2-dev libsoxr-dev liblilv-dev lilv-utils lv2file sordi jalv jackd2
           clang libclang-rt-14-dev libomp-dev)
 
 missing=()

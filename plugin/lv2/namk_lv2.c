@@ -180,7 +180,13 @@ static void connect_port(LV2_Handle instance, uint32_t port, void* data) {
   if (k >= 0 && k < p->knob_count) p->knob_ports[k] = (const float*)data;
 }
 
-static void activate(LV2_Handle instance) { ((Plugin*)instance)->fresh = 1; }
+/* Resetting here, outside the audio thread, leaves the converters clean (re-creating them allocates
+ * when resampling), so the namk_reset() of the first run() touches only the model. */
+static void activate(LV2_Handle instance) {
+  Plugin* p = (Plugin*)instance;
+  namk_reset(p->model);
+  p->fresh = 1;
+}
 
 /* Gives the model every knob whose port moved; a value outside the range is clamped, NaN ignored. */
 static void follow_knobs(Plugin* p) {

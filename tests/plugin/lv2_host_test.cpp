@@ -287,16 +287,22 @@ TEST_CASE("run: a plain NAM model at 44.1, 48 and 96 kHz") {
 }
 
 TEST_CASE("run() allocates nothing, with knob and gain moves and blocks above the maximum") {
-  for (double rate : {48000.0, 44100.0}) {
+  for (double rate : {48000.0, 44100.0, 96000.0}) {
     if (rate != 48000.0 && !namk_can_resample()) continue;
     CAPTURE(rate);
     Host host(kSmoothedUri, rate, 128);
     const std::vector<float> x = test_signal(rate, 0.1);
-    host.run(x, {128});  // warm: the first run() resets the model
     std::multimap<long, std::pair<std::string, float>> moves = {
         {0, {"gain", 9.0f}}, {300, {"bass", -7.0f}}, {600, {"output_gain_db", 6.0f}}, {900, {"input_gain_db", -3.0f}}};
+    // Counted from the first run() after activate (which resets the model), through odd and
+    // changing block sizes, and again after a deactivate/activate cycle: the resampler's FIFOs
+    // must already be grown, and re-creating its converters must happen in activate().
     long allocations = 0;
     host.run(x, {1, 31, 128, 500, 64}, moves, false, &allocations);
+    host.run(x, {127, 3, 64, 1000}, moves, true, &allocations);
+    lilv_instance_deactivate(host.instance);
+    lilv_instance_activate(host.instance);
+    host.run(x, {500, 1, 77}, moves, false, &allocations);
     CHECK(allocations == 0);
   }
   // The tracker sees an allocation made the same way, so the zero above means something.
