@@ -28,7 +28,6 @@ ConvNet::ConvNet(const ModelConfig& config) : Model(config) {
     throw InputError(describe_error("model config", "config", "channels >= 1 and at least one dilation",
                                     "channels " + std::to_string(c.channels) + ", " +
                                         std::to_string(c.dilations.size()) + " dilations"));
-  Index p = 0;
   std::vector<Index> film_sites;
   for (size_t i = 0; i < c.dilations.size(); ++i) {
     Block b;
@@ -37,18 +36,15 @@ ConvNet::ConvNet(const ModelConfig& config) : Model(config) {
     if (b.dilation < 1)
       throw InputError(describe_error("model config", "config.dilations", "dilations >= 1",
                                       std::to_string(b.dilation)));
-    b.weight = p;
-    p += c.channels * b.input * kConvNetTaps;
-    b.bias = p;
-    p += c.channels;
+    const std::string name = "blocks[" + std::to_string(i) + "].";
+    b.weight = layout_.add(name + "conv.weight", {c.channels, b.input, kConvNetTaps}, b.input * kConvNetTaps);
+    b.bias = layout_.add(name + "conv.bias", {c.channels}, b.input * kConvNetTaps);
     blocks_.push_back(b);
     film_sites.push_back(c.channels);
   }
-  head_weight_ = p;
-  p += c.channels;
-  head_bias_ = p;
-  p += 1;
-  layout(p, film_sites);
+  head_weight_ = layout_.add("head.weight", {1, c.channels}, c.channels);
+  head_bias_ = layout_.add("head.bias", {1}, c.channels);
+  finish_layout(film_sites);
 }
 
 Index ConvNet::receptive_field() const {
@@ -64,16 +60,6 @@ double ConvNet::flops_per_sample() const {
     f += 2 * c * double(b.input * kConvNetTaps) + c + c +
          (uses_film() ? (config_.film.shift ? 2 : 1) * c : 0);
   return f + 2 * c + 1;
-}
-
-void ConvNet::init_architecture(std::mt19937_64& rng) {
-  Scalar* p = params_.data();
-  const Index c = config_.convnet.channels;
-  for (const Block& b : blocks_) {
-    init_uniform(p + b.weight, c * b.input * kConvNetTaps, b.input * kConvNetTaps, rng);
-    init_uniform(p + b.bias, c, b.input * kConvNetTaps, rng);
-  }
-  init_uniform(p + head_weight_, c + 1, c, rng);
 }
 
 Var ConvNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
@@ -151,19 +137,15 @@ Linear::Linear(const ModelConfig& config) : Model(config) {
     throw InputError(describe_error("model config", "config.receptive_field", "at least 1",
                                     std::to_string(config_.linear.receptive_field)));
   inputs_ = 1 + (uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0);
-  Index p = inputs_ * config_.linear.receptive_field;
-  if (config_.linear.bias) bias_ = p++;
-  layout(p, {1});
+  const Index taps = config_.linear.receptive_field;
+  weight_at_ = layout_.add("weight", {1, inputs_, taps}, inputs_ * taps);
+  if (config_.linear.bias) bias_ = layout_.add("bias", {1}, inputs_ * taps);
+  finish_layout({1});
 }
 
 double Linear::flops_per_sample() const {
   return 2 * double(inputs_ * config_.linear.receptive_field) + (config_.linear.bias ? 1 : 0) +
          (uses_film() ? (config_.film.shift ? 2 : 1) : 0);
-}
-
-void Linear::init_architecture(std::mt19937_64& rng) {
-  const Index fan_in = inputs_ * config_.linear.receptive_field;
-  init_uniform(params_.data(), fan_in + (bias_ >= 0 ? 1 : 0), fan_in, rng);
 }
 
 Var Linear::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
@@ -174,7 +156,7 @@ Var Linear::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar*
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   Var in = uses_concat() ? with_knob_channels(t, x, cond) : x;
-  Var y = conv1d(t, in, nam_weight(t, p, grad, 1, inputs_, receptive_field()),
+  Var y = conv1d(t, in, nam_weight(t, p + weight_at_, grad ? grad + weight_at_ : nullptr, 1, inputs_, receptive_field()),
                  bias_ >= 0 ? nam_vector(t, p + bias_, grad ? grad + bias_ : nullptr, 1) : Var{}, 1);
   if (uses_film())
     y = film(t, y, slice_channels(t, cond, film_site(0), 1),
@@ -184,7 +166,7 @@ Var Linear::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar*
 
 void Linear::prepare_stream(int max_block) {
   weight_.resize(1, receptive_field() * inputs_);
-  nam_weight_pack(params_.data(), inputs_, receptive_field(), weight_);
+  nam_weight_pack(params_.data() + weight_at_, inputs_, receptive_field(), weight_);
   input_.prepare(inputs_, receptive_field() - 1, max_block);
 }
 

@@ -29,7 +29,6 @@ class ConvNet final : public Model {
     History input;  // the block's input
   };
 
-  void init_architecture(std::mt19937_64& rng) override;
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override;
@@ -49,13 +48,12 @@ class Linear final : public Model {
   Var forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const override;
 
  private:
-  void init_architecture(std::mt19937_64& rng) override;
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override { input_.reset(); }
 
   Index inputs_ = 1;
-  Index bias_ = -1;
+  Index weight_at_ = 0, bias_ = -1;  // offsets in params_
   Mat weight_;  // packed (1, K*inputs)
   History input_;
 };

@@ -21,23 +21,22 @@ Lstm::Lstm(const ModelConfig& config) : Model(config) {
                                     "at least 1", std::to_string(std::min(c.hidden_size, c.num_layers))));
   hidden_ = c.hidden_size;
   const Index h = hidden_;
-  Index p = 0;
   std::vector<Index> film_sites;
   for (Index l = 0; l < c.num_layers; ++l) {
     Layer layer;
     layer.input = l == 0 ? 1 + (uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0) : h;
-    layer.weight = p;
-    p += 4 * h * (layer.input + h);
-    layer.state = p;
-    p += 6 * h;
+    // PyTorch's LSTM init: uniform +-1/sqrt(H) for weights and the combined bias; zero initial state.
+    const std::string name = "lstm[" + std::to_string(l) + "].";
+    layer.weight = layout_.add(name + "weight", {4 * h, layer.input + h}, h);
+    layer.state = layout_.add(name + "bias", {4 * h}, h);  // the initial state follows: 6H in all
+    layout_.add(name + "initial_hidden", {h}, 0);
+    layout_.add(name + "initial_cell", {h}, 0);
     layers_.push_back(layer);
     film_sites.push_back(h);
   }
-  head_weight_ = p;
-  p += h;
-  head_bias_ = p;
-  p += 1;
-  layout(p, film_sites);
+  head_weight_ = layout_.add("head.weight", {1, h}, h);
+  head_bias_ = layout_.add("head.bias", {1}, h);
+  finish_layout(film_sites);
 }
 
 double Lstm::flops_per_sample() const {
@@ -49,17 +48,6 @@ double Lstm::flops_per_sample() const {
          + 3 * h + 2 * h                            // cell update, tanh(c) * o
          + (uses_film() ? (config_.film.shift ? 2 : 1) * h : 0);
   return f + 2 * h + 1;
-}
-
-void Lstm::init_architecture(std::mt19937_64& rng) {
-  // PyTorch's LSTM init (uniform +-1/sqrt(H)) for weights and the combined bias; zero initial state.
-  Scalar* p = params_.data();
-  const Index h = hidden_;
-  for (const Layer& l : layers_) {
-    init_uniform(p + l.weight, 4 * h * (l.input + h), h, rng);
-    init_uniform(p + l.state, 4 * h, h, rng);
-  }
-  init_uniform(p + head_weight_, h + 1, h, rng);
 }
 
 Var Lstm::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {

@@ -27,7 +27,6 @@ class Lstm final : public Model {
     Mat y, gates, cells;   // (H, N), (4H, N), (H, N)
   };
 
-  void init_architecture(std::mt19937_64& rng) override;
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override;

@@ -35,10 +35,8 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
                                     std::to_string(config_.film.hidden)));
 }
 
-void Model::layout(Index arch_params, const std::vector<Index>& film_sites) {
-  arch_params_ = arch_params;
-  film_offset_ = arch_params;
-  Index total = arch_params;
+void Model::finish_layout(const std::vector<Index>& film_sites) {
+  arch_params_ = layout_.size();
   const Index nk = static_cast<Index>(config_.knobs.size());
   if (uses_film()) {
     film_outputs_ = 0;
@@ -48,29 +46,33 @@ void Model::layout(Index arch_params, const std::vector<Index>& film_sites) {
       film_outputs_ += config_.film.shift ? 2 * c : c;
     }
     const Index h = config_.film.hidden;
-    total += h * nk + h + film_outputs_ * h + film_outputs_;
+    film_at_.w1 = layout_.add("film.w1", {h, nk}, nk);
+    film_at_.b1 = layout_.add("film.b1", {h}, nk);
+    film_at_.w2 = layout_.add("film.w2", {film_outputs_, h}, 0);  // zero: see init_params()
+    film_at_.b2 = layout_.add("film.b2", {film_outputs_}, 0);
   } else if (uses_concat()) {
     film_outputs_ = nk;
   }
-  total_params_ = total;
+  total_params_ = layout_.size();
 }
 
-void Model::init_uniform(Scalar* p, Index n, Index fan_in, std::mt19937_64& rng) {
+namespace {
+// PyTorch's default: uniform in +-1/sqrt(fan_in).
+void init_uniform(Scalar* p, Index n, Index fan_in, std::mt19937_64& rng) {
   const double bound = 1.0 / std::sqrt(static_cast<double>(std::max<Index>(fan_in, 1)));
   std::uniform_real_distribution<double> u(-bound, bound);
   for (Index i = 0; i < n; ++i) p[i] = static_cast<Scalar>(u(rng));
 }
+}  // namespace
 
 void Model::init_params(uint64_t seed) {
   std::mt19937_64 rng(seed);
   params_.setZero();
-  init_architecture(rng);
+  for (const ParamView& v : layout_.views())
+    if (v.fan_in > 0) init_uniform(params_.data() + v.offset, v.size(), v.fan_in, rng);
   if (uses_film()) {
-    const Index nk = static_cast<Index>(config_.knobs.size()), h = config_.film.hidden;
-    Scalar* p = params_.data() + film_offset_;
-    init_uniform(p, h * nk + h, nk, rng);  // w1 and b1
     // w2 stays zero; b2 gives gamma = 1, beta = 0 whatever the knobs.
-    Scalar* b2 = p + h * nk + h + film_outputs_ * h;
+    Scalar* b2 = params_.data() + film_at_.b2;
     for (size_t s = 0; s < film_site_offsets_.size(); ++s)
       std::fill_n(b2 + film_site_offsets_[s], film_site_sizes_[s], Scalar(1));
   }
@@ -88,22 +90,12 @@ Var Model::conditioning(Tape& t, std::span<const double> knob_values, Scalar* gr
     t.value(k)(i, 0) = static_cast<Scalar>(config_.knobs[i].normalise(knob_values[i]));
   if (uses_concat()) return k;
   const Index h = config_.film.hidden, f = film_outputs_;
-  const Scalar* p = params_.data() + film_offset_;
-  Scalar* g = grad ? grad + film_offset_ : nullptr;
-  auto next = [&](Index n) {
-    const Scalar* v = p;
-    p += n;
-    Scalar* d = g;
-    if (g) g += n;
-    return std::pair{v, d};
-  };
-  auto [w1, dw1] = next(h * nk);
-  auto [b1, db1] = next(h);
-  auto [w2, dw2] = next(f * h);
-  auto [b2, db2] = next(f);
-  Var hidden = conv1d(t, k, nam_weight(t, w1, dw1, h, nk, 1), nam_vector(t, b1, db1, h), 1);
+  const Scalar* p = params_.data();
+  auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
+  const Index w1 = film_at_.w1, b1 = film_at_.b1, w2 = film_at_.w2, b2 = film_at_.b2;
+  Var hidden = conv1d(t, k, nam_weight(t, p + w1, g(w1), h, nk, 1), nam_vector(t, p + b1, g(b1), h), 1);
   hidden = activation(t, config_.film.activation, hidden);
-  return conv1d(t, hidden, nam_weight(t, w2, dw2, f, h, 1), nam_vector(t, b2, db2, f), 1);
+  return conv1d(t, hidden, nam_weight(t, p + w2, g(w2), f, h, 1), nam_vector(t, p + b2, g(b2), f), 1);
 }
 
 Vec Model::conditioning_values(std::span<const double> knob_values) const {
@@ -132,8 +124,7 @@ void Model::update_conditioning_target() noexcept {
     for (Index i = 0; i < nk; ++i)
       film_knobs_(i, 0) = static_cast<Scalar>(config_.knobs[i].normalise(knob_values_[i]));
     const Index h = config_.film.hidden, f = film_outputs_;
-    const Scalar* p = params_.data() + film_offset_;
-    const ConstMatMap b1(p + h * nk, h, 1), b2(p + h * nk + h + f * h, f, 1);
+    const ConstMatMap b1(params_.data() + film_at_.b1, h, 1), b2(params_.data() + film_at_.b2, f, 1);
     conv1d_forward(film_knobs_, film_w1_, b1, 1, film_hidden_);
     activation_forward(config_.film.activation, film_hidden_, film_hidden_);
     conv1d_forward(film_hidden_, film_w2_, b2, 1, MatMap(cond_target_.data(), f, 1));
@@ -156,11 +147,10 @@ void Model::prepare(int max_block) {
   cond_target_ = cond_now_;
   if (uses_film()) {
     const Index h = config_.film.hidden, f = film_outputs_;
-    const Scalar* p = params_.data() + film_offset_;
     film_w1_.resize(h, nk);
     film_w2_.resize(f, h);
-    nam_weight_pack(p, nk, 1, film_w1_);
-    nam_weight_pack(p + h * nk + h, h, 1, film_w2_);
+    nam_weight_pack(params_.data() + film_at_.w1, nk, 1, film_w1_);
+    nam_weight_pack(params_.data() + film_at_.w2, h, 1, film_w2_);
     film_knobs_.resize(nk, 1);
     film_hidden_.resize(h, 1);
   }

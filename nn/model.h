@@ -6,8 +6,9 @@
 //   prepare()/process()  streaming with internal history; process() allocates, locks and throws nothing.
 // Knob values are given in the knob's own units and normalised to [0, 1] inside the model.
 //
-// Parameter layout (all matrices PyTorch-style row-major: dense (out, in), conv (out, in, K) with
-// the tap fastest, tap k multiplying x[t - (K-1-k)*dilation]):
+// Parameter layout, registered tensor by tensor in layout_ by each constructor (param_layout()).
+// All matrices PyTorch-style row-major: dense (out, in), conv (out, in, K) with the tap fastest,
+// tap k multiplying x[t - (K-1-k)*dilation]:
 //   [architecture: NAM's .nam "weights" order, see wavenet.h, lstm.h, convnet.h]
 //   [FiLM conditioner, only with knobs and conditioning film:
 //      w1 (hidden, n_knobs), b1 (hidden), w2 (F, hidden), b2 (F)]
@@ -30,6 +31,7 @@
 #include "core/kernels/pointwise.h"
 #include "core/knob_spec.h"
 #include "core/tape.h"
+#include "nn/param_layout.h"
 
 namespace namk {
 
@@ -118,6 +120,8 @@ class Model {
   const Vec& params() const { return params_; }
   // Parameters [0, architecture_params()) are NAM's weights; the conditioner's follow.
   Index architecture_params() const { return arch_params_; }
+  // The named tensors of params(), in order (see param_layout.h).
+  const ParamLayout& param_layout() const { return layout_; }
 
   // Input samples needed per output sample (the graph maps nx + ny - 1 inputs to ny outputs,
   // nx = receptive_field()).
@@ -128,9 +132,9 @@ class Model {
   // apply it per sample. docs/performance.md has the per-preset figures.
   virtual double flops_per_sample() const = 0;
 
-  // PyTorch's default init (uniform +-1/sqrt(fan_in)) for the architecture, as NAM trains from;
-  // the FiLM output layer starts at zero with gamma bias 1, so the untrained model with knobs
-  // equals the same model without them.
+  // PyTorch's default init (uniform +-1/sqrt(fan_in)) for the architecture, as NAM trains from,
+  // drawn tensor by tensor in layout order; the FiLM output layer starts at zero with gamma bias 1,
+  // so the untrained model with knobs equals the same model without them.
   void init_params(uint64_t seed);
 
   // x: (1, T), T >= receptive_field()  ->  (1, T - receptive_field() + 1).
@@ -174,11 +178,11 @@ class Model {
  protected:
   explicit Model(ModelConfig config);
 
-  // Called once by a derived constructor: arch_params architecture parameters, then the
-  // conditioner's. film_sites: the channel count of every FiLM site in order; the conditioner's
-  // output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM. Only counts:
-  // make_model() allocates the buffer once the counts have passed its checks.
-  void layout(Index arch_params, const std::vector<Index>& film_sites);
+  // Called once by a derived constructor after it has added the architecture's tensors to layout_:
+  // adds the conditioner's. film_sites: the channel count of every FiLM site in order; the
+  // conditioner's output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM.
+  // Only counts: make_model() allocates the buffer once the counts have passed its checks.
+  void finish_layout(const std::vector<Index>& film_sites);
   // Offset of site s's gamma in the conditioning column (its beta follows).
   Index film_site(size_t s) const { return film_site_offsets_[s]; }
   bool has_knobs() const { return !config_.knobs.empty(); }
@@ -193,16 +197,14 @@ class Model {
   // Streaming: the same column, current (ramped) value. Valid inside process_block().
   const Vec& conditioning_now() const { return cond_now_; }
 
-  virtual void init_architecture(std::mt19937_64& rng) = 0;
   virtual void prepare_stream(int max_block) = 0;
   // n <= max_block; conditioning_now() is constant over the block.
   virtual void process_block(const Scalar* in, Scalar* out, int n) noexcept = 0;
   virtual void reset_stream() noexcept = 0;
 
-  // PyTorch's default: uniform in +-1/sqrt(fan_in).
-  static void init_uniform(Scalar* p, Index n, Index fan_in, std::mt19937_64& rng);
 
   ModelConfig config_;
+  ParamLayout layout_;
   Vec params_;
 
  private:
@@ -212,10 +214,13 @@ class Model {
   void recover_output(Scalar* out, int n) noexcept;
 
   Index arch_params_ = 0;
-  Index total_params_ = 0;  // set by layout(), allocated by make_model()
+  Index total_params_ = 0;  // set by finish_layout(), allocated by make_model()
   Index film_outputs_ = 0;
   std::vector<Index> film_site_offsets_, film_site_sizes_;
-  Index film_offset_ = 0;  // of the conditioner's parameters in params_
+  // The FiLM conditioner's tensors in params_: w1 (hidden, n_knobs), b1, w2 (F, hidden), b2.
+  struct FilmOffsets {
+    Index w1 = 0, b1 = 0, w2 = 0, b2 = 0;
+  } film_at_;
   std::vector<double> knob_values_;  // user units
   int max_block_ = 0;
   // Streaming conditioning: the value in use, the target, and a linear ramp between them.

@@ -27,7 +27,6 @@ WaveNet::WaveNet(const ModelConfig& config) : Model(config) {
   if (layers.empty())
     throw InputError(describe_error("model config", "config.layers", "at least one layer array", "none"));
   const Index extra_condition = uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0;
-  Index p = 0;
   std::vector<Index> film_sites;
   for (size_t i = 0; i < layers.size(); ++i) {
     const LayerArrayConfig& c = layers[i];
@@ -47,39 +46,31 @@ WaveNet::WaveNet(const ModelConfig& config) : Model(config) {
     Array a;
     a.config = c;
     a.condition_channels = c.condition_size + extra_condition;
-    const Index ch = c.channels, cz = z_channels(a);
-    a.rechannel_weight = p;
-    p += ch * c.input_size;
+    const Index ch = c.channels, cz = z_channels(a), k = c.kernel_size, cc = a.condition_channels;
+    const std::string name = "layers[" + std::to_string(i) + "].";
+    a.rechannel_weight = layout_.add(name + "rechannel.weight", {ch, c.input_size}, c.input_size);
     for (Index d : c.dilations) {
       Layer l;
       l.dilation = d;
-      l.conv_weight = p;
-      p += cz * ch * c.kernel_size;
-      l.conv_bias = p;
-      p += cz;
-      l.mixer_weight = p;
-      p += cz * a.condition_channels;
-      l.out_weight = p;
-      p += ch * ch;
-      l.out_bias = p;
-      p += ch;
+      const std::string layer = name + "layer[" + std::to_string(a.layers.size()) + "].";
+      l.conv_weight = layout_.add(layer + "conv.weight", {cz, ch, k}, ch * k);
+      l.conv_bias = layout_.add(layer + "conv.bias", {cz}, ch * k);
+      l.mixer_weight = layout_.add(layer + "input_mixer.weight", {cz, cc}, cc);
+      l.out_weight = layout_.add(layer + "layer1x1.weight", {ch, ch}, ch);
+      l.out_bias = layout_.add(layer + "layer1x1.bias", {ch}, ch);
       l.film_site = film_sites.size();
       film_sites.push_back(cz);
       a.layers.push_back(l);
     }
-    a.head_weight = p;
-    p += c.head_size * ch;
-    if (c.head_bias) {
-      a.head_bias = p;
-      p += c.head_size;
-    }
+    a.head_weight = layout_.add(name + "head_rechannel.weight", {c.head_size, ch}, ch);
+    if (c.head_bias) a.head_bias = layout_.add(name + "head_rechannel.bias", {c.head_size}, ch);
     if (config_.film.head) {
       a.head_film_site = film_sites.size();
       film_sites.push_back(c.head_size);
     }
     arrays_.push_back(std::move(a));
   }
-  layout(p, film_sites);
+  finish_layout(film_sites);
 }
 
 Index WaveNet::receptive_field() const {
@@ -105,23 +96,6 @@ double WaveNet::flops_per_sample() const {
     f += 2 * h * c + (a.config.head_bias ? h : 0);
   }
   return f + 1;  // head_scale
-}
-
-void WaveNet::init_architecture(std::mt19937_64& rng) {
-  Scalar* p = params_.data();
-  for (const Array& a : arrays_) {
-    const Index ch = a.config.channels, cz = z_channels(a), k = a.config.kernel_size;
-    init_uniform(p + a.rechannel_weight, ch * a.config.input_size, a.config.input_size, rng);
-    for (const Layer& l : a.layers) {
-      init_uniform(p + l.conv_weight, cz * ch * k, ch * k, rng);
-      init_uniform(p + l.conv_bias, cz, ch * k, rng);
-      init_uniform(p + l.mixer_weight, cz * a.condition_channels, a.condition_channels, rng);
-      init_uniform(p + l.out_weight, ch * ch, ch, rng);
-      init_uniform(p + l.out_bias, ch, ch, rng);
-    }
-    init_uniform(p + a.head_weight, a.config.head_size * ch, ch, rng);
-    if (a.head_bias >= 0) init_uniform(p + a.head_bias, a.config.head_size, ch, rng);
-  }
 }
 
 Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {

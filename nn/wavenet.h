@@ -22,7 +22,7 @@ class WaveNet final : public Model {
   std::unique_ptr<Model> baked(std::span<const double> knob_values) const override;  // wavenet_bake.cpp
 
  private:
-  // Offsets into params_ (NAM order) and, for FiLM, the site index.
+  // Offsets of the layer's tensors in params_ (registered in layout_) and, for FiLM, the site index.
   struct Layer {
     Index dilation = 1;
     Index conv_weight = 0, conv_bias = 0, mixer_weight = 0, out_weight = 0, out_bias = 0;
@@ -50,7 +50,6 @@ class WaveNet final : public Model {
     Mat head, head_out, out;  // (C, N), (H, N), (C, N)
   };
 
-  void init_architecture(std::mt19937_64& rng) override;
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override;
