@@ -100,13 +100,13 @@ double PlotArea::py(double y) const { return top_ + (1 - y_.unit(y)) * height_; 
 
 void PlotArea::axes() {
   svg_.open("g", {{"class", "axes"}});
-  for (double t : x_.ticks()) {
+  for (double t : x_.ticks_shown ? x_.ticks() : std::vector<double>{}) {
     const double x = px(t);
     svg_.element("line", {{"class", "grid"}, {"x1", svg_coord(x)}, {"x2", svg_coord(x)},
                           {"y1", svg_coord(top_)}, {"y2", svg_coord(top_ + height_)}});
     svg_.text(x, top_ + height_ + 16, tick_label(t), {{"class", "tick"}, {"text-anchor", "middle"}});
   }
-  for (double t : y_.ticks()) {
+  for (double t : y_.ticks_shown ? y_.ticks() : std::vector<double>{}) {
     const double y = py(t);
     svg_.element("line", {{"class", "grid"}, {"x1", svg_coord(left_)}, {"x2", svg_coord(left_ + width_)},
                           {"y1", svg_coord(y)}, {"y2", svg_coord(y)}});

@@ -15,6 +15,7 @@ struct Axis {
   double lo = 0, hi = 1;  // the drawn range; lo < hi, both > 0 when log
   bool log = false;
   std::string label;
+  bool ticks_shown = true;  // false: no grid or tick labels (an axis that only positions rows)
 
   // 0 at lo, 1 at hi.
   double unit(double v) const;

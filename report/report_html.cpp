@@ -185,7 +185,7 @@ std::string knob_map(const ReportData& r) {
     if (!plot.drawable(s.knobs[0], vy)) continue;
     const double cx = plot.px(s.knobs[0]), cy = plot.py(vy);
     setting_mark(svg, cx, cy, two ? 15 : 8, s, "map-mark");
-    if (two) svg.text(cx, cy + 30, esr_text(s.esr), {{"class", "map-label"}, {"text-anchor", "middle"}});
+    if (two) svg.text(cx + 22, cy + 4, esr_text(s.esr), {{"class", "map-label"}});
   }
   return svg.finish();
 }
@@ -204,7 +204,7 @@ std::string esr_bars(const ReportData& r) {
   auto [lo, hi] = value_range(esrs, true);
   SvgWriter svg(1000, height, "ESR per knob setting, best first");
   PlotArea plot(svg, 230, top, 700, row * static_cast<double>(sorted.size()), log_axis(lo / 2, hi, "ESR (log scale)"),
-                linear_axis(0, 1, ""));
+                Axis{0, 1, false, "", false});
   plot.axes();
   const double base = plot.px(plot.x_axis().lo);
   for (size_t i = 0; i < sorted.size(); ++i) {
@@ -252,7 +252,9 @@ std::string comparison_html(const Comparison& c) {
     auto [lo, hi] = value_range(both, false);
     const double m = std::max(std::abs(lo), std::abs(hi));
     SvgWriter svg(560, 300, "waveform excerpt, target and model");
-    PlotArea plot(svg, 70, 28, 470, 220, linear_axis(t_ms.empty() ? 0 : t_ms.front(), t_ms.empty() ? 1 : t_ms.back(), "time (ms)"),
+    // The excerpt's own span (not widened to round numbers): the waveform fills the plot.
+    const Axis time{t_ms.empty() ? 0 : t_ms.front(), t_ms.size() < 2 ? 1 : t_ms.back(), false, "time (ms)"};
+    PlotArea plot(svg, 70, 28, 470, 220, time,
                   linear_axis(-m, m, "amplitude"));
     plot.axes();
     plot.line(t_ms, c.target_wave, "s-target", {{"data-series", "target_wave"}});
@@ -287,7 +289,8 @@ std::string response_chart(const KnobResponse& r, bool level) {
   const std::string name = r.knob.name + (r.knob.units.empty() ? "" : " (" + r.knob.units + ")");
   SvgWriter svg(560, 300, r.knob.name + (level ? ": output level" : ": spectral centroid"));
   PlotArea plot(svg, 76, 28, 464, 220, linear_axis(r.knob.min, r.knob.max, name),
-                linear_axis(lo - pad, hi + pad, level ? "output level (dB RMS)" : "spectral centroid (Hz)"));
+                linear_axis(level ? lo - pad : std::max(0.0, lo - pad), hi + pad,
+                            level ? "output level (dB RMS)" : "spectral centroid (Hz)"));
   plot.axes();
   const std::string series = level ? "level_db" : "centroid_hz";
   plot.line(r.x, model, "s-model-sweep",
