@@ -98,7 +98,7 @@ TEST_CASE("plot: undrawable points break the line instead of being clamped") {
   CHECK(count(out, "<polyline") == 2);
 }
 
-TEST_CASE("read_training_log: rows in order; malformed rows name the file, line and column") {
+TEST_CASE("read_training_log: rows in order, malformed rows name the file, line and column") {
   const std::string good = temp_file("namk_log_good.csv",
       "epoch,train_loss,validation_esr,best_validation_esr,lr,elapsed_s,samples_per_s,skipped_steps\n"
       "1,0.5,0.4,0.4,0.005,1.5,1000,0\n2,0.3,0.2,0.2,0.0044,3.0,1100,0\n");
@@ -165,7 +165,7 @@ TEST_CASE("report_html: one point per epoch, one mark per setting, curves over t
   CHECK(report_html(r).find("No training log beside the model") != std::string::npos);
 }
 
-TEST_CASE("progress: --quiet prints warnings only; the bar lines carry the run's ETA") {
+TEST_CASE("progress: --quiet prints warnings only, and the progress lines carry the run ETA") {
   std::FILE* f = std::tmpfile();
   REQUIRE(f);
   Progress quiet(Progress::Mode::Quiet, f);
