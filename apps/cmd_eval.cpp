@@ -12,6 +12,7 @@
 #include "nn/model_file.h"
 
 #ifdef NAMK_HAVE_TRAINING
+#include "apps/report_facts.h"
 #include "core/json.h"
 #include "core/ops.h"
 #include "data/knob_dataset.h"
@@ -80,13 +81,7 @@ int cmd_eval(const Words& argv) {
   const Model& model = *loaded.model;
   const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
   const KnobDataset data = load_knob_dataset(read_data_config(args.require("data")), model.receptive_field(), warn);
-  if (data.knobs.size() != model.knobs().size())
-    throw input_error(args.require("data"), "knobs", std::to_string(model.knobs().size()) + " (the model's)",
-                      std::to_string(data.knobs.size()));
-  for (size_t k = 0; k < data.knobs.size(); ++k)
-    if (data.knobs[k].name != model.knobs()[k].name)
-      throw input_error(args.require("data"), "knobs[" + std::to_string(k) + "]",
-                        "\"" + model.knobs()[k].name + "\" (the model's)", "\"" + data.knobs[k].name + "\"");
+  check_knobs_match(model, data, args.require("data"));
 
   Predictor predictor(model, resolve_threads(args.get_int("threads", 0, 0, kMaxThreads)));
   std::vector<Row> rows;

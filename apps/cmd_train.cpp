@@ -1,7 +1,9 @@
 // nam-knobs train: the user's main job. Reads the three configs, checks all the data before any
 // training starts, trains with progress and checkpoints, and writes into --out: model.nam (the best
-// weights), checkpoint.bin, training_log.csv and copies of the configs used.
+// weights), checkpoint.bin, training_log.csv, report.html (redrawn after every epoch, completed
+// with the audio analysis at the end) and copies of the configs used.
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +20,9 @@
 #ifdef NAMK_HAVE_TRAINING
 #include "core/atomic_file.h"
 #include "data/knob_dataset.h"
+#include "apps/report_facts.h"
 #include "nn/model_file.h"
+#include "report/build_report.h"
 #include "train/checkpoint.h"
 #include "train/learning_config.h"
 #include "train/trainer.h"
@@ -96,8 +100,8 @@ int cmd_train(const Words& argv) {
   config.sample_rate = data.sample_rate;
   std::unique_ptr<Model> model = make_model(config);
   model->init_params(learning.seed);
-  progress.message(data.summary());
-  progress.message("model: " + model_spec.description + ", " + std::to_string(model->num_params()) +
+  progress.info(data.summary());
+  progress.info("model: " + model_spec.description + ", " + std::to_string(model->num_params()) +
                    " parameters, receptive field " + std::to_string(nx) + " samples, " +
                    std::to_string(data.knobs.size()) + " knobs");
 
@@ -120,6 +124,32 @@ int cmd_train(const Words& argv) {
   write_text_atomically(out + "/model.json", model_spec.text);
   write_text_atomically(out + "/data.json", read_text_file(data_config.file, "a data config"));
 
+  // report.html: the training curves and this epoch's ESR per setting after every epoch (a log
+  // read and a page write, milliseconds); the audio analysis once, on the best weights, at the end.
+  const std::string report_path = out + "/report.html";
+  ReportData report;
+  const std::filesystem::path out_path = std::filesystem::path(out).lexically_normal();
+  report.title = "Training report: " +
+                 (out_path.has_filename() ? out_path : out_path.parent_path()).filename().string();
+  const Facts base_facts = {
+      {"Command", command_line("train", argv)},
+      {"Data", args.require("data") + ": " + dataset_fact(data)},
+      {"Model", model_fact(model_spec.description, *model)},
+      {"Recipe", recipe_fact(learning, data.ny) + "; " + std::to_string(resolve_threads(learning.threads)) + " threads"},
+      {"Output", out + "/model.nam"}};
+  double report_seconds = 0;
+  long long report_writes = 0;
+  options.after_epoch = [&](const EpochDone& e) {
+    const auto start = std::chrono::steady_clock::now();
+    add_epoch_progress(report, data, e.log_path, *e.validation, e.epoch, e.epochs, e.best_epoch);
+    report.facts = base_facts;
+    add_log_facts(report.facts, report.epochs);
+    report.facts.push_back({"Written", utc_now()});
+    write_report(report_path, report);
+    report_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++report_writes;
+  };
+
   std::signal(SIGINT, on_interrupt);
   const TrainResult result = train(*model, data, learning, options, progress);
   std::signal(SIGINT, SIG_DFL);
@@ -129,6 +159,24 @@ int cmd_train(const Words& argv) {
   metadata.name = std::filesystem::path(out).filename().string();
   metadata.validation_esr = result.best_validation_esr;
   save_model(*model, out + "/model.nam", metadata);
+
+  const auto analysis_start = std::chrono::steady_clock::now();
+  report.epochs = read_training_log(out + "/training_log.csv");
+  report.best_epoch = result.best_epoch + 1;
+  report.status = "finished";
+  add_model_analysis(report, *model, data, result.validation, result.test, resolve_threads(learning.threads));
+  report.facts = base_facts;
+  report.facts.insert(report.facts.begin() + 4, {"Stopped by", result.stop_reason + " after " +
+                                                     std::to_string(result.epochs_run) + " epochs; best epoch " +
+                                                     std::to_string(result.best_epoch + 1)});
+  add_log_facts(report.facts, report.epochs);
+  report.facts.push_back({"Written", utc_now()});
+  write_report(report_path, report);
+  char timing[160];
+  std::snprintf(timing, sizeof timing, "report.html: %.1f ms per epoch rewrite (%lld), %.2f s for the final analysis",
+                report_writes ? 1000 * report_seconds / static_cast<double>(report_writes) : 0.0, report_writes,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - analysis_start).count());
+  progress.info(timing);
 
   std::printf("trained %lld epochs (stopped by %s) at %.0f samples/s; best epoch %lld\n",
               static_cast<long long>(result.epochs_run), result.stop_reason.c_str(),
@@ -143,6 +191,7 @@ int cmd_train(const Words& argv) {
   if (!result.test.entries.empty())
     std::printf("test ESR %.4f (mean over settings never trained on)\n", result.test.mean_esr);
   std::printf("wrote %s/model.nam\n", out.c_str());
+  std::printf("report: %s\n", report_path.c_str());
   return 0;
 #else
   (void)argv;

@@ -17,5 +17,6 @@ int cmd_export(const Words& argv);
 int cmd_bench(const Words& argv);
 int cmd_synth(const Words& argv);
 int cmd_plan(const Words& argv);
+int cmd_report(const Words& argv);
 
 }  // namespace namk::app

@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"train", namk::app::cmd_train, "train a knob-conditioned model from a dataset"},
     {"render", namk::app::cmd_render, "run audio through a model at given knob settings"},
     {"eval", namk::app::cmd_eval, "measure a model's error on a dataset, per knob setting"},
+    {"report", namk::app::cmd_report, "write the HTML report of a model on a dataset (report.html)"},
     {"info", namk::app::cmd_info, "describe a model file"},
     {"export", namk::app::cmd_export, "convert a model to NAM's .nam format (optionally baking knobs)"},
     {"bench", namk::app::cmd_bench, "measure training and real-time inference speed"},

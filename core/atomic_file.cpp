@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include <unistd.h>
 
@@ -31,10 +30,12 @@ void write_file_atomically(const std::string& path,
 
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, [&](const std::string& temp) {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) throw input_error(temp, "", "a writable file", "a write error (disk full or no permission?)");
+    // fsync before the rename: after a crash the new name never points at unwritten blocks.
+    std::FILE* out = std::fopen(temp.c_str(), "wb");
+    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0 &&
+              ::fsync(fileno(out)) == 0;
+    if (out && std::fclose(out) != 0) ok = false;
+    if (!ok) throw input_error(temp, "", "a writable file", "a write error (disk full or no permission?)");
   });
 }
 

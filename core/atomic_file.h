@@ -15,7 +15,7 @@ namespace namk {
 void write_file_atomically(const std::string& path,
                            const std::function<void(const std::string& temp_path)>& write);
 
-// Convenience for text (JSON): the bytes of `text`, exactly.
+// Convenience for text (JSON, HTML): the bytes of `text`, exactly, fsynced before the rename.
 void write_text_atomically(const std::string& path, const std::string& text);
 
 }  // namespace namk

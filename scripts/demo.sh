@@ -2,8 +2,9 @@
 # README command 1: install what is missing, build in Release for this CPU, then the main job on the
 # built-in default: generate the demo knob dataset (a virtual amp with gain and tone knobs), train
 # a small FiLM-conditioned WaveNet on 2 cores for a few minutes, render a knob setting the model
-# never saw in training, and print its ESR next to the trained settings'. Everything lands in
-# demo-out/. Idempotent: each run regenerates the same data and trains afresh.
+# never saw in training, and print its ESR next to the trained settings', and the path of the
+# training report (demo-out/run/report.html: open it in a browser, reload while it trains).
+# Everything lands in demo-out/. Idempotent: each run regenerates the same data and trains afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -20,3 +21,4 @@ rm -rf "$out/run"
   --output "$out/render_gain2.5_tone5.wav" --knob gain=2.5 --knob tone=5 \
   --reference "$out/data/output_gain2.5_tone5.wav"
 echo "demo: done. Model: $out/run/model.nam; rendered unseen setting: $out/render_gain2.5_tone5.wav"
+echo "demo: report: $out/run/report.html (open it in a browser)"

@@ -7,9 +7,11 @@ set -euo pipefail
 # lilv-utils (lv2info), lv2file, jalv with jackd2 (its dummy driver needs no sound card) and sordi
 # (sord_validate, behind lv2_validate) are the third-party hosts and checkers the plugin tests drive.
 # clang, its runtime (libFuzzer, sanitizers) and LLVM's OpenMP: the fuzz build (scripts/fuzz.sh).
+# chromium: the report test renders report.html headless (scripts/report_shot.sh); without it that
+# one test is skipped.
 packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev
           lv2-dev libsoxr-dev liblilv-dev lilv-utils lv2file sordi jalv jackd2
-          clang libclang-rt-14-dev libomp-dev)
+          clang libclang-rt-14-dev libomp-dev chromium)
 
 missing=()
 for p in "${packages[@]}"; do

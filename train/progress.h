@@ -1,6 +1,7 @@
 // Training progress on the terminal: a bar redrawn in place for the epoch in progress (steps,
-// samples/s, loss, ETA) and one summary line per epoch. When stderr is not a terminal (CI logs,
-// pipes) it prints plain lines instead of redrawing; --quiet prints only the summaries' essentials.
+// samples/s, loss, the epoch's ETA and the whole run's) and one summary line per epoch. When stderr
+// is not a terminal (CI logs, pipes) it prints plain lines instead of redrawing; --quiet prints
+// only warnings (message()), nothing of the progress or the informational lines (info()).
 #pragma once
 
 #include <chrono>
@@ -20,8 +21,10 @@ class Progress {
   void begin_epoch(int64_t epoch, int64_t epochs, int64_t steps);
   void step(int64_t done, double loss, double samples_per_second);
   void end_epoch(const std::string& summary);
-  // A line that is not part of the bar (warnings, the final report).
+  // A line that is not part of the bar and that --quiet still prints (warnings, interruptions).
   void message(const std::string& line);
+  // An informational line (dataset summary, resuming...): not printed when quiet.
+  void info(const std::string& line);
 
   Mode mode() const { return mode_; }
 
@@ -29,7 +32,8 @@ class Progress {
   Mode mode_;
   std::FILE* out_;
   int64_t epoch_ = 0, epochs_ = 0, steps_ = 0;
-  std::chrono::steady_clock::time_point epoch_start_;
+  std::chrono::steady_clock::time_point epoch_start_, run_start_;
+  int64_t run_steps_ = 0;  // steps taken since the first begin_epoch (this process's part of the run)
   bool bar_drawn_ = false;
 };
 

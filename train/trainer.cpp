@@ -133,7 +133,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     adam.set_state(state.adam);
     if (averaging && state.ema_params.size() != model.num_params()) state.ema_params = model.params();
     truncate_log(csv_path(options), state.epoch);
-    progress.message("resuming from " + checkpoint_path(options) + " at epoch " +
+    progress.info("resuming from " + checkpoint_path(options) + " at epoch " +
                      std::to_string(state.epoch + 1) + ", step " + std::to_string(state.step_in_epoch));
   } else {
     state.config_hash = options.config_hash;
@@ -246,6 +246,8 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
                   val.mean_esr, state.best_esr, static_cast<long long>(state.best_epoch + 1), lr,
                   format_duration(elapsed).c_str(), rate);
     progress.end_epoch(line);
+    if (options.after_epoch)
+      options.after_epoch({epoch + 1, config.epochs, state.best_epoch + 1, &val, csv_path(options)});
 
     state.epoch = epoch + 1;
     state.step_in_epoch = 0;

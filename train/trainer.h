@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,17 @@
 
 namespace namk {
 
+struct EvalResult;
+
+// What the trainer tells TrainOptions::after_epoch once an epoch's log line is written.
+struct EpochDone {
+  int64_t epoch = 0;       // 1-based
+  int64_t epochs = 0;      // planned
+  int64_t best_epoch = 0;  // 1-based, so far
+  const EvalResult* validation = nullptr;  // this epoch's, per trained setting
+  std::string log_path;    // training_log.csv
+};
+
 struct TrainOptions {
   std::string out_dir;           // checkpoint.bin and training_log.csv go here
   bool resume = false;           // continue from out_dir/checkpoint.bin when it exists
@@ -25,6 +37,8 @@ struct TrainOptions {
   // Test hook: return after this many optimiser steps in total without finishing (0: off), as a
   // kill would, but only after the last completed checkpoint was written.
   int64_t stop_after_steps = 0;
+  // Called after every epoch (e.g. to rewrite report.html); its time counts in the run's time.
+  std::function<void(const EpochDone&)> after_epoch;
 };
 
 struct EntryEsr {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "core/ops.h"
 #include "data/sampler.h"
@@ -119,9 +120,26 @@ TEST_CASE("training a tiny knob model lowers its validation and held-out ESR") {
   l.epochs = 30;
   TrainOptions o;
   o.out_dir = temp_dir("namk_trainer_learns");
+  // after_epoch (report.html's hook) runs once per epoch, after that epoch's log line is written.
+  std::vector<int64_t> epochs_seen;
+  o.after_epoch = [&](const EpochDone& e) {
+    std::ifstream log(e.log_path);
+    std::string line;
+    int64_t rows = -1;  // the header
+    while (std::getline(log, line)) ++rows;
+    CHECK(rows == e.epoch);
+    CHECK(e.epochs == 30);
+    CHECK(e.validation->entries.size() == 2);
+    CHECK(e.best_epoch >= 1);
+    CHECK(e.best_epoch <= e.epoch);
+    epochs_seen.push_back(e.epoch);
+  };
   Progress quiet(Progress::Mode::Quiet);
   const TrainResult r = train(*model, data, l, o, quiet);
   CHECK(r.epochs_run == 30);
+  REQUIRE(epochs_seen.size() == 30);
+  CHECK(epochs_seen.front() == 1);
+  CHECK(epochs_seen.back() == 30);
   CHECK(r.validation.mean_esr < 0.2 * before);
   REQUIRE(r.test.entries.size() == 1);
   CHECK(r.test.entries[0].knobs[0] == 0.5);

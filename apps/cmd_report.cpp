@@ -1,0 +1,66 @@
+// nam-knobs report: the page `train` writes (report.html), made from a saved model and a dataset:
+// ESR per knob setting, the best and worst settings against the recording, the knobs' responses,
+// and the training curves when the model's folder holds the training_log.csv of its run.
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/args.h"
+#include "apps/commands.h"
+#include "core/error.h"
+
+#ifdef NAMK_HAVE_TRAINING
+#include "apps/report_facts.h"
+#include "nn/model_file.h"
+#include "report/build_report.h"
+#include "train/learning_config.h"
+#endif
+
+namespace namk::app {
+
+int cmd_report(const Words& argv) {
+#ifdef NAMK_HAVE_TRAINING
+  const std::vector<OptionSpec> specs = {
+      {"model", true, "model file (.nam, ours or NAM's)"},
+      {"data", true, "data config or dataset JSON (the knobs must be the model's)"},
+      {"out", true, "the HTML file to write (e.g. report.html)"},
+      {"threads", true, "threads (default: every core)"},
+  };
+  const Args args("report", argv, specs);
+  namespace fs = std::filesystem;
+  const std::string model_path = args.require("model"), data_path = args.require("data"), out = args.require("out");
+  const int threads = resolve_threads(args.get_int("threads", 0, 0, kMaxThreads));
+  const LoadedModel loaded = load_model(model_path);
+  const Model& model = *loaded.model;
+  const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+  const KnobDataset data = load_knob_dataset(read_data_config(data_path), model.receptive_field(), warn);
+  check_knobs_match(model, data, data_path);
+
+  ReportData report;
+  report.title = "Model report: " + fs::path(model_path).filename().string();
+  report.status = "finished";
+  report.facts = {{"Command", command_line("report", argv)},
+                  {"Data", data_path + ": " + dataset_fact(data)},
+                  {"Model", model_fact(model_path, model)}};
+  // The run's folder, when the model sits in one: its log and its learning config.
+  const fs::path folder = fs::path(model_path).parent_path();
+  const std::string log = (folder / "training_log.csv").string();
+  if (fs::exists(log)) {
+    report.epochs = read_training_log(log);
+    report.best_epoch = best_logged_epoch(report.epochs);
+    if (fs::exists(folder / "learning.json"))
+      report.facts.push_back({"Recipe", recipe_fact(load_learning_config((folder / "learning.json").string()), data.ny)});
+    add_log_facts(report.facts, report.epochs);
+  }
+  add_model_analysis(report, model, data, evaluate_validation(model, data, threads), evaluate_test(model, data, threads),
+                     threads);
+  report.facts.push_back({"Written", utc_now()});
+  write_report(out, report);
+  std::printf("report: %s\n", out.c_str());
+  return 0;
+#else
+  (void)argv;
+  throw Error("nam-knobs report needs the full build (-DNAMK_BUILD_TRAINING=ON) to read datasets");
+#endif
+}
+
+}  // namespace namk::app
