@@ -35,10 +35,28 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-// First Ctrl-C: finish the current step, checkpoint, exit cleanly. Second: the default (kill).
-extern "C" void on_interrupt(int) {
+// First Ctrl-C (or SIGTERM, as `kill` and service managers send): finish the current step,
+// checkpoint, write the best model so far, exit 130. A second signal: the default (kill).
+extern "C" void on_interrupt(int signal_number) {
   g_stop.store(true);
-  std::signal(SIGINT, SIG_DFL);
+  std::signal(signal_number, SIG_DFL);
+}
+
+// --resume: the checkpoint in --out must exist (a typo in --out must not silently start afresh);
+// --resume=auto: resume when there is one, else start afresh (for scripts that rerun a command).
+enum class ResumeMode { kNo, kRequired, kAuto };
+
+ResumeMode resume_mode(const Args& args, const std::string& out) {
+  const std::optional<std::string> value = args.get("resume");
+  if (!value) return ResumeMode::kNo;
+  if (*value == "auto") return ResumeMode::kAuto;
+  if (!value->empty())
+    throw UsageError("nam-knobs train: --resume: expected --resume or --resume=auto, found --resume=" + *value);
+  const std::string checkpoint = out + "/checkpoint.bin";
+  if (!std::filesystem::exists(checkpoint))
+    throw input_error(checkpoint, "", "a checkpoint to resume from (--resume=auto starts afresh when there is none)",
+                      "no such file");
+  return ResumeMode::kRequired;
 }
 
 // --out is checked before any data is loaded, so a typo costs nothing: the folder, or its nearest
@@ -60,6 +78,21 @@ void check_out_dir(const std::string& out) {
     throw input_error(where, "", "a folder for --out that can be written", "no write permission");
 }
 
+// A run killed while writing (checkpoint, model, report) leaves "NAME.tmp-PID" beside NAME. The
+// next run in the folder clears them: two runs never share an --out folder, so none is live.
+void remove_stale_temp_files(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(out, ec)) return;
+  for (const fs::directory_entry& entry : fs::directory_iterator(out, ec)) {
+    const std::string name = entry.path().filename().string();
+    const size_t mark = name.rfind(".tmp-");
+    if (mark == std::string::npos || mark + 5 == name.size()) continue;
+    if (name.find_first_not_of("0123456789", mark + 5) != std::string::npos) continue;
+    if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
+  }
+}
+
 }  // namespace
 #endif
 
@@ -74,12 +107,14 @@ int cmd_train(const Words& argv) {
       {"epochs", true, "override the learning config's epochs"},
       {"threads", true, "override the learning config's threads (0: every core)"},
       {"seed", true, "override the learning config's seed"},
-      {"resume", false, "continue from the checkpoint in --out"},
+      {"resume", false, "continue from the checkpoint in --out (an error if there is none); "
+                        "--resume=auto: continue if there is one, else start afresh"},
       {"quiet", false, "print only warnings and the final result"},
   };
   const Args args("train", argv, specs);
   const std::string out = args.require("out");
   check_out_dir(out);
+  const ResumeMode resume = resume_mode(args, out);
   Progress progress(stderr, args.has("quiet"));
   const WarningSink warn = [&](const std::string& w) { progress.message("warning: " + w); };
 
@@ -115,11 +150,12 @@ int cmd_train(const Words& argv) {
                                read_text_file(data_config.dataset, "a dataset JSON");
   TrainOptions options;
   options.out_dir = out;
-  options.resume = args.has("resume");
+  options.resume = resume != ResumeMode::kNo;
   options.config_hash = fnv1a(identity.data(), identity.size());
   options.stop = &g_stop;
 
   std::filesystem::create_directories(out);
+  remove_stale_temp_files(out);
   write_text_atomically(out + "/learning.json", learning_config_json(learning));
   write_text_atomically(out + "/model.json", model_spec.text);
   write_text_atomically(out + "/data.json", read_text_file(data_config.file, "a data config"));
@@ -151,14 +187,30 @@ int cmd_train(const Words& argv) {
   };
 
   std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
   const TrainResult result = train(*model, data, learning, options, progress);
   std::signal(SIGINT, SIG_DFL);
-  if (result.interrupted) return 130;
+  std::signal(SIGTERM, SIG_DFL);
 
-  ModelMetadata metadata;
-  metadata.name = std::filesystem::path(out).filename().string();
-  metadata.validation_esr = result.best_validation_esr;
-  save_model(*model, out + "/model.nam", metadata);
+  const auto write_model = [&] {
+    ModelMetadata metadata;
+    metadata.name = std::filesystem::path(out).filename().string();
+    metadata.validation_esr = result.best_validation_esr;
+    save_model(*model, out + "/model.nam", metadata);
+  };
+  if (result.interrupted) {
+    // The best weights so far are a model worth keeping; --resume later replaces it.
+    if (result.best_validation_esr >= 0) {
+      write_model();
+      progress.message("wrote " + out + "/model.nam from the best epoch so far (" +
+                       std::to_string(result.best_epoch + 1) + ", validation ESR " +
+                       format_number(result.best_validation_esr) + ")");
+    } else {
+      progress.message("no epoch finished yet: no model.nam written");
+    }
+    return 130;
+  }
+  write_model();
 
   const auto analysis_start = std::chrono::steady_clock::now();
   report.epochs = read_training_log(out + "/training_log.csv");

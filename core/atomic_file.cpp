@@ -4,6 +4,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+
+#include <fcntl.h>
 
 #include <unistd.h>
 
@@ -11,12 +14,34 @@
 
 namespace namk {
 
+namespace {
+
+// fsync of a file or folder by path. On Linux an fsync through a read-only descriptor flushes the
+// file's data and metadata like any other.
+bool sync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  return ::close(fd) == 0 && ok;
+}
+
+std::string folder_of(const std::string& path) {
+  const std::string folder = std::filesystem::path(path).parent_path().string();
+  return folder.empty() ? "." : folder;
+}
+
+}  // namespace
+
 void write_file_atomically(const std::string& path,
                            const std::function<void(const std::string& temp_path)>& write) {
   // The pid keeps two processes writing the same target from sharing a temp file.
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   try {
     write(temp);
+    // The data reaches the disk before the new name can point at it: after a power cut the name
+    // holds the old file or the whole new one.
+    if (!sync_path(temp, O_RDONLY))
+      throw input_error(temp, "", "a file that can be synced to disk", std::strerror(errno));
   } catch (...) {
     std::remove(temp.c_str());
     throw;
@@ -26,14 +51,15 @@ void write_file_atomically(const std::string& path,
     std::remove(temp.c_str());
     throw input_error(path, "", "a writable location", reason);
   }
+  // The rename itself is an entry in the folder: sync the folder so it survives a power cut too.
+  if (!sync_path(folder_of(path), O_RDONLY | O_DIRECTORY))
+    throw input_error(folder_of(path), "", "a folder that can be synced to disk", std::strerror(errno));
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, [&](const std::string& temp) {
-    // fsync before the rename: after a crash the new name never points at unwritten blocks.
     std::FILE* out = std::fopen(temp.c_str(), "wb");
-    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0 &&
-              ::fsync(fileno(out)) == 0;
+    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
     if (out && std::fclose(out) != 0) ok = false;
     if (!ok) throw input_error(temp, "", "a writable file", "a write error (disk full or no permission?)");
   });

@@ -9,13 +9,14 @@
 
 namespace namk {
 
-// Calls write(temp_path) to produce the file at temp_path, then renames it to `path`. If write
-// throws, the temp file is removed and the exception passes through. Throws namk::Error when the
+// Calls write(temp_path) to produce the file at temp_path, fsyncs it, renames it to `path` and
+// fsyncs the folder, so a power cut leaves the old file or the whole new one. If write throws, the
+// temp file is removed and the exception passes through. Throws namk::Error when the sync or the
 // rename fails.
 void write_file_atomically(const std::string& path,
                            const std::function<void(const std::string& temp_path)>& write);
 
-// Convenience for text (JSON, HTML): the bytes of `text`, exactly, fsynced before the rename.
+// Convenience for text (JSON, HTML): the bytes of `text`, exactly.
 void write_text_atomically(const std::string& path, const std::string& text);
 
 }  // namespace namk

@@ -182,6 +182,14 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
         result.stop_reason = "interrupted";
         progress.message("interrupted: checkpoint saved at epoch " + std::to_string(epoch + 1) +
                          ", step " + std::to_string(step) + "; continue with --resume");
+        // The best weights so far are a usable model: hand them back (the checkpoint above keeps
+        // the raw weights to resume from).
+        if (state.best_esr >= 0) {
+          model.params() = state.best_params;
+          result.best_epoch = state.best_epoch;
+          result.best_validation_esr = state.best_esr;
+          result.epochs_run = epoch;
+        }
         return result;
       }
       for (int64_t i = 0; i < batch_size; ++i)

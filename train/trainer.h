@@ -70,6 +70,9 @@ struct TrainResult {
 inline constexpr int64_t kLateEpochs = 20;
 
 // Trains `model` in place; on return model.params() holds the best weights (by validation ESR).
+// Interrupted by TrainOptions::stop, it returns with interrupted set and, when an epoch was
+// validated, the best weights so far in model.params() and best_validation_esr >= 0; after the
+// test hook's simulated kill the weights are whatever the step left.
 TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& config,
                   const TrainOptions& options, Progress& progress);
 

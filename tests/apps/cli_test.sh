@@ -70,6 +70,13 @@ signal_then_resume() {
   wait "$pid" 2>/dev/null || status=$?
   [ "$status" -ne 0 ] || fail "the run finished before SIG$1 landed (exit 0)"
   [ "$status" -eq "$4" ] || fail "the SIG$1 run exited with $status, expected $4"
+  if [ "$1" = KILL ]; then
+    [ -e "$dir/model.nam" ] && fail "a killed run wrote model.nam"
+  else
+    # Ctrl-C and SIGTERM write the best weights so far, as a loadable model.
+    [ -e "$dir/model.nam" ] || fail "SIG$1 after a finished epoch left no model.nam"
+    "$nk" info --model "$dir/model.nam" >/dev/null || fail "the model SIG$1 wrote does not load"
+  fi
   train "$dir" --resume >/dev/null || fail "resumed run"
   [ "$(weights "$work/whole/model.nam")" = "$(weights "$dir/model.nam")" ] ||
     fail "resumed weights differ from the uninterrupted run's"
@@ -111,6 +118,9 @@ case "$case_name" in
     grep -q '"model": "nano", "knobs": 2, "block": 2048, "realtime_factor"' "$work/bench.json" ||
       fail "bench --json has no nano streaming figure"
     [ -e "$work/r/model.nam" ] && fail "a failed run wrote a model"
+    # --resume needs a checkpoint (a mistyped --out must not start afresh); --resume=auto does not.
+    expect_error "$work/fresh/checkpoint.bin: expected a checkpoint to resume from" train "$work/fresh" --resume
+    expect_error "--resume: expected --resume or --resume=auto, found --resume=yes" train "$work/fresh" --resume=yes
     echo "bad inputs rejected"
     ;;
   hostile_inputs)
@@ -169,9 +179,50 @@ case "$case_name" in
   interrupt_resume)
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
-    # Ctrl-C must checkpoint where the run stands and exit 130 by itself, without a model file.
+    # Ctrl-C and SIGTERM must checkpoint where the run stands, write the best model so far and
+    # exit 130 by themselves.
     signal_then_resume INT stopped 0 130
-    echo "interrupted run checkpointed, exited 130 and resumed to identical weights"
+    signal_then_resume TERM terminated 0 130
+    echo "interrupted and terminated runs checkpointed, wrote their best model, exited 130 and resumed to identical weights"
+    ;;
+  kill_soak)
+    # Issue 18: one run SIGKILLed NAMK_SOAK_KILLS times in a row (default 5; scripts/kill_soak.sh
+    # runs more), each time restarted with --resume=auto, then finished with --resume: its weights
+    # must equal an uninterrupted run's. Each restart is killed at a random moment within one and a
+    # half epochs after it logs a new epoch, so every kill lands mid-training (in a step, a
+    # validation, a log, report or checkpoint write) and the run moves on between kills.
+    kills="${NAMK_SOAK_KILLS:-5}"
+    epochs=$((2 * kills + 8))
+    make_data
+    sed -i "s/\"epochs\": 4/\"epochs\": $epochs/" "$work/learn.json"
+    start=$(date +%s%N)
+    train "$work/whole" >/dev/null || fail "uninterrupted run"
+    epoch_ms=$(( ($(date +%s%N) - start) / 1000000 / epochs ))
+    log="$work/soak/training_log.csv"
+    logged() { if [ -f "$log" ]; then wc -l <"$log"; else echo 0; fi; }
+    for i in $(seq 1 "$kills"); do
+      before=$(logged)
+      "$nk" train --data "$work/data/data.json" --model "$work/model.json" --learning "$work/learn.json" \
+        --out "$work/soak" --quiet --resume=auto >/dev/null 2>&1 &
+      pid=$!
+      for _ in $(seq 1 3000); do
+        [ "$(logged)" -gt "$before" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.01
+      done
+      delay_ms=$(( RANDOM % (epoch_ms * 3 / 2 + 1) ))
+      sleep "$(awk -v m="$delay_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+      kill -KILL "$pid" 2>/dev/null
+      status=0
+      wait "$pid" 2>/dev/null || status=$?
+      [ "$status" -eq 137 ] || fail "kill $i did not land: the run exited with $status"
+    done
+    train "$work/soak" --resume >/dev/null || fail "the final resume"
+    [ "$(weights "$work/whole/model.nam")" = "$(weights "$work/soak/model.nam")" ] ||
+      fail "after $kills kills the resumed weights differ from the uninterrupted run's"
+    # A kill during a write leaves a temp file; the next run clears it away.
+    if ls "$work/soak" | grep -q tmp; then ls "$work/soak"; fail "temp files remain after the final resume"; fi
+    echo "$kills SIGKILLs in a row at random moments of a $epochs-epoch run ($epoch_ms ms per epoch), then --resume: identical weights"
     ;;
   render_export)
     make_data
