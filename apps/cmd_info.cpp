@@ -1,9 +1,12 @@
 // nam-knobs info: what a model file holds — architecture, knobs, parameters, receptive field,
-// sample rate, arithmetic per sample and the metadata — for NAM's files and ours alike.
+// sample rate, arithmetic per sample and the metadata — for NAM's files and ours alike; for a
+// preset or a model config (what train and bench take), the same for the untrained model.
+// --layout lists the parameter tensors in file order.
 #include <cstdio>
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/model_spec.h"
 #include "core/error.h"
 #include "nn/model_file.h"
 
@@ -18,12 +21,22 @@ std::string or_unknown(const std::optional<double>& x) {
 }  // namespace
 
 int cmd_info(const Words& argv) {
-  const std::vector<OptionSpec> specs = {{"model", true, "model file (.nam, ours or NAM's)"}};
+  const std::vector<OptionSpec> specs = {
+      {"model", true, "model file (.nam, ours or NAM's), or a preset or model config as train takes"},
+      {"layout", false, "list the parameter tensors (name, offset, shape in NAM's weight order)"}};
   const Args args("info", argv, specs);
-  const LoadedModel loaded = load_model(args.require("model"));
+  const std::string spec = args.require("model");
+  LoadedModel loaded;
+  const bool nam_file = spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".nam") == 0;
+  if (nam_file) {
+    loaded = load_model(spec);
+  } else {
+    loaded.model = make_model(resolve_model_spec(spec).config);
+    loaded.version = "none: a model config, untrained";
+  }
   const Model& m = *loaded.model;
   const ModelConfig& c = m.config();
-  std::printf("file          %s (format version %s)\n", args.require("model").c_str(), loaded.version.c_str());
+  std::printf("file          %s (format version %s)\n", spec.c_str(), loaded.version.c_str());
   std::printf("architecture  %s", c.architecture.c_str());
   if (c.architecture == "WaveNet") {
     std::printf(" (%zu layer arrays:", c.wavenet.layers.size());
@@ -59,6 +72,14 @@ int cmd_info(const Words& argv) {
   std::printf("levels        input %s dBu, output %s dBu\n", or_unknown(md.input_level_dbu).c_str(),
               or_unknown(md.output_level_dbu).c_str());
   std::printf("validation    ESR %s\n", or_unknown(md.validation_esr).c_str());
+  if (args.has("layout")) {
+    std::printf("layout        %zu tensors\n", m.param_layout().views().size());
+    for (const ParamView& v : m.param_layout().views()) {
+      std::string shape;
+      for (Index d : v.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+      std::printf("  %-40s %8lld  (%s)\n", v.name.c_str(), static_cast<long long>(v.offset), shape.c_str());
+    }
+  }
   return 0;
 }
 

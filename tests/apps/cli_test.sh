@@ -110,6 +110,12 @@ case "$case_name" in
     expect_error "missing required option --out" "$nk" train --data x.json --model nano
     expect_error "no such file (or it cannot be read)" "$nk" info --model "$work/nothing.nam"
     expect_error "unknown command" "$nk" fly
+    # info takes what train takes: a preset or a model config, and lists the parameter layout.
+    "$nk" info --model nano --layout >"$work/info.txt" || fail "info --model nano"
+    grep -q "^parameters    841 " "$work/info.txt" || fail "info --model nano: parameter count"
+    grep -q "layers\[1\].head_rechannel.bias  *840  (1)" "$work/info.txt" || fail "info --layout: last tensor"
+    "$nk" info --model "$work/model.json" >/dev/null || fail "info --model CONFIG"
+    expect_error "preset" "$nk" info --model nanoo
     expect_error "--loss: expected nam or mse, found 'bogus'" "$nk" bench --loss bogus
     # bench itself, briefly: one kernel figure and one streaming model, as JSON.
     "$nk" bench --section kernels --seconds 0.02 --json >"$work/bench.json" || fail "bench kernels"
