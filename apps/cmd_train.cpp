@@ -21,6 +21,7 @@
 #include "core/atomic_file.h"
 #include "data/knob_dataset.h"
 #include "apps/report_facts.h"
+#include "nn/init_from_model.h"
 #include "nn/model_file.h"
 #include "report/build_report.h"
 #include "train/checkpoint.h"
@@ -107,6 +108,8 @@ int cmd_train(const Words& argv) {
       {"epochs", true, "override the learning config's epochs"},
       {"threads", true, "override the learning config's threads (0: every core)"},
       {"seed", true, "override the learning config's seed"},
+      {"init", true, "start from this model's weights (.nam): a plain capture of the same architecture "
+                     "for a FiLM knob model, or a knob model with the same knobs"},
       {"resume", false, "continue from the checkpoint in --out (an error if there is none); "
                         "--resume=auto: continue if there is one, else start afresh"},
       {"quiet", false, "print only warnings and the final result"},
@@ -135,6 +138,14 @@ int cmd_train(const Words& argv) {
   config.sample_rate = data.sample_rate;
   std::unique_ptr<Model> model = make_model(config);
   model->init_params(learning.seed);
+  const std::optional<std::string> init_path = args.get("init");
+  if (init_path) {
+    const LoadedModel init = load_model(*init_path);
+    if (init.model->sample_rate() != data.sample_rate)
+      throw input_error(*init_path, "sample_rate", format_number(data.sample_rate) + " Hz, as the data",
+                        format_number(init.model->sample_rate()) + " Hz");
+    init_from_model(*model, *init.model, *init_path);
+  }
   progress.info(data.summary());
   progress.info("model: " + model_spec.description + ", " + std::to_string(model->num_params()) +
                    " parameters, receptive field " + std::to_string(nx) + " samples, " +
@@ -145,9 +156,11 @@ int cmd_train(const Words& argv) {
   LearningConfig fingerprint = learning;
   fingerprint.epochs = 0;
   fingerprint.threads = 0;
+  // A resumed run must start from the same --init weights, or none.
   const std::string identity = learning_config_json(fingerprint) + model_spec.text +
                                read_text_file(data_config.file, "a data config") +
-                               read_text_file(data_config.dataset, "a dataset JSON");
+                               read_text_file(data_config.dataset, "a dataset JSON") +
+                               (init_path ? "init:" + read_text_file(*init_path, "a model file") : "");
   TrainOptions options;
   options.out_dir = out;
   options.resume = resume != ResumeMode::kNo;
@@ -172,6 +185,7 @@ int cmd_train(const Words& argv) {
       {"Data", args.require("data") + ": " + dataset_fact(data)},
       {"Model", model_fact(model_spec.description, *model)},
       {"Recipe", recipe_fact(learning, data.ny) + "; " + std::to_string(resolve_threads(learning.threads)) + " threads"},
+      {"Initial weights", init_path ? *init_path + " (--init)" : "PyTorch's default init, seed " + std::to_string(learning.seed)},
       {"Output", out + "/model.nam"}};
   double report_seconds = 0;
   long long report_writes = 0;

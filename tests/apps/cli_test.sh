@@ -248,6 +248,17 @@ case "$case_name" in
       --reference "$work/r64.wav" >"$work/out" || fail "render baked"
     esr=$(grep -o 'ESR against [^:]*: [0-9.e-]*' "$work/out" | awk '{print $NF}')
     awk -v e="$esr" 'BEGIN { exit !(e < 1e-6) }' || fail "baked model differs from the knob model (ESR $esr)"
+    # --init: a knob model started from the plain capture (at lr 0 it stays there, so its
+    # architecture weights are the capture's); a capture of another architecture is refused.
+    sed 's/"lr": 0.005/"lr": 0/' "$work/learn.json" >"$work/learn0.json"
+    train "$work/init" --init "$work/plain.nam" --learning "$work/learn0.json" --epochs 1 >/dev/null ||
+      fail "train --init"
+    [ "$(grep -o '"weights": \[[^]]*\]' "$work/init/model.nam")" = "$(grep -o '"weights": \[[^]]*\]' "$work/plain.nam")" ] ||
+      fail "train --init did not start from the capture's weights"
+    grep -q "plain.nam (--init)" "$work/init/report.html" || fail "the report does not name the --init model"
+    sed -i 's/"channels": 4/"channels": 5/' "$work/model.json"
+    expect_error "plain.nam: layers[0].rechannel.weight: expected shape (5, 1)" \
+      train "$work/init2" --init "$work/plain.nam" --epochs 1
     "$nk" eval --model "$work/run/model.nam" --data "$work/data/data.json" --json >"$work/eval.json" || fail "eval"
     grep -q '"test": {"mean_esr"' "$work/eval.json" || fail "eval --json has no test summary"
     echo "render identical at every block size; baked export matches"
