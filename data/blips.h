@@ -29,6 +29,9 @@ inline constexpr double kBlipMaxShiftSeconds = 0.25;
 // Delays measured at the two ends, or in two takes, that differ by more than this many samples
 // are reported (the same tolerance the loader allows between correlation estimates).
 inline constexpr long kBlipTolerance = 4;
+// How far a blip delay may sit from the true first arrival (measured through the virtual amps,
+// tests/data/test_capture_plan.cpp): a delay taken from the blips alone is this much early.
+inline constexpr long kBlipUncertainty = 2;
 
 // Adds one group of blips to x with its first onset at `at` (samples).
 void add_blip_group(std::vector<double>& x, size_t at, int sample_rate);

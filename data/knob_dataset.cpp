@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
 #include <utility>
 
 #include "data/alignment.h"
+#include "data/blips.h"
 #include "data/audio_checks.h"
 
 namespace namk {
@@ -165,6 +167,12 @@ void warn_delay_problems(const KnobDataset& data, const std::string& file,
   for (const auto& e : data.entries) {
     if (!reported.insert({e.input_track, e.output_track}).second) continue;
     const std::string where = file + ": " + e.spec.field;
+    const std::string take = where + " (" + std::filesystem::path(e.spec.output_file).filename().string() + ")";
+    if (!e.blip_problem.empty()) warn(take + ": " + e.blip_problem);
+    if (e.blip_shifted)
+      warn(take + ": its blips put its output " + std::to_string(*e.blip_delay) +
+           " samples after its input, away from the other takes': recorded shifted, it trains with its own delay " +
+           std::to_string(e.delay));
     if (e.delay_outlier)
       warn(where + ": its first arrival, " + describe(e.estimate) +
            (e.estimate.reliable() ? ", disagrees with the other recordings'"
@@ -260,12 +268,22 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
   // needs it for stated delays too); with "auto", one latency shared by all of them.
   std::map<std::pair<int, int>, DelayEstimate> estimates;
   std::map<std::pair<int, int>, bool> outliers;
+  // Pairs whose input is a plan's signal: where the blips put the output. The blips are coarse
+  // (+-2 samples) but cannot be fooled by the music, so an estimate that contradicts them is not
+  // used for the shared latency (the first arrival stays the precise estimate when they agree).
+  std::map<std::pair<int, int>, BlipAlignment> blips;
   for (const auto& entry_spec : spec.entries) {
     const int in = cache.get(entry_spec.input_file, false);
     const int out = cache.get(entry_spec.output_file, true);
     check_rates(spec, entry_spec, cache.rate(in), cache.rate(out), sr);
-    if (!estimates.count({in, out}))
-      estimates[{in, out}] = estimate_latency(data.tracks[in], data.tracks[out]);
+    if (estimates.count({in, out})) continue;
+    DelayEstimate estimate = estimate_latency(data.tracks[in], data.tracks[out]);
+    BlipAlignment b = blip_alignment(data.tracks[in], data.tracks[out], sr);
+    if (b.input_head) {
+      if (b.head_delay && std::labs(*b.head_delay - estimate.delay) > kBlipTolerance) estimate.clear_onset = false;
+      blips[{in, out}] = b;
+    }
+    estimates[{in, out}] = estimate;
   }
   std::optional<long long> shared;
   if (!config.delay && !config.delay_per_pair) {
@@ -315,6 +333,22 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
       e.delay = shared ? *shared : e.estimate.delay;
       e.delay_outlier = shared && outliers[key];
       e.delay_estimated = true;
+    }
+    if (const auto b = blips.find(key); b != blips.end()) {
+      e.blip_problem = b->second.problem;
+      e.blip_delay = b->second.delay();
+      if (e.blip_delay && e.delay_estimated) {
+        // The estimate where it agrees with the blips; else the blips' delay, erring early by
+        // their own uncertainty (a late delay makes the target acausal).
+        const long own = std::labs(e.estimate.delay - *e.blip_delay) <= kBlipTolerance
+                             ? e.estimate.delay
+                             : *e.blip_delay - kBlipUncertainty;
+        if (std::labs(*e.blip_delay - e.delay) > kBlipTolerance) {
+          e.delay = own;
+          e.delay_outlier = false;
+          e.blip_shifted = true;
+        }
+      }
     }
 
     // Target t (input time) needs input context back to t - (nx - 1) >= a, and output t + delay.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,13 @@ struct LoadedEntry {
   bool delay_estimated = false;  // true when "auto" measured it
   DelayEstimate estimate;        // this pair's own first-arrival estimate (made for every entry)
   bool delay_outlier = false;    // "auto": its estimate was not used for the shared latency
+  // A plan's take (its input carries the alignment blips, data/blips.h): the blips' delay, and
+  // what they say is wrong ("" when both ends agree). A take whose blips put it more than
+  // kBlipTolerance from the shared latency really was recorded shifted: it trains with its own
+  // delay (blip_shifted) instead of being treated as an outlier.
+  std::optional<long> blip_delay;
+  std::string blip_problem;
+  bool blip_shifted = false;
   int input_track = 0, output_track = 0;
 };
 

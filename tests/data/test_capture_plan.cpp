@@ -367,3 +367,46 @@ TEST_CASE("session check: every missing or broken take is named with its setting
   for (size_t i = 0; i < 5; ++i) CHECK(text.find(label(i) + "  " + file(i)) != std::string::npos);
   CHECK(text.find("check: 4 of 9 takes usable, 5 missing or unusable") != std::string::npos);
 }
+
+TEST_CASE("training data: a take recorded shifted keeps its own delay, confirmed by its blips") {
+  TempDir dir;
+  PlanOptions o = small_options();
+  o.settings = 6;
+  const CapturePlan plan = make_capture_plan(o);
+  write_capture_session(plan, dir.str(), false);
+  record_session(dir.str(), plan);
+  const int sr = kPlanSampleRate;
+  const std::string shifted = plan.takes[2].file, dropped = plan.takes[4].file;
+  Audio y = read_audio(dir / shifted, [](const std::string&) {});  // recorded 200 samples late
+  std::vector<float> late(y.samples.size(), 0.0f);
+  std::copy(y.samples.begin(), y.samples.end() - 200, late.begin() + 200);
+  write_wav(dir / shifted, late, sr);
+  y = read_audio(dir / dropped, [](const std::string&) {});  // 300 samples lost mid-take
+  std::vector<float> short_take(y.samples.begin(), y.samples.begin() + 4 * sr);
+  short_take.insert(short_take.end(), y.samples.begin() + 4 * sr + 300, y.samples.end());
+  short_take.resize(y.samples.size(), 0.0f);
+  write_wav(dir / dropped, short_take, sr);
+
+  Warnings w;
+  const KnobDataset data = load_knob_dataset(read_data_config(dir / "dataset.json"), 64, w.sink());
+  std::string all;
+  for (const auto& m : w.list) all += m + "\n";
+  MESSAGE(all);
+  for (const LoadedEntry& e : data.entries) {
+    CAPTURE(e.spec.output_file);
+    REQUIRE(e.delay_estimated);
+    if (e.spec.output_file.find(shifted) != std::string::npos) {
+      // Its own first arrival (the shared latency is 0): exact or one sample early, never late.
+      CHECK(e.blip_shifted);
+      CHECK(e.delay <= 200);
+      CHECK(e.delay >= 199);
+      CHECK(!e.delay_outlier);
+    } else {
+      CHECK(!e.blip_shifted);
+      CHECK(e.delay == 0);
+    }
+  }
+  CHECK(all.find("(" + shifted + "): its blips put its output 200 samples after its input") != std::string::npos);
+  CHECK(all.find("recorded shifted, it trains with its own delay") != std::string::npos);
+  CHECK(all.find("(" + dropped + "): the end blips are 300 samples earlier") != std::string::npos);
+}
