@@ -66,6 +66,11 @@ const std::vector<Field<LossWeights>>& loss_fields() {
       {"pre_emphasis_mrstft", &L::pre_emphasis_mrstft, 0, kInf,
        "weight of the MRSTFT loss on pre-emphasised signals"},
       {"pre_emphasis_coef", &L::pre_emphasis_coef, 0, 1, "pre-emphasis filter y[n] - c*y[n-1]"},
+      {"knob_smoothness", &L::knob_smoothness, 0, kInf,
+       "weight of the output's curvature along a knob (second difference, over the setting's mean square): smooth interpolation between recorded settings; 0 turns it off"},
+      {"knob_step", &L::knob_step, 1e-3, 0.5, "knob_smoothness's step, as a fraction of the knob's range"},
+      {"knob_window", &L::knob_window, 1, 1e6,
+       "targets per item that knob_smoothness looks at (its cost: 3 forward passes of this many samples)"},
   };
   return fields;
 }

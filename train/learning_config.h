@@ -19,6 +19,13 @@ struct LossWeights {
   double pre_emphasis_esr = 0.0;     // ESR of pre-emphasised signals
   double pre_emphasis_mrstft = 2e-4;  // NAM's default recipe: MSE + 2e-4 x MRSTFT(pre-emphasised)
   double pre_emphasis_coef = 0.85;
+  // Knob smoothness (train/knob_smoothness.h): weight of the output's curvature along one knob,
+  // the second difference y(k + h) - 2 y(k) + y(k - h) with h = knob_step x the knob's range, over
+  // the first knob_window targets of each item. Penalises wiggles between recorded settings, not
+  // the knob's effect itself. 0: off (a model without knobs ignores it).
+  double knob_smoothness = 0.0;
+  double knob_step = 0.1;
+  int64_t knob_window = 1024;
 };
 
 struct LearningConfig {

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "train/knob_smoothness.h"
 #include "train/losses.h"
 #include "train/mrstft_loss.h"
 
@@ -104,7 +105,17 @@ double TrainStep::gradient(const std::vector<BatchItem>& batch) {
         // this same thread.
         Var prediction = model_.forward(tape, x, item.knobs, w.grad.data());
         const double energy = setting_energy_.empty() ? 1.0 : setting_energy_[static_cast<size_t>(item.entry)];
-        losses[static_cast<size_t>(i)] = item_loss_begin(tape, prediction, y, weights_, energy);
+        ItemLoss& loss = losses[static_cast<size_t>(i)];
+        loss = item_loss_begin(tape, prediction, y, weights_, energy);
+        if (smoothing_knobs() > 0) {
+          // One knob per item, in turn over the batch: deterministic, and every knob is visited
+          // as often as the batch allows. Relative to the setting's loudness, like setting_esr.
+          const Index axis = i % smoothing_knobs();
+          Var term = knob_curvature(tape, model_, item.x, item.knobs, axis, weights_.knob_step,
+                                    weights_.knob_window, w.grad.data());
+          term = scale(tape, term, static_cast<Scalar>(weights_.knob_smoothness / (energy + kEsrEpsilon)));
+          loss.local = loss.local.valid() ? add(tape, loss.local, term) : term;
+        }
       },
       [&] {
         // In item order, whatever the thread count.

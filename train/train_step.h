@@ -28,6 +28,10 @@ class TrainStep {
   double gradient(const std::vector<BatchItem>& batch);
   Vec& grad() { return grad_; }
   int threads() const { return static_cast<int>(workers_.size()); }
+  // Knobs the smoothness term visits: the model's, or 0 when loss.knob_smoothness is off.
+  Index smoothing_knobs() const {
+    return weights_.knob_smoothness > 0 ? static_cast<Index>(model_.knobs().size()) : 0;
+  }
 
  private:
   struct Worker {
