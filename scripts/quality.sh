@@ -27,26 +27,30 @@ latency=3  # kHardAmpLatency in data/demo_amp.h
 # The same data aligned 2 samples late: what the correlation-peak rule estimated for this amp.
 sed "s/\"delay\": \"auto\"/\"delay\": $((latency + 2))/" "$out/data/data.json" >"$out/data/data_late.json"
 
-# name | model | recipe | data config | extra learning keys
+# name | model | recipe | data config | extra learning keys | extra loss keys
+# standard-nam-before is the default when issue 13 was filed: the delay the correlation peak gave
+# (2 samples late) and no moving average of the weights.
 all_candidates=(
-  "standard-nam-late2|configs/models/wavenet_film.json|nam|data_late.json|"
-  "standard-nam|configs/models/wavenet_film.json|nam|data.json|"
-  "feather-nam|configs/models/feather_film.json|nam|data.json|"
-  "nano-demo|configs/models/demo_film.json|demo|data.json|"
-  "feather-demo|configs/models/feather_film.json|demo|data.json|"
+  "standard-nam-before|configs/models/wavenet_film.json|nam|data_late.json|\"ema_decay\": 0, |"
+  "standard-nam-noema|configs/models/wavenet_film.json|nam|data.json|\"ema_decay\": 0, |"
+  "standard-nam|configs/models/wavenet_film.json|nam|data.json||"
+  "standard-nam-smooth|configs/models/wavenet_film.json|nam|data.json||\"knob_smoothness\": 0.1, "
+  "feather-nam|configs/models/feather_film.json|nam|data.json||"
+  "nano-demo|configs/models/demo_film.json|demo|data.json||"
+  "feather-demo|configs/models/feather_film.json|demo|data.json||"
 )
 selected=("$@")
 
 # learning_json RECIPE EPOCHS EXTRA: NAM's recipe (configs/learning/default.json: 100 epochs) or the
 # demo's (configs/learning/demo.json: 15 epochs), with the run's epochs and rescaled decay.
 learning_json() {
-  local recipe="$1" epochs="$2" extra="$3" lr decay0 epochs0 loss
+  local recipe="$1" epochs="$2" extra="$3" extra_loss="${4:-}" lr decay0 epochs0 loss
   if [[ "$recipe" == nam ]]; then
     lr=0.004 decay0=0.993 epochs0=100
-    loss='{"mse": 1.0, "pre_emphasis_mrstft": 0.0002, "pre_emphasis_coef": 0.85}'
+    loss="{${extra_loss}\"mse\": 1.0, \"pre_emphasis_mrstft\": 0.0002, \"pre_emphasis_coef\": 0.85}"
   else
     lr=0.005 decay0=0.88 epochs0=15
-    loss='{"mse": 0.0, "setting_esr": 1.0, "pre_emphasis_mrstft": 0.0}'
+    loss="{${extra_loss}\"mse\": 0.0, \"setting_esr\": 1.0, \"pre_emphasis_mrstft\": 0.0}"
   fi
   local decay
   decay=$(awk -v d="$decay0" -v e0="$epochs0" -v e="$epochs" 'BEGIN { printf "%.6f", d ^ (e0 / e) }')
@@ -67,19 +71,19 @@ csv_stats() {
 
 rows=()
 for c in "${all_candidates[@]}"; do
-  IFS='|' read -r name model recipe data extra <<<"$c"
+  IFS='|' read -r name model recipe data extra extra_loss <<<"$c"
   if ((${#selected[@]})) && [[ ! " ${selected[*]} " == *" $name "* ]]; then continue; fi
   dir="$out/$name"
   rm -rf "$dir" "$dir-probe"
   mkdir -p "$dir"
-  learning_json "$recipe" 1 "$extra" >"$dir/probe.json"
+  learning_json "$recipe" 1 "$extra" "$extra_loss" >"$dir/probe.json"
   "$NK" train --data "$out/data/$data" --model "$model" --learning "$dir/probe.json" \
     --out "$dir-probe" >/dev/null 2>&1
   rate=$(awk -F, 'NR == 2 { print $7 }' "$dir-probe/training_log.csv")
   rm -rf "$dir-probe"
   epochs=$(awk -v r="$rate" -v m="$minutes" -v s=$((steps * batch * ny)) \
     'BEGIN { e = int(0.85 * m * 60 * r / s); print e < 4 ? 4 : e }')
-  learning_json "$recipe" "$epochs" "$extra" >"$dir/learning.json"
+  learning_json "$recipe" "$epochs" "$extra" "$extra_loss" >"$dir/learning.json"
   echo "quality: $name: $epochs epochs ($model, $recipe recipe, $data)"
   "$NK" train --data "$out/data/$data" --model "$model" --learning "$dir/learning.json" \
     --out "$dir/run" >"$dir/train.txt" 2>&1
