@@ -60,7 +60,8 @@ class Reader {
       throw input_error(file_, "", "a vector length that fits the file", std::to_string(n));
     Vec v(n);
     need(static_cast<size_t>(n) * sizeof(Scalar));
-    std::memcpy(v.data(), data_ + pos_, static_cast<size_t>(n) * sizeof(Scalar));
+    // An empty Vec has no storage (data() is null, which memcpy must never get, even for 0 bytes).
+    if (n > 0) std::memcpy(v.data(), data_ + pos_, static_cast<size_t>(n) * sizeof(Scalar));
     pos_ += static_cast<size_t>(n) * sizeof(Scalar);
     return v;
   }
