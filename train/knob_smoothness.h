@@ -14,9 +14,11 @@ namespace namk {
 
 // 1x1: the mean over the first `window` targets of (y(k + h e) + y(k - h e) - 2 y(k))^2, where e
 // is knob `axis` and h = step x that knob's range; y is the model's output for the input x (nx - 1
-// context samples, then the targets' inputs). Knob values may step past their range by h (the
-// conditioner extrapolates). grad: the parameters' gradient buffer (or nullptr), as in forward().
-Var knob_curvature(Tape& t, const Model& model, std::span<const float> x, std::span<const double> knobs,
-                   Index axis, double step, Index window, Scalar* grad);
+// context samples, then the targets' inputs). `centre` is y(k) over x, already computed (the
+// training prediction): only the two sides cost a forward pass, each over nx - 1 + window inputs.
+// Knob values may step past their range by h (the conditioner extrapolates). grad: the
+// parameters' gradient buffer (or nullptr), as in forward().
+Var knob_curvature(Tape& t, const Model& model, std::span<const float> x, Var centre,
+                   std::span<const double> knobs, Index axis, double step, Index window, Scalar* grad);
 
 }  // namespace namk

@@ -70,7 +70,7 @@ const std::vector<Field<LossWeights>>& loss_fields() {
        "weight of the output's curvature along a knob (second difference, over the setting's mean square): smooth interpolation between recorded settings; 0 turns it off"},
       {"knob_step", &L::knob_step, 1e-3, 0.5, "knob_smoothness's step, as a fraction of the knob's range"},
       {"knob_window", &L::knob_window, 1, 1e6,
-       "targets per item that knob_smoothness looks at (its cost: 3 forward passes of this many samples)"},
+       "targets per item that knob_smoothness looks at (its cost: two more forward passes, each over this many samples and the receptive field)"},
   };
   return fields;
 }

@@ -111,7 +111,7 @@ double TrainStep::gradient(const std::vector<BatchItem>& batch) {
           // One knob per item, in turn over the batch: deterministic, and every knob is visited
           // as often as the batch allows. Relative to the setting's loudness, like setting_esr.
           const Index axis = i % smoothing_knobs();
-          Var term = knob_curvature(tape, model_, item.x, item.knobs, axis, weights_.knob_step,
+          Var term = knob_curvature(tape, model_, item.x, prediction, item.knobs, axis, weights_.knob_step,
                                     weights_.knob_window, w.grad.data());
           term = scale(tape, term, static_cast<Scalar>(weights_.knob_smoothness / (energy + kEsrEpsilon)));
           loss.local = loss.local.valid() ? add(tape, loss.local, term) : term;

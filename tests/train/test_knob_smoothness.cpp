@@ -30,7 +30,10 @@ std::vector<float> float_signal(Index n, uint64_t seed) {
 double curvature_value(const Model& m, const std::vector<float>& x, const std::vector<double>& knobs, Index axis,
                        double step, Index window, Scalar* grad = nullptr) {
   Tape t;
-  Var c = knob_curvature(t, m, x, knobs, axis, step, window, grad);
+  Var input = t.output(1, static_cast<Index>(x.size()), false);
+  for (Index i = 0; i < t.cols(input); ++i) t.value(input)(0, i) = static_cast<Scalar>(x[static_cast<size_t>(i)]);
+  Var centre = m.forward(t, input, knobs, grad);
+  Var c = knob_curvature(t, m, x, centre, knobs, axis, step, window, grad);
   if (grad) t.backward(c);
   return static_cast<double>(t.value(c)(0, 0));
 }
