@@ -42,14 +42,14 @@ all_candidates=(
 selected=("$@")
 
 # learning_json RECIPE EPOCHS EXTRA: NAM's recipe (configs/learning/default.json: 100 epochs) or the
-# demo's (configs/learning/demo.json: 15 epochs), with the run's epochs and rescaled decay.
+# demo's (configs/learning/demo.json: 40 epochs), with the run's epochs and rescaled decay.
 learning_json() {
   local recipe="$1" epochs="$2" extra="$3" extra_loss="${4:-}" lr decay0 epochs0 loss
   if [[ "$recipe" == nam ]]; then
     lr=0.004 decay0=0.993 epochs0=100
     loss="{${extra_loss}\"mse\": 1.0, \"pre_emphasis_mrstft\": 0.0002, \"pre_emphasis_coef\": 0.85}"
   else
-    lr=0.005 decay0=0.88 epochs0=15
+    lr=0.005 decay0=0.953 epochs0=40
     loss="{${extra_loss}\"mse\": 0.0, \"setting_esr\": 1.0, \"pre_emphasis_mrstft\": 0.0}"
   fi
   local decay
