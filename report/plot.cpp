@@ -159,8 +159,14 @@ void PlotArea::vline(double x, const std::string& css_class, const std::string& 
   const double p = px(x);
   svg_.element("line", {{"class", css_class}, {"x1", svg_coord(p)}, {"x2", svg_coord(p)},
                         {"y1", svg_coord(top_)}, {"y2", svg_coord(top_ + height_)}});
-  if (!label.empty())
+  if (label.empty()) return;
+  // Right of the line, unless it would run past the plot's right edge (the best epoch is often
+  // the last): then left of it, ending at the line (about 7 px per character, as legend()).
+  const double label_width = 7.0 * static_cast<double>(label.size());
+  if (p + 4 + label_width <= left_ + width_)
     svg_.text(p + 4, top_ + 12, label, {{"class", css_class + "-label"}});
+  else
+    svg_.text(p - 4, top_ + 12, label, {{"class", css_class + "-label"}, {"text-anchor", "end"}});
 }
 
 void PlotArea::legend(const std::vector<std::pair<std::string, std::string>>& items) {
