@@ -8,8 +8,9 @@
 # ESR, training time, epochs, and late-epoch stability (max - min of the last 20 epochs' validation
 # ESR, or of the last half when fewer). Long: not part of CI. Everything lands in quality-out/.
 #
-# Epochs are sized per candidate from a one-epoch probe of its training speed; each recipe's
-# learning-rate decay is rescaled so the whole run decays as much as the recipe's own epochs do.
+# Epochs are sized per candidate from a one-epoch probe of its training speed (NAMK_QUALITY_EPOCHS=N
+# fixes them instead); each recipe's learning-rate decay is rescaled so the whole run decays as much
+# as the recipe's own epochs do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-3}"
@@ -83,6 +84,9 @@ for c in "${all_candidates[@]}"; do
   rm -rf "$dir-probe"
   epochs=$(awk -v r="$rate" -v m="$minutes" -v s=$((steps * batch * ny)) \
     'BEGIN { e = int(0.85 * m * 60 * r / s); print e < 4 ? 4 : e }')
+  # A one-epoch probe is noisy (36 and 45 epochs for two recipes of the same speed were seen):
+  # NAMK_QUALITY_EPOCHS gives every candidate the same length, to compare recipes rather than speed.
+  epochs="${NAMK_QUALITY_EPOCHS:-$epochs}"
   learning_json "$recipe" "$epochs" "$extra" "$extra_loss" >"$dir/learning.json"
   echo "quality: $name: $epochs epochs ($model, $recipe recipe, $data)"
   "$NK" train --data "$out/data/$data" --model "$model" --learning "$dir/learning.json" \
