@@ -32,9 +32,12 @@ int cmd_render(const Words& argv) {
       {"block", true, "block size passed to process() (default 64)"},
       {"reference", true, "a recording to compare with: prints the ESR"},
       {"no-prewarm", false, "start from zero history instead of NAM's pre-warm with silence"},
+      {"resample", false, "resample an input at another rate than the model's around the model (the default)"},
       {"no-resample", false, "refuse an input at another rate than the model's instead of resampling"},
   };
   const Args args("render", argv, specs);
+  if (args.has("resample") && args.has("no-resample"))
+    throw UsageError("nam-knobs render: --resample and --no-resample contradict each other; give one");
   const long long block = args.get_int("block", 64, 1, 1 << 20);
   LoadedModel loaded = load_model(args.require("model"));
   Model& model = *loaded.model;

@@ -73,6 +73,12 @@ case "$case_name" in
         [ "$(grep -c resampled "$work/render.log")" = 1 ] || fail "render should say it resampled in one line"
         expect_error "44100 Hz" "$nk" render --model "$fixtures/nam/wavenet.nam" --input "$work/in$rate.wav" \
           --output "$work/refused.wav" --no-resample
+        expect_error "contradict" "$nk" render --model "$fixtures/nam/wavenet.nam" --input "$work/in$rate.wav" \
+          --output "$work/refused.wav" --resample --no-resample
+        # --resample (the issue's name for the default) renders exactly what no flag renders.
+        "$nk" render --model "$fixtures/nam/wavenet.nam" --input "$work/in$rate.wav" \
+          --output "$work/r_plain_flag.wav" --resample >/dev/null || fail "render --resample"
+        cmp -s "$work/r_plain_flag.wav" "$work/r_plain$rate.wav" || fail "render --resample differs from the default"
         [ ! -e "$work/refused.wav" ] || fail "a refused render wrote its output"
         shift_by=$(sed -n 's/.*latency of \([0-9]*\) samples.*/\1/p' "$work/render.log")
         [ -n "$shift_by" ] && [ "$shift_by" -gt 0 ] || fail "no latency in: $(cat "$work/render.log")"
