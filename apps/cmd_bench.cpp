@@ -341,10 +341,12 @@ void bench_distributed(int cores, double budget, Report& report) {
   for (int r = 1; r <= cores; ++r)
     for (int t = 1; r * t <= cores; ++t)
       if (r * t == cores || (r == 1 && t == 1)) layouts.push_back({r, t});
+  // --bind-to none: Open MPI pins each rank to one core by default, which would put a rank's threads
+  // on one core.
   std::string items;
   double rate_1x1 = 0, rate_1xn = 0;
   for (const auto& [r, t] : layouts) {
-    const std::string command = std::string(mpirun ? mpirun : "mpirun") + " --oversubscribe" +
+    const std::string command = std::string(mpirun ? mpirun : "mpirun") + " --oversubscribe --bind-to none" +
                                 (geteuid() == 0 ? " --allow-run-as-root" : "") + " -np " + std::to_string(r) + " '" +
                                 self + "' bench --section distributed-child --threads " + std::to_string(t) +
                                 " --seconds " + fmt("%g", budget) + " 2>&1";

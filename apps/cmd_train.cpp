@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <limits>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include "apps/args.h"
@@ -189,6 +190,13 @@ int train_command(const Words& argv, const Distributed& ranks) {
   if (ranks.size() > 1)
     progress.info("training on " + std::to_string(ranks.size()) + " ranks (MPI) of " +
                   std::to_string(resolve_threads(learning.threads)) + " threads each");
+  // mpirun pins each rank to one core unless told otherwise: threads beyond the cores a process
+  // may use only take turns on them.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) < resolve_threads(learning.threads))
+    warn(std::to_string(resolve_threads(learning.threads)) + " threads, but this process may run on " +
+         std::to_string(CPU_COUNT(&allowed)) + " core(s) only (under mpirun: --bind-to none, or "
+         "--map-by slot:PE=" + std::to_string(resolve_threads(learning.threads)) + ")");
 
   if (ranks.leader()) {
     std::filesystem::create_directories(out);
