@@ -151,7 +151,12 @@ int train_command(const Words& argv, const Distributed& ranks) {
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));
   const Index nx = make_model(model_spec.config)->receptive_field();
-  const KnobDataset data = load_knob_dataset(data_config, nx, warn);
+  // Training maps the audio from float32 cache files next to it (made on the first run): ranks on
+  // one machine share the pages. Rank 0 loads first, so it alone makes missing caches there.
+  const auto load = [&] { return load_knob_dataset(data_config, nx, warn, AudioStorage::kMappedCache); };
+  if (!ranks.leader()) ranks.any(false);
+  const KnobDataset data = load();
+  if (ranks.leader()) ranks.any(false);
   ModelConfig config = model_spec.config;
   config.knobs = data.knobs;
   config.sample_rate = data.sample_rate;

@@ -27,6 +27,9 @@ namespace namk {
 namespace {
 
 constexpr int kBadStepsBeforeRestore = 3;
+// Steps between giving mapped audio pages back (KnobDataset::release_pages): a step of 16 windows
+// of 8192 touches about 1 MB, so at most some 64 MB of audio stays resident, however long the data.
+constexpr int64_t kReleaseEvery = 64;
 
 std::string csv_path(const TrainOptions& o) { return o.out_dir + "/training_log.csv"; }
 std::string checkpoint_path(const TrainOptions& o) { return o.out_dir + "/checkpoint.bin"; }
@@ -177,6 +180,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
   };
 
   TrainStep step_gradient(model, config.loss, threads, setting_energies(data), &ranks);
+  data.release_pages();  // setting_energies read every training sample
   Vec& grad = step_gradient.grad();
   TrainResult result;
   int64_t steps_this_run = 0;
@@ -242,6 +246,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
       ++steps_this_run;
       progress.step(step + 1, loss,
                     static_cast<double>(epoch_steps_done * batch_size * data.ny) / seconds_since(epoch_start));
+      if (steps_this_run % kReleaseEvery == 0) data.release_pages();
       if (options.after_step) options.after_step(steps_this_run);
       if (options.stop_after_steps > 0 && steps_this_run >= options.stop_after_steps) {
         result.interrupted = true;
@@ -253,6 +258,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     // Validation scores the weights a saved model would carry: the moving average when there is one.
     if (averaging) model.params().swap(state.ema_params);
     const EvalResult val = evaluate(model, data, validation, threads, &ranks);
+    data.release_pages();
     const bool finite = std::isfinite(val.mean_esr) && model.params().allFinite();
     const bool better = finite && (state.best_esr < 0 || val.mean_esr < state.best_esr);
     if (better) state.best_params = model.params();

@@ -218,7 +218,7 @@ TEST_CASE("non-finite losses skip the step, restore good weights and never leave
   model->init_params(7);
   KnobDataset data = tiny_dataset(model->receptive_field());
   // A target so large that its squared error overflows float: every batch that draws it is bad.
-  for (float& v : data.tracks[1]) v = 3e19f;
+  for (float& v : data.tracks[1].owned()) v = 3e19f;
   TrainOptions o;
   o.out_dir = temp_dir("namk_trainer_nan");
   Progress quiet(Progress::Mode::Quiet);
