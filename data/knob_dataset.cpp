@@ -123,6 +123,7 @@ void split_train_entry(KnobDataset& data, const Segment& whole, Index tail,
     const auto y = std::span<const float>(data.tracks[whole.output_track])
                        .subspan(whole.output_begin, whole.length);
     Index end = static_cast<Index>(signal_end(y));
+    data.tracks[whole.output_track].release();
     if (end == 0) end = whole.length;
     Segment val = whole;
     val.length = std::min(tail, end);
@@ -295,6 +296,9 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
     if (estimates.count({in, out})) continue;
     DelayEstimate estimate = estimate_latency(data.tracks[in], data.tracks[out]);
     BlipAlignment b = blip_alignment(data.tracks[in], data.tracks[out], sr);
+    // One pair's audio resident at a time, not the dataset's.
+    data.tracks[in].release();
+    data.tracks[out].release();
     if (b.input_head) {
       if (b.head_delay && std::labs(*b.head_delay - estimate.delay) > kBlipTolerance) estimate.clear_onset = false;
       blips[{in, out}] = b;

@@ -68,7 +68,7 @@ struct KnobDataset {
   // Human-readable: knobs, entries with their delays, seconds of audio per split.
   std::string summary() const;
   // Mapped tracks give their pages back (Track::release): resident memory then holds only what is
-  // touched after this. The trainer calls it every few steps.
+  // touched after this. The trainer calls it after every step.
   void release_pages() const;
 };
 

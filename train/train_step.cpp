@@ -67,11 +67,14 @@ Var item_loss(Tape& t, Var prediction, Var target, const LossWeights& w, double 
 
 std::vector<double> setting_energies(const KnobDataset& data) {
   std::vector<double> sum(data.entries.size()), count(data.entries.size());
-  for (const Segment& s : data.train)
+  for (const Segment& s : data.train) {
     for (float v : data.whole(s).y) {
       sum[static_cast<size_t>(s.entry)] += static_cast<double>(v) * v;
       count[static_cast<size_t>(s.entry)] += 1;
     }
+    // Mapped audio: one segment resident at a time, not the dataset (data/track.h).
+    data.tracks[static_cast<size_t>(s.output_track)].release();
+  }
   for (size_t e = 0; e < sum.size(); ++e) sum[e] = count[e] > 0 ? sum[e] / count[e] : 1;
   return sum;
 }

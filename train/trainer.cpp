@@ -27,9 +27,6 @@ namespace namk {
 namespace {
 
 constexpr int kBadStepsBeforeRestore = 3;
-// Steps between giving mapped audio pages back (KnobDataset::release_pages): a step of 16 windows
-// of 8192 touches about 1 MB, so at most some 64 MB of audio stays resident, however long the data.
-constexpr int64_t kReleaseEvery = 64;
 
 std::string csv_path(const TrainOptions& o) { return o.out_dir + "/training_log.csv"; }
 std::string checkpoint_path(const TrainOptions& o) { return o.out_dir + "/checkpoint.bin"; }
@@ -246,7 +243,10 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
       ++steps_this_run;
       progress.step(step + 1, loss,
                     static_cast<double>(epoch_steps_done * batch_size * data.ny) / seconds_since(epoch_start));
-      if (steps_this_run % kReleaseEvery == 0) data.release_pages();
+      // Mapped audio pages go back after every step: a page fault maps the page cache's whole
+      // folio, which on current kernels can be megabytes, so a few steps' windows could keep much
+      // of the dataset resident; unmapping is a page-table walk, microseconds.
+      data.release_pages();
       if (options.after_step) options.after_step(steps_this_run);
       if (options.stop_after_steps > 0 && steps_this_run >= options.stop_after_steps) {
         result.interrupted = true;
@@ -326,6 +326,7 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
   std::vector<BatchItem> test;
   for (const Segment& s : data.test) test.push_back(data.whole(s));
   result.test = evaluate(model, data, test, threads, &ranks);
+  data.release_pages();
   return result;
 }
 
