@@ -33,6 +33,15 @@ bool started_by_launcher() {
   return false;
 }
 
+#ifndef NAMK_HAVE_MPI
+// The processes the launcher started, where it says (Open MPI, PMI); 1 when it does not.
+long launched_processes() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(name)) return std::strtol(value, nullptr, 10);
+  return 1;
+}
+#endif
+
 }  // namespace
 
 std::string Distributed::where() const {
@@ -50,10 +59,18 @@ void Distributed::allgather_items(std::span<const float> mine, std::span<float> 
 }
 
 std::unique_ptr<Distributed> join_ranks() {
+  if (!started_by_launcher()) return std::make_unique<Distributed>();
 #ifdef NAMK_HAVE_MPI
-  if (started_by_launcher()) return join_mpi_ranks();
-#endif
+  return join_mpi_ranks();
+#else
+  // Each copy would train alone, every one of them writing the same --out.
+  if (launched_processes() > 1)
+    throw Error("nam-knobs was built without MPI (NAMK_MPI off), but a launcher started it as one of " +
+                std::to_string(launched_processes()) +
+                " processes, which would each train alone into the same --out: rebuild it where an MPI "
+                "library is installed (Debian: libopenmpi-dev), or run it without mpirun");
   return std::make_unique<Distributed>();
+#endif
 }
 
 bool mpi_available() {
