@@ -2,7 +2,9 @@
 // several timed repetitions after a warm-up. Sections: the conv kernel against the machine's peak,
 // a full training step (forward + backward + Adam, exactly the trainer's code), streaming
 // process() per model and block size, and memory (peak RSS of a training run on 10 minutes of audio,
-// measured in a child process so the other sections do not count; bytes per streaming instance).
+// measured in a child process so the other sections do not count; bytes per streaming instance),
+// and, with MPI, training on ranks x threads (each layout a child job under mpirun) with the cost of
+// the gathers between ranks per step.
 // --json prints one document for scripts/bench_compare.
 #include <malloc.h>
 #include <sys/resource.h>
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <random>
@@ -31,6 +34,7 @@
 
 #ifdef NAMK_HAVE_TRAINING
 #include "train/adam.h"
+#include "train/distributed.h"
 #include "train/train_step.h"
 #endif
 
@@ -286,6 +290,95 @@ void memory_child(int threads) {
   getrusage(RUSAGE_SELF, &usage);
   std::printf("%ld\n", usage.ru_maxrss);  // KiB
 }
+
+// Run on every rank of a child job (`mpirun -np R nam-knobs bench --section distributed-child`):
+// training steps of the standard FiLM model on a batch of 16 x 8192 shared out to the ranks, each
+// with `threads` threads. Rank 0 prints samples/s, seconds per step, and per step the bytes each
+// rank received from the gathers and the seconds spent in them.
+void distributed_child(int threads, double budget) {
+  const std::unique_ptr<Distributed> ranks = join_ranks();
+  auto model = bench_model(with_knobs(preset_config("standard"), 2), 1);
+  const Index batch = 16, ny = 8192;
+  SyntheticBatch data(batch, model->receptive_field(), ny, 2);
+  TrainStep step(*model, LossWeights{}, threads, {}, ranks.get());
+  Adam adam(model->num_params());
+  auto one_step = [&] {
+    step.gradient(data.items);
+    adam.step(model->params().data(), step.grad().data(), 1e-6);
+  };
+  // A fixed number of steps on every rank (median_seconds sizes its repetitions from a time, which
+  // would differ between ranks and leave one waiting in a gather forever).
+  one_step();
+  const auto start = Clock::now();
+  int steps = 0;
+  bool more = true;
+  while (more) {
+    one_step();
+    ++steps;
+    more = ranks->any(ranks->leader() && std::chrono::duration<double>(Clock::now() - start).count() < budget);
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count() / steps;
+  const TrainStep::GatherCost& cost = step.gather_cost();
+  const double per = cost.steps > 0 ? 1.0 / static_cast<double>(cost.steps) : 0;
+  if (ranks->leader())
+    std::printf("%.1f %.5f %.0f %.6f %lld\n", static_cast<double>(batch * ny) / seconds, seconds, cost.bytes * per,
+                cost.seconds * per, static_cast<long long>(model->num_params()));
+}
+
+// Training speed at each ranks x threads layout that fits the cores, each a child job started with
+// mpirun, and the gathers' cost per step: what a user needs to estimate a cluster's speed-up
+// (docs/distributed.md).
+void bench_distributed(int cores, double budget, Report& report) {
+  if (!mpi_available()) {
+    if (!report.json) std::printf("distributed: this build has no MPI (NAMK_MPI off)\n");
+    report.add("distributed", "null");
+    return;
+  }
+  char self[4096] = {};
+  if (readlink("/proc/self/exe", self, sizeof self - 1) <= 0) std::snprintf(self, sizeof self, "nam-knobs");
+  const char* mpirun = std::getenv("NAMK_MPIRUN");
+  std::vector<std::pair<int, int>> layouts;  // ranks, threads
+  for (int r = 1; r <= cores; ++r)
+    for (int t = 1; r * t <= cores; ++t)
+      if (r * t == cores || (r == 1 && t == 1)) layouts.push_back({r, t});
+  // --bind-to none: Open MPI pins each rank to one core by default, which would put a rank's threads
+  // on one core.
+  std::string items;
+  double rate_1x1 = 0, rate_1xn = 0;
+  for (const auto& [r, t] : layouts) {
+    const std::string command = std::string(mpirun ? mpirun : "mpirun") + " --oversubscribe --bind-to none" +
+                                (geteuid() == 0 ? " --allow-run-as-root" : "") + " -np " + std::to_string(r) + " '" +
+                                self + "' bench --section distributed-child --threads " + std::to_string(t) +
+                                " --seconds " + fmt("%g", budget) + " 2>&1";
+    double rate = 0, seconds = 0, bytes = 0, gather = 0;
+    long long params = 0;
+    std::string output;
+    if (std::FILE* child = popen(command.c_str(), "r")) {
+      char line[512];
+      while (std::fgets(line, sizeof line, child)) {
+        output += line;
+        std::sscanf(line, "%lf %lf %lf %lf %lld", &rate, &seconds, &bytes, &gather, &params);
+      }
+      pclose(child);
+    }
+    if (!(rate > 0))
+      throw Error("nam-knobs bench: distributed: '" + command + "' printed no measurement:\n" + output);
+    if (r == 1 && t == 1) rate_1x1 = rate;
+    if (r == 1 && t == cores) rate_1xn = rate;
+    const std::string note = r * t > 1 ? fmt("  (%.2fx 1 x 1", rate / rate_1x1) +
+                                              (r > 1 && rate_1xn > 0 ? fmt(", %.2fx 1 rank x all threads)", rate / rate_1xn) : ")")
+                                        : "";
+    if (!report.json)
+      std::printf("train standard FiLM x2, %d rank%s x %d thread%s: %8.0f samples/s  step %.3f s  gathers %.0f KiB in "
+                  "%.2f ms per step%s\n",
+                  r, r > 1 ? "s" : " ", t, t > 1 ? "s" : " ", rate, seconds, bytes / 1024, 1000 * gather, note.c_str());
+    items += std::string(items.empty() ? "" : ", ") + "{\"ranks\": " + std::to_string(r) + ", \"threads\": " +
+             std::to_string(t) + ", \"samples_per_s\": " + fmt("%.1f", rate) + ", \"step_s\": " +
+             fmt("%.4f", seconds) + ", \"gather_bytes_per_step\": " + fmt("%.0f", bytes) +
+             ", \"gather_s_per_step\": " + fmt("%.6f", gather) + ", \"params\": " + std::to_string(params) + "}";
+  }
+  report.add("distributed", "[" + items + "]");
+}
 #endif
 
 void bench_memory(const std::vector<std::pair<std::string, ModelConfig>>& models, int threads, Report& report) {
@@ -338,7 +431,8 @@ int cmd_bench(const Words& argv) {
       {"model", true, "only this model (a preset or a model config) instead of the standard set"},
       {"threads", true, "training threads besides 1 (default: every core)"},
       {"seconds", true, "time budget per measurement (default 1.0)"},
-      {"section", true, "all (default), kernels, training, inference, plugin or memory"},
+      {"section", true, "all (default), kernels, training, inference, plugin, memory or distributed "
+                        "(training on ranks x threads under mpirun, when built with MPI)"},
       {"clock-ghz", true, "assumed clock for the peak figure (default 4.14)"},
       {"loss", true, "training loss: nam (MSE + 2e-4 x pre-emphasised MRSTFT, default) or mse"},
       {"json", false, "print one JSON document"},
@@ -354,6 +448,12 @@ int cmd_bench(const Words& argv) {
   }
 #endif
   const double budget = args.get_double("seconds", 1.0, 1e-3, 3600);
+#ifdef NAMK_HAVE_TRAINING
+  if (section == "distributed-child") {
+    distributed_child(threads, budget);
+    return 0;
+  }
+#endif
   Machine machine = detect_machine(args.get_double("clock-ghz", 4.14, 0.1, 100));
   machine.measured_ghz = measure_clock_ghz();
   Report report;
@@ -395,6 +495,9 @@ int cmd_bench(const Words& argv) {
   if (section == "all" || section == "plugin") bench_lv2(budget, report);
 #endif
   if (section == "all" || section == "memory") bench_memory({models.front()}, threads, report);
+#ifdef NAMK_HAVE_TRAINING
+  if (section == "all" || section == "distributed") bench_distributed(machine.cores, budget * 3, report);
+#endif
   if (report.json) std::printf("{\n%s\n}\n", report.text.c_str());
   return 0;
 }

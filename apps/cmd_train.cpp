@@ -1,14 +1,19 @@
 // nam-knobs train: the user's main job. Reads the three configs, checks all the data before any
 // training starts, trains with progress and checkpoints, and writes into --out: model.nam (the best
 // weights), checkpoint.bin, training_log.csv, report.html (redrawn after every epoch, completed
-// with the audio analysis at the end) and copies of the configs used.
+// with the audio analysis at the end) and copies of the configs used. Under an MPI launcher
+// (mpirun -np N nam-knobs train ...) every rank trains its share of each batch and rank 0 alone
+// writes and prints; an error on any rank ends the whole job (docs/distributed.md).
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <limits>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include "apps/args.h"
@@ -25,6 +30,7 @@
 #include "nn/model_file.h"
 #include "report/build_report.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/learning_config.h"
 #include "train/trainer.h"
 #endif
@@ -47,14 +53,15 @@ extern "C" void on_interrupt(int signal_number) {
 // --resume=auto: resume when there is one, else start afresh (for scripts that rerun a command).
 enum class ResumeMode { kNo, kRequired, kAuto };
 
-ResumeMode resume_mode(const Args& args, const std::string& out) {
+// Only rank 0 looks for the checkpoint: the others may run on machines without --out.
+ResumeMode resume_mode(const Args& args, const std::string& out, const Distributed& ranks) {
   const std::optional<std::string> value = args.get("resume");
   if (!value) return ResumeMode::kNo;
   if (*value == "auto") return ResumeMode::kAuto;
   if (!value->empty())
     throw UsageError("nam-knobs train: --resume: expected --resume or --resume=auto, found --resume=" + *value);
   const std::string checkpoint = out + "/checkpoint.bin";
-  if (!std::filesystem::exists(checkpoint))
+  if (ranks.leader() && !std::filesystem::exists(checkpoint))
     throw input_error(checkpoint, "", "a checkpoint to resume from (--resume=auto starts afresh when there is none)",
                       "no such file");
   return ResumeMode::kRequired;
@@ -94,11 +101,22 @@ void remove_stale_temp_files(const std::string& out) {
   }
 }
 
-}  // namespace
-#endif
+// The test hook behind NAMK_TEST_KILL_RANK=R:S: rank R dies by SIGKILL after S optimiser steps,
+// as a crashed or killed machine would (tests/apps/mpi_test.sh).
+std::function<void(int64_t)> kill_hook(const Distributed& ranks) {
+  const char* value = std::getenv("NAMK_TEST_KILL_RANK");
+  if (!value) return {};
+  int rank = -1;
+  long long steps = 0;
+  if (std::sscanf(value, "%d:%lld", &rank, &steps) != 2 || rank < 0 || steps < 1)
+    throw UsageError("NAMK_TEST_KILL_RANK: expected RANK:STEPS (e.g. 1:5), found '" + std::string(value) + "'");
+  if (rank != ranks.rank()) return {};
+  return [steps](int64_t done) {
+    if (done >= steps) std::raise(SIGKILL);
+  };
+}
 
-int cmd_train(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
+int train_command(const Words& argv, const Distributed& ranks) {
   const std::vector<OptionSpec> specs = {
       {"data", true, "data config (configs/knobs/*.json) or a dataset JSON"},
       {"model", true,
@@ -116,9 +134,10 @@ int cmd_train(const Words& argv) {
   };
   const Args args("train", argv, specs);
   const std::string out = args.require("out");
-  check_out_dir(out);
-  const ResumeMode resume = resume_mode(args, out);
-  Progress progress(stderr, args.has("quiet"));
+  if (ranks.leader()) check_out_dir(out);
+  const ResumeMode resume = resume_mode(args, out, ranks);
+  // The other ranks print nothing but errors: they see the same data and numbers as rank 0.
+  Progress progress = ranks.leader() ? Progress(stderr, args.has("quiet")) : Progress(Progress::Mode::Silent);
   const WarningSink warn = [&](const std::string& w) { progress.message("warning: " + w); };
 
   // Everything is read and checked before training starts.
@@ -132,7 +151,12 @@ int cmd_train(const Words& argv) {
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));
   const Index nx = make_model(model_spec.config)->receptive_field();
-  const KnobDataset data = load_knob_dataset(data_config, nx, warn);
+  // Training maps the audio from float32 cache files next to it (made on the first run): ranks on
+  // one machine share the pages. Rank 0 loads first, so it alone makes missing caches there.
+  const auto load = [&] { return load_knob_dataset(data_config, nx, warn, AudioStorage::kMappedCache); };
+  if (!ranks.leader()) ranks.any(false);
+  const KnobDataset data = load();
+  if (ranks.leader()) ranks.any(false);
   ModelConfig config = model_spec.config;
   config.knobs = data.knobs;
   config.sample_rate = data.sample_rate;
@@ -166,12 +190,26 @@ int cmd_train(const Words& argv) {
   options.resume = resume != ResumeMode::kNo;
   options.config_hash = fnv1a(identity.data(), identity.size());
   options.stop = &g_stop;
+  options.ranks = &ranks;
+  options.after_step = kill_hook(ranks);
+  if (ranks.size() > 1)
+    progress.info("training on " + std::to_string(ranks.size()) + " ranks (MPI) of " +
+                  std::to_string(resolve_threads(learning.threads)) + " threads each");
+  // mpirun pins each rank to one core unless told otherwise: threads beyond the cores a process
+  // may use only take turns on them.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) < resolve_threads(learning.threads))
+    warn(std::to_string(resolve_threads(learning.threads)) + " threads, but this process may run on " +
+         std::to_string(CPU_COUNT(&allowed)) + " core(s) only (under mpirun: --bind-to none, or "
+         "--map-by slot:PE=" + std::to_string(resolve_threads(learning.threads)) + ")");
 
-  std::filesystem::create_directories(out);
-  remove_stale_temp_files(out);
-  write_text_atomically(out + "/learning.json", learning_config_json(learning));
-  write_text_atomically(out + "/model.json", model_spec.text);
-  write_text_atomically(out + "/data.json", read_text_file(data_config.file, "a data config"));
+  if (ranks.leader()) {
+    std::filesystem::create_directories(out);
+    remove_stale_temp_files(out);
+    write_text_atomically(out + "/learning.json", learning_config_json(learning));
+    write_text_atomically(out + "/model.json", model_spec.text);
+    write_text_atomically(out + "/data.json", read_text_file(data_config.file, "a data config"));
+  }
 
   // report.html: the training curves and this epoch's ESR per setting after every epoch (a log
   // read and a page write, milliseconds); the audio analysis once, on the best weights, at the end.
@@ -184,7 +222,8 @@ int cmd_train(const Words& argv) {
       {"Command", command_line("train", argv)},
       {"Data", args.require("data") + ": " + dataset_fact(data)},
       {"Model", model_fact(model_spec.description, *model)},
-      {"Recipe", recipe_fact(learning, data.ny) + "; " + std::to_string(resolve_threads(learning.threads)) + " threads"},
+      {"Recipe", recipe_fact(learning, data.ny) + "; " + std::to_string(resolve_threads(learning.threads)) + " threads" +
+                     (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " ranks" : "")},
       {"Initial weights", init_path ? *init_path + " (--init)" : "PyTorch's default init, seed " + std::to_string(learning.seed)},
       {"Output", out + "/model.nam"}};
   double report_seconds = 0;
@@ -205,6 +244,8 @@ int cmd_train(const Words& argv) {
   const TrainResult result = train(*model, data, learning, options, progress);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  // Every rank holds the same result; rank 0 writes it.
+  if (!ranks.leader()) return result.interrupted ? 130 : 0;
 
   const auto write_model = [&] {
     ModelMetadata metadata;
@@ -259,6 +300,24 @@ int cmd_train(const Words& argv) {
   std::printf("wrote %s/model.nam\n", out.c_str());
   std::printf("report: %s\n", report_path.c_str());
   return 0;
+}
+
+}  // namespace
+#endif
+
+int cmd_train(const Words& argv) {
+#ifdef NAMK_HAVE_TRAINING
+  const std::unique_ptr<Distributed> ranks = join_ranks();
+  try {
+    return train_command(argv, *ranks);
+  } catch (const std::exception& e) {
+    if (ranks->size() == 1) throw;
+    // The other ranks would wait for this one forever: say who failed, then end the job.
+    std::fprintf(stderr, "nam-knobs train: %s: %s\n", ranks->where().c_str(), e.what());
+    std::fflush(stderr);
+    ranks->abort(dynamic_cast<const UsageError*>(&e) ? 2 : 1);
+    throw;
+  }
 #else
   (void)argv;
   throw Error("nam-knobs train needs the training build (-DNAMK_BUILD_TRAINING=ON)");

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "data/alignment.h"
+#include "data/audio_cache.h"
 #include "data/blips.h"
 #include "data/audio_checks.h"
 
@@ -36,7 +37,8 @@ std::string samples_and_seconds(long long n, int sample_rate) {
 
 class TrackCache {
  public:
-  TrackCache(KnobDataset& data, const WarningSink& warn) : data_(data), warn_(warn) {}
+  TrackCache(KnobDataset& data, const WarningSink& warn, AudioStorage storage)
+      : data_(data), warn_(warn), storage_(storage) {}
 
   // Reads `path` the first time it is asked for; checks it for `role` once per role.
   int get(const std::string& path, bool is_output) {
@@ -45,17 +47,25 @@ class TrackCache {
     if (it != index_.end()) {
       track = it->second;
     } else {
-      Audio audio = read_audio(path, warn_);
       track = static_cast<int>(data_.tracks.size());
-      data_.tracks.push_back(std::move(audio.samples));
+      if (storage_ == AudioStorage::kMappedCache) {
+        CachedAudio audio = read_audio_cached(path, warn_);
+        data_.tracks.push_back(std::move(audio.samples));
+        rates_.push_back(audio.sample_rate);
+      } else {
+        Audio audio = read_audio(path, warn_);
+        data_.tracks.push_back(std::move(audio.samples));
+        rates_.push_back(audio.sample_rate);
+      }
       data_.track_files.push_back(path);
-      rates_.push_back(audio.sample_rate);
       index_[path] = track;
-      check_finite(data_.tracks[track], path, audio.sample_rate);
+      check_finite(data_.tracks[track], path, rates_[track]);
       check_not_silent(data_.tracks[track], path);
     }
     if (is_output && checked_outputs_.insert(track).second)
       check_not_clipped(data_.tracks[track], path, rates_[track]);
+    // The checks read every sample: a mapped track must not stay resident for them.
+    data_.tracks[track].release();
     return track;
   }
   int rate(int track) const { return rates_[track]; }
@@ -63,6 +73,7 @@ class TrackCache {
  private:
   KnobDataset& data_;
   const WarningSink& warn_;
+  AudioStorage storage_;
   std::map<std::string, int> index_;
   std::set<int> checked_outputs_;
   std::vector<int> rates_;
@@ -112,6 +123,7 @@ void split_train_entry(KnobDataset& data, const Segment& whole, Index tail,
     const auto y = std::span<const float>(data.tracks[whole.output_track])
                        .subspan(whole.output_begin, whole.length);
     Index end = static_cast<Index>(signal_end(y));
+    data.tracks[whole.output_track].release();
     if (end == 0) end = whole.length;
     Segment val = whole;
     val.length = std::min(tail, end);
@@ -217,6 +229,10 @@ BatchItem KnobDataset::item(const Segment& s, Index offset, Index length) const 
       std::span<const double>(values), s.entry};
 }
 
+void KnobDataset::release_pages() const {
+  for (const Track& t : tracks) t.release();
+}
+
 std::string KnobDataset::summary() const {
   std::string out =
       std::to_string(entries.size()) + " entries, " + std::to_string(sample_rate) + " Hz; knobs:";
@@ -246,7 +262,8 @@ std::string KnobDataset::summary() const {
   return out;
 }
 
-KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningSink& warn) {
+KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningSink& warn,
+                              AudioStorage storage) {
   DatasetSpec spec =
       parse_dataset(Json::parse_file(config.dataset), config.infer_knob_ranges, warn);
   KnobDataset data;
@@ -263,7 +280,7 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
       config.validation_tail_seconds.value_or(any_validation_entry ? 0.0 : 1.0);
   const Index tail = static_cast<Index>(std::round(tail_seconds * sr));
 
-  TrackCache cache(data, warn);
+  TrackCache cache(data, warn, storage);
   // Every pair's first arrival, estimated once per distinct input/output pair (the data check
   // needs it for stated delays too); with "auto", one latency shared by all of them.
   std::map<std::pair<int, int>, DelayEstimate> estimates;
@@ -279,6 +296,9 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
     if (estimates.count({in, out})) continue;
     DelayEstimate estimate = estimate_latency(data.tracks[in], data.tracks[out]);
     BlipAlignment b = blip_alignment(data.tracks[in], data.tracks[out], sr);
+    // One pair's audio resident at a time, not the dataset's.
+    data.tracks[in].release();
+    data.tracks[out].release();
     if (b.input_head) {
       if (b.head_delay && std::labs(*b.head_delay - estimate.delay) > kBlipTolerance) estimate.clear_onset = false;
       blips[{in, out}] = b;
@@ -380,6 +400,7 @@ KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningS
   if (config.delay_per_pair) warn_delay_disagreement(data, spec.file, warn);
   warn_delay_problems(data, spec.file, warn);
   require_training_data(data, spec.file, tail_seconds);
+  data.release_pages();  // alignment read the tracks
   return data;
 }
 

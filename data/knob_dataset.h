@@ -2,7 +2,8 @@
 // entries aligned (delay), trimmed and split into training, validation and test segments that
 // refer to the tracks by offsets. Invariant: every segment has nx - 1 samples of input context
 // before its first target, and every training segment holds at least ny targets.
-// Batching (random windows) is in sampler.h; this file never copies audio per item.
+// Batching (random windows) is in sampler.h; this file never copies audio per item. Tracks are held
+// in memory, or mapped from float32 cache files next to the audio (data/audio_cache.h) for training.
 #pragma once
 
 #include <span>
@@ -16,6 +17,7 @@
 #include "data/audio_file.h"
 #include "data/data_config.h"
 #include "data/dataset_spec.h"
+#include "data/track.h"
 
 namespace namk {
 
@@ -56,7 +58,7 @@ struct KnobDataset {
   int sample_rate = 0;
   Index nx = 1, ny = 1;
   std::vector<std::string> track_files;
-  std::vector<std::vector<float>> tracks;
+  std::vector<Track> tracks;
   std::vector<LoadedEntry> entries;
   std::vector<Segment> train, validation, test;
 
@@ -65,10 +67,17 @@ struct KnobDataset {
   BatchItem whole(const Segment& s) const { return item(s, 0, s.length); }
   // Human-readable: knobs, entries with their delays, seconds of audio per split.
   std::string summary() const;
+  // Mapped tracks give their pages back (Track::release): resident memory then holds only what is
+  // touched after this. The trainer calls it after every step.
+  void release_pages() const;
 };
+
+// Where the tracks live: read into memory, or mapped from their cache files (made when missing).
+enum class AudioStorage { kMemory, kMappedCache };
 
 // nx is the model's receptive field (1 for a memoryless model). Throws InputError for every bad
 // input the issue lists; tolerated problems go to `warn`.
-KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningSink& warn);
+KnobDataset load_knob_dataset(const DataConfig& config, Index nx, const WarningSink& warn,
+                              AudioStorage storage = AudioStorage::kMemory);
 
 }  // namespace namk

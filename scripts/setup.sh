@@ -8,10 +8,11 @@ set -euo pipefail
 # (sord_validate, behind lv2_validate) are the third-party hosts and checkers the plugin tests drive.
 # clang, its runtime (libFuzzer, sanitizers) and LLVM's OpenMP: the fuzz build (scripts/fuzz.sh).
 # chromium: the report test renders report.html headless (scripts/report_shot.sh); without it that
-# one test is skipped.
+# one test is skipped. libopenmpi-dev and openmpi-bin (mpirun): training across processes and
+# machines (NAMK_MPI, docs/distributed.md) and its tests.
 packages=(g++ make cmake pkg-config git libeigen3-dev rapidjson-dev libsndfile1-dev doctest-dev
           lv2-dev libsoxr-dev liblilv-dev lilv-utils lv2file sordi jalv jackd2
-          clang libclang-rt-14-dev libomp-dev chromium)
+          clang libclang-rt-14-dev libomp-dev chromium libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -117,10 +117,15 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
   });
 }
 
-TrainState load_checkpoint(const std::string& path) {
+std::vector<char> read_checkpoint_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw input_error(path, "", "a checkpoint file", "no such file (or it cannot be read)");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TrainState load_checkpoint(const std::string& path) { return parse_checkpoint(path, read_checkpoint_file(path)); }
+
+TrainState parse_checkpoint(const std::string& path, const std::vector<char>& bytes) {
   Reader header(path, bytes.data(), bytes.size());
   char magic[8];
   for (char& c : magic) c = header.get<char>();

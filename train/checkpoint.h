@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/scalar.h"
 #include "train/adam.h"
@@ -33,6 +34,10 @@ struct TrainState {
 void save_checkpoint(const std::string& path, const TrainState& state);
 // Throws InputError naming the file when it is missing, truncated, corrupt or of another version.
 TrainState load_checkpoint(const std::string& path);
+// The same in two parts, so one process can read the file and send its bytes to the others
+// (train/distributed.h): the file's bytes, and the state they hold (`path` names them in errors).
+std::vector<char> read_checkpoint_file(const std::string& path);
+TrainState parse_checkpoint(const std::string& path, const std::vector<char>& bytes);
 
 // FNV-1a, 64 bit: a stable hash for config fingerprints and checkpoint integrity.
 uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ull);

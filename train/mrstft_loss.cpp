@@ -13,16 +13,18 @@
 
 namespace namk {
 
-void MrstftBatch::add(const MrstftItem& item) {
+void MrstftBatch::add(const MrstftItem& item) { add(item.error_sq, item.target_sq); }
+
+void MrstftBatch::add(std::span<const double> item_error_sq, std::span<const double> item_target_sq) {
   if (error_sq.empty()) {
-    error_sq.assign(item.error_sq.size(), 0.0);
-    target_sq.assign(item.target_sq.size(), 0.0);
+    error_sq.assign(item_error_sq.size(), 0.0);
+    target_sq.assign(item_target_sq.size(), 0.0);
   }
-  if (item.error_sq.size() != error_sq.size())
+  if (item_error_sq.size() != error_sq.size() || item_target_sq.size() != target_sq.size())
     throw UsageError("MrstftBatch: items with different numbers of resolutions");
   for (size_t r = 0; r < error_sq.size(); ++r) {
-    error_sq[r] += item.error_sq[r];
-    target_sq[r] += item.target_sq[r];
+    error_sq[r] += item_error_sq[r];
+    target_sq[r] += item_target_sq[r];
   }
   ++items;
 }

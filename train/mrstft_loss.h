@@ -16,6 +16,7 @@
 // the batch to B x the batch loss.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "core/tape.h"
@@ -49,6 +50,8 @@ struct MrstftBatch {
   std::vector<double> error_sq, target_sq;
   Index items = 0;
   void add(const MrstftItem& item);
+  // The same from an item's norms alone (gathered from another rank: train/distributed.h).
+  void add(std::span<const double> item_error_sq, std::span<const double> item_target_sq);
 };
 
 // prediction, target: (1, T) with T > n_fft/2 for every resolution.

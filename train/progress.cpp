@@ -32,7 +32,7 @@ void Progress::begin_epoch(int64_t epoch, int64_t epochs, int64_t steps) {
 
 void Progress::step(int64_t done, double loss, double samples_per_second) {
   ++run_steps_;
-  if (mode_ == Mode::Quiet) return;
+  if (mode_ == Mode::Quiet || mode_ == Mode::Silent) return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
   const double eta = done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(steps_ - done) : 0;
@@ -68,6 +68,7 @@ void Progress::info(const std::string& line) {
 }
 
 void Progress::message(const std::string& line) {
+  if (mode_ == Mode::Silent) return;
   if (bar_drawn_) std::fprintf(out_, "\r\x1b[K");
   bar_drawn_ = false;
   std::fprintf(out_, "%s\n", line.c_str());

@@ -13,7 +13,9 @@ namespace namk {
 
 class Progress {
  public:
-  enum class Mode { Bar, Lines, Quiet };
+  // Silent: nothing at all, not even warnings (the ranks other than 0 of a run across processes,
+  // whose warnings rank 0 prints too: every rank sees the same data and numbers).
+  enum class Mode { Bar, Lines, Quiet, Silent };
   // Bar when `out` is a terminal, Lines otherwise; Quiet when asked.
   Progress(std::FILE* out, bool quiet);
   explicit Progress(Mode mode, std::FILE* out = stderr) : mode_(mode), out_(out) {}

@@ -1,9 +1,12 @@
-// One optimiser step's gradient, data-parallel: each OpenMP thread owns a gradient buffer and takes
-// a fixed share of the batch (schedule(static)), and the buffers are summed in thread order, so a
-// seed and thread count always give the same bits. Each item has a tape of its own, because the
-// MRSTFT loss couples the batch (train/mrstft_loss.h): every item's forward pass runs first, the
-// batch's spectral norms are summed in item order, then every item's backward. Shared by the
-// trainer and `nam-knobs bench`, so the benchmark measures exactly what training runs.
+// One optimiser step's gradient, data-parallel over OpenMP threads and, optionally, processes
+// (train/distributed.h). Each item of the batch has a tape and a gradient buffer of its own, and the
+// items' gradients are summed in item order once every one is done, so the step's numbers do not
+// depend on how the items were shared out: one seed gives the same bits at any thread count and any
+// number of ranks. Because the MRSTFT loss couples the batch (train/mrstft_loss.h), every item's
+// forward pass runs first, the batch's spectral norms are summed in item order, then every item's
+// backward. Across ranks, each rank runs its contiguous share of the items and the per-item numbers
+// (the spectral norms, then the gradients and losses) are gathered before they are summed. Shared by
+// the trainer and `nam-knobs bench`, so the benchmark measures exactly what training runs.
 #pragma once
 
 #include <memory>
@@ -12,6 +15,7 @@
 #include "core/tape.h"
 #include "data/knob_dataset.h"
 #include "nn/model.h"
+#include "train/distributed.h"
 #include "train/learning_config.h"
 #include "train/mrstft_loss.h"
 
@@ -20,30 +24,41 @@ namespace namk {
 class TrainStep {
  public:
   // setting_energy[e]: mean square of entry e's training targets (for loss.setting_esr); may be
-  // empty when that weight is 0.
+  // empty when that weight is 0. ranks: the processes that share each batch (null: this one alone);
+  // it must outlive the TrainStep.
   TrainStep(const Model& model, const LossWeights& weights, int threads,
-            std::vector<double> setting_energy = {});
+            std::vector<double> setting_energy = {}, const Distributed* ranks = nullptr);
 
-  // The gradient of the batch's mean loss, left in grad(); returns that mean loss.
+  // The gradient of the batch's mean loss, left in grad(); returns that mean loss. Every rank passes
+  // the whole batch, computes its share and ends with the same grad() and loss.
   double gradient(const std::vector<BatchItem>& batch);
   Vec& grad() { return grad_; }
-  int threads() const { return static_cast<int>(workers_.size()); }
+  int threads() const { return threads_; }
   // Knobs the smoothness term visits: the model's, or 0 when loss.knob_smoothness is off.
   Index smoothing_knobs() const {
     return weights_.knob_smoothness > 0 ? static_cast<Index>(model_.knobs().size()) : 0;
   }
 
- private:
-  struct Worker {
-    Vec grad;
-    double loss_sum = 0;
+  // What the gathers between ranks cost so far (bench): bytes each rank received, and seconds spent
+  // in them (waiting for the slowest rank included).
+  struct GatherCost {
+    double bytes = 0, seconds = 0;
+    int64_t steps = 0;
   };
+  const GatherCost& gather_cost() const { return gather_cost_; }
+
+ private:
   const Model& model_;
   LossWeights weights_;
   std::vector<double> setting_energy_;
-  std::vector<Worker> workers_;
-  std::vector<std::unique_ptr<Tape>> tapes_;  // one per batch item, cleared and reused
+  int threads_;
+  Distributed single_rank_;  // ranks_ when none was given
+  const Distributed& ranks_;
+  std::vector<std::unique_ptr<Tape>> tapes_;  // one per item of this rank, cleared and reused
+  Mat item_grad_;   // (params, this rank's items): each item's gradient alone
+  Mat batch_grad_;  // (params, batch): every item's, gathered in item order
   Vec grad_;
+  GatherCost gather_cost_;
 };
 
 // One item's loss between the two phases: the terms of the item alone, and the MRSTFT terms that

@@ -1,6 +1,6 @@
 // See trainer.h. The loop, outermost first: epochs -> optimiser steps -> batch items shared out
-// to OpenMP threads (schedule(static), so item i always lands on the same thread for a given
-// thread count) -> one tape per item, cleared and reused.
+// to ranks, then to each rank's OpenMP threads (train/train_step.h) -> one tape per item, cleared
+// and reused.
 #include "train/trainer.h"
 
 #include <omp.h>
@@ -76,20 +76,35 @@ int resolve_threads(int64_t requested) {
 }
 
 EvalResult evaluate(const Model& model, const KnobDataset& data,
-                    const std::vector<BatchItem>& items, int threads) {
+                    const std::vector<BatchItem>& items, int threads, const Distributed* ranks) {
+  const Distributed one;
+  const Distributed& share = ranks ? *ranks : one;
+  const auto n = static_cast<Index>(items.size());
+  const Index first = share.first_item(n), mine = share.item_count(n);
   Predictor predictor(model, threads);
-  std::vector<double> error(data.entries.size()), energy(data.entries.size());
-  std::vector<bool> seen(data.entries.size());
+  // Per item: squared error, energy.
+  std::vector<double> sums(static_cast<size_t>(2 * mine)), all(static_cast<size_t>(2 * n));
   std::vector<float> prediction;
-  for (const BatchItem& item : items) {
+  for (Index i = 0; i < mine; ++i) {
+    const BatchItem& item = items[static_cast<size_t>(first + i)];
     prediction.resize(item.y.size());
     predictor.run(item.x, item.knobs, prediction);
-    const auto e = static_cast<size_t>(item.entry);
-    for (size_t i = 0; i < prediction.size(); ++i) {
-      const double d = static_cast<double>(prediction[i]) - item.y[i];
-      error[e] += d * d;
-      energy[e] += static_cast<double>(item.y[i]) * item.y[i];
+    double error = 0, energy = 0;
+    for (size_t k = 0; k < prediction.size(); ++k) {
+      const double d = static_cast<double>(prediction[k]) - item.y[k];
+      error += d * d;
+      energy += static_cast<double>(item.y[k]) * item.y[k];
     }
+    sums[static_cast<size_t>(2 * i)] = error;
+    sums[static_cast<size_t>(2 * i + 1)] = energy;
+  }
+  share.allgather_items(sums, all, n, 2);
+  std::vector<double> error(data.entries.size()), energy(data.entries.size());
+  std::vector<bool> seen(data.entries.size());
+  for (Index i = 0; i < n; ++i) {
+    const auto e = static_cast<size_t>(items[static_cast<size_t>(i)].entry);
+    error[e] += all[static_cast<size_t>(2 * i)];
+    energy[e] += all[static_cast<size_t>(2 * i + 1)];
     seen[e] = true;
   }
   EvalResult result;
@@ -106,7 +121,9 @@ EvalResult evaluate(const Model& model, const KnobDataset& data,
 TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& config,
                   const TrainOptions& options, Progress& progress) {
   if (data.train.empty()) throw UsageError("train: the dataset has no training segments");
-  std::filesystem::create_directories(options.out_dir);
+  const Distributed one;
+  const Distributed& ranks = options.ranks ? *options.ranks : one;
+  if (ranks.leader()) std::filesystem::create_directories(options.out_dir);
   const int threads = resolve_threads(config.threads);
   const WindowSampler sampler(data, config.seed);
   const std::vector<BatchItem> validation = sampler.validation();
@@ -119,9 +136,14 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
   Adam adam(model.num_params(), AdamConfig{config.adam_beta1, config.adam_beta2, config.adam_eps,
                                            config.weight_decay});
   const bool averaging = config.ema_decay > 0;
-  const bool resuming = options.resume && std::filesystem::exists(checkpoint_path(options));
+  // Rank 0's checkpoint, sent to every rank: the others may run where --out is not.
+  std::vector<char> checkpoint;
+  if (ranks.leader() && options.resume && std::filesystem::exists(checkpoint_path(options)))
+    checkpoint = read_checkpoint_file(checkpoint_path(options));
+  ranks.broadcast(checkpoint);
+  const bool resuming = !checkpoint.empty();
   if (resuming) {
-    state = load_checkpoint(checkpoint_path(options));
+    state = parse_checkpoint(checkpoint_path(options), checkpoint);
     if (state.config_hash != options.config_hash)
       throw input_error(checkpoint_path(options), "config fingerprint",
                         "a checkpoint of this run's data, model and learning configs",
@@ -132,14 +154,14 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     model.params() = state.params;
     adam.set_state(state.adam);
     if (averaging && state.ema_params.size() != model.num_params()) state.ema_params = model.params();
-    truncate_log(csv_path(options), state.epoch);
+    if (ranks.leader()) truncate_log(csv_path(options), state.epoch);
     progress.info("resuming from " + checkpoint_path(options) + " at epoch " +
                      std::to_string(state.epoch + 1) + ", step " + std::to_string(state.step_in_epoch));
   } else {
     state.config_hash = options.config_hash;
     state.best_params = model.params();
     if (averaging) state.ema_params = model.params();
-    write_text_atomically(csv_path(options), std::string(kCsvHeader) + "\n");
+    if (ranks.leader()) write_text_atomically(csv_path(options), std::string(kCsvHeader) + "\n");
   }
 
   const double elapsed_before = state.elapsed_s;  // training time of earlier runs (resume)
@@ -151,10 +173,11 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     state.elapsed_s = elapsed_before + seconds_since(run_start);
     state.params = model.params();
     state.adam = adam.state();
-    save_checkpoint(checkpoint_path(options), state);
+    if (ranks.leader()) save_checkpoint(checkpoint_path(options), state);
   };
 
-  TrainStep step_gradient(model, config.loss, threads, setting_energies(data));
+  TrainStep step_gradient(model, config.loss, threads, setting_energies(data), &ranks);
+  data.release_pages();  // setting_energies read every training sample
   Vec& grad = step_gradient.grad();
   TrainResult result;
   int64_t steps_this_run = 0;
@@ -175,7 +198,8 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     std::vector<BatchItem> batch(static_cast<size_t>(batch_size));
 
     for (int64_t step = state.step_in_epoch; step < steps; ++step) {
-      if (options.stop && options.stop->load()) {
+      // Every rank stops at the same step, whichever received the signal.
+      if (ranks.any(options.stop && options.stop->load())) {
         state.step_in_epoch = step;
         save();
         result.interrupted = true;
@@ -219,6 +243,11 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
       ++steps_this_run;
       progress.step(step + 1, loss,
                     static_cast<double>(epoch_steps_done * batch_size * data.ny) / seconds_since(epoch_start));
+      // Mapped audio pages go back after every step: a page fault maps the page cache's whole
+      // folio, which on current kernels can be megabytes, so a few steps' windows could keep much
+      // of the dataset resident; unmapping is a page-table walk, microseconds.
+      data.release_pages();
+      if (options.after_step) options.after_step(steps_this_run);
       if (options.stop_after_steps > 0 && steps_this_run >= options.stop_after_steps) {
         result.interrupted = true;
         result.stop_reason = "killed (test hook)";
@@ -228,7 +257,8 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
 
     // Validation scores the weights a saved model would carry: the moving average when there is one.
     if (averaging) model.params().swap(state.ema_params);
-    const EvalResult val = evaluate(model, data, validation, threads);
+    const EvalResult val = evaluate(model, data, validation, threads, &ranks);
+    data.release_pages();
     const bool finite = std::isfinite(val.mean_esr) && model.params().allFinite();
     const bool better = finite && (state.best_esr < 0 || val.mean_esr < state.best_esr);
     if (better) state.best_params = model.params();
@@ -247,14 +277,14 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     std::snprintf(line, sizeof line, "%lld,%.9g,%.9g,%.9g,%.9g,%.3f,%.1f,%lld",
                   static_cast<long long>(epoch + 1), train_loss, val.mean_esr, state.best_esr, lr,
                   elapsed, rate, static_cast<long long>(state.skipped_steps));
-    append_log(csv_path(options), line);
+    if (ranks.leader()) append_log(csv_path(options), line);
     std::snprintf(line, sizeof line,
                   "epoch %lld/%lld  train loss %.4g  val ESR %.4g (best %.4g @%lld)  lr %.3g  %s  %.0f samples/s",
                   static_cast<long long>(epoch + 1), static_cast<long long>(config.epochs), train_loss,
                   val.mean_esr, state.best_esr, static_cast<long long>(state.best_epoch + 1), lr,
                   format_duration(elapsed).c_str(), rate);
     progress.end_epoch(line);
-    if (options.after_epoch)
+    if (options.after_epoch && ranks.leader())
       options.after_epoch({epoch + 1, config.epochs, state.best_epoch + 1, &val, csv_path(options)});
 
     state.epoch = epoch + 1;
@@ -278,7 +308,8 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
     }
   }
   if (result.stop_reason.empty()) result.stop_reason = "epochs";
-  const std::vector<double> history = logged_validation(csv_path(options));
+  // Only rank 0 has the log; the others leave the spread at 0.
+  const std::vector<double> history = ranks.leader() ? logged_validation(csv_path(options)) : std::vector<double>{};
   result.late_epochs = std::min<int64_t>(kLateEpochs, static_cast<int64_t>(history.size()));
   if (result.late_epochs > 0) {
     const auto [lo, hi] = std::minmax_element(history.end() - result.late_epochs, history.end());
@@ -291,10 +322,11 @@ TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& c
   result.samples_per_second =
       static_cast<double>(steps_this_run * batch_size * data.ny) / std::max(1e-9, seconds_since(run_start));
   model.params() = state.best_params;
-  result.validation = evaluate(model, data, validation, threads);
+  result.validation = evaluate(model, data, validation, threads, &ranks);
   std::vector<BatchItem> test;
   for (const Segment& s : data.test) test.push_back(data.whole(s));
-  result.test = evaluate(model, data, test, threads);
+  result.test = evaluate(model, data, test, threads, &ranks);
+  data.release_pages();
   return result;
 }
 

@@ -1,6 +1,8 @@
-// The trainer: data-parallel training of one model on a knob dataset. Each OpenMP thread owns a
-// tape and a gradient buffer, takes a fixed share of every batch, and the buffers are summed in
-// thread order, so one seed and thread count give bit-identical runs. It validates every epoch
+// The trainer: data-parallel training of one model on a knob dataset. Every batch item has a tape
+// and a gradient of its own, shared out to OpenMP threads and, when several processes train
+// together (TrainOptions::ranks), to ranks; the items' gradients are summed in item order, so one
+// seed gives bit-identical runs at any thread and rank count. Every rank runs the same loop on the
+// same numbers; rank 0 alone writes the log and checkpoints. It validates every epoch
 // (ESR per knob setting), keeps the best weights, checkpoints atomically, resumes exactly, guards
 // against NaN, and stops early on patience or a target ESR. It writes no model file itself: the
 // caller (nam-knobs train) decides what to save from the result.
@@ -13,6 +15,7 @@
 
 #include "data/knob_dataset.h"
 #include "nn/model.h"
+#include "train/distributed.h"
 #include "train/learning_config.h"
 #include "train/progress.h"
 
@@ -37,8 +40,15 @@ struct TrainOptions {
   // Test hook: return after this many optimiser steps in total without finishing (0: off), as a
   // kill would, but only after the last completed checkpoint was written.
   int64_t stop_after_steps = 0;
-  // Called after every epoch (e.g. to rewrite report.html); its time counts in the run's time.
+  // Called after every epoch (e.g. to rewrite report.html), on rank 0 only; its time counts in the
+  // run's time.
   std::function<void(const EpochDone&)> after_epoch;
+  // Test hook: called after every optimiser step with the steps taken so far in this process (a
+  // test kills one rank there).
+  std::function<void(int64_t)> after_step;
+  // The processes training this model together (null: this one alone). Each computes its share of
+  // every batch; rank 0 alone writes into out_dir, and only its checkpoint is read to resume.
+  const Distributed* ranks = nullptr;
 };
 
 struct EntryEsr {
@@ -76,9 +86,12 @@ inline constexpr int64_t kLateEpochs = 20;
 TrainResult train(Model& model, const KnobDataset& data, const LearningConfig& config,
                   const TrainOptions& options, Progress& progress);
 
-// ESR of `model` on whole segments (validation or test), per entry, using `threads` threads.
+// ESR of `model` on whole segments (validation or test), per entry, using `threads` threads and,
+// given ranks, a share of the items on each rank (every rank gets the whole result). Each item's
+// squared error and energy are summed alone, then per entry in item order: the same bits however
+// the items were shared.
 EvalResult evaluate(const Model& model, const KnobDataset& data,
-                    const std::vector<BatchItem>& items, int threads);
+                    const std::vector<BatchItem>& items, int threads, const Distributed* ranks = nullptr);
 
 // "gain=5 tone=2.5": a knob setting as users write it.
 std::string knob_label(const KnobDataset& data, const std::vector<double>& values);
