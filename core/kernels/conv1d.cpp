@@ -1,8 +1,10 @@
-// See conv1d.h. Why one GEMM per tap: each tap's input is a contiguous block of columns (no im2col
-// copy), and the same kernel then serves training over a whole item and streaming over a ring buffer.
-// Small channel counts (C_out <= 32, the WaveNet presets) take a column kernel instead: Eigen's GEMM
-// packs its operands on every call, which for 16x16 blocks costs as much as the arithmetic, and its
-// blocking depends on T, so a time step's rounding would depend on the block it was computed in.
+// See conv1d.h. The forward's dispatch: the reference loops when NAMK_TUNED_KERNELS is OFF, else the
+// small-channel kernels of conv1d_tuned.h by shape, else one GEMM per tap. Why one GEMM per tap:
+// each tap's input is a contiguous block of columns (no im2col copy), and the same kernel then
+// serves training over a whole item and streaming over a ring buffer. Small channel counts
+// (C_out <= 32, the WaveNet presets) take a column kernel instead: Eigen's GEMM packs its operands
+// on every call, which for 16x16 blocks costs as much as the arithmetic, and its blocking depends
+// on T, so a time step's rounding would depend on the block it was computed in.
 #include "core/kernels/conv1d.h"
 
 #include "core/kernels/conv1d_tuned.h"

@@ -5,8 +5,10 @@
 //   straight into dx through the kernel's residual term.
 // - dW_k = sum_t dy(:, t) x(:, t + k*d)^T is a sum of outer products over time: a column kernel
 //   keeps a block of dW_k's columns in registers while it streams over t.
-// Other shapes take one GEMM per tap. Padding and transposes go into per-thread scratch that only
-// grows, so a training step allocates nothing after its first.
+// The kernels themselves are in conv1d_tuned.h; this file picks them by shape (or, with
+// NAMK_TUNED_KERNELS OFF, calls the reference loops). Other shapes take one GEMM per tap. Padding
+// and transposes go into per-thread scratch that only grows, so a training step allocates nothing
+// after its first.
 #include <algorithm>
 #include <cstring>
 #include <vector>
