@@ -275,6 +275,16 @@ inline V fold_pairs(const V& c0, const V& c1) {
            __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
+// (a0..a(h-1), b0..b(h-1)) -> (a0, b0, a1, b1, ...) for a vector of 2h lanes. A template so that
+// only the shuffle of V's own width is compiled: clang checks a non-dependent discarded branch.
+template <typename V>
+inline V interleave_halves(const V& two) {
+  if constexpr (sizeof(V) / sizeof(two[0]) == 16)
+    return __builtin_shufflevector(two, two, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  else
+    return __builtin_shufflevector(two, two, 0, 4, 1, 5, 2, 6, 3, 7);
+}
+
 // C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
 // input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
 // the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
@@ -303,10 +313,7 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
     if (c_out == half && j + 1 <= last && m.outerStride() == half) {
       Vector64 two;
       std::memcpy(&two, m.col(j).data(), sizeof two);
-      if constexpr (kLanes == 16)
-        v = __builtin_shufflevector(two, two, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
-      else
-        v = __builtin_shufflevector(two, two, 0, 4, 1, 5, 2, 6, 3, 7);
+      v = interleave_halves(two);
       return;
     }
     v = Vector64{};
