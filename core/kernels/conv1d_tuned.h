@@ -1,7 +1,7 @@
 // The tuned conv kernels, forward and weight gradient side by side: the column kernels (any C_out up
 // to 32, one vector register per 8 or 16 output channels) and the channel-pair kernels (C_out <= 8,
-// two input channels per lane pair). conv1d.cpp and conv1d_backward.cpp choose among them; tests
-// instantiate every variant and compare it with conv1d_reference.cpp's loops on whatever ISA runs.
+// two input channels per lane pair). conv1d.cpp and conv1d_backward.cpp choose among them;
+// test_conv1d_tuned.cpp instantiates them and compares them with conv1d_reference.cpp on any ISA.
 // Everything here has internal linkage on purpose: each translation unit compiles its own copy
 // with its own flags (conv1d.cpp keeps every FMA contracted, see core/CMakeLists.txt), so a test
 // that instantiates a kernel cannot swap its code into the library's at link time.
