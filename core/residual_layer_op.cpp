@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -40,15 +41,23 @@ void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* wha
 // they are computed until every gradient that needs them has been accumulated.
 constexpr Index kBackwardTile = 128;
 
-// Record slots: in = {h, condition, head, conv, conv_bias, mixer, out, out_bias};
-// out = h_next; more = {head_out, z, post (gated only), a}; ints = {dilation, activation, gated}.
+// The record's slots by name, so the forward that fills them and the backward that reads them
+// cannot disagree on a position: its inputs, its further outputs and saved tensors (post only when
+// gated), and its integer attributes. r.out is h_next.
+enum InSlot : size_t { kH, kCondition, kHead, kConv, kConvBias, kMixer, kOut, kOutBias, kInSlots };
+enum MoreSlot : size_t { kHeadOut, kZ, kPost, kA, kMoreSlots };
+enum IntSlot : size_t { kDilation, kActivation, kGated, kIntSlots };
+static_assert(kInSlots <= std::tuple_size_v<decltype(OpRecord::in)> &&
+              kMoreSlots <= std::tuple_size_v<decltype(OpRecord::more)> &&
+              kIntSlots <= std::tuple_size_v<decltype(OpRecord::ints)>);
+
 void backward(Tape& t, const OpRecord& r) {
-  const Var h = r.in[0], condition = r.in[1], head = r.in[2], conv = r.in[3], conv_bias = r.in[4],
-            mixer = r.in[5], out = r.in[6], out_bias = r.in[7];
-  const Var head_out = r.more[0], z = r.more[1], post = r.more[2], a = r.more[3];
-  const Index dilation = r.ints[0];
-  const auto act = static_cast<Activation>(r.ints[1]);
-  const bool gated = r.ints[2] != 0;
+  const Var h = r.in[kH], condition = r.in[kCondition], head = r.in[kHead], conv = r.in[kConv],
+            conv_bias = r.in[kConvBias], mixer = r.in[kMixer], out = r.in[kOut], out_bias = r.in[kOutBias];
+  const Var head_out = r.more[kHeadOut], z = r.more[kZ], post = r.more[kPost], a = r.more[kA];
+  const Index dilation = r.ints[kDilation];
+  const auto act = static_cast<Activation>(r.ints[kActivation]);
+  const bool gated = r.ints[kGated] != 0;
   const Index c = t.rows(a), cz = t.rows(z), n = t.cols(a), taps = t.cols(conv) / c, reach = (taps - 1) * dilation;
   const MatMap h_v = t.value(h), z_v = t.value(z), a_v = t.value(a), w = t.value(conv), w_out = t.value(out),
                mixer_v = t.value(mixer);
@@ -156,9 +165,21 @@ ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, cons
   OpRecord r;
   r.backward = backward;
   r.out = h_next;
-  r.in = {h, condition, head, p.conv, p.conv_bias, p.mixer, p.out, p.out_bias};
-  r.ints = {shape.dilation, static_cast<Index>(shape.activation), shape.gated ? 1 : 0};
-  r.more = {head_out, z, post, a};
+  r.in[kH] = h;
+  r.in[kCondition] = condition;
+  r.in[kHead] = head;
+  r.in[kConv] = p.conv;
+  r.in[kConvBias] = p.conv_bias;
+  r.in[kMixer] = p.mixer;
+  r.in[kOut] = p.out;
+  r.in[kOutBias] = p.out_bias;
+  r.more[kHeadOut] = head_out;
+  r.more[kZ] = z;
+  r.more[kPost] = post;
+  r.more[kA] = a;
+  r.ints[kDilation] = shape.dilation;
+  r.ints[kActivation] = static_cast<Index>(shape.activation);
+  r.ints[kGated] = shape.gated ? 1 : 0;
   t.record(r);
   return {h_next, head_out};
 }

@@ -69,6 +69,29 @@ void lstm_backward(ConstMatRef x, ConstMatRef w, ConstMatRef h0, ConstMatRef c0,
   if (dc0.size() > 0) dc0.col(0) += dc_next;
 }
 
+namespace {
+
+// The record's slots by name (see residual_layer_op.cpp): inputs, and the saved gates and cells.
+enum InSlot : size_t { kX, kW, kState };
+enum MoreSlot : size_t { kGates, kCells };
+
+void backward(Tape& t, const OpRecord& r) {
+  const Var x = r.in[kX], w = r.in[kW], state = r.in[kState], gates = r.more[kGates], c = r.more[kCells];
+  const Index h = t.rows(w) / 4;
+  auto s = t.value(state);
+  MatMap none = empty_mat();
+  MatMap ds = t.requires_grad(state) ? t.grad(state) : none;
+  const bool track_state = ds.size() > 0;
+  lstm_backward(t.value(x), t.value(w), s.middleRows(4 * h, h), s.bottomRows(h), t.value(r.out),
+                t.value(gates), t.value(c), t.grad(r.out), t.requires_grad(x) ? t.grad(x) : none,
+                t.requires_grad(w) ? t.grad(w) : none,
+                track_state ? MatRef(ds.topRows(4 * h)) : MatRef(none),
+                track_state ? MatRef(ds.middleRows(4 * h, h)) : MatRef(none),
+                track_state ? MatRef(ds.bottomRows(h)) : MatRef(none));
+}
+
+}  // namespace
+
 Var lstm(Tape& t, Var x, Var w, Var state) {
   const Index h = t.rows(w) / 4, in = t.rows(x), steps = t.cols(x);
   if (!(t.rows(w) == 4 * h && h >= 1 && t.cols(w) == in + h && t.rows(state) == 6 * h &&
@@ -79,29 +102,21 @@ Var lstm(Tape& t, Var x, Var w, Var state) {
                      ", " + std::to_string(t.cols(state)) + ")");
   const bool grad = t.requires_grad(x) || t.requires_grad(w) || t.requires_grad(state);
   Var y = t.output(h, steps, grad);
-  // Saved for the backward: plain nodes the record finds by id.
+  // Saved for the backward: plain nodes, no gradient of their own.
   Var gates = t.output(4 * h, steps, false), c = t.output(h, steps, false);
   auto s = t.value(state);
   lstm_forward(t.value(x), t.value(w), s.topRows(4 * h), s.middleRows(4 * h, h),
                s.bottomRows(h), t.value(y), t.value(gates), t.value(c));
-  if (grad)
-    t.record({[](Tape& t, const OpRecord& r) {
-                const Var x = r.in[0], w = r.in[1], state = r.in[2];
-                const Index h = t.rows(w) / 4;
-                const Var gates{static_cast<int32_t>(r.ints[0])}, c{static_cast<int32_t>(r.ints[1])};
-                auto s = t.value(state);
-                MatMap none = empty_mat();
-                MatMap ds = t.requires_grad(state) ? t.grad(state) : none;
-                const bool track_state = ds.size() > 0;
-                lstm_backward(t.value(x), t.value(w), s.middleRows(4 * h, h), s.bottomRows(h),
-                              t.value(r.out), t.value(gates), t.value(c), t.grad(r.out),
-                              t.requires_grad(x) ? t.grad(x) : none,
-                              t.requires_grad(w) ? t.grad(w) : none,
-                              track_state ? MatRef(ds.topRows(4 * h)) : MatRef(none),
-                              track_state ? MatRef(ds.middleRows(4 * h, h)) : MatRef(none),
-                              track_state ? MatRef(ds.bottomRows(h)) : MatRef(none));
-              },
-              y, {x, w, state}, {gates.id, c.id}});
+  if (!grad) return y;
+  OpRecord r;
+  r.backward = backward;
+  r.out = y;
+  r.in[kX] = x;
+  r.in[kW] = w;
+  r.in[kState] = state;
+  r.more[kGates] = gates;
+  r.more[kCells] = c;
+  t.record(r);
   return y;
 }
 

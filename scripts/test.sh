@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run the whole test suite three times: a
 # Release build, a Release build for this CPU (NAMK_NATIVE: the AVX-512 and FMA kernel paths, which
-# the portable build never takes), then an AddressSanitizer + UndefinedBehaviorSanitizer build;
+# the portable build never takes), then an AddressSanitizer + UndefinedBehaviorSanitizer build; the
+# core and nn suites once more on the reference kernels (NAMK_TUNED_KERNELS=OFF);
 # then the C API threads test under ThreadSanitizer, and each fuzz target for a minute.
 # Exit code = test result.
 set -euo pipefail
@@ -14,6 +15,18 @@ bash scripts/build.sh build
 
 bash scripts/build.sh build-native -DNAMK_NATIVE=ON -DNAMK_BUILD_DOUBLE=OFF
 (cd build-native && ctest --output-on-failure -j "$(nproc)")
+
+# The reference kernels: NAMK_TUNED_KERNELS=OFF sends every conv, FFT and STFT call to its plain
+# loops (core/kernels/*_reference.cpp), and the core and nn suites must pass on them too, so a tuned
+# kernel cannot quietly become the definition. Float, inference libraries only, two test binaries
+# (about 120 cases): a few minutes on 2 cores. The render fixtures are left out: they hash the tuned
+# kernels' bits (stored for the native build only, so the portable build would skip them anyway).
+cmake -S . -B build-reference -DCMAKE_BUILD_TYPE=Release -DNAMK_TUNED_KERNELS=OFF -DNAMK_BUILD_TRAINING=OFF \
+  -DNAMK_BUILD_DOUBLE=OFF >build-reference.configure.log 2>&1 || { cat build-reference.configure.log; exit 1; }
+cmake --build build-reference -j "$(nproc)" --target namk_core_tests_f32 namk_nn_tests -- --no-print-directory \
+  >build-reference.build.log 2>&1 || { tail -40 build-reference.build.log; exit 1; }
+(cd build-reference && ctest --output-on-failure -j "$(nproc)" -R '^namk_(core_tests_f32|nn_tests):' \
+  -E 'render bit-identically to the stored fixtures')
 
 # The sanitizer build runs at -O1 with debug info (fast enough for the suite, exact stack traces)
 # and without the double twins: their gradient checks run above, and the float suites cover the
@@ -35,4 +48,4 @@ TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/c_api/namk_c_api_threa
 # Fuzzing (clang's libFuzzer + ASan + UBSan): every target for NAMK_FUZZ_SECONDS (default 60) from
 # the committed seeds; any crash or sanitizer report fails the run (scripts/fuzz.sh).
 bash scripts/fuzz.sh all "${NAMK_FUZZ_SECONDS:-60}"
-echo "test.sh: release, native, sanitizer, thread-sanitizer and fuzz suites passed in $(( $(date +%s) - start )) s"
+echo "test.sh: release, native, reference-kernel, sanitizer, thread-sanitizer and fuzz suites passed in $(( $(date +%s) - start )) s"

@@ -1,8 +1,11 @@
 // Dilated causal 1-D convolution, "valid": y has (K-1)*d fewer columns than x.
 // Weight layout: w is (C_out, K*C_in), tap k in columns [k*C_in, (k+1)*C_in). Output column t reads
 // input columns t + k*d, so tap k multiplies x[t' - (K-1-k)*d] for the output's own time t' (NAM's
-// convention). The fast kernels do one GEMM per tap over contiguous column blocks; the _naive ones
-// loop over every sample and are the test oracle. Backward kernels accumulate (+=).
+// convention). Grouped convs are left out (no model uses them). The _naive kernels
+// (conv1d_reference.cpp) loop over every sample: read them first; they are the test oracle and, with
+// NAMK_TUNED_KERNELS OFF, the only path. The tuned ones (conv1d_tuned.h: column and channel-pair
+// kernels for small channel counts, one GEMM per tap otherwise) must agree with them to rounding.
+// Backward kernels accumulate (+=).
 #pragma once
 
 #include "core/scalar.h"
@@ -38,6 +41,9 @@ void conv1d_backward(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilatio
                      MatRef dw, MatRef db);
 
 void conv1d_forward_naive(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y);
+// With the extras, in the same order as the tuned kernels; y may alias extras.residual.
+void conv1d_forward_naive(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                          const Conv1dExtras& extras);
 void conv1d_backward_naive(ConstMatRef x, ConstMatRef w, ConstMatRef dy, Index dilation,
                            MatRef dx, MatRef dw, MatRef db);
 

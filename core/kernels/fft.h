@@ -1,7 +1,7 @@
 // Real FFTs of power-of-two sizes over a batch of frames (one frame per column), the STFT's engine.
 // The fast kernels transform rfft_lanes() frames at once, one frame per SIMD lane, so every
-// butterfly is plain vector arithmetic with no shuffles; the _naive ones are direct DFTs in
-// double, the test oracle. Other sizes, complex input and scaling options are left out.
+// butterfly is plain vector arithmetic with no shuffles; the _naive ones (fft_reference.cpp) are
+// direct DFTs in double, the test oracle and the only path with NAMK_TUNED_KERNELS OFF. Other sizes, complex input and scaling options are left out.
 #pragma once
 
 #include "core/scalar.h"

@@ -16,6 +16,7 @@
 #include <unsupported/Eigen/FFT>
 
 #include "core/kernels/fft.h"
+#include "core/kernels/tuned.h"
 
 namespace namk {
 
@@ -61,11 +62,6 @@ StftWorkspace& workspace(Index n_fft, Index win_length) {
   return ws;
 }
 
-// torch's reflect padding: mirror at the edge sample without repeating it (x[-1] reads x[1]).
-inline Index reflect(Index i, Index length) {
-  return i < 0 ? -i : (i >= length ? 2 * (length - 1) - i : i);
-}
-
 // Where frame f's first windowed sample sits in x's own time (negative inside the left padding).
 inline Index window_start(Index frame, Index n_fft, Index hop, Index win_length) {
   return frame * hop + (n_fft - win_length) / 2 - n_fft / 2;
@@ -81,7 +77,7 @@ void window_frame(ConstMatRef x, const std::vector<Scalar>& window, Index start,
   if (start >= 0 && start + win_length <= length) {
     for (Index n = 0; n < win_length; ++n) windowed[n] = window[n] * x(0, start + n);
   } else {
-    for (Index n = 0; n < win_length; ++n) windowed[n] = window[n] * x(0, reflect(start + n, length));
+    for (Index n = 0; n < win_length; ++n) windowed[n] = window[n] * x(0, stft_reflect(start + n, length));
   }
 }
 
@@ -93,7 +89,7 @@ void window_frame_backward(const Scalar* dwindowed, const std::vector<Scalar>& w
   if (start >= 0 && start + win_length <= length) {
     for (Index n = 0; n < win_length; ++n) dx(0, start + n) += window[n] * dwindowed[n];
   } else {
-    for (Index n = 0; n < win_length; ++n) dx(0, reflect(start + n, length)) += window[n] * dwindowed[n];
+    for (Index n = 0; n < win_length; ++n) dx(0, stft_reflect(start + n, length)) += window[n] * dwindowed[n];
   }
 }
 
@@ -138,6 +134,8 @@ void magnitude_backward_bins(const Scalar* spectrum, const Scalar* magnitude,
 
 void stft_magnitude_forward(ConstMatRef x, Index n_fft, Index hop, Index win_length,
                             MatRef spectrum, MatRef magnitude) {
+  if constexpr (!kTunedKernels)
+    return stft_magnitude_forward_naive(x, n_fft, hop, win_length, spectrum, magnitude);
   StftWorkspace& ws = workspace(n_fft, win_length);
   const Index bins = stft_bins(n_fft), offset = (n_fft - win_length) / 2;
   if (rfft_size_supported(n_fft)) {
@@ -170,6 +168,8 @@ void stft_magnitude_forward(ConstMatRef x, Index n_fft, Index hop, Index win_len
 
 void stft_magnitude_backward(ConstMatRef spectrum, ConstMatRef magnitude, ConstMatRef dmagnitude,
                              Index n_fft, Index hop, Index win_length, MatRef dx) {
+  if constexpr (!kTunedKernels)
+    return stft_magnitude_backward_naive(spectrum, magnitude, dmagnitude, n_fft, hop, win_length, dx);
   // dM/dframe[n] = Re(sum_k (dM_k X_k / M_k) e^{+2πikn/N}) over the one-sided bins k: an inverse
   // real FFT of magnitude_backward_bins, then the window's adjoint.
   StftWorkspace& ws = workspace(n_fft, win_length);
@@ -196,55 +196,6 @@ void stft_magnitude_backward(ConstMatRef spectrum, ConstMatRef magnitude, ConstM
     window_frame_backward(ws.frame.data() + offset, *ws.window,
                           window_start(f, n_fft, hop, win_length), dx);
   }
-}
-
-namespace {
-// Phase 2πkn/N with k·n reduced mod N first, so the oracle stays accurate for any size.
-double dft_angle(Index k, Index n, Index n_fft) {
-  return 2 * std::numbers::pi * static_cast<double>((k * n) % n_fft) / static_cast<double>(n_fft);
-}
-double hann_naive(Index n, Index length) {
-  return length == 1 ? 1.0 : 0.5 * (1 - std::cos(2 * std::numbers::pi * n / length));
-}
-}  // namespace
-
-void stft_magnitude_forward_naive(ConstMatRef x, Index n_fft, Index hop, Index win_length,
-                                  MatRef spectrum, MatRef magnitude) {
-  const Index length = x.cols(), offset = (n_fft - win_length) / 2;
-  for (Index f = 0; f < magnitude.cols(); ++f)
-    for (Index k = 0; k < magnitude.rows(); ++k) {
-      double re = 0, im = 0;
-      for (Index n = 0; n < win_length; ++n) {
-        const Index padded = f * hop + offset + n;  // index into the reflect-padded signal
-        const double a = hann_naive(n, win_length) * x(0, reflect(padded - n_fft / 2, length));
-        re += a * std::cos(dft_angle(k, offset + n, n_fft));
-        im -= a * std::sin(dft_angle(k, offset + n, n_fft));
-      }
-      if (spectrum.size() > 0) {
-        spectrum(2 * k, f) = static_cast<Scalar>(re);
-        spectrum(2 * k + 1, f) = static_cast<Scalar>(im);
-      }
-      magnitude(k, f) = static_cast<Scalar>(std::sqrt(std::max(re * re + im * im, kStftPowerFloor)));
-    }
-}
-
-void stft_magnitude_backward_naive(ConstMatRef spectrum, ConstMatRef magnitude,
-                                   ConstMatRef dmagnitude, Index n_fft, Index hop,
-                                   Index win_length, MatRef dx) {
-  const Index length = dx.cols(), offset = (n_fft - win_length) / 2;
-  for (Index f = 0; f < magnitude.cols(); ++f)
-    for (Index k = 0; k < magnitude.rows(); ++k) {
-      const double re = spectrum(2 * k, f), im = spectrum(2 * k + 1, f);
-      if (re * re + im * im < kStftPowerFloor) continue;
-      // d|X|/da_n = (re cos θ - im sin θ) / |X| for X = sum_n a_n e^{-iθ}, a_n = w_n x_padded.
-      const double g = dmagnitude(k, f) / static_cast<double>(magnitude(k, f));
-      for (Index n = 0; n < win_length; ++n) {
-        const double theta = dft_angle(k, offset + n, n_fft);
-        const Index padded = f * hop + offset + n;
-        dx(0, reflect(padded - n_fft / 2, length)) += static_cast<Scalar>(
-            g * hann_naive(n, win_length) * (re * std::cos(theta) - im * std::sin(theta)));
-      }
-    }
 }
 
 }  // namespace namk

@@ -1,0 +1,475 @@
+// The tuned conv kernels, forward and weight gradient side by side: the column kernels (any C_out up
+// to 32, one vector register per 8 or 16 output channels) and the channel-pair kernels (C_out <= 8,
+// two input channels per lane pair). conv1d.cpp and conv1d_backward.cpp choose among them;
+// test_conv1d_tuned.cpp instantiates them and compares them with conv1d_reference.cpp on any ISA.
+// Everything here has internal linkage on purpose: each translation unit compiles its own copy
+// with its own flags (conv1d.cpp keeps every FMA contracted, see core/CMakeLists.txt), so a test
+// that instantiates a kernel cannot swap its code into the library's at link time.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+#include "core/kernels/conv1d.h"
+#include "core/kernels/register_width.h"
+#include "core/scalar.h"
+
+// Without AVX-512 the channel-pair kernels (tested on every ISA, dispatched only on AVX-512) pass
+// 64-byte vectors, whose calling convention then differs from AVX-512 code's: harmless here, where
+// every function has internal linkage and no ABI is shared with other code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace namk::conv1d_tuned {
+namespace {
+
+// GCC vector extensions, not intrinsics: the SSE2-only default build lowers a 64-byte vector to four
+// SSE registers (correct, portable); with -march=native it is one AVX-512 register and `+= w * x`
+// becomes one FMA with the scalar broadcast folded in.
+typedef Scalar Vector64 __attribute__((vector_size(64)));
+typedef Scalar Vector32 __attribute__((vector_size(32)));
+constexpr Index kLanes = sizeof(Vector64) / sizeof(Scalar);  // 16 floats, 8 doubles
+
+// The small path keeps the zero-padded weights on the stack: at most this many (tap, input channel)
+// pairs, i.e. K*C_in (48 for the standard preset's K=3, C=16).
+constexpr Index kMaxWeightCols = 128;
+constexpr Index kMaxRows = 32;
+// The side input (the input mixer's condition: the audio, plus the knobs for concat) is short.
+constexpr Index kMaxSideRows = 16;
+
+// The channel-pair kernels (C_out <= kLanes/2; dispatched on AVX-512 floats only) keep input
+// channels 2p and 2p+1 side by side in every lane pair: this loads (p[0], p[1]) into every pair of lanes (one 8-byte
+// broadcast for floats).
+template <typename S>
+inline Vector64 broadcast_pair(const S* p) {
+  if constexpr (sizeof(S) == 4) {
+    typedef uint64_t Pairs __attribute__((vector_size(64)));
+    uint64_t bits;
+    std::memcpy(&bits, p, sizeof bits);
+    const Pairs v = {bits, bits, bits, bits, bits, bits, bits, bits};
+    return std::bit_cast<Vector64>(v);
+  } else {
+    return Vector64{p[0], p[1], p[0], p[1], p[0], p[1], p[0], p[1]};
+  }
+}
+
+// ---- Column kernels: vectorised over output channels, one time step (column) at a time ----
+
+// y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
+// side term, then residual), one output column at a time, vectorised over output channels (NV
+// vectors of V per column, zero-padded). Every column is accumulated in the same fixed order (bias,
+// then k, then i, then the side input), whether it is computed in a group of COLS columns (which
+// share each weight load) or alone, so y[:, t] is bit-identical whatever the block size: streaming
+// at any block size equals the training forward bit for bit.
+// CIN and TAPS, when not 0, fix C_in (with x's columns contiguous) and K at compile time: every
+// broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
+// column of the group and they spill.
+template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0>
+void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
+                     MatRef& y, const Conv1dExtras& extras) {
+  constexpr Index lanes = sizeof(V) / sizeof(Scalar);
+  const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
+  const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
+  // Weight columns are read as NV whole vectors: straight from w when C_out fills them (no copy per
+  // call, which matters for streaming's short blocks), else from a zero-padded copy on the stack.
+  auto weights = [&](ConstMatRef m, V* packed, Index& stride) {
+    if (c_out == NV * lanes) {
+      stride = m.outerStride();
+      return m.data();
+    }
+    for (Index j = 0; j < m.cols(); ++j) {
+      for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
+      std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+    }
+    stride = NV * lanes;
+    return reinterpret_cast<const Scalar*>(packed);
+  };
+  V packed[kMaxWeightCols * NV], side_packed[kMaxSideRows * NV];
+  Index ws = 0, ss = 0;
+  const Scalar* wd = weights(w, packed, ws);
+  const Scalar* sw = c_side > 0 ? weights(extras.side_weight, side_packed, ss) : nullptr;
+  V bias[NV];
+  for (int v = 0; v < NV; ++v) bias[v] = V{};
+  if (b.size() > 0) std::memcpy(bias, b.data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+  const Scalar* xd = x.data();
+  const Scalar* sd = extras.side.data();
+  const Scalar* rd = extras.residual.size() > 0 ? extras.residual.data() : nullptr;
+  const Index xs = CIN > 0 ? CIN : x.outerStride(), ys = y.outerStride(), sds = extras.side.outerStride(),
+              rs = extras.residual.outerStride();
+  Scalar* yd = y.data();
+  // FULL (C_out fills the NV vectors) is a template parameter: with the element-wise store of a
+  // short column in the same loop, GCC kept the accumulators in memory.
+  auto columns = [&]<int N, bool FULL>(Index t) {
+    V acc[N][NV];
+#pragma GCC unroll 16
+    for (int c = 0; c < N; ++c)
+      for (int v = 0; v < NV; ++v) acc[c][v] = bias[v];
+    for (Index k = 0; k < taps; ++k) {
+      const Scalar* xk = xd + (t + k * dilation) * xs;
+      const Scalar* wk = wd + k * c_in * ws;
+      for (Index i = 0; i < c_in; ++i)
+        for (int v = 0; v < NV; ++v) {
+          V wv;
+          std::memcpy(&wv, wk + i * ws + v * lanes, sizeof(V));
+#pragma GCC unroll 16
+          for (int c = 0; c < N; ++c) acc[c][v] += wv * xk[c * xs + i];
+        }
+    }
+    for (Index j = 0; j < c_side; ++j)
+      for (int v = 0; v < NV; ++v) {
+        V wv;
+        std::memcpy(&wv, sw + j * ss + v * lanes, sizeof(V));
+#pragma GCC unroll 16
+        for (int c = 0; c < N; ++c) acc[c][v] += wv * sd[(t + c) * sds + j];
+      }
+#pragma GCC unroll 16
+    for (int c = 0; c < N; ++c) {
+      Scalar* yc = yd + (t + c) * ys;
+      const Scalar* rc = rd ? rd + (t + c) * rs : nullptr;
+      for (int v = 0; v < NV; ++v) {
+        const Index rows = FULL ? lanes : std::min<Index>(lanes, c_out - v * lanes);
+        if (FULL || rows == lanes) {
+          if (rc) {
+            V r;
+            std::memcpy(&r, rc + v * lanes, sizeof(V));
+            acc[c][v] = r + acc[c][v];
+          }
+          std::memcpy(yc + v * lanes, &acc[c][v], sizeof(V));
+        } else {
+          for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = rc ? rc[v * lanes + l] + acc[c][v][l] : acc[c][v][l];
+        }
+      }
+    }
+  };
+  // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
+  auto run = [&]<bool FULL>() {
+    Index t = 0;
+    for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, FULL>(t);
+    if constexpr (COLS > 8)
+      for (; t + 8 <= t_out; t += 8) columns.template operator()<8, FULL>(t);
+    if constexpr (COLS > 4)
+      for (; t + 4 <= t_out; t += 4) columns.template operator()<4, FULL>(t);
+    for (; t < t_out; ++t) columns.template operator()<1, FULL>(t);
+  };
+  if (c_out == NV * lanes)
+    run.template operator()<true>();
+  else
+    run.template operator()<false>();
+}
+
+// Columns per group: enough independent accumulators to hide FMA latency, few enough to stay in
+// registers (about 8 registers of accumulators).
+template <typename V, int NV>
+constexpr int small_columns() {
+  constexpr int registers = NV * std::max<int>(1, int(sizeof(V)) / kRegisterBytes);
+  return std::max(1, 8 / registers);
+}
+
+// dw(:, k*C_in + i0 .. + IB) += sum_t dy(:, t) x(i0 .. + IB, t + k*d)^T, dy's column as NV vectors.
+// FULL (C_out fills the vectors exactly) is a template parameter: a branch inside the loop made GCC
+// spill the accumulators to the stack on every step.
+template <typename V, int NV, int IB, bool FULL>
+void weight_grad_block(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, Index k, Index i0,
+                       MatRef& dw) {
+  constexpr Index lanes = sizeof(V) / sizeof(Scalar);
+  const Index c_out = dy.rows(), c_in = x.rows(), t_out = dy.cols(), xs = x.outerStride(), gs = dy.outerStride();
+  V acc[IB][NV];
+  for (int i = 0; i < IB; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+  const Scalar* xd = x.data() + k * dilation * xs + i0;
+  const Scalar* gd = dy.data();
+  // A short column (C_out below the vector width) is still loaded as whole vectors while that stays
+  // inside dy: the extra lanes read the next column, accumulate into lanes that are never stored,
+  // and cost nothing, where a per-step partial copy cost most of the kernel's time (nano).
+  // Step t may load whole vectors while t*gs + NV*lanes <= (t_out-1)*gs + c_out, dy's last element
+  // + 1. (The slack is tested for sign first: integer division truncates toward zero.)
+  const Index slack = (t_out - 1) * gs + c_out - NV * lanes;
+  const Index whole_loads = FULL ? t_out : (slack < 0 ? 0 : std::min(t_out, slack / gs + 1));
+  auto step = [&](Index t, const V* g) {
+    const Scalar* xt = xd + t * xs;
+    for (int i = 0; i < IB; ++i)
+      for (int v = 0; v < NV; ++v) acc[i][v] += g[v] * xt[i];
+  };
+  for (Index t = 0; t < whole_loads; ++t) {
+    V g[NV];
+    std::memcpy(g, gd + t * gs, sizeof g);
+    step(t, g);
+  }
+  for (Index t = whole_loads; t < t_out; ++t) {
+    V g[NV];
+    for (int v = 0; v < NV; ++v) g[v] = V{};
+    std::memcpy(g, gd + t * gs, static_cast<size_t>(c_out) * sizeof(Scalar));
+    step(t, g);
+  }
+  for (int i = 0; i < IB; ++i) {
+    Scalar* col = dw.col(k * c_in + i0 + i).data();
+    if constexpr (FULL) {
+      V current[NV];
+      std::memcpy(current, col, sizeof current);
+      for (int v = 0; v < NV; ++v) current[v] += acc[i][v];
+      std::memcpy(col, current, sizeof current);
+    } else {
+      for (Index r = 0; r < c_out; ++r) col[r] += acc[i][r / lanes][r % lanes];
+    }
+  }
+}
+
+template <typename V, int NV, bool FULL>
+void weight_grad_columns(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
+  // 16 accumulator registers: enough independent FMA chains, with room for dy's column.
+  constexpr int block = std::max(1, 16 / NV);
+  // Time in chunks whose dy and x columns stay in L1 while every tap and channel block reads them
+  // (whole-signal passes per tap ran from L3 at 60% of the forward's speed).
+  constexpr Index chunk = 512;
+  const Index c_in = x.rows(), taps = conv1d_kernel_size(dw.cols(), c_in), t_out = dy.cols(),
+              reach = x.cols() - t_out;
+  for (Index t0 = 0; t0 < t_out; t0 += chunk) {
+    const Index n = std::min(chunk, t_out - t0);
+    // Refs made once and passed by reference: a Ref built per call costs more than a short block.
+    const ConstMatRef xc = x.middleCols(t0, n + reach), gc = dy.middleCols(t0, n);
+    for (Index k = 0; k < taps; ++k) {
+      Index i = 0;
+      for (; i + block <= c_in; i += block) weight_grad_block<V, NV, block, FULL>(xc, gc, dilation, k, i, dw);
+      for (; i + 4 <= c_in; i += 4) weight_grad_block<V, NV, 4, FULL>(xc, gc, dilation, k, i, dw);
+      for (; i < c_in; ++i) weight_grad_block<V, NV, 1, FULL>(xc, gc, dilation, k, i, dw);
+    }
+  }
+}
+
+// db += the row sums of dy, for C rows of one vector V: four column accumulators in registers.
+// (Eigen's rowwise().sum() walks each row with a stride through a chain of dependent scalar adds.)
+template <typename V>
+void bias_grad_vector(const ConstMatRef& dy, MatRef& db) {
+  const Index cols = dy.cols(), stride = dy.outerStride();
+  const Scalar* g = dy.data();
+  V acc[4] = {};
+  Index t = 0;
+  for (; t + 4 <= cols; t += 4)
+    for (int j = 0; j < 4; ++j) {
+      V column;
+      std::memcpy(&column, g + (t + j) * stride, sizeof column);
+      acc[j] += column;
+    }
+  for (; t < cols; ++t) {
+    V column;
+    std::memcpy(&column, g + t * stride, sizeof column);
+    acc[0] += column;
+  }
+  const V sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (Index r = 0; r < dy.rows(); ++r) db(r, 0) += sum[r];
+}
+
+// ---- Channel-pair kernels: two input channels per lane pair (C_out <= kLanes/2) ----
+
+// Lane 2o of a channel-pair sum holds output o's even-channel part and lane 2o+1 its odd one:
+// y(o) = v[2o] + v[2o+1], for two columns at once (c0 in lanes [0, half), c1 in [half, lanes)).
+template <typename V>
+inline V fold_pairs(const V& c0, const V& c1) {
+  if constexpr (sizeof(V) / sizeof(c0[0]) == 16)
+    return __builtin_shufflevector(c0, c1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+           __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  else
+    return __builtin_shufflevector(c0, c1, 0, 2, 4, 6, 8, 10, 12, 14) +
+           __builtin_shufflevector(c0, c1, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+// (a0..a(h-1), b0..b(h-1)) -> (a0, b0, a1, b1, ...) for a vector of 2h lanes. A template so that
+// only the shuffle of V's own width is compiled: clang checks a non-dependent discarded branch.
+template <typename V>
+inline V interleave_halves(const V& two) {
+  if constexpr (sizeof(V) / sizeof(two[0]) == 16)
+    return __builtin_shufflevector(two, two, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  else
+    return __builtin_shufflevector(two, two, 0, 4, 1, 5, 2, 6, 3, 7);
+}
+
+// C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
+// input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
+// the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
+// so one 8-byte broadcast load gives (x(2p, t), x(2p+1, t)) in every lane pair, against weights
+// interleaved the same way (12 vectors for K=3, C_in=8: they stay in registers). No lane permute
+// per FMA (the two-columns-per-vector design needed one and ran at half this speed); the two halves
+// of each lane pair are added once per column at the end (fold_pairs). Every column is accumulated
+// in the same order whether it is computed in a group or alone, so its bits do not depend on the
+// block size. An odd last input channel is broadcast alone against weights zero in the odd lanes.
+// TAPS and PAIRS (C_in / 2) fixed at compile time for the presets' shapes, with x's columns
+// contiguous (stride C_in), let every broadcast address be a constant offset from one pointer
+// (a runtime stride needs a register per column, and they spill); 0 reads the runtime shape.
+// (The internal kernels take their Refs by reference: passing six Refs by value down the dispatch
+// chain copied them through the stack on every call, a quarter of a streaming 1x1's time.)
+template <int COLS, int TAPS, int PAIRS>
+void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
+                           Index dilation, MatRef& y, const Conv1dExtras& e) {
+  constexpr Index half = kLanes / 2;
+  const Index c_in = PAIRS > 0 ? 2 * PAIRS : x.rows(), c_out = y.rows(), t_out = y.cols(),
+              c_side = e.side.rows();
+  const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(w.cols(), c_in), in_pairs = (c_in + 1) / 2,
+              side_pairs = (c_side + 1) / 2;
+  // Columns j and j+1 of m interleaved (lane 2o: m(o, j), lane 2o+1: m(o, j+1), or 0 past `last`).
+  // Two full adjacent columns are one 16-float load and one permute: streaming packs every call.
+  auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
+    if (c_out == half && j + 1 <= last && m.outerStride() == half) {
+      Vector64 two;
+      std::memcpy(&two, m.col(j).data(), sizeof two);
+      v = interleave_halves(two);
+      return;
+    }
+    v = Vector64{};
+    for (Index o = 0; o < c_out; ++o) {
+      v[2 * o] = m(o, j);
+      if (j + 1 <= last) v[2 * o + 1] = m(o, j + 1);
+    }
+  };
+  Vector64 weights[kMaxWeightCols], side_weights[kMaxSideRows];
+  for (Index k = 0; k < taps; ++k)
+    for (Index p = 0; p < in_pairs; ++p)
+      interleave(w, k * c_in + 2 * p, k * c_in + c_in - 1, weights[k * in_pairs + p]);
+  for (Index p = 0; p < side_pairs; ++p) interleave(e.side_weight, 2 * p, c_side - 1, side_weights[p]);
+  Vector64 bias = {};
+  for (Index o = 0; o < b.size(); ++o) bias[2 * o] = b(o, 0);
+  const bool odd_in = c_in % 2 == 1, odd_side = c_side % 2 == 1;
+  const Scalar* xd = x.data();
+  const Scalar* sd = e.side.data();
+  const Scalar* rd = e.residual.size() > 0 ? e.residual.data() : nullptr;
+  const Index xs = PAIRS > 0 ? 2 * PAIRS : x.outerStride(), ys = y.outerStride(),
+              ss = e.side.outerStride(), rs = e.residual.outerStride();
+  Scalar* yd = y.data();
+  const bool packed_out = c_out == half && ys == half && (!rd || rs == half);
+  // Column t's sum, y(:, t) = residual + (even + odd), from one folded vector's half h.
+  auto store = [&](Index t, const Vector64& folded, Index h) {
+    Scalar* yc = yd + t * ys;
+    const Scalar* rc = rd ? rd + t * rs : nullptr;
+    for (Index o = 0; o < c_out; ++o) yc[o] = rc ? rc[o] + folded[h * half + o] : folded[h * half + o];
+  };
+  // PACKED (C_out = 8, y and the residual contiguous): two columns are one vector of y, stored
+  // straight from a register. A template parameter, not a branch: with the element-wise store in
+  // the same loop, GCC kept the accumulators in memory (the 1x1 ran at a third of its speed).
+  auto columns = [&]<int N, bool PACKED>(Index t) {
+    Vector64 acc[N];
+#pragma GCC unroll 16
+    for (int c = 0; c < N; ++c) acc[c] = bias;
+    for (Index k = 0; k < taps; ++k) {
+      const Scalar* xk = xd + (t + k * dilation) * xs;
+      const Vector64* wk = weights + k * in_pairs;
+      for (Index p = 0; p < c_in / 2; ++p)
+#pragma GCC unroll 16
+        for (int c = 0; c < N; ++c) acc[c] += wk[p] * broadcast_pair(xk + c * xs + 2 * p);
+      if (odd_in)
+#pragma GCC unroll 16
+        for (int c = 0; c < N; ++c) acc[c] += wk[in_pairs - 1] * xk[c * xs + c_in - 1];
+    }
+    for (Index p = 0; p < c_side / 2; ++p)
+#pragma GCC unroll 16
+      for (int c = 0; c < N; ++c) acc[c] += side_weights[p] * broadcast_pair(sd + (t + c) * ss + 2 * p);
+    if (odd_side)
+#pragma GCC unroll 16
+      for (int c = 0; c < N; ++c) acc[c] += side_weights[side_pairs - 1] * sd[(t + c) * ss + c_side - 1];
+    if constexpr (N == 1) {
+      store(t, fold_pairs(acc[0], acc[0]), 0);
+    } else if constexpr (PACKED) {
+#pragma GCC unroll 8
+      for (int c = 0; c < N; c += 2) {
+        Vector64 both = fold_pairs(acc[c], acc[c + 1]);  // columns t+c and t+c+1
+        if (rd) {
+          Vector64 r;
+          std::memcpy(&r, rd + (t + c) * half, sizeof r);
+          both = r + both;
+        }
+        std::memcpy(yd + (t + c) * half, &both, sizeof both);
+      }
+    } else {
+#pragma GCC unroll 8
+      for (int c = 0; c < N; c += 2) {
+        const Vector64 both = fold_pairs(acc[c], acc[c + 1]);
+        store(t + c, both, 0);
+        store(t + c + 1, both, 1);
+      }
+    }
+  };
+  // The same walk as forward_columns', written again on purpose: shared through a function
+  // template, the 8-channel 1x1 compiled to code 15% slower.
+  auto run = [&]<bool PACKED>() {
+    Index t = 0;
+    for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, PACKED>(t);
+    if constexpr (COLS > 8)
+      for (; t + 8 <= t_out; t += 8) columns.template operator()<8, PACKED>(t);
+    if constexpr (COLS > 4)
+      for (; t + 4 <= t_out; t += 4) columns.template operator()<4, PACKED>(t);
+    for (; t < t_out; ++t) columns.template operator()<1, PACKED>(t);
+  };
+  if (packed_out)
+    run.template operator()<true>();
+  else
+    run.template operator()<false>();
+}
+
+// The presets' shapes get compile-time kernels: C_in 2 to 8 with K = 3, and up to 16 with K = 1 (the
+// 1x1s, and the 16-to-8 rechannel and head of the standard preset), x contiguous.
+template <int TAPS, int MAX_PAIRS, int PAIRS = 1>
+bool channel_pairs_fixed(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
+                         Index dilation, MatRef& y, const Conv1dExtras& e) {
+  if (x.rows() == 2 * PAIRS && conv1d_kernel_size(w.cols(), x.rows()) == TAPS) {
+    forward_channel_pairs<16, TAPS, PAIRS>(x, w, b, dilation, y, e);
+    return true;
+  }
+  if constexpr (PAIRS < MAX_PAIRS) return channel_pairs_fixed<TAPS, MAX_PAIRS, PAIRS + 1>(x, w, b, dilation, y, e);
+  return false;
+}
+
+inline void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
+                   MatRef& y, const Conv1dExtras& e) {
+  if (x.outerStride() == x.rows() && (channel_pairs_fixed<3, 4>(x, w, b, dilation, y, e) ||
+                                      channel_pairs_fixed<1, 8>(x, w, b, dilation, y, e)))
+    return;
+  forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
+}
+
+
+// C_out = 8 floats on AVX-512, the forward's channel-pair layout (conv1d.cpp): the accumulator of
+// tap k and input channels (2p, 2p+1) holds dW(o, k*C_in + 2p) in lane 2o and dW(o, k*C_in + 2p + 1)
+// in lane 2o+1. Each step spreads dy's column as (dy(0), dy(0), dy(1), dy(1), ...) once, then every
+// accumulator takes one FMA with an 8-byte broadcast of x's channel pair: full-width FMAs with no
+// lane permute per FMA (the two-columns-per-vector kernel needed one and ran at half this speed).
+// TAPS*PAIRS accumulators stay in registers for the whole signal, so x and dy are read once.
+template <typename V, int TAPS, int PAIRS>
+void weight_grad_channel_pairs(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
+  constexpr Index half = sizeof(V) / sizeof(Scalar) / 2, c_in = 2 * PAIRS;
+  const Index t_out = dy.cols(), xs = x.outerStride(), gs = dy.outerStride();
+  V acc[TAPS][PAIRS];
+  for (int k = 0; k < TAPS; ++k)
+    for (int p = 0; p < PAIRS; ++p) acc[k][p] = V{};
+  const Scalar* xd = x.data();
+  const Scalar* gd = dy.data();
+  for (Index t = 0; t < t_out; ++t) {
+    Vector32 column;  // half of V
+    std::memcpy(&column, gd + t * gs, sizeof column);
+    V g;
+    if constexpr (half == 8)
+      g = __builtin_shufflevector(column, column, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    else
+      g = __builtin_shufflevector(column, column, 0, 0, 1, 1, 2, 2, 3, 3);
+    for (int k = 0; k < TAPS; ++k) {
+      const Scalar* xt = xd + (t + k * dilation) * xs;
+      for (int p = 0; p < PAIRS; ++p) acc[k][p] += g * broadcast_pair(xt + 2 * p);
+    }
+  }
+  for (int k = 0; k < TAPS; ++k)
+    for (int p = 0; p < PAIRS; ++p) {
+      V split;  // lanes [0, half): dW's column 2p, [half, 2 half): column 2p + 1
+      if constexpr (half == 8)
+        split = __builtin_shufflevector(acc[k][p], acc[k][p], 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+      else
+        split = __builtin_shufflevector(acc[k][p], acc[k][p], 0, 2, 4, 6, 1, 3, 5, 7);
+      for (int e = 0; e < 2; ++e) {
+        Scalar* col = dw.col(k * c_in + 2 * p + e).data();
+        for (Index o = 0; o < half; ++o) col[o] += split[e * half + o];
+      }
+    }
+}
+
+}  // namespace
+}  // namespace namk::conv1d_tuned
+
+#pragma GCC diagnostic pop
