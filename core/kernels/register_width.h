@@ -1,5 +1,5 @@
 // The width of one SIMD register in this build, for the kernels written with GCC vector extensions
-// (conv1d_small.h, fft.cpp): 64 bytes with AVX-512 (-DNAMK_NATIVE=ON on such a machine), 32 with
+// (conv1d_tuned.h, fft.cpp): 64 bytes with AVX-512 (-DNAMK_NATIVE=ON on such a machine), 32 with
 // AVX, 16 (SSE2, the portable default) otherwise.
 #pragma once
 
