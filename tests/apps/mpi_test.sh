@@ -27,12 +27,8 @@ cat >"$work/learn.json" <<JSON
 {"epochs": 3, "steps_per_epoch": 6, "batch_size": 4, "lr": 0.005, "seed": 7, "threads": 1,
  "loss": {"mse": 1, "esr": 0.5, "pre_emphasis_mrstft": 2e-4}}
 JSON
-cat >"$work/model.json" <<JSON
-{"architecture": "WaveNet", "config": {"layers": [
-  {"input_size": 1, "condition_size": 1, "head_size": 1, "channels": 4, "kernel_size": 3,
-   "dilations": [1, 2, 4, 8, 16], "activation": "Tanh", "gated": false, "head_bias": true}],
-  "head": null, "head_scale": 0.1}}
-JSON
+# The tiny WaveNet every end-to-end script trains (a few seconds per run).
+cp "$(dirname "$0")/../fixtures/configs/tiny_wavenet.json" "$work/model.json"
 
 train() {  # train OUT [extra args]: one process
   local out="$1"

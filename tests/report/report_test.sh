@@ -27,12 +27,8 @@ train_run)
 {"epochs": $epochs, "steps_per_epoch": 6, "batch_size": 4, "lr": 0.005, "seed": 7, "threads": 2,
  "loss": {"mse": 0, "esr": 1, "pre_emphasis_mrstft": 0}}
 JSON
-  cat >"$run/model.json" <<JSON
-{"architecture": "WaveNet", "config": {"layers": [
-  {"input_size": 1, "condition_size": 1, "head_size": 1, "channels": 4, "kernel_size": 3,
-   "dilations": [1, 2, 4, 8, 16], "activation": "Tanh", "gated": false, "head_bias": true}],
-  "head": null, "head_scale": 0.1}}
-JSON
+  # The tiny WaveNet every end-to-end script trains (a few seconds per run).
+  cp "$(dirname "$0")/../fixtures/configs/tiny_wavenet.json" "$run/model.json"
   "$nk" train --data "$run/data/data.json" --model "$run/model.json" --learning "$run/learn.json" \
     --out "$run/train" --quiet >"$run/train.out" 2>"$run/train.err" || { cat "$run/train.err"; fail "train"; }
   [ ! -s "$run/train.err" ] || { cat "$run/train.err"; fail "--quiet printed on stderr"; }
