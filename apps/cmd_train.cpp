@@ -20,6 +20,7 @@
 #include "apps/commands.h"
 #include "apps/model_spec.h"
 #include "core/error.h"
+#include "core/fnv1a.h"
 #include "core/text_file.h"
 
 #ifdef NAMK_HAVE_TRAINING

@@ -18,6 +18,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/fnv1a.h"
 
 namespace namk {
 
@@ -37,11 +38,6 @@ struct Header {
 };
 static_assert(sizeof(Header) <= kHeaderBytes);
 
-uint64_t fnv1a(const char* data, size_t size, uint64_t hash) {
-  for (size_t i = 0; i < size; ++i) hash = (hash ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ull;
-  return hash;
-}
-
 // The source as the header records it: size, modification time and the hash of both ends.
 Header describe_source(const std::string& path) {
   struct stat st {};
@@ -52,7 +48,7 @@ Header describe_source(const std::string& path) {
   h.source_time_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   std::ifstream in(path, std::ios::binary);
   std::vector<char> buffer(kHashedBytes);
-  uint64_t hash = fnv1a(reinterpret_cast<const char*>(&h.source_size), sizeof h.source_size, 0xcbf29ce484222325ull);
+  uint64_t hash = fnv1a(&h.source_size, sizeof h.source_size);
   const auto hash_from = [&](uint64_t at) {
     in.seekg(static_cast<std::streamoff>(at));
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));

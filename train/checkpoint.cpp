@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/fnv1a.h"
 #include "core/atomic_file.h"
 
 namespace namk {
@@ -77,12 +78,6 @@ class Reader {
 };
 
 }  // namespace
-
-uint64_t fnv1a(const void* data, size_t size, uint64_t hash) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) hash = (hash ^ p[i]) * 0x100000001b3ull;
-  return hash;
-}
 
 void save_checkpoint(const std::string& path, const TrainState& s) {
   Writer w;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fnv1a.h"  // fnv1a: the fingerprints TrainState carries
 #include "core/scalar.h"
 #include "train/adam.h"
 
@@ -38,8 +39,5 @@ TrainState load_checkpoint(const std::string& path);
 // (train/distributed.h): the file's bytes, and the state they hold (`path` names them in errors).
 std::vector<char> read_checkpoint_file(const std::string& path);
 TrainState parse_checkpoint(const std::string& path, const std::vector<char>& bytes);
-
-// FNV-1a, 64 bit: a stable hash for config fingerprints and checkpoint integrity.
-uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ull);
 
 }  // namespace namk
