@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "apps/lv2_bundle.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_file.h"
 
 namespace namk::app {

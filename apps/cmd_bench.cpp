@@ -29,7 +29,7 @@
 #endif
 #include "apps/commands.h"
 #include "apps/model_spec.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 
 #ifdef NAMK_HAVE_TRAINING

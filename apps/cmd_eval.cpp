@@ -8,12 +8,12 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_file.h"
 
 #ifdef NAMK_HAVE_TRAINING
 #include "apps/report_facts.h"
-#include "core/json.h"
+#include "base/json.h"
 #include "core/ops.h"
 #include "data/knob_dataset.h"
 #include "train/losses.h"

@@ -9,7 +9,7 @@
 #include "apps/commands.h"
 #include "apps/knob_automation.h"
 #include "apps/lv2_bundle.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_file.h"
 
 namespace namk::app {

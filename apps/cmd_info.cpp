@@ -7,7 +7,7 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/model_spec.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_file.h"
 
 namespace namk::app {

@@ -3,27 +3,28 @@
 // --reference it also prints the ESR against a recording of the real amp at the same settings.
 // A file at another rate than the model's is resampled around the model as the C API and the LV2
 // plugin do (nn/resampled_stream.h), and the converters' latency is removed from the result.
+// Needs only the inference library and audio files (audio/), not the training libraries.
 #include <algorithm>
 #include <cstdio>
 
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/knob_automation.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_file.h"
 #ifdef NAMK_HAVE_RESAMPLE
 #include "nn/resampled_stream.h"
 #endif
 
-#ifdef NAMK_HAVE_TRAINING
-#include "data/audio_file.h"
-#include "train/losses.h"
+#ifdef NAMK_HAVE_AUDIO_FILES
+#include "audio/audio_file.h"
+#include "core/esr.h"
 #endif
 
 namespace namk::app {
 
 int cmd_render(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
+#ifdef NAMK_HAVE_AUDIO_FILES
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's)"},
       {"input", true, "input WAV (mono; resampled to the model's rate when it differs)"},
@@ -131,7 +132,7 @@ int cmd_render(const Words& argv) {
   return 0;
 #else
   (void)argv;
-  throw Error("nam-knobs render needs the full build (-DNAMK_BUILD_TRAINING=ON) for WAV files");
+  throw Error("nam-knobs render needs libsndfile for WAV files (Debian: libsndfile1-dev), which this build did not find");
 #endif
 }
 

@@ -6,7 +6,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
-#include "core/error.h"
+#include "base/error.h"
 
 #ifdef NAMK_HAVE_TRAINING
 #include "data/demo_amp.h"

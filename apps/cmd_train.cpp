@@ -19,12 +19,12 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/model_spec.h"
-#include "core/error.h"
-#include "core/fnv1a.h"
-#include "core/text_file.h"
+#include "base/error.h"
+#include "base/fnv1a.h"
+#include "base/text_file.h"
 
 #ifdef NAMK_HAVE_TRAINING
-#include "core/atomic_file.h"
+#include "base/atomic_file.h"
 #include "data/knob_dataset.h"
 #include "apps/report_facts.h"
 #include "nn/init_from_model.h"

@@ -17,7 +17,7 @@
 #include <sstream>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/namk.h"
 
 namespace namk::app {

@@ -8,7 +8,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
-#include "core/error.h"
+#include "base/error.h"
 
 namespace {
 

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/error.h"
-#include "core/json.h"
-#include "core/text_file.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "base/text_file.h"
 #include "nn/model_config.h"
 
 namespace namk::app {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "train/progress.h"
 
 namespace namk::app {

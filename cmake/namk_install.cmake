@@ -1,5 +1,5 @@
 # Install rules and the CMake package: `find_package(namk)` gives namk::namk (the inference
-# library: namk_nn + namk_core, carrying Eigen) and pkg-config gets namk.pc. Headers keep their
+# library: namk_nn + namk_core + namk_base, carrying Eigen) and pkg-config gets namk.pc. Headers keep their
 # in-tree paths under include/namk, so "nn/namk.h" and "core/tape.h" read the same in and out of tree.
 # Training libraries (data/, train/) are not installed: the package is the embeddable runtime.
 include(GNUInstallDirs)
@@ -10,14 +10,14 @@ set(NAMK_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/namk")
 
 # namk_flags travels with the libraries: sanitizer and -march flags must match between the
 # archives and the program that links them.
-install(TARGETS namk_core namk_nn namk_flags
+install(TARGETS namk_base namk_core namk_nn namk_flags
   EXPORT namkTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   INCLUDES DESTINATION "${NAMK_INSTALL_INCLUDEDIR}")
 install(TARGETS nam-knobs RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-# Every header of core/ and nn/ is public (C++ users build on Model and the kernels); a pattern
+# Every header of base/, core/ and nn/ is public (C++ users build on Model and the kernels); a pattern
 # rather than a list, so a new header cannot be forgotten.
-foreach(dir core nn)
+foreach(dir base core nn)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${dir}/" DESTINATION "${NAMK_INSTALL_INCLUDEDIR}/${dir}"
           FILES_MATCHING PATTERN "*.h")
 endforeach()

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/op_util.h"
 

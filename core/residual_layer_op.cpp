@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/op_util.h"
 #include "core/scratch.h"

@@ -16,9 +16,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
-#include "core/fnv1a.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "base/fnv1a.h"
 
 namespace namk {
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 #include "data/track.h"
 
 namespace namk {

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <map>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
-#include "core/json.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "base/json.h"
 #include "data/audio_checks.h"
 #include "data/blips.h"
 #include "data/reamp_signal.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 #include "data/dataset_spec.h"
 #include "data/knob_design.h"
 

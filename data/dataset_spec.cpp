@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
-#include "core/knob_spec.h"
-#include "data/audio_file.h"
+#include "base/json.h"
+#include "base/knob_spec.h"
+#include "audio/audio_file.h"
 
 namespace namk {
 

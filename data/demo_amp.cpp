@@ -7,10 +7,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
-#include "core/json.h"
-#include "data/audio_file.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "audio/audio_file.h"
 #include "data/biquad.h"
 #include "data/rng.h"
 
@@ -147,17 +147,17 @@ std::vector<float> demo_amp(std::span<const float> x, double gain, double tone, 
 
 std::vector<float> hard_amp(std::span<const float> x, double gain, double bass, double mid,
                             double treble, int sample_rate) {
-  using T = BiquadType;
+  using T = BiquadKind;
   const double pre = std::pow(10.0, gain / 10.0 * 36.0 / 20.0);    // 0..10 -> 0..36 dB
   const auto db = [](double knob) { return (knob - 5.0) * 2.4; };  // 0..10 -> -12..+12 dB
-  Biquad in_hp = biquad(T::high_pass, 80, 0.7, 0, sample_rate);
-  Biquad couple = biquad(T::high_pass, 40, 0.7, 0, sample_rate);
-  Biquad stack[] = {biquad(T::low_shelf, 120, 0.7, db(bass), sample_rate),
-                    biquad(T::peak, 650, 0.8, db(mid), sample_rate),
-                    biquad(T::high_shelf, 2800, 0.7, db(treble), sample_rate)};
-  Biquad cab[] = {biquad(T::low_pass, 5000, 0.8, 0, sample_rate),
-                  biquad(T::low_pass, 9000, 0.6, 0, sample_rate),
-                  biquad(T::high_pass, 70, 0.7, 0, sample_rate)};
+  SampleBiquad in_hp = biquad(T::HighPass, 80, 0.7, 0, sample_rate);
+  SampleBiquad couple = biquad(T::HighPass, 40, 0.7, 0, sample_rate);
+  SampleBiquad stack[] = {biquad(T::LowShelf, 120, 0.7, db(bass), sample_rate),
+                          biquad(T::Peak, 650, 0.8, db(mid), sample_rate),
+                          biquad(T::HighShelf, 2800, 0.7, db(treble), sample_rate)};
+  SampleBiquad cab[] = {biquad(T::LowPass, 5000, 0.8, 0, sample_rate),
+                        biquad(T::LowPass, 9000, 0.6, 0, sample_rate),
+                        biquad(T::HighPass, 70, 0.7, 0, sample_rate)};
   // The supply sags with the power stage's envelope (fast attack, slow release): loud playing
   // lowers the drive, so the output depends on the last ~100 ms, not just the current sample.
   const double attack = one_pole(100, sample_rate), release = one_pole(8, sample_rate);

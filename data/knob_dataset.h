@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/knob_spec.h"
+#include "base/knob_spec.h"
 #include "core/scalar.h"
 #include "data/alignment.h"
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 #include "data/data_config.h"
 #include "data/dataset_spec.h"
 #include "data/track.h"

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "data/rng.h"
 
 namespace namk {

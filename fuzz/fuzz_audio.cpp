@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 #include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "core/text_file.h"
+#include "base/error.h"
+#include "base/text_file.h"
 #include "nn/model_file.h"
 #ifdef NAMK_HAVE_RESAMPLE
 #include "nn/resampled_stream.h"

@@ -1,7 +1,7 @@
 // See convnet.h. Both models use the same conv1d kernels in forward() and process_block().
 #include "nn/convnet.h"
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/ops.h"
 #include "nn/nam_weight.h"

@@ -3,7 +3,7 @@
 
 #include <new>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/ops.h"
 #include "nn/lstm_op.h"

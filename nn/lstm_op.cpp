@@ -2,7 +2,7 @@
 // product and the gate nonlinearities; everything that is not recurrent is batched over time.
 #include "nn/lstm_op.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

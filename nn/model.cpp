@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "core/denormals.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/ops.h"
 #include "nn/convnet.h"

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "core/kernels/pointwise.h"
-#include "core/knob_spec.h"
+#include "base/knob_spec.h"
 #include "core/tape.h"
 #include "nn/param_layout.h"
 

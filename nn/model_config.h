@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "core/json.h"
+#include "base/json.h"
 #include "nn/model.h"
 
 namespace namk {

@@ -9,10 +9,10 @@
 #include <ctime>
 #include <sstream>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
-#include "core/json.h"
-#include "core/text_file.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "base/text_file.h"
 #include "nn/model_config.h"
 
 namespace namk {

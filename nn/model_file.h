@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model.h"
 
 namespace namk {

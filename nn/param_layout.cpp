@@ -1,7 +1,7 @@
 // See param_layout.h.
 #include "nn/param_layout.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <new>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/kernels/pointwise.h"
 #include "core/ops.h"

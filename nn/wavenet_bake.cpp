@@ -4,7 +4,7 @@
 // constant M_k * k to z, which joins the conv bias. Everything else is copied unchanged.
 #include <algorithm>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/wavenet.h"
 
 namespace namk {

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "core/atomic_file.h"
+#include "base/atomic_file.h"
 #include "report/analysis.h"
 #include "report/report_html.h"
 

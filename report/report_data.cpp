@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/knob_spec.h"
+#include "base/knob_spec.h"
 
 namespace namk {
 

@@ -2,7 +2,8 @@
 # README command 2: install what is missing, build, and run the whole test suite three times: a
 # Release build, a Release build for this CPU (NAMK_NATIVE: the AVX-512 and FMA kernel paths, which
 # the portable build never takes), then an AddressSanitizer + UndefinedBehaviorSanitizer build; the
-# core and nn suites once more on the reference kernels (NAMK_TUNED_KERNELS=OFF);
+# core and nn suites once more on the reference kernels (NAMK_TUNED_KERNELS=OFF), and that build's
+# inference-only command renders as the full one does;
 # then the C API threads test under ThreadSanitizer, and each fuzz target for a minute.
 # Exit code = test result.
 set -euo pipefail
@@ -27,6 +28,19 @@ cmake --build build-reference -j "$(nproc)" --target namk_core_tests_f32 namk_nn
   >build-reference.build.log 2>&1 || { tail -40 build-reference.build.log; exit 1; }
 (cd build-reference && ctest --output-on-failure -j "$(nproc)" -R '^namk_(core_tests_f32|nn_tests):' \
   -E 'render bit-identically to the stored fixtures')
+
+# render without the training libraries: the reference build above is inference-only, so its
+# nam-knobs has render only through audio/ (libsndfile). It renders a knob model and must print an
+# ESR of 0.0000 against the Release build's render of the same input (the kernels differ in the
+# last bits, not more).
+cmake --build build-reference -j "$(nproc)" --target nam-knobs -- --no-print-directory \
+  >>build-reference.build.log 2>&1 || { tail -40 build-reference.build.log; exit 1; }
+render_args=(--model tests/fixtures/c_api/knob_wavenet.nam --input tests/fixtures/parity/input.flac)
+build/apps/nam-knobs render "${render_args[@]}" --output build/inference_render.wav >/dev/null
+build-reference/apps/nam-knobs render "${render_args[@]}" --output build-reference/inference_render.wav \
+  --reference build/inference_render.wav | tee build-reference/inference_render.log
+grep -q 'ESR against .*: 0\.0000$' build-reference/inference_render.log \
+  || { echo "test.sh: the inference-only render differs from the full build's"; exit 1; }
 
 # The sanitizer build runs at -O1 with debug info (fast enough for the suite, exact stack traces)
 # and without the double twins: their gradient checks run above, and the float suites cover the

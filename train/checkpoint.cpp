@@ -8,9 +8,9 @@
 #include <iterator>
 #include <vector>
 
-#include "core/error.h"
-#include "core/fnv1a.h"
-#include "core/atomic_file.h"
+#include "base/error.h"
+#include "base/fnv1a.h"
+#include "base/atomic_file.h"
 
 namespace namk {
 

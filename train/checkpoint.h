@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/fnv1a.h"  // fnv1a: the fingerprints TrainState carries
+#include "base/fnv1a.h"  // fnv1a: the fingerprints TrainState carries
 #include "core/scalar.h"
 #include "train/adam.h"
 

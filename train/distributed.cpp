@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

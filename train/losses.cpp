@@ -8,6 +8,7 @@ Var mse_loss(Tape& t, Var prediction, Var target) {
 }
 
 namespace {
+// 1 / (mean(target^2) + kEsrEpsilon): the denominator of core/esr.h's ESR, per sample.
 Scalar inverse_energy(const Tape& t, Var target) {
   const double energy = t.value(target).template cast<double>().squaredNorm() /
                         static_cast<double>(t.value(target).size());
@@ -27,12 +28,6 @@ Var pre_emphasis(Tape& t, Var x, Scalar coef) {
 Var dc_loss(Tape& t, Var prediction, Var target) {
   Var offset = sub(t, mean(t, target), mean(t, prediction));
   return scale(t, square(t, offset), inverse_energy(t, target));
-}
-
-double esr(ConstMatRef prediction, ConstMatRef target) {
-  const double error = (prediction - target).template cast<double>().squaredNorm();
-  const double energy = target.template cast<double>().squaredNorm();
-  return error / (energy + kEsrEpsilon * static_cast<double>(target.size()));
 }
 
 }  // namespace namk

@@ -4,6 +4,7 @@
 // The multi-resolution STFT loss lives in mrstft_loss.h.
 #pragma once
 
+#include "core/esr.h"
 #include "core/ops.h"
 
 namespace namk {
@@ -11,10 +12,9 @@ namespace namk {
 // mean((prediction - target)^2)
 Var mse_loss(Tape& t, Var prediction, Var target);
 
-// Error-to-signal ratio: mean((prediction - target)^2) / mean(target^2). The denominator is a
-// constant of the data, so only the numerator is differentiated. kEsrEpsilon keeps a silent target
-// from dividing by zero (the data checks reject silent outputs before training).
-constexpr double kEsrEpsilon = 1e-8;
+// Error-to-signal ratio (core/esr.h) on the tape: mean((prediction - target)^2) /
+// (mean(target^2) + kEsrEpsilon). The denominator is a constant of the data, so only the numerator
+// is differentiated.
 Var esr_loss(Tape& t, Var prediction, Var target);
 
 // First-order pre-emphasis y[n] - coef * y[n-1]: one column shorter than x. Applied to both
@@ -23,8 +23,5 @@ Var pre_emphasis(Tape& t, Var x, Scalar coef);
 
 // DC loss (auraloss's): (mean(target) - mean(prediction))^2 / mean(target^2).
 Var dc_loss(Tape& t, Var prediction, Var target);
-
-// The same ESR on plain arrays, for validation and eval where no gradient is needed.
-double esr(ConstMatRef prediction, ConstMatRef target);
 
 }  // namespace namk

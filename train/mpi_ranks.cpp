@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "train/distributed.h"
 
 namespace namk {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/ops.h"
 #include "core/spectral_ops.h"
 

@@ -1,7 +1,7 @@
 // See predictor.h.
 #include "train/predictor.h"
 
-#include "core/error.h"
+#include "base/error.h"
 #include "train/train_step.h"
 
 namespace namk {

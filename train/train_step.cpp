@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/ops.h"
 #include "train/knob_smoothness.h"
 #include "train/losses.h"

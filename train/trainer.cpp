@@ -12,9 +12,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "data/sampler.h"
+#include "core/esr.h"
 #include "train/adam.h"
 #include "train/checkpoint.h"
 #include "train/losses.h"
@@ -99,18 +100,19 @@ EvalResult evaluate(const Model& model, const KnobDataset& data,
     sums[static_cast<size_t>(2 * i + 1)] = energy;
   }
   share.allgather_items(sums, all, n, 2);
-  std::vector<double> error(data.entries.size()), energy(data.entries.size());
+  std::vector<double> error(data.entries.size()), energy(data.entries.size()), samples(data.entries.size());
   std::vector<bool> seen(data.entries.size());
   for (Index i = 0; i < n; ++i) {
     const auto e = static_cast<size_t>(items[static_cast<size_t>(i)].entry);
     error[e] += all[static_cast<size_t>(2 * i)];
     energy[e] += all[static_cast<size_t>(2 * i + 1)];
+    samples[e] += static_cast<double>(items[static_cast<size_t>(i)].y.size());
     seen[e] = true;
   }
   EvalResult result;
   for (size_t e = 0; e < data.entries.size(); ++e) {
     if (!seen[e]) continue;
-    const double esr = error[e] / (energy[e] + kEsrEpsilon);
+    const double esr = esr_from_sums(error[e], energy[e], samples[e]);
     result.entries.push_back({static_cast<int>(e), data.entries[e].spec.knob_values, esr});
     result.mean_esr += esr;
   }

@@ -18,30 +18,30 @@ inline const char* chain_name(Chain c) {
 }
 // y[t] = chain(x)[t - latency] (zeros before; negative latency: the output leads).
 inline std::vector<float> chain_output(const std::vector<float>& x, Chain chain, long latency) {
-  using T = BiquadType;
-  std::vector<Biquad> pre, post;
+  using T = BiquadKind;
+  std::vector<SampleBiquad> pre, post;
   double drive = 2, level = 0.35;  // peaks stay below full scale (all-passes overshoot)
   switch (chain) {
     case Chain::drive:
       break;
     case Chain::high_pass:
-      pre = {biquad(T::high_pass, 400, 0.7)};
-      post = {biquad(T::high_pass, 120, 1.2)};
+      pre = {biquad(T::HighPass, 400, 0.7)};
+      post = {biquad(T::HighPass, 120, 1.2)};
       drive = 6;
       break;
     case Chain::tone_stack:
-      post = {biquad(T::low_shelf, 120, 0.7, 10), biquad(T::peak, 600, 0.8, -14),
-              biquad(T::high_shelf, 3000, 0.7, 9)};
-      pre = {biquad(T::high_pass, 80, 0.7)};
+      post = {biquad(T::LowShelf, 120, 0.7, 10), biquad(T::Peak, 600, 0.8, -14),
+              biquad(T::HighShelf, 3000, 0.7, 9)};
+      pre = {biquad(T::HighPass, 80, 0.7)};
       drive = 8;
       break;
     case Chain::all_pass:
-      pre = {biquad(T::all_pass, 200, 0.7), biquad(T::all_pass, 1000, 1.5)};
-      post = {biquad(T::all_pass, 3000, 0.7), biquad(T::all_pass, 700, 2)};
+      pre = {biquad(T::AllPass, 200, 0.7), biquad(T::AllPass, 1000, 1.5)};
+      post = {biquad(T::AllPass, 3000, 0.7), biquad(T::AllPass, 700, 2)};
       drive = 3;
       break;
     case Chain::cab:
-      post = {biquad(T::low_pass, 5000, 0.9), biquad(T::high_pass, 70, 0.7)};
+      post = {biquad(T::LowPass, 5000, 0.9), biquad(T::HighPass, 70, 0.7)};
       drive = 5;
       break;
   }

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 
 namespace namk::test {
 

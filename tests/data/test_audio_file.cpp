@@ -2,7 +2,7 @@
 // FLAC, AIFF) arriving as float32 mono.
 #include <doctest/doctest.h>
 
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 #include "data_test_util.h"
 
 using namespace namk;

@@ -10,7 +10,7 @@
 #include <iterator>
 #include <set>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "data/blips.h"
 #include "data/capture_plan.h"
 #include "data/demo_amp.h"

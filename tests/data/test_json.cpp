@@ -1,10 +1,10 @@
-// core/json: parse errors with line and column, typed getters naming file + field path + expected
+// base/json: parse errors with line and column, typed getters naming file + field path + expected
 // + found, optional fields, unknown and repeated keys.
 #include <doctest/doctest.h>
 
 #include <cmath>
 
-#include "core/json.h"
+#include "base/json.h"
 #include "data_test_util.h"
 
 using namespace namk;

@@ -1,7 +1,7 @@
 // Model configs from JSON: the shipped configs/models files, and errors that name the field.
 #include <doctest/doctest.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_config.h"
 
 using namespace namk;

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/json.h"
+#include "base/json.h"
 #include "model_test_util.h"
 #include "nn/model_file.h"
 

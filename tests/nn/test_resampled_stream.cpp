@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "alloc_counter.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/resampled_stream.h"
 
 using namespace namk;

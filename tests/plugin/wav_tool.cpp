@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
+#include "base/json.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <numbers>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "report/analysis.h"
 #include "report/plot.h"
 #include "report/report_html.h"

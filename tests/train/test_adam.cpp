@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "train/adam.h"
 
 using namespace namk;

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "train/mrstft_loss.h"
 #include "../core/gradcheck.h"
 

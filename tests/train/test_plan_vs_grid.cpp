@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <string>
 
-#include "core/json.h"
-#include "data/audio_file.h"
+#include "base/json.h"
+#include "audio/audio_file.h"
 #include "data/capture_plan.h"
 #include "data/demo_amp.h"
 #include "data/knob_dataset.h"

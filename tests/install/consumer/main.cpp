@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "nn/model_file.h"
 
 int main(int argc, char** argv) {

@@ -1,5 +1,5 @@
 // See audio_file.h.
-#include "data/audio_file.h"
+#include "audio/audio_file.h"
 
 #include <sndfile.h>
 
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace namk {
 

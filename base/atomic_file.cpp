@@ -1,5 +1,5 @@
 // See atomic_file.h.
-#include "core/atomic_file.h"
+#include "base/atomic_file.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

@@ -1,6 +1,6 @@
 // See json.h. RapidJSON is used in its in-situ-free, full-precision mode; positions of parse
 // errors come back as byte offsets and are turned into 1-based line and column here.
-#include "core/json.h"
+#include "base/json.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/text_file.h"
+#include "base/text_file.h"
 
 namespace namk {
 

@@ -1,11 +1,11 @@
 // See text_file.h.
-#include "core/text_file.h"
+#include "base/text_file.h"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk {
 

@@ -8,8 +8,8 @@
 
 #include <unistd.h>
 
-#include "core/error.h"
-#include "core/text_file.h"
+#include "base/error.h"
+#include "base/text_file.h"
 
 using namespace namk;
 

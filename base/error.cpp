@@ -1,5 +1,5 @@
-// Formats the messages of core/error.h in one place so every error reads the same way.
-#include "core/error.h"
+// Formats the messages of base/error.h in one place so every error reads the same way.
+#include "base/error.h"
 
 #include <cstdio>
 

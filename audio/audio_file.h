@@ -21,7 +21,7 @@ struct Audio {
 // channels are identical (then warns and keeps the first).
 Audio read_audio(const std::string& path, const WarningSink& warn);
 
-// Float32 WAV, written to a temp file and renamed (core/atomic_file.h).
+// Float32 WAV, written to a temp file and renamed (base/atomic_file.h).
 void write_wav(const std::string& path, const std::vector<float>& samples, int sample_rate);
 
 }  // namespace namk
