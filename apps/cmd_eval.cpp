@@ -11,7 +11,6 @@
 #include "base/error.h"
 #include "nn/model_file.h"
 
-#ifdef NAMK_HAVE_TRAINING
 #include "apps/report_facts.h"
 #include "base/json.h"
 #include "core/ops.h"
@@ -20,11 +19,9 @@
 #include "train/mrstft_loss.h"
 #include "train/predictor.h"
 #include "train/trainer.h"
-#endif
 
 namespace namk::app {
 
-#ifdef NAMK_HAVE_TRAINING
 namespace {
 
 struct Row {
@@ -66,10 +63,8 @@ std::string json_number(double x) {
 }
 
 }  // namespace
-#endif
 
 int cmd_eval(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's)"},
       {"data", true, "data config or dataset JSON"},
@@ -129,10 +124,6 @@ int cmd_eval(const Words& argv) {
   for (const auto& [split, acc] : summary)
     std::printf("%s: mean ESR %.4f over %d settings\n", split.c_str(), acc.first / acc.second, acc.second);
   return 0;
-#else
-  (void)argv;
-  throw Error("nam-knobs eval needs the full build (-DNAMK_BUILD_TRAINING=ON) to read datasets");
-#endif
 }
 
 }  // namespace namk::app

@@ -7,14 +7,11 @@
 #include "apps/commands.h"
 #include "base/error.h"
 
-#ifdef NAMK_HAVE_TRAINING
 #include "data/capture_plan.h"
-#endif
 
 namespace namk::app {
 
 int cmd_plan(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"knob", true,
        "a knob, repeatable: name:min:max[:default] (continuous) or name:a,b,c (detented or "
@@ -55,10 +52,6 @@ int cmd_plan(const Words& argv) {
   std::printf("plan: knob travel %.2f vs %.2f for a random order\n", plan.travel,
               plan.random_travel);
   return 0;
-#else
-  (void)argv;
-  throw Error("nam-knobs plan needs the training build (-DNAMK_BUILD_TRAINING=ON)");
-#endif
 }
 
 }  // namespace namk::app

@@ -16,15 +16,12 @@
 #include "nn/resampled_stream.h"
 #endif
 
-#ifdef NAMK_HAVE_AUDIO_FILES
 #include "audio/audio_file.h"
 #include "core/esr.h"
-#endif
 
 namespace namk::app {
 
 int cmd_render(const Words& argv) {
-#ifdef NAMK_HAVE_AUDIO_FILES
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's)"},
       {"input", true, "input WAV (mono; resampled to the model's rate when it differs)"},
@@ -130,10 +127,6 @@ int cmd_render(const Words& argv) {
     std::printf("render: ESR against %s: %.4f\n", reference_path->c_str(), value);
   }
   return 0;
-#else
-  (void)argv;
-  throw Error("nam-knobs render needs libsndfile for WAV files (Debian: libsndfile1-dev), which this build did not find");
-#endif
 }
 
 }  // namespace namk::app

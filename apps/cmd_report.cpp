@@ -8,17 +8,14 @@
 #include "apps/commands.h"
 #include "base/error.h"
 
-#ifdef NAMK_HAVE_TRAINING
 #include "apps/report_facts.h"
 #include "nn/model_file.h"
 #include "report/build_report.h"
 #include "train/learning_config.h"
-#endif
 
 namespace namk::app {
 
 int cmd_report(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's)"},
       {"data", true, "data config or dataset JSON (the knobs must be the model's)"},
@@ -57,10 +54,6 @@ int cmd_report(const Words& argv) {
   write_report(out, report);
   std::printf("report: %s\n", out.c_str());
   return 0;
-#else
-  (void)argv;
-  throw Error("nam-knobs report needs the full build (-DNAMK_BUILD_TRAINING=ON) to read datasets");
-#endif
 }
 
 }  // namespace namk::app

@@ -8,14 +8,11 @@
 #include "apps/commands.h"
 #include "base/error.h"
 
-#ifdef NAMK_HAVE_TRAINING
 #include "data/demo_amp.h"
-#endif
 
 namespace namk::app {
 
 int cmd_synth(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
   const std::vector<OptionSpec> specs = {
       {"out", true, "folder to write the dataset into (created if missing)"},
       {"seed", true, "seed of the guitar-like input signal (default 1)"},
@@ -47,10 +44,6 @@ int cmd_synth(const Words& argv) {
       demo.files.size(), out.c_str());
   std::printf("synth: train with --data %s\n", demo.data_config.c_str());
   return 0;
-#else
-  (void)argv;
-  throw Error("nam-knobs synth needs the training build (-DNAMK_BUILD_TRAINING=ON)");
-#endif
 }
 
 }  // namespace namk::app

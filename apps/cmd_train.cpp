@@ -23,7 +23,6 @@
 #include "base/fnv1a.h"
 #include "base/text_file.h"
 
-#ifdef NAMK_HAVE_TRAINING
 #include "base/atomic_file.h"
 #include "data/knob_dataset.h"
 #include "apps/report_facts.h"
@@ -34,11 +33,9 @@
 #include "train/distributed.h"
 #include "train/learning_config.h"
 #include "train/trainer.h"
-#endif
 
 namespace namk::app {
 
-#ifdef NAMK_HAVE_TRAINING
 namespace {
 
 std::atomic<bool> g_stop{false};
@@ -304,10 +301,8 @@ int train_command(const Words& argv, const Distributed& ranks) {
 }
 
 }  // namespace
-#endif
 
 int cmd_train(const Words& argv) {
-#ifdef NAMK_HAVE_TRAINING
   const std::unique_ptr<Distributed> ranks = join_ranks();
   try {
     return train_command(argv, *ranks);
@@ -319,10 +314,6 @@ int cmd_train(const Words& argv) {
     ranks->abort(dynamic_cast<const UsageError*>(&e) ? 2 : 1);
     throw;
   }
-#else
-  (void)argv;
-  throw Error("nam-knobs train needs the training build (-DNAMK_BUILD_TRAINING=ON)");
-#endif
 }
 
 }  // namespace namk::app
