@@ -20,7 +20,8 @@ void check_version(const JsonValue& v) {
   char dot1 = 0, dot2 = 0;
   std::istringstream in(s);
   in >> major >> dot1 >> minor >> dot2 >> patch;
-  if (!in || !in.eof() || dot1 != '.' || dot2 != '.' || major != 0 || minor < 5 || minor > 7 || patch < 0)
+  if (!in || !in.eof() || dot1 != '.' || dot2 != '.' || major != 0 || minor < 5 || minor > 7 ||
+      patch < 0)
     v.fail("a version from 0.5.0 to 0.7.x");
 }
 
@@ -49,7 +50,8 @@ class SlimmableContainer final : public Node {
   }
   std::string describe() const override {
     std::string s = "SlimmableContainer:";
-    for (const Submodel& m : submodels_) s += " [max_value " + format_number(m.max_value) + ": " + m.model->describe() + "]";
+    for (const Submodel& m : submodels_)
+      s += " [max_value " + format_number(m.max_value) + ": " + m.model->describe() + "]";
     return s;
   }
 
@@ -68,7 +70,8 @@ double read_sample_rate(JsonObject& model) {
 // The metadata changes nothing NAM's runtime computes (loudness and levels are for the host's
 // normalisation), so only its type is checked: trainers add fields over time.
 void check_metadata(JsonObject& model) {
-  if (auto m = model.find("metadata"); m && !m->is_null() && !m->is_object()) m->fail("an object or null");
+  if (auto m = model.find("metadata"); m && !m->is_null() && !m->is_object())
+    m->fail("an object or null");
 }
 
 }  // namespace
@@ -81,7 +84,8 @@ std::shared_ptr<const Node> read_slimmable_container(JsonObject& config, double 
     JsonObject e = entry.object();
     const JsonValue max_value = e.get("max_value");
     submodels.push_back({max_value.number(), read_model(e.get("model"))});
-    if (submodels.size() > 1 && submodels.back().max_value <= submodels[submodels.size() - 2].max_value)
+    if (submodels.size() > 1 &&
+        submodels.back().max_value <= submodels[submodels.size() - 2].max_value)
       max_value.fail("max_value above the previous submodel's");
     if (submodels.back().model->in_channels() != 1 || submodels.back().model->out_channels() != 1)
       entry.fail("a mono submodel");
@@ -103,7 +107,8 @@ std::shared_ptr<const Node> read_model(const JsonValue& value) {
   std::vector<double> flat;
   const JsonValue weights_value = model.get("weights");
   for (const JsonValue& w : weights_value.items()) flat.push_back(w.number());
-  WeightReader weights(std::move(flat), value.file() + (value.path().empty() ? "" : " (" + value.path() + ")"));
+  WeightReader weights(std::move(flat),
+                       value.file() + (value.path().empty() ? "" : " (" + value.path() + ")"));
   JsonObject config = model.get("config").object();
   std::shared_ptr<const Node> node;
   if (arch == "WaveNet")
@@ -144,18 +149,22 @@ ReferenceModel ReferenceModel::load(const std::string& path) {
   return from_json(text.str(), path);
 }
 
-std::vector<double> ReferenceModel::render(const std::vector<double>& x, const RenderOptions& options) const {
+std::vector<double> ReferenceModel::render(const std::vector<double>& x,
+                                           const RenderOptions& options) const {
   if (!(options.slim >= 0.0 && options.slim <= 1.0))
     throw UsageError("render: slim must be in [0, 1], got " + format_number(options.slim));
   const std::shared_ptr<const Node> node = root_->at_size(options.slim);
-  const long warm = options.prewarm_samples >= 0 ? options.prewarm_samples : node->prewarm_samples();
+  const long warm =
+      options.prewarm_samples >= 0 ? options.prewarm_samples : node->prewarm_samples();
   Signal padded = zeros(1, warm + static_cast<long>(x.size()));
   std::copy(x.begin(), x.end(), padded[0].begin() + warm);
   const Signal y = node->forward(padded);
   return std::vector<double>(y[0].begin() + warm, y[0].end());
 }
 
-long ReferenceModel::prewarm_samples(double slim) const { return root_->at_size(slim)->prewarm_samples(); }
+long ReferenceModel::prewarm_samples(double slim) const {
+  return root_->at_size(slim)->prewarm_samples();
+}
 std::vector<double> ReferenceModel::size_breakpoints() const { return root_->size_breakpoints(); }
 std::string ReferenceModel::describe(double slim) const { return root_->at_size(slim)->describe(); }
 

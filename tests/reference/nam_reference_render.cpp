@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <stdexcept>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,7 +19,9 @@
 
 namespace {
 
-bool is_wav(const std::string& path) { return path.size() > 4 && path.substr(path.size() - 4) == ".wav"; }
+bool is_wav(const std::string& path) {
+  return path.size() > 4 && path.substr(path.size() - 4) == ".wav";
+}
 
 std::vector<double> read_audio(const std::string& path, int& sample_rate) {
   std::vector<double> x;
@@ -30,7 +32,8 @@ std::vector<double> read_audio(const std::string& path, int& sample_rate) {
     if (!f) throw std::runtime_error(path + ": " + sf_strerror(nullptr));
     if (info.channels != 1) {
       sf_close(f);
-      throw std::runtime_error(path + ": expected a mono file, found " + std::to_string(info.channels) + " channels");
+      throw std::runtime_error(path + ": expected a mono file, found " +
+                               std::to_string(info.channels) + " channels");
     }
     x.resize(static_cast<size_t>(info.frames));
     sf_read_double(f, x.data(), info.frames);
@@ -77,7 +80,9 @@ void write_audio(const std::string& path, const std::vector<double>& y, int samp
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s in.wav|in.f32 model.nam out.wav|out.f32 [--slim x] [--prewarm n]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s in.wav|in.f32 model.nam out.wav|out.f32 [--slim x] [--prewarm n]\n",
+                 argv[0]);
     return 2;
   }
   try {
@@ -95,9 +100,10 @@ int main(int argc, char** argv) {
     int sample_rate = 48000;
     const std::vector<double> x = read_audio(argv[1], sample_rate);
     const auto model = namk::reference::ReferenceModel::load(argv[2]);
-    std::fprintf(stderr, "%s %s: %s; pre-warm %ld samples\n", model.architecture().c_str(), model.version().c_str(),
-                 model.describe(options.slim).c_str(),
-                 options.prewarm_samples >= 0 ? options.prewarm_samples : model.prewarm_samples(options.slim));
+    std::fprintf(stderr, "%s %s: %s; pre-warm %ld samples\n", model.architecture().c_str(),
+                 model.version().c_str(), model.describe(options.slim).c_str(),
+                 options.prewarm_samples >= 0 ? options.prewarm_samples
+                                              : model.prewarm_samples(options.slim));
     write_audio(argv[3], model.render(x, options), sample_rate);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nam_reference_render: %s\n", e.what());

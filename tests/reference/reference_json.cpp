@@ -134,7 +134,8 @@ void JsonObject::finish() const {
     const std::string key = it->name.GetString();
     if (used_.count(key)) continue;
     throw input_error(value_.file(), child_path(value_.path_, key),
-                      "a key this reference evaluator knows", "an unknown key (refused, not ignored)");
+                      "a key this reference evaluator knows",
+                      "an unknown key (refused, not ignored)");
   }
 }
 

@@ -43,7 +43,8 @@ class JsonValue {
   [[noreturn]] void fail(const std::string& expected) const;
 
  private:
-  JsonValue(std::shared_ptr<const JsonText> doc, const void* value, const void* text, std::string path)
+  JsonValue(std::shared_ptr<const JsonText> doc, const void* value, const void* text,
+            std::string path)
       : doc_(std::move(doc)), value_(value), text_(text), path_(std::move(path)) {}
   std::string describe() const;
   friend class JsonObject;

@@ -59,12 +59,14 @@ class Lstm final : public Node, public std::enable_shared_from_this<Lstm> {
         const size_t cols = static_cast<size_t>(l.in) + H;
         for (size_t g = 0; g < 4 * H; ++g) {
           double sum = l.b[g];
-          for (size_t j = 0; j < static_cast<size_t>(l.in); ++j) sum += l.w[g * cols + j] * input[j];
+          for (size_t j = 0; j < static_cast<size_t>(l.in); ++j)
+            sum += l.w[g * cols + j] * input[j];
           for (size_t j = 0; j < H; ++j) sum += l.w[g * cols + l.in + j] * h[li][j];
           gates[g] = sum;
         }
         for (size_t j = 0; j < H; ++j) {
-          c[li][j] = sigmoid(gates[H + j]) * c[li][j] + sigmoid(gates[j]) * std::tanh(gates[2 * H + j]);
+          c[li][j] =
+              sigmoid(gates[H + j]) * c[li][j] + sigmoid(gates[j]) * std::tanh(gates[2 * H + j]);
           h[li][j] = sigmoid(gates[3 * H + j]) * std::tanh(c[li][j]);
         }
         input = h[li];
@@ -106,7 +108,8 @@ class ConvNet final : public Node, public std::enable_shared_from_this<ConvNet> 
     std::vector<double> scale, loc;  // batchnorm as y = scale * x + loc
   };
 
-  ConvNet(int channels, const std::vector<int>& dilations, bool batchnorm, Activation act, WeightReader& r)
+  ConvNet(int channels, const std::vector<int>& dilations, bool batchnorm, Activation act,
+          WeightReader& r)
       : act_(act) {
     for (size_t i = 0; i < dilations.size(); ++i) {
       Block b;
@@ -114,7 +117,8 @@ class ConvNet final : public Node, public std::enable_shared_from_this<ConvNet> 
       b.conv.read(r);
       b.batchnorm = batchnorm;
       if (batchnorm) {
-        std::vector<double> mean(static_cast<size_t>(channels)), var = mean, weight = mean, bias = mean;
+        std::vector<double> mean(static_cast<size_t>(channels)), var = mean, weight = mean,
+                                                                 bias = mean;
         for (auto* v : {&mean, &var, &weight, &bias})
           for (double& x : *v) x = r.next();
         const double eps = r.next();
@@ -137,7 +141,8 @@ class ConvNet final : public Node, public std::enable_shared_from_this<ConvNet> 
     for (const Block& b : blocks_) {
       h = b.conv.apply(h);
       for (size_t c = 0; c < h.size(); ++c)
-        for (double& v : h[c]) v = act_(b.batchnorm ? b.scale[c] * v + b.loc[c] : v, static_cast<int>(c));
+        for (double& v : h[c])
+          v = act_(b.batchnorm ? b.scale[c] * v + b.loc[c] : v, static_cast<int>(c));
     }
     Signal y = zeros(1, static_cast<long>(x[0].size()));
     for (size_t t = 0; t < y[0].size(); ++t) {
@@ -150,7 +155,8 @@ class ConvNet final : public Node, public std::enable_shared_from_this<ConvNet> 
   long prewarm_samples() const override { return prewarm_; }
   std::shared_ptr<const Node> at_size(double) const override { return shared_from_this(); }
   std::string describe() const override {
-    return "ConvNet: " + std::to_string(blocks_.size()) + " blocks, channels " + std::to_string(head_w_.size());
+    return "ConvNet: " + std::to_string(blocks_.size()) + " blocks, channels " +
+           std::to_string(head_w_.size());
   }
 
  private:
@@ -193,7 +199,8 @@ class Linear final : public Node, public std::enable_shared_from_this<Linear> {
 
 }  // namespace
 
-std::shared_ptr<const Node> read_lstm(JsonObject& config, WeightReader& weights, double sample_rate) {
+std::shared_ptr<const Node> read_lstm(JsonObject& config, WeightReader& weights,
+                                      double sample_rate) {
   const int input = positive_int(config.get("input_size"), 64);
   const int hidden = positive_int(config.get("hidden_size"), 4096);
   const int layers = positive_int(config.get("num_layers"), 64);
@@ -208,7 +215,8 @@ std::shared_ptr<const Node> read_convnet(JsonObject& config, WeightReader& weigh
   const bool batchnorm = config.get("batchnorm").boolean();
   const JsonValue act_value = config.get("activation");
   const Activation act = Activation::parse(act_value);
-  if (act.kind == Activation::Kind::PReLU && act.slopes.size() != 1) act_value.fail("a one-slope activation");
+  if (act.kind == Activation::Kind::PReLU && act.slopes.size() != 1)
+    act_value.fail("a one-slope activation");
   return std::make_shared<ConvNet>(channels, dilations, batchnorm, act, weights);
 }
 

@@ -15,7 +15,8 @@ double to_float32(double x) { return static_cast<double>(static_cast<float>(x));
 }  // namespace
 
 Signal zeros(int channels, long length) {
-  return Signal(static_cast<size_t>(channels), std::vector<double>(static_cast<size_t>(length), 0.0));
+  return Signal(static_cast<size_t>(channels),
+                std::vector<double>(static_cast<size_t>(length), 0.0));
 }
 
 int positive_int(const JsonValue& v, long max) {
@@ -26,9 +27,10 @@ int positive_int(const JsonValue& v, long max) {
 
 double WeightReader::next() {
   if (at_ >= static_cast<long>(w_.size()))
-    throw input_error(file_, "weights", "more weights (the config implies more than the " +
-                                            std::to_string(w_.size()) + " given)",
-                      "the end of the list");
+    throw input_error(
+        file_, "weights",
+        "more weights (the config implies more than the " + std::to_string(w_.size()) + " given)",
+        "the end of the list");
   return to_float32(w_[static_cast<size_t>(at_++)]);
 }
 
@@ -40,8 +42,9 @@ void WeightReader::finish(const std::string& what) const {
 
 Conv Conv::make(int in, int out, int kernel, int dilation, int groups, bool bias) {
   if (groups < 1 || in % groups != 0 || out % groups != 0)
-    throw InputError("a convolution with " + std::to_string(in) + " inputs and " + std::to_string(out) +
-                     " outputs cannot have " + std::to_string(groups) + " groups");
+    throw InputError("a convolution with " + std::to_string(in) + " inputs and " +
+                     std::to_string(out) + " outputs cannot have " + std::to_string(groups) +
+                     " groups");
   Conv c;
   c.in = in;
   c.out = out;
@@ -70,7 +73,9 @@ Signal Conv::apply(const Signal& x) const {
       for (int i = 0; i < in_per_group; ++i)
         for (int k = 0; k < kernel; ++k) {
           const long from = t - static_cast<long>(dilation) * (kernel - 1 - k);
-          if (from >= 0) sum += weight(o, i, k) * x[static_cast<size_t>(first_in + i)][static_cast<size_t>(from)];
+          if (from >= 0)
+            sum +=
+                weight(o, i, k) * x[static_cast<size_t>(first_in + i)][static_cast<size_t>(from)];
         }
       y[static_cast<size_t>(o)][static_cast<size_t>(t)] = sum;
     }
@@ -113,11 +118,17 @@ Activation Activation::parse(const JsonValue& v) {
     Kind kind;
   };
   // "LeakyHardTanh" is an alternative spelling NAM's runtime accepts too.
-  static const Named known[] = {
-      {"Tanh", Kind::Tanh},         {"Hardtanh", Kind::Hardtanh},           {"ReLU", Kind::ReLU},
-      {"LeakyReLU", Kind::LeakyReLU}, {"PReLU", Kind::PReLU},               {"Sigmoid", Kind::Sigmoid},
-      {"SiLU", Kind::SiLU},         {"Hardswish", Kind::Hardswish},         {"LeakyHardtanh", Kind::LeakyHardtanh},
-      {"LeakyHardTanh", Kind::LeakyHardtanh}, {"Softsign", Kind::Softsign}};
+  static const Named known[] = {{"Tanh", Kind::Tanh},
+                                {"Hardtanh", Kind::Hardtanh},
+                                {"ReLU", Kind::ReLU},
+                                {"LeakyReLU", Kind::LeakyReLU},
+                                {"PReLU", Kind::PReLU},
+                                {"Sigmoid", Kind::Sigmoid},
+                                {"SiLU", Kind::SiLU},
+                                {"Hardswish", Kind::Hardswish},
+                                {"LeakyHardtanh", Kind::LeakyHardtanh},
+                                {"LeakyHardTanh", Kind::LeakyHardtanh},
+                                {"Softsign", Kind::Softsign}};
   Activation a;
   bool found = false;
   for (const Named& n : known)
@@ -126,8 +137,9 @@ Activation Activation::parse(const JsonValue& v) {
       found = true;
     }
   if (!found)
-    name_value.fail("one of Tanh, Hardtanh, ReLU, LeakyReLU, PReLU, Sigmoid, SiLU, Hardswish, "
-                    "LeakyHardtanh, Softsign");
+    name_value.fail(
+        "one of Tanh, Hardtanh, ReLU, LeakyReLU, PReLU, Sigmoid, SiLU, Hardswish, "
+        "LeakyHardtanh, Softsign");
   if (!object) return a;
   auto number = [&](const char* key, double& into) {
     if (auto x = fields->find(key)) into = to_float32(x->number());
@@ -153,35 +165,54 @@ Activation Activation::parse(const JsonValue& v) {
 
 double Activation::operator()(double x, int channel) const {
   switch (kind) {
-    case Kind::Tanh: return std::tanh(x);
-    case Kind::Hardtanh: return std::clamp(x, -1.0, 1.0);
-    case Kind::ReLU: return x > 0 ? x : 0.0;
-    case Kind::LeakyReLU: return x > 0 ? x : slopes[0] * x;
-    case Kind::PReLU: return x > 0 ? x : slopes[slopes.size() == 1 ? 0 : static_cast<size_t>(channel)] * x;
-    case Kind::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
-    case Kind::SiLU: return x / (1.0 + std::exp(-x));
-    case Kind::Hardswish: return x * std::clamp(x + 3.0, 0.0, 6.0) / 6.0;
+    case Kind::Tanh:
+      return std::tanh(x);
+    case Kind::Hardtanh:
+      return std::clamp(x, -1.0, 1.0);
+    case Kind::ReLU:
+      return x > 0 ? x : 0.0;
+    case Kind::LeakyReLU:
+      return x > 0 ? x : slopes[0] * x;
+    case Kind::PReLU:
+      return x > 0 ? x : slopes[slopes.size() == 1 ? 0 : static_cast<size_t>(channel)] * x;
+    case Kind::Sigmoid:
+      return 1.0 / (1.0 + std::exp(-x));
+    case Kind::SiLU:
+      return x / (1.0 + std::exp(-x));
+    case Kind::Hardswish:
+      return x * std::clamp(x + 3.0, 0.0, 6.0) / 6.0;
     case Kind::LeakyHardtanh:
       if (x < min_val) return min_val + (x - min_val) * min_slope;
       if (x > max_val) return max_val + (x - max_val) * max_slope;
       return x;
-    case Kind::Softsign: return x / (1.0 + std::fabs(x));
+    case Kind::Softsign:
+      return x / (1.0 + std::fabs(x));
   }
   return x;
 }
 
 std::string Activation::name() const {
   switch (kind) {
-    case Kind::Tanh: return "Tanh";
-    case Kind::Hardtanh: return "Hardtanh";
-    case Kind::ReLU: return "ReLU";
-    case Kind::LeakyReLU: return "LeakyReLU(" + format_number(slopes[0]) + ")";
-    case Kind::PReLU: return "PReLU(" + std::to_string(slopes.size()) + " slopes)";
-    case Kind::Sigmoid: return "Sigmoid";
-    case Kind::SiLU: return "SiLU";
-    case Kind::Hardswish: return "Hardswish";
-    case Kind::LeakyHardtanh: return "LeakyHardtanh";
-    case Kind::Softsign: return "Softsign";
+    case Kind::Tanh:
+      return "Tanh";
+    case Kind::Hardtanh:
+      return "Hardtanh";
+    case Kind::ReLU:
+      return "ReLU";
+    case Kind::LeakyReLU:
+      return "LeakyReLU(" + format_number(slopes[0]) + ")";
+    case Kind::PReLU:
+      return "PReLU(" + std::to_string(slopes.size()) + " slopes)";
+    case Kind::Sigmoid:
+      return "Sigmoid";
+    case Kind::SiLU:
+      return "SiLU";
+    case Kind::Hardswish:
+      return "Hardswish";
+    case Kind::LeakyHardtanh:
+      return "LeakyHardtanh";
+    case Kind::Softsign:
+      return "Softsign";
   }
   return "?";
 }

@@ -21,7 +21,8 @@ Signal zeros(int channels, long length);
 // Hands out a model's flat "weights" list in order, and checks it was consumed exactly.
 class WeightReader {
  public:
-  WeightReader(std::vector<double> weights, std::string file) : w_(std::move(weights)), file_(std::move(file)) {}
+  WeightReader(std::vector<double> weights, std::string file)
+      : w_(std::move(weights)), file_(std::move(file)) {}
   double next();  // the next weight, rounded to float32
   long remaining() const { return static_cast<long>(w_.size()) - at_; }
   // Throws unless every weight was used.
@@ -45,8 +46,12 @@ struct Conv {
 
   static Conv make(int in, int out, int kernel, int dilation, int groups, bool bias);
   void read(WeightReader& r);
-  long num_weights() const { return static_cast<long>(out) * (in / groups) * kernel + (bias ? out : 0); }
-  double weight(int o, int i, int k) const { return w[(static_cast<size_t>(o) * (in / groups) + i) * kernel + k]; }
+  long num_weights() const {
+    return static_cast<long>(out) * (in / groups) * kernel + (bias ? out : 0);
+  }
+  double weight(int o, int i, int k) const {
+    return w[(static_cast<size_t>(o) * (in / groups) + i) * kernel + k];
+  }
   // x: (in, T) -> (out, T).
   Signal apply(const Signal& x) const;
   // The top-left corner: the first `out_rows` outputs fed by the first `in_cols` inputs (groups
@@ -68,7 +73,18 @@ struct Film {
 
 // Every activation NAM's trainer writes. Parameters are float32 as NAM reads them.
 struct Activation {
-  enum class Kind { Tanh, Hardtanh, ReLU, LeakyReLU, PReLU, Sigmoid, SiLU, Hardswish, LeakyHardtanh, Softsign };
+  enum class Kind {
+    Tanh,
+    Hardtanh,
+    ReLU,
+    LeakyReLU,
+    PReLU,
+    Sigmoid,
+    SiLU,
+    Hardswish,
+    LeakyHardtanh,
+    Softsign
+  };
   Kind kind = Kind::Tanh;
   std::vector<double> slopes{0.01};  // LeakyReLU: one; PReLU: one, or one per channel
   double min_val = -1, max_val = 1, min_slope = 0.01, max_slope = 0.01;  // LeakyHardtanh
@@ -104,8 +120,10 @@ class Node {
 std::shared_ptr<const Node> read_model(const JsonValue& model);
 
 // Architecture readers, each consuming its config and the model's weights.
-std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights, double sample_rate);
-std::shared_ptr<const Node> read_lstm(JsonObject& config, WeightReader& weights, double sample_rate);
+std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights,
+                                         double sample_rate);
+std::shared_ptr<const Node> read_lstm(JsonObject& config, WeightReader& weights,
+                                      double sample_rate);
 std::shared_ptr<const Node> read_convnet(JsonObject& config, WeightReader& weights);
 std::shared_ptr<const Node> read_linear(JsonObject& config, WeightReader& weights);
 std::shared_ptr<const Node> read_slimmable_container(JsonObject& config, double sample_rate);

@@ -27,7 +27,9 @@ inline std::vector<double> test_signal(size_t n, unsigned seed = 1) {
   std::vector<double> x(n);
   for (size_t t = 0; t < n; ++t) {
     const double s = static_cast<double>(t) / 48000.0;
-    x[t] = 0.6 * std::exp(-3 * s) * (std::sin(2 * M_PI * 110 * s) + 0.5 * std::sin(2 * M_PI * 165 * s)) + noise(rng);
+    x[t] = 0.6 * std::exp(-3 * s) *
+               (std::sin(2 * M_PI * 110 * s) + 0.5 * std::sin(2 * M_PI * 165 * s)) +
+           noise(rng);
   }
   return x;
 }

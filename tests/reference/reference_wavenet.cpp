@@ -17,7 +17,16 @@ namespace {
 enum class Gating { None, Gated, Blended };
 
 // The FiLM sites of a layer, in the order their weights follow the layer's convolutions.
-enum FilmSite { ConvPre, ConvPost, MixinPre, MixinPost, ActivationPre, ActivationPost, Layer1x1Post, Head1x1Post };
+enum FilmSite {
+  ConvPre,
+  ConvPost,
+  MixinPre,
+  MixinPost,
+  ActivationPre,
+  ActivationPost,
+  Layer1x1Post,
+  Head1x1Post
+};
 constexpr std::array<const char*, 8> kFilmKeys = {
     "conv_pre_film",       "conv_post_film",       "input_mixin_pre_film", "input_mixin_post_film",
     "activation_pre_film", "activation_post_film", "layer1x1_post_film",   "head1x1_post_film"};
@@ -43,17 +52,25 @@ struct ArraySpec {
 
   int layers() const { return static_cast<int>(dilations.size()); }
   // Rows of the pre-activation z: doubled when a second half drives a gate or a blend.
-  int z_rows(int l) const { return gating[static_cast<size_t>(l)] == Gating::None ? bottleneck : 2 * bottleneck; }
+  int z_rows(int l) const {
+    return gating[static_cast<size_t>(l)] == Gating::None ? bottleneck : 2 * bottleneck;
+  }
   // What each layer adds into the array's head accumulator.
   int head_input() const { return head1x1 ? head1x1_out : bottleneck; }
   int film_dim(FilmSite s, int l) const {
     switch (s) {
-      case ConvPre: return channels;
-      case MixinPre: return condition_size;
-      case ActivationPost: return bottleneck;
-      case Layer1x1Post: return channels;
-      case Head1x1Post: return head1x1_out;
-      default: return z_rows(l);
+      case ConvPre:
+        return channels;
+      case MixinPre:
+        return condition_size;
+      case ActivationPost:
+        return bottleneck;
+      case Layer1x1Post:
+        return channels;
+      case Head1x1Post:
+        return head1x1_out;
+      default:
+        return z_rows(l);
     }
   }
 };
@@ -95,7 +112,8 @@ Gating parse_gating(const JsonValue& v) {
 std::vector<JsonValue> per_layer(const JsonValue& v, int n) {
   if (!v.is_array()) return std::vector<JsonValue>(static_cast<size_t>(n), v);
   std::vector<JsonValue> items = v.items();
-  if (static_cast<int>(items.size()) != n) v.fail("one entry per dilation (" + std::to_string(n) + ")");
+  if (static_cast<int>(items.size()) != n)
+    v.fail("one entry per dilation (" + std::to_string(n) + ")");
   return items;
 }
 
@@ -107,7 +125,8 @@ void read_gating(JsonObject& la, ArraySpec& s) {
   s.gating.assign(static_cast<size_t>(n), Gating::None);
   if (mode) {
     const std::vector<JsonValue> modes = per_layer(*mode, n);
-    for (int l = 0; l < n; ++l) s.gating[static_cast<size_t>(l)] = parse_gating(modes[static_cast<size_t>(l)]);
+    for (int l = 0; l < n; ++l)
+      s.gating[static_cast<size_t>(l)] = parse_gating(modes[static_cast<size_t>(l)]);
   } else if (legacy && legacy->boolean()) {
     s.gating.assign(static_cast<size_t>(n), Gating::Gated);
   }
@@ -117,7 +136,8 @@ void read_gating(JsonObject& la, ArraySpec& s) {
   for (int l = 0; l < n; ++l) {
     if (s.gating[static_cast<size_t>(l)] == Gating::None) continue;
     if (secondary)
-      s.secondaries[static_cast<size_t>(l)] = Activation::parse(per_layer(*secondary, n)[static_cast<size_t>(l)]);
+      s.secondaries[static_cast<size_t>(l)] =
+          Activation::parse(per_layer(*secondary, n)[static_cast<size_t>(l)]);
     else
       s.secondaries[static_cast<size_t>(l)].kind = Activation::Kind::Sigmoid;
   }
@@ -139,12 +159,14 @@ void read_slimmable(JsonObject& la, ArraySpec& s) {
   if (s.allowed_channels.empty())
     for (int c = 1; c <= s.channels; ++c) s.allowed_channels.push_back(c);
   for (size_t i = 1; i < s.allowed_channels.size(); ++i)
-    if (s.allowed_channels[i] <= s.allowed_channels[i - 1]) v->fail("allowed_channels in ascending order");
+    if (s.allowed_channels[i] <= s.allowed_channels[i - 1])
+      v->fail("allowed_channels in ascending order");
   if (s.allowed_channels.back() != s.channels) v->fail("allowed_channels ending at channels");
 }
 
 void check_activation_channels(const Activation& a, int channels, const JsonValue& where) {
-  if (a.kind == Activation::Kind::PReLU && a.slopes.size() != 1 && static_cast<int>(a.slopes.size()) != channels)
+  if (a.kind == Activation::Kind::PReLU && a.slopes.size() != 1 &&
+      static_cast<int>(a.slopes.size()) != channels)
     where.fail("PReLU with 1 or " + std::to_string(channels) + " (bottleneck) negative_slopes");
 }
 
@@ -178,13 +200,15 @@ ArraySpec read_array_spec(const JsonValue& v) {
   const int n = s.layers();
   std::optional<JsonValue> kernel = la.find("kernel_size");
   std::optional<JsonValue> kernels = la.find("kernel_sizes");
-  if (kernel.has_value() == kernels.has_value()) v.fail("exactly one of kernel_size and kernel_sizes");
+  if (kernel.has_value() == kernels.has_value())
+    v.fail("exactly one of kernel_size and kernel_sizes");
   if (kernel)
     s.kernels.assign(static_cast<size_t>(n), positive_int(*kernel, 1024));
   else
     for (const JsonValue& k : per_layer(*kernels, n)) s.kernels.push_back(positive_int(k, 1024));
 
-  for (const JsonValue& a : per_layer(la.get("activation"), n)) s.activations.push_back(Activation::parse(a));
+  for (const JsonValue& a : per_layer(la.get("activation"), n))
+    s.activations.push_back(Activation::parse(a));
   read_gating(la, s);
   for (int l = 0; l < n; ++l) {
     check_activation_channels(s.activations[static_cast<size_t>(l)], s.bottleneck, v);
@@ -208,7 +232,8 @@ ArraySpec read_array_spec(const JsonValue& v) {
     s.head1x1_groups = positive_int(o.get("groups"));
     o.finish();
   }
-  if (!s.layer1x1 && s.bottleneck != s.channels) v.fail("bottleneck equal to channels when layer1x1 is off");
+  if (!s.layer1x1 && s.bottleneck != s.channels)
+    v.fail("bottleneck equal to channels when layer1x1 is off");
   for (size_t i = 0; i < kFilmKeys.size(); ++i) s.films[i] = read_film(la, kFilmKeys[i]);
   if (s.films[Layer1x1Post].active && !s.layer1x1) v.fail("no layer1x1_post_film without layer1x1");
   if (s.films[Head1x1Post].active && !s.head1x1) v.fail("no head1x1_post_film without head1x1");
@@ -225,11 +250,13 @@ LayerArray allocate(const ArraySpec& s) {
   for (int l = 0; l < s.layers(); ++l) {
     Layer layer;
     const int z = s.z_rows(l);
-    layer.conv = Conv::make(s.channels, z, s.kernels[static_cast<size_t>(l)], s.dilations[static_cast<size_t>(l)],
-                            s.groups_input, true);
+    layer.conv = Conv::make(s.channels, z, s.kernels[static_cast<size_t>(l)],
+                            s.dilations[static_cast<size_t>(l)], s.groups_input, true);
     layer.mixin = Conv::make(s.condition_size, z, 1, 1, s.groups_mixin, false);
-    if (s.layer1x1) layer.layer1x1 = Conv::make(s.bottleneck, s.channels, 1, 1, s.layer1x1_groups, true);
-    if (s.head1x1) layer.head1x1 = Conv::make(s.bottleneck, s.head1x1_out, 1, 1, s.head1x1_groups, true);
+    if (s.layer1x1)
+      layer.layer1x1 = Conv::make(s.bottleneck, s.channels, 1, 1, s.layer1x1_groups, true);
+    if (s.head1x1)
+      layer.head1x1 = Conv::make(s.bottleneck, s.head1x1_out, 1, 1, s.head1x1_groups, true);
     for (size_t f = 0; f < kFilmKeys.size(); ++f) {
       const FilmSpec& fs = s.films[f];
       if (!fs.active) continue;
@@ -238,7 +265,8 @@ LayerArray allocate(const ArraySpec& s) {
       film.shift = fs.shift;
       film.groups = fs.groups;
       film.dim = s.film_dim(static_cast<FilmSite>(f), l);
-      film.conv = Conv::make(s.condition_size, (fs.shift ? 2 : 1) * film.dim, 1, 1, fs.groups, true);
+      film.conv =
+          Conv::make(s.condition_size, (fs.shift ? 2 : 1) * film.dim, 1, 1, fs.groups, true);
     }
     a.layers.push_back(std::move(layer));
   }
@@ -267,7 +295,8 @@ void add_into(Signal& into, const Signal& x) {
 }
 
 // z: (2B or B, T) -> the activated (B, T).
-Signal activate(const Signal& z, const Activation& act, const Activation& secondary, Gating gating, int bottleneck) {
+Signal activate(const Signal& z, const Activation& act, const Activation& secondary, Gating gating,
+                int bottleneck) {
   Signal u = zeros(bottleneck, z.empty() ? 0 : static_cast<long>(z[0].size()));
   for (int c = 0; c < bottleneck; ++c)
     for (size_t t = 0; t < u[static_cast<size_t>(c)].size(); ++t) {
@@ -289,7 +318,8 @@ struct ArrayOutput {
   Signal head;    // (head_size, T)
 };
 
-ArrayOutput run_array(const LayerArray& a, const Signal& input, const Signal& cond, const Signal* head_in) {
+ArrayOutput run_array(const LayerArray& a, const Signal& input, const Signal& cond,
+                      const Signal* head_in) {
   const ArraySpec& s = a.spec;
   const long T = static_cast<long>(input[0].size());
   Signal h = a.rechannel.apply(input);
@@ -304,8 +334,8 @@ ArrayOutput run_array(const LayerArray& a, const Signal& input, const Signal& co
     add_into(z, m);
     if (f[ActivationPre].active) z = f[ActivationPre].apply(z, cond);
     const Gating gating = s.gating[static_cast<size_t>(l)];
-    Signal u = activate(z, s.activations[static_cast<size_t>(l)], s.secondaries[static_cast<size_t>(l)], gating,
-                        s.bottleneck);
+    Signal u = activate(z, s.activations[static_cast<size_t>(l)],
+                        s.secondaries[static_cast<size_t>(l)], gating, s.bottleneck);
     if (f[ActivationPost].active) u = f[ActivationPost].apply(u, cond);
     if (s.layer1x1) {
       Signal r = layer.layer1x1.apply(u);
@@ -333,8 +363,12 @@ int channels_at(double slim, const std::vector<int>& allowed) {
 
 class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> {
  public:
-  WaveNet(int in_channels, std::vector<LayerArray> arrays, double head_scale, std::shared_ptr<const Node> cond)
-      : in_channels_(in_channels), arrays_(std::move(arrays)), head_scale_(head_scale), condition_dsp_(std::move(cond)) {}
+  WaveNet(int in_channels, std::vector<LayerArray> arrays, double head_scale,
+          std::shared_ptr<const Node> cond)
+      : in_channels_(in_channels),
+        arrays_(std::move(arrays)),
+        head_scale_(head_scale),
+        condition_dsp_(std::move(cond)) {}
 
   int in_channels() const override { return in_channels_; }
   int out_channels() const override { return arrays_.back().spec.head_size; }
@@ -358,7 +392,8 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
     long n = condition_dsp_ ? condition_dsp_->prewarm_samples() : 1;
     for (const LayerArray& a : arrays_) {
       for (int l = 0; l < a.spec.layers(); ++l)
-        n += static_cast<long>(a.spec.dilations[static_cast<size_t>(l)]) * (a.spec.kernels[static_cast<size_t>(l)] - 1);
+        n += static_cast<long>(a.spec.dilations[static_cast<size_t>(l)]) *
+             (a.spec.kernels[static_cast<size_t>(l)] - 1);
       n += a.spec.head_kernel - 1;
     }
     return n;
@@ -378,7 +413,9 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
     std::vector<int> target;
     bool full = true;
     for (const LayerArray& a : arrays_) {
-      target.push_back(a.spec.allowed_channels.empty() ? a.spec.channels : channels_at(slim, a.spec.allowed_channels));
+      target.push_back(a.spec.allowed_channels.empty()
+                           ? a.spec.channels
+                           : channels_at(slim, a.spec.allowed_channels));
       full = full && target.back() == a.spec.channels;
     }
     if (full) return shared_from_this();
@@ -389,9 +426,10 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
     std::string s = "WaveNet";
     if (condition_dsp_) s += " (condition_dsp: " + condition_dsp_->describe() + ")";
     for (const LayerArray& a : arrays_) {
-      s += "; array: " + std::to_string(a.spec.layers()) + " layers, channels " + std::to_string(a.spec.channels) +
-           ", bottleneck " + std::to_string(a.spec.bottleneck) + ", head " + std::to_string(a.spec.head_size) +
-           " (kernel " + std::to_string(a.spec.head_kernel) + ")";
+      s += "; array: " + std::to_string(a.spec.layers()) + " layers, channels " +
+           std::to_string(a.spec.channels) + ", bottleneck " + std::to_string(a.spec.bottleneck) +
+           ", head " + std::to_string(a.spec.head_size) + " (kernel " +
+           std::to_string(a.spec.head_kernel) + ")";
       if (!a.spec.allowed_channels.empty()) s += ", slimmable";
     }
     return s + "; head_scale " + format_number(head_scale_);
@@ -407,11 +445,13 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
     for (size_t i = 0; i < n; ++i) {
       const LayerArray& full = arrays_[i];
       ArraySpec s = full.spec;
-      if (s.head_kernel != 1 || s.groups_input != 1 || s.groups_mixin != 1 || (s.layer1x1 && s.layer1x1_groups != 1) ||
-          (s.head1x1 && s.head1x1_groups != 1))
+      if (s.head_kernel != 1 || s.groups_input != 1 || s.groups_mixin != 1 ||
+          (s.layer1x1 && s.layer1x1_groups != 1) || (s.head1x1 && s.head1x1_groups != 1))
         throw InputError("slimming is defined only for arrays with a 1x1 head and no groups");
       s.channels = target[i];
-      s.bottleneck = full.spec.layer1x1 ? std::max(1, full.spec.bottleneck * target[i] / full.spec.channels) : target[i];
+      s.bottleneck = full.spec.layer1x1
+                         ? std::max(1, full.spec.bottleneck * target[i] / full.spec.channels)
+                         : target[i];
       if (i > 0) s.input_size = target[i - 1];
       if (i + 1 < n) s.head_size = target[i + 1];
       if (!s.head1x1) s.head1x1_out = s.channels;
@@ -425,7 +465,8 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
         if (s.layer1x1) to.layer1x1 = from.layer1x1.corner(s.channels, s.bottleneck);
         if (s.head1x1) to.head1x1 = from.head1x1.corner(s.head1x1_out, s.bottleneck);
         for (size_t f = 0; f < kFilmKeys.size(); ++f)
-          if (to.films[f].active) to.films[f].conv = from.films[f].conv.corner(to.films[f].conv.out, s.condition_size);
+          if (to.films[f].active)
+            to.films[f].conv = from.films[f].conv.corner(to.films[f].conv.out, s.condition_size);
       }
       a.head = full.head.corner(s.head_size, s.head_input());
       a.spec.allowed_channels.clear();
@@ -442,7 +483,8 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
 
 }  // namespace
 
-std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights, double sample_rate) {
+std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights,
+                                         double sample_rate) {
   (void)sample_rate;
   const JsonValue& where = config.value();
   int in_channels = 1;
@@ -450,7 +492,8 @@ std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weigh
   std::shared_ptr<const Node> cond;
   if (auto v = config.find("condition_dsp"); v && !v->is_null()) {
     cond = read_model(*v);
-    if (cond->in_channels() != in_channels) v->fail("a condition model taking the WaveNet's input channels");
+    if (cond->in_channels() != in_channels)
+      v->fail("a condition model taking the WaveNet's input channels");
   }
   if (auto head = config.find("head"); head && !head->is_null())
     head->fail("null (a post-stack head is in no file we can check against; refused)");
@@ -458,22 +501,27 @@ std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weigh
   config.get("head_scale").number();
 
   std::vector<LayerArray> arrays;
-  for (const JsonValue& la : config.get("layers").items()) arrays.push_back(allocate(read_array_spec(la)));
+  for (const JsonValue& la : config.get("layers").items())
+    arrays.push_back(allocate(read_array_spec(la)));
   if (arrays.empty()) where.fail("at least one layer array");
   const int condition_channels = cond ? cond->out_channels() : in_channels;
   for (size_t i = 0; i < arrays.size(); ++i) {
     const ArraySpec& s = arrays[i].spec;
     const std::string which = "layers[" + std::to_string(i) + "]";
     if (s.condition_size != condition_channels)
-      throw input_error(where.file(), which + ".condition_size", std::to_string(condition_channels), std::to_string(s.condition_size));
+      throw input_error(where.file(), which + ".condition_size", std::to_string(condition_channels),
+                        std::to_string(s.condition_size));
     const int expected_input = i == 0 ? in_channels : arrays[i - 1].spec.channels;
     if (s.input_size != expected_input)
-      throw input_error(where.file(), which + ".input_size", std::to_string(expected_input), std::to_string(s.input_size));
+      throw input_error(where.file(), which + ".input_size", std::to_string(expected_input),
+                        std::to_string(s.input_size));
     // The previous array's head output seeds this array's head accumulator, and NAM also asks
     // this array's channels to match it.
-    if (i > 0 && (arrays[i - 1].spec.head_size != s.head_input() || arrays[i - 1].spec.head_size != s.channels))
-      throw input_error(where.file(), which, "channels and head input equal to the previous head_size (" +
-                                                 std::to_string(arrays[i - 1].spec.head_size) + ")",
+    if (i > 0 && (arrays[i - 1].spec.head_size != s.head_input() ||
+                  arrays[i - 1].spec.head_size != s.channels))
+      throw input_error(where.file(), which,
+                        "channels and head input equal to the previous head_size (" +
+                            std::to_string(arrays[i - 1].spec.head_size) + ")",
                         std::to_string(s.channels) + " and " + std::to_string(s.head_input()));
   }
   for (LayerArray& a : arrays) read_weights(a, weights);

@@ -66,7 +66,8 @@ double wavenet_column(const Json& model, double x, bool all_taps) {
       for (size_t o = 0; o < B; ++o) {
         double z = w[bias + o] + w[mixer + o] * x;
         for (size_t i = 0; i < C; ++i)
-          for (size_t k = all_taps ? 0 : K - 1; k < K; ++k) z += w[conv + (o * C + i) * K + k] * h[i];
+          for (size_t k = all_taps ? 0 : K - 1; k < K; ++k)
+            z += w[conv + (o * C + i) * K + k] * h[i];
         u[o] = activate(act, z);
         acc[o] += u[o];
       }
@@ -83,7 +84,8 @@ double wavenet_column(const Json& model, double x, bool all_taps) {
     for (size_t o = 0; o < hs; ++o) {
       if (hb) out[o] += w[p + hs * B * hk + o];
       for (size_t i = 0; i < B; ++i)
-        for (size_t k = all_taps ? 0 : hk - 1; k < hk; ++k) out[o] += w[p + (o * B + i) * hk + k] * acc[i];
+        for (size_t k = all_taps ? 0 : hk - 1; k < hk; ++k)
+          out[o] += w[p + (o * B + i) * hk + k] * acc[i];
     }
     p += hs * B * hk + (hb ? hs : 0);
     in = h;
@@ -125,7 +127,8 @@ TEST_CASE("WaveNet 0.5.x by hand: first sample from zero history and settled con
   }
 }
 
-TEST_CASE("A2 lite and full by hand: kernel_sizes, bottleneck, layer1x1, LeakyReLU, head kernel 16") {
+TEST_CASE(
+    "A2 lite and full by hand: kernel_sizes, bottleneck, layer1x1, LeakyReLU, head kernel 16") {
   const Json file = Json::parse_file(kNam07 + "A2.nam");
   const std::vector<Json> submodels = file["config"]["submodels"].items();
   REQUIRE(submodels.size() == 2);
@@ -144,11 +147,13 @@ TEST_CASE("LSTM by hand: the first samples start from the stored hidden and cell
   std::vector<double> expected;
   for (double xt : x) {
     double g[12];
-    for (int r = 0; r < 12; ++r) g[r] = w[48 + r] + w[r * 4] * xt + w[r * 4 + 1] * h[0] + w[r * 4 + 2] * h[1] + w[r * 4 + 3] * h[2];
+    for (int r = 0; r < 12; ++r)
+      g[r] = w[48 + r] + w[r * 4] * xt + w[r * 4 + 1] * h[0] + w[r * 4 + 2] * h[1] +
+             w[r * 4 + 3] * h[2];
     double y = w[69];
     for (int j = 0; j < 3; ++j) {
       c[j] = sig(g[3 + j]) * c[j] + sig(g[j]) * std::tanh(g[6 + j]);  // forget, input, cell gates
-      h[j] = sig(g[9 + j]) * std::tanh(c[j]);                          // output gate
+      h[j] = sig(g[9 + j]) * std::tanh(c[j]);                         // output gate
       y += w[66 + j] * h[j];
     }
     expected.push_back(y);
@@ -156,7 +161,8 @@ TEST_CASE("LSTM by hand: the first samples start from the stored hidden and cell
   RenderOptions cold;
   cold.prewarm_samples = 0;
   const std::vector<double> got = ReferenceModel::load(kNam05 + "lstm.nam").render(x, cold);
-  for (size_t t = 0; t < x.size(); ++t) CHECK(got[t] == doctest::Approx(expected[t]).epsilon(1e-12));
+  for (size_t t = 0; t < x.size(); ++t)
+    CHECK(got[t] == doctest::Approx(expected[t]).epsilon(1e-12));
 }
 
 TEST_CASE("slimmable WaveNet at 1 and 2 channels equals the full file cut down by hand") {
@@ -192,11 +198,14 @@ TEST_CASE("slimmable WaveNet at 1 and 2 channels equals the full file cut down b
     cut.push_back(w[p]);  // head_scale
     REQUIRE(p + 1 == w.size());
     std::string text =
-        "{\"version\": \"0.7.0\", \"architecture\": \"WaveNet\", \"sample_rate\": 48000, \"config\": {\"layers\": "
+        "{\"version\": \"0.7.0\", \"architecture\": \"WaveNet\", \"sample_rate\": 48000, "
+        "\"config\": {\"layers\": "
         "[{\"input_size\": 1, \"condition_size\": 1, \"head_size\": 1, \"channels\": " +
         std::to_string(c) +
-        ", \"kernel_size\": 3, \"dilations\": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], \"activation\": \"ReLU\", "
-        "\"gated\": false, \"head_bias\": false}], \"head\": null, \"head_scale\": 0.02}, \"weights\": [";
+        ", \"kernel_size\": 3, \"dilations\": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], "
+        "\"activation\": \"ReLU\", "
+        "\"gated\": false, \"head_bias\": false}], \"head\": null, \"head_scale\": 0.02}, "
+        "\"weights\": [";
     for (size_t i = 0; i < cut.size(); ++i) text += (i ? ", " : "") + number_text(cut[i]);
     text += "]}";
     const ReferenceModel by_hand = ReferenceModel::from_json(text, "cut.nam");

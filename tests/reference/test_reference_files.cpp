@@ -45,10 +45,10 @@ std::string replace_once(std::string text, const std::string& from, const std::s
 
 TEST_CASE("every NAM-made file renders a finite, non-trivial signal at every size") {
   const std::vector<double> x = test_signal(3000);
-  for (const std::string& path : {kNam05 + "wavenet.nam", kNam05 + "lstm.nam", kNam05 + "wavenet_a1_standard.nam",
-                                  kNam07 + "A2.nam", kNam07 + "slimmable_container.nam",
-                                  kNam07 + "slimmable_wavenet.nam", kNam07 + "wavenet_a2_max.nam",
-                                  kNam07 + "wavenet_condition_dsp.nam"}) {
+  for (const std::string& path :
+       {kNam05 + "wavenet.nam", kNam05 + "lstm.nam", kNam05 + "wavenet_a1_standard.nam",
+        kNam07 + "A2.nam", kNam07 + "slimmable_container.nam", kNam07 + "slimmable_wavenet.nam",
+        kNam07 + "wavenet_a2_max.nam", kNam07 + "wavenet_condition_dsp.nam"}) {
     CAPTURE(path);
     const ReferenceModel m = ReferenceModel::load(path);
     std::vector<double> slims{1.0};
@@ -68,7 +68,9 @@ TEST_CASE("every NAM-made file renders a finite, non-trivial signal at every siz
   }
 }
 
-TEST_CASE("pre-warm counts: one sample plus every look-back, the condition model's first; LSTM half a second") {
+TEST_CASE(
+    "pre-warm counts: one sample plus every look-back, the condition model's first; LSTM half a "
+    "second") {
   // tiny WaveNet: 1 + (1 + 2)*2 + 8*2 = 23; its condition_dsp twin adds the main model's 22.
   CHECK(ReferenceModel::load(kNam05 + "wavenet.nam").prewarm_samples() == 23);
   CHECK(ReferenceModel::load(kNam07 + "wavenet_condition_dsp.nam").prewarm_samples() == 23 + 22);
@@ -85,7 +87,9 @@ TEST_CASE("pre-warm counts: one sample plus every look-back, the condition model
   CHECK(container.prewarm_samples(0.5) == 23);
 }
 
-TEST_CASE("A2.nam: lite below 0.5, full from 0.5 on, with the shapes of the presets a2-lite and a2-full") {
+TEST_CASE(
+    "A2.nam: lite below 0.5, full from 0.5 on, with the shapes of the presets a2-lite and "
+    "a2-full") {
   const ReferenceModel a2 = ReferenceModel::load(kNam07 + "A2.nam");
   CHECK(a2.version() == "0.7.0");
   CHECK(a2.size_breakpoints() == std::vector<double>{0.5});
@@ -134,11 +138,13 @@ TEST_CASE("bad files are refused with the key and the file named") {
   CHECK(load_error(tiny) == "");
   CHECK(load_error(a2max) == "");
 
-  std::string e = load_error(replace_once(tiny, "\"head_scale\"", "\"mystery\": 1, \"head_scale\""));
+  std::string e =
+      load_error(replace_once(tiny, "\"head_scale\"", "\"mystery\": 1, \"head_scale\""));
   CHECK(e.find("bad.nam") != std::string::npos);
   CHECK(e.find("config.mystery") != std::string::npos);
 
-  e = load_error(replace_once(tiny, "\"kernel_size\": 3", "\"kernel_size\": 3, \"dilation_rate\": 2"));
+  e = load_error(
+      replace_once(tiny, "\"kernel_size\": 3", "\"kernel_size\": 3, \"dilation_rate\": 2"));
   CHECK(e.find("config.layers[0].dilation_rate") != std::string::npos);
 
   e = load_error(replace_once(a2max, "\"conv_pre_film\": {", "\"conv_pre_film\": {\"bias\": 0, "));

@@ -23,7 +23,8 @@ namespace {
 // Distinct, float32-exact weights: 1/8, -2/8, 3/8, ... wrapped to stay below 2 in magnitude.
 std::vector<double> distinct_weights(size_t n) {
   std::vector<double> w;
-  for (size_t i = 0; i < n; ++i) w.push_back((i % 2 ? -1.0 : 1.0) * static_cast<double>(1 + i % 15) / 8.0);
+  for (size_t i = 0; i < n; ++i)
+    w.push_back((i % 2 ? -1.0 : 1.0) * static_cast<double>(1 + i % 15) / 8.0);
   return w;
 }
 
@@ -55,16 +56,21 @@ const char* kFeatureConfig = R"({"layers": [{"input_size": 1, "condition_size": 
   "head": null, "head_scale": 0.02})";
 
 // Where each layer's weights start: the gated and blended layers have 20 (conv 2+2, mixin 2,
-// layer1x1 1+1, head1x1 1+1, FiLMs 4 + 2 + 4), the ungated one 17 (its conv and mixin have one row).
+// layer1x1 1+1, head1x1 1+1, FiLMs 4 + 2 + 4), the ungated one 17 (its conv and mixin have one
+// row).
 constexpr size_t kLayerAt[3] = {1, 21, 41};
 constexpr size_t kHeadAt = 58, kWeights = kHeadAt + 3 + 1;
 
 std::string feature_model(const std::vector<double>& w) {
-  return std::string("{\"version\": \"0.7.0\", \"architecture\": \"WaveNet\", \"sample_rate\": 48000, \"config\": ") +
+  return std::string(
+             "{\"version\": \"0.7.0\", \"architecture\": \"WaveNet\", \"sample_rate\": 48000, "
+             "\"config\": ") +
          kFeatureConfig + ", \"weights\": [" + weights_text(w) + "]}";
 }
 
-double leaky_hardtanh(double x) { return x < -0.5 ? -0.5 + (x + 0.5) * 0.125 : x > 0.5 ? 0.5 + (x - 0.5) * 0.25 : x; }
+double leaky_hardtanh(double x) {
+  return x < -0.5 ? -0.5 + (x + 0.5) * 0.125 : x > 0.5 ? 0.5 + (x - 0.5) * 0.25 : x;
+}
 double softsign(double x) { return x / (1 + std::fabs(x)); }
 double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 double prelu(double x) { return x > 0 ? x : 0.375 * x; }
@@ -115,14 +121,16 @@ std::vector<double> by_hand(const std::vector<double>& w, const std::vector<doub
 
 }  // namespace
 
-TEST_CASE("gating, blending, FiLM sites, head1x1, activation parameters and a kernel-2 head, by hand") {
+TEST_CASE(
+    "gating, blending, FiLM sites, head1x1, activation parameters and a kernel-2 head, by hand") {
   const std::vector<double> w = distinct_weights(kWeights);
   const ReferenceModel m = ReferenceModel::from_json(feature_model(w), "features.nam");
   RenderOptions cold;
   cold.prewarm_samples = 0;
   const std::vector<double> x{0.4, -0.9, 0.7, 0.05, -0.3};
   const std::vector<double> got = m.render(x, cold), expected = by_hand(w, x);
-  for (size_t t = 0; t < x.size(); ++t) CHECK(got[t] == doctest::Approx(expected[t]).epsilon(1e-12));
+  for (size_t t = 0; t < x.size(); ++t)
+    CHECK(got[t] == doctest::Approx(expected[t]).epsilon(1e-12));
   CHECK(m.prewarm_samples() == 2);  // one sample plus the head's one-sample look-back
 }
 
@@ -131,11 +139,13 @@ TEST_CASE("layer1x1_post_film acts in blended layers only, as in NAM's runtime")
   const std::vector<double> x = test_signal(50);
   RenderOptions cold;
   cold.prewarm_samples = 0;
-  const std::vector<double> base = ReferenceModel::from_json(feature_model(w), "f.nam").render(x, cold);
+  const std::vector<double> base =
+      ReferenceModel::from_json(feature_model(w), "f.nam").render(x, cold);
   for (size_t layer : {0, 1}) {
     std::vector<double> changed = w;
     changed[kLayerAt[layer] + 14] *= 3;  // the FiLM's scale weight
-    const std::vector<double> y = ReferenceModel::from_json(feature_model(changed), "f.nam").render(x, cold);
+    const std::vector<double> y =
+        ReferenceModel::from_json(feature_model(changed), "f.nam").render(x, cold);
     if (layer == 0)
       CHECK(max_abs_difference(y, base) == 0.0);  // gated layer: read but unused
     else
@@ -166,7 +176,7 @@ TEST_CASE("FiLM with groups and shift: scales are the first rows of its 1x1, shi
   f.groups = 2;
   f.dim = 2;
   f.conv = reference::Conv::make(2, 4, 1, 1, 2, true);  // condition 2 -> scale 2 + shift 2
-  f.conv.w = {2, 3, 5, 7};                              // group 0: rows 0-1 read cond 0; group 1: rows 2-3 read cond 1
+  f.conv.w = {2, 3, 5, 7};  // group 0: rows 0-1 read cond 0; group 1: rows 2-3 read cond 1
   f.conv.b = {0.5, 0.25, -1, 1};
   const reference::Signal x{{1.5}, {-2}}, cond{{0.5}, {-1}};
   const reference::Signal y = f.apply(x, cond);

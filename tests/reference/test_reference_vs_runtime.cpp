@@ -36,7 +36,8 @@ std::vector<double> float_signal(size_t n, unsigned seed) {
   return x;
 }
 
-void check_agree(const std::vector<double>& runtime, const std::vector<double>& ref, double relative) {
+void check_agree(const std::vector<double>& runtime, const std::vector<double>& ref,
+                 double relative) {
   const double scale = max_abs(ref);
   CHECK(scale > 1e-3);
   CHECK(max_abs_difference(runtime, ref) <= relative * scale);
@@ -60,7 +61,8 @@ TEST_CASE("NAM's 0.5.x LSTM: the runtime and the reference agree (both pre-warme
   auto m = load_model(kNam05 + "lstm.nam").model;
   RenderOptions one;
   one.prewarm_samples = 1;
-  check_agree(runtime_render(*m, x), ReferenceModel::load(kNam05 + "lstm.nam").render(x, one), 2e-5);
+  check_agree(runtime_render(*m, x), ReferenceModel::load(kNam05 + "lstm.nam").render(x, one),
+              2e-5);
 }
 
 TEST_CASE("every architecture the runtime writes as .nam reads back the same in the reference") {
@@ -84,9 +86,11 @@ TEST_CASE("every architecture the runtime writes as .nam reads back the same in 
 // present sample), so the two disagree on every Linear file. Marked should_fail until the runtime
 // follows NAM's order (docs/model_format.md, "Uncertain points"); then this case starts failing
 // and the decorator goes.
-TEST_CASE("Linear: the runtime and the reference disagree on the tap order" * doctest::should_fail()) {
+TEST_CASE("Linear: the runtime and the reference disagree on the tap order" *
+          doctest::should_fail()) {
   auto m = make_model(tiny_linear());
   randomise(*m, 11, 0.4);
   const std::vector<double> x = float_signal(1500, 5);
-  check_agree(runtime_render(*m, x), ReferenceModel::from_json(model_to_json(*m), "linear.nam").render(x), 2e-5);
+  check_agree(runtime_render(*m, x),
+              ReferenceModel::from_json(model_to_json(*m), "linear.nam").render(x), 2e-5);
 }
