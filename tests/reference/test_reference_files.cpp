@@ -106,7 +106,7 @@ TEST_CASE(
   CHECK(max_abs_difference(a2.render(x), a2.render(x, at)) == 0.0);
 }
 
-TEST_CASE("slimmable WaveNet: allowed channels 1, 2, 3 at slim [0, 1/3), [1/3, 2/3), [2/3, 1]") {
+TEST_CASE("slimmable WaveNet: 1, 2 or 3 channels for slim below 1/3, below 2/3, and from 2/3") {
   const ReferenceModel m = ReferenceModel::load(kNam07 + "slimmable_wavenet.nam");
   REQUIRE(m.size_breakpoints().size() == 2);
   CHECK(m.size_breakpoints()[0] == doctest::Approx(1.0 / 3));
