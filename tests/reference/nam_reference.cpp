@@ -76,8 +76,7 @@ void check_metadata(JsonObject& model) {
 
 }  // namespace
 
-std::shared_ptr<const Node> read_slimmable_container(JsonObject& config, double sample_rate) {
-  (void)sample_rate;
+std::shared_ptr<const Node> read_slimmable_container(JsonObject& config) {
   std::vector<SlimmableContainer::Submodel> submodels;
   const JsonValue list = config.get("submodels");
   for (const JsonValue& entry : list.items()) {
@@ -112,7 +111,7 @@ std::shared_ptr<const Node> read_model(const JsonValue& value) {
   JsonObject config = model.get("config").object();
   std::shared_ptr<const Node> node;
   if (arch == "WaveNet")
-    node = read_wavenet(config, weights, sample_rate);
+    node = read_wavenet(config, weights);
   else if (arch == "LSTM")
     node = read_lstm(config, weights, sample_rate);
   else if (arch == "ConvNet")
@@ -120,7 +119,7 @@ std::shared_ptr<const Node> read_model(const JsonValue& value) {
   else if (arch == "Linear")
     node = read_linear(config, weights);
   else if (arch == "SlimmableContainer") {
-    node = read_slimmable_container(config, sample_rate);
+    node = read_slimmable_container(config);
     weights.finish("a SlimmableContainer (its weights are in its submodels)");
   } else
     arch_value.fail("WaveNet, LSTM, ConvNet, Linear or SlimmableContainer");

@@ -120,13 +120,13 @@ class Node {
 std::shared_ptr<const Node> read_model(const JsonValue& model);
 
 // Architecture readers, each consuming its config and the model's weights.
-std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights,
-                                         double sample_rate);
+// The LSTM's sample rate (-1: unknown) sets its pre-warm length.
+std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights);
 std::shared_ptr<const Node> read_lstm(JsonObject& config, WeightReader& weights,
                                       double sample_rate);
 std::shared_ptr<const Node> read_convnet(JsonObject& config, WeightReader& weights);
 std::shared_ptr<const Node> read_linear(JsonObject& config, WeightReader& weights);
-std::shared_ptr<const Node> read_slimmable_container(JsonObject& config, double sample_rate);
+std::shared_ptr<const Node> read_slimmable_container(JsonObject& config);
 
 // A positive integer config value, checked against a sanity bound so that hostile files fail
 // cleanly.

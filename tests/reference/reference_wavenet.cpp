@@ -483,9 +483,7 @@ class WaveNet final : public Node, public std::enable_shared_from_this<WaveNet> 
 
 }  // namespace
 
-std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights,
-                                         double sample_rate) {
-  (void)sample_rate;
+std::shared_ptr<const Node> read_wavenet(JsonObject& config, WeightReader& weights) {
   const JsonValue& where = config.value();
   int in_channels = 1;
   if (auto v = config.find("in_channels")) in_channels = positive_int(*v, 64);
