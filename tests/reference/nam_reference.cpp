@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reference_node.h"
 
 namespace namk::reference {

@@ -1,5 +1,5 @@
 // An independent, naive evaluator of NAM's .nam files (versions 0.5.0 to 0.7.x): the ground
-// truth our production loader is tested against. It shares no code with nn/ or core/'s kernels,
+// truth our production loader is tested against. It shares no code with nn/ or core/,
 // reads every option the format has (docs/model_format.md, "NAM's .nam files"), refuses any key
 // it does not know (naming the key and the file), and renders in double precision with plain
 // loops over the whole signal. Slow on purpose: readability first.

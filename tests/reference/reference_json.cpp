@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk::reference {
 

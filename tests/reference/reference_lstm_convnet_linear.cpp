@@ -2,7 +2,7 @@
 // change up to 0.7.x. Plain loops over the whole signal.
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reference_node.h"
 
 namespace namk::reference {

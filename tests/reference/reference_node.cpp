@@ -5,7 +5,7 @@
 #include <cmath>
 #include <optional>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace namk::reference {
 

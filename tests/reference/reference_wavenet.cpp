@@ -7,7 +7,7 @@
 #include <cmath>
 #include <optional>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reference_node.h"
 
 namespace namk::reference {
