@@ -113,30 +113,28 @@ BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, do
   const Dual c = cos(w0), alpha = sin(w0) / (2.0 * qq);
   const Dual one = constant(1), two = constant(2);
   Dual b0, b1, b2, a0, a1, a2;
+  // The passes share their poles: a0 = 1 + alpha, a1 = -2 cos w0, a2 = 1 - alpha.
+  const bool pass = kind == BiquadKind::LowPass || kind == BiquadKind::HighPass || kind == BiquadKind::AllPass;
+  if (pass) {
+    a0 = one + alpha;
+    a1 = -2.0 * c;
+    a2 = one - alpha;
+  }
   switch (kind) {
     case BiquadKind::LowPass:
       b0 = 0.5 * (one - c);
       b1 = one - c;
       b2 = b0;
-      a0 = one + alpha;
-      a1 = -2.0 * c;
-      a2 = one - alpha;
       break;
     case BiquadKind::HighPass:
       b0 = 0.5 * (one + c);
       b1 = constant(-1) * (one + c);
       b2 = b0;
-      a0 = one + alpha;
-      a1 = -2.0 * c;
-      a2 = one - alpha;
       break;
-    case BiquadKind::AllPass:
-      b0 = one - alpha;
-      b1 = -2.0 * c;
-      b2 = one + alpha;
-      a0 = one + alpha;
-      a1 = -2.0 * c;
-      a2 = one - alpha;
+    case BiquadKind::AllPass:  // the zeros mirror the poles
+      b0 = a2;
+      b1 = a1;
+      b2 = a0;
       break;
     case BiquadKind::Peak:
       b0 = one + alpha * A;
