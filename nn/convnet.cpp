@@ -57,10 +57,7 @@ double ConvNet::flops_per_sample() const {
 }
 
 Var ConvNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
-    throw UsageError("ConvNet forward: expected x of shape (1, >= " +
-                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
-                     ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
@@ -134,10 +131,7 @@ double Linear::flops_per_sample() const {
 }
 
 Var Linear::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
-    throw UsageError("Linear forward: expected x of shape (1, >= " +
-                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
-                     ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   Var in = uses_concat() ? with_knob_channels(t, x, cond) : x;

@@ -51,9 +51,7 @@ double Lstm::flops_per_sample() const {
 }
 
 Var Lstm::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < 1)
-    throw UsageError("LSTM forward: expected x of shape (1, >= 1), found (" +
-                     std::to_string(t.rows(x)) + ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };

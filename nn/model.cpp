@@ -7,10 +7,8 @@
 
 #include "core/denormals.h"
 #include "core/error.h"
-#include "nn/convnet.h"
-#include "nn/lstm.h"
+#include "nn/architecture.h"
 #include "nn/model_config.h"
-#include "nn/wavenet.h"
 
 namespace namk {
 
@@ -54,6 +52,13 @@ void Model::init_params(uint64_t seed) {
     if (v.fan_in > 0) init_uniform(params_.data() + v.offset, v.size(), v.fan_in, rng);
   conditioner_.init(params_.data());
   if (prepared()) prepare(max_block_);
+}
+
+void Model::check_input(const Tape& t, Var x) const {
+  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
+    throw UsageError(config_.architecture + " forward: expected x of shape (1, >= " +
+                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) + ", " +
+                     std::to_string(t.cols(x)) + ")");
 }
 
 Var Model::conditioning(Tape& t, std::span<const double> knob_values, Scalar* grad) const {
@@ -248,18 +253,11 @@ ModelConfig preset_config(const std::string& name) {
 }
 
 std::unique_ptr<Model> make_model(const ModelConfig& config, const ParamCountCheck& check) {
-  std::unique_ptr<Model> m;
-  if (config.architecture == "WaveNet")
-    m = std::make_unique<WaveNet>(config);
-  else if (config.architecture == "LSTM")
-    m = std::make_unique<Lstm>(config);
-  else if (config.architecture == "ConvNet")
-    m = std::make_unique<ConvNet>(config);
-  else if (config.architecture == "Linear")
-    m = std::make_unique<Linear>(config);
-  else
-    throw InputError(describe_error("model config", "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
+  const Architecture* arch = find_architecture(config.architecture);
+  if (!arch)
+    throw InputError(describe_error("model config", "architecture", "one of " + architecture_names(),
                                     "'" + config.architecture + "'"));
+  std::unique_ptr<Model> m = arch->build(config);
   // Counted in the constructor, not yet allocated: refuse what would not fit before it costs.
   if (check) check(m->arch_params_, m->total_params_);
   if (m->total_params_ > kMaxModelParams)

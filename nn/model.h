@@ -87,7 +87,7 @@ struct FilmConfig {
 };
 
 struct ModelConfig {
-  std::string architecture = "WaveNet";  // "WaveNet", "LSTM", "ConvNet", "Linear"
+  std::string architecture = "WaveNet";  // a name in nn/architecture.h's list
   WaveNetConfig wavenet;
   LstmConfig lstm;
   ConvNetConfig convnet;
@@ -191,6 +191,9 @@ class Model {
   bool uses_concat() const { return has_knobs() && config_.conditioning == Conditioning::Concat; }
   ParamBuffers param_buffers(Scalar* grad) const { return {params_.data(), grad}; }
   const KnobConditioner& conditioner() const { return conditioner_; }
+
+  // forward()'s input check: x must be (1, >= receptive_field()); the message names the architecture.
+  void check_input(const Tape& t, Var x) const;
 
   // Training: the conditioning column for these knob values: FiLM outputs (F, 1), or the
   // normalised knobs (n_knobs, 1) for concat; Var{} without knobs.

@@ -55,10 +55,7 @@ double WaveNet::flops_per_sample() const {
 }
 
 Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
-    throw UsageError("WaveNet forward: expected x of shape (1, >= " +
-                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
-                     ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   // The input mixer's condition: the audio, plus the knobs as constant channels for concat.
   const Var condition = uses_concat() ? with_knob_channels(t, x, cond) : x;
