@@ -1,4 +1,4 @@
-// Internal to the tape ops (ops.cpp, residual_layer_op.cpp): the gradient bookkeeping they share.
+// Internal to the tape ops (ops.cpp, nn/layers/residual_layer_op.cpp, nn/layers/lstm_op.cpp): the gradient bookkeeping they share.
 #pragma once
 
 #include "core/tape.h"

@@ -11,12 +11,6 @@ namespace namk {
 namespace {
 constexpr Index kConvNetTaps = 2;  // NAM's ConvNet always uses kernel size 2
 
-// Concat: the knobs as constant channels under the audio.
-Var with_knob_channels(Tape& t, Var x, Var cond) {
-  Var knobs = t.output(t.rows(cond), t.cols(x), false);
-  t.value(knobs).colwise() = t.value(cond).col(0);
-  return concat_channels(t, x, knobs);
-}
 }  // namespace
 
 ConvNet::ConvNet(const ModelConfig& config) : Model(config) {
@@ -63,10 +57,7 @@ double ConvNet::flops_per_sample() const {
 }
 
 Var ConvNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
-    throw UsageError("ConvNet forward: expected x of shape (1, >= " +
-                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
-                     ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
@@ -76,11 +67,7 @@ Var ConvNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar
     const Block& b = blocks_[i];
     h = conv1d(t, h, nam_weight(t, p + b.weight, g(b.weight), c, b.input, kConvNetTaps),
                nam_vector(t, p + b.bias, g(b.bias), c), b.dilation);
-    if (uses_film()) {
-      const Index o = film_site(i);
-      h = film(t, h, slice_channels(t, cond, o, c),
-               config_.film.shift ? slice_channels(t, cond, o + c, c) : Var{});
-    }
+    if (uses_film()) h = film_site(i).apply(t, h, cond);
     h = activation(t, config_.convnet.activation, h);
   }
   return conv1d(t, h, nam_weight(t, p + head_weight_, g(head_weight_), 1, c, 1),
@@ -113,18 +100,13 @@ void ConvNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
   const Vec& cond = conditioning_now();
   MatMap first = streams_.front().input.next(n);
   first.topRows(1) = ConstMatMap(in, 1, n);
-  if (uses_concat()) first.bottomRows(cond.size()).colwise() = cond;
+  if (uses_concat()) fill_knob_channels(cond, first.bottomRows(cond.size()));
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const Block& b = blocks_[i];
     BlockStream& s = streams_[i];
     MatMap y = i + 1 < blocks_.size() ? streams_[i + 1].input.next(n) : MatMap(out_.data(), c, n);
     conv1d_forward(s.input.window(n), s.weight, ConstMatMap(p + b.bias, c, 1), b.dilation, y);
-    if (uses_film()) {
-      const Index o = film_site(i);
-      film_forward(y, ConstMatMap(cond.data() + o, c, 1),
-                   config_.film.shift ? ConstMatMap(cond.data() + o + c, c, 1) : ConstMatMap(nullptr, 0, 0),
-                   y);
-    }
+    if (uses_film()) film_site(i).apply(cond, y);
     activation_forward(config_.convnet.activation, y, y);
     s.input.advance(n);
   }
@@ -149,18 +131,13 @@ double Linear::flops_per_sample() const {
 }
 
 Var Linear::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
-    throw UsageError("Linear forward: expected x of shape (1, >= " +
-                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) +
-                     ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   Var in = uses_concat() ? with_knob_channels(t, x, cond) : x;
   Var y = conv1d(t, in, nam_weight(t, p + weight_at_, grad ? grad + weight_at_ : nullptr, 1, inputs_, receptive_field()),
                  bias_ >= 0 ? nam_vector(t, p + bias_, grad ? grad + bias_ : nullptr, 1) : Var{}, 1);
-  if (uses_film())
-    y = film(t, y, slice_channels(t, cond, film_site(0), 1),
-             config_.film.shift ? slice_channels(t, cond, film_site(0) + 1, 1) : Var{});
+  if (uses_film()) y = film_site(0).apply(t, y, cond);
   return y;
 }
 
@@ -174,16 +151,12 @@ void Linear::process_block(const Scalar* in, Scalar* out, int n) noexcept {
   const Vec& cond = conditioning_now();
   MatMap x = input_.next(n);
   x.topRows(1) = ConstMatMap(in, 1, n);
-  if (uses_concat()) x.bottomRows(cond.size()).colwise() = cond;
+  if (uses_concat()) fill_knob_channels(cond, x.bottomRows(cond.size()));
   MatMap y(out, 1, n);
   conv1d_forward(input_.window(n), weight_,
                  bias_ >= 0 ? ConstMatMap(params_.data() + bias_, 1, 1) : ConstMatMap(nullptr, 0, 0),
                  1, y);
-  if (uses_film())
-    film_forward(y, ConstMatMap(cond.data() + film_site(0), 1, 1),
-                 config_.film.shift ? ConstMatMap(cond.data() + film_site(0) + 1, 1, 1)
-                                    : ConstMatMap(nullptr, 0, 0),
-                 y);
+  if (uses_film()) film_site(0).apply(cond, y);
   input_.advance(n);
 }
 

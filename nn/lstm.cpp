@@ -6,7 +6,7 @@
 #include "base/error.h"
 #include "core/kernels/conv1d.h"
 #include "core/ops.h"
-#include "nn/lstm_op.h"
+#include "nn/layers/lstm_op.h"
 #include "nn/nam_weight.h"
 
 namespace namk {
@@ -51,28 +51,17 @@ double Lstm::flops_per_sample() const {
 }
 
 Var Lstm::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
-  if (t.rows(x) != 1 || t.cols(x) < 1)
-    throw UsageError("LSTM forward: expected x of shape (1, >= 1), found (" +
-                     std::to_string(t.rows(x)) + ", " + std::to_string(t.cols(x)) + ")");
+  check_input(t, x);
   Var cond = conditioning(t, knob_values, grad);
   const Scalar* p = params_.data();
   auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
   const Index h = hidden_;
-  Var in = x;
-  if (uses_concat()) {
-    Var knobs = t.output(t.rows(cond), t.cols(x), false);
-    t.value(knobs).colwise() = t.value(cond).col(0);
-    in = concat_channels(t, x, knobs);
-  }
+  Var in = uses_concat() ? with_knob_channels(t, x, cond) : x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = layers_[i];
     in = lstm(t, in, nam_weight(t, p + l.weight, g(l.weight), 4 * h, l.input + h, 1),
               nam_vector(t, p + l.state, g(l.state), 6 * h));
-    if (uses_film()) {
-      const Index o = film_site(i);
-      in = film(t, in, slice_channels(t, cond, o, h),
-                config_.film.shift ? slice_channels(t, cond, o + h, h) : Var{});
-    }
+    if (uses_film()) in = film_site(i).apply(t, in, cond);
   }
   return conv1d(t, in, nam_weight(t, p + head_weight_, g(head_weight_), 1, h, 1),
                 nam_vector(t, p + head_bias_, g(head_bias_), 1), 1);
@@ -112,7 +101,7 @@ void Lstm::process_block(const Scalar* in, Scalar* out, int n) noexcept {
   const Index h = hidden_;
   const Vec& cond = conditioning_now();
   input_.topLeftCorner(1, n) = ConstMatMap(in, 1, n);
-  if (uses_concat()) input_.block(1, 0, cond.size(), n).colwise() = cond;
+  if (uses_concat()) fill_knob_channels(cond, input_.block(1, 0, cond.size(), n));
   ConstMatMap x(input_.data(), input_.rows(), n);
   for (size_t i = 0; i < layers_.size(); ++i) {
     LayerStream& s = streams_[i];
@@ -122,12 +111,7 @@ void Lstm::process_block(const Scalar* in, Scalar* out, int n) noexcept {
                  MatMap(s.gates.data(), 4 * h, n), MatMap(s.cells.data(), h, n));
     s.h = s.y.col(n - 1);
     s.c = s.cells.col(n - 1);
-    if (uses_film()) {
-      const Index o = film_site(i);
-      film_forward(y, ConstMatMap(cond.data() + o, h, 1),
-                   config_.film.shift ? ConstMatMap(cond.data() + o + h, h, 1) : ConstMatMap(nullptr, 0, 0),
-                   y);
-    }
+    if (uses_film()) film_site(i).apply(cond, y);
     new (&x) ConstMatMap(s.y.data(), h, n);
   }
   conv1d_forward(x, head_weight_packed_, ConstMatMap(p + head_bias_, 1, 1), 1, MatMap(out, 1, n));

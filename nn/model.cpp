@@ -7,13 +7,8 @@
 
 #include "core/denormals.h"
 #include "base/error.h"
-#include "core/kernels/conv1d.h"
-#include "core/ops.h"
-#include "nn/convnet.h"
-#include "nn/lstm.h"
+#include "nn/architecture.h"
 #include "nn/model_config.h"
-#include "nn/nam_weight.h"
-#include "nn/wavenet.h"
 
 namespace namk {
 
@@ -37,22 +32,7 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
 
 void Model::finish_layout(const std::vector<Index>& film_sites) {
   arch_params_ = layout_.size();
-  const Index nk = static_cast<Index>(config_.knobs.size());
-  if (uses_film()) {
-    film_outputs_ = 0;
-    for (Index c : film_sites) {
-      film_site_offsets_.push_back(film_outputs_);
-      film_site_sizes_.push_back(c);
-      film_outputs_ += config_.film.shift ? 2 * c : c;
-    }
-    const Index h = config_.film.hidden;
-    film_at_.w1 = layout_.add("film.w1", {h, nk}, nk);
-    film_at_.b1 = layout_.add("film.b1", {h}, nk);
-    film_at_.w2 = layout_.add("film.w2", {film_outputs_, h}, 0);  // zero: see init_params()
-    film_at_.b2 = layout_.add("film.b2", {film_outputs_}, 0);
-  } else if (uses_concat()) {
-    film_outputs_ = nk;
-  }
+  conditioner_.build(config_, film_sites, layout_);
   total_params_ = layout_.size();
 }
 
@@ -70,38 +50,31 @@ void Model::init_params(uint64_t seed) {
   params_.setZero();
   for (const ParamView& v : layout_.views())
     if (v.fan_in > 0) init_uniform(params_.data() + v.offset, v.size(), v.fan_in, rng);
-  if (uses_film()) {
-    // w2 stays zero; b2 gives gamma = 1, beta = 0 whatever the knobs.
-    Scalar* b2 = params_.data() + film_at_.b2;
-    for (size_t s = 0; s < film_site_offsets_.size(); ++s)
-      std::fill_n(b2 + film_site_offsets_[s], film_site_sizes_[s], Scalar(1));
-  }
+  conditioner_.init(params_.data());
   if (prepared()) prepare(max_block_);
 }
 
+void Model::check_input(const Tape& t, Var x) const {
+  if (t.rows(x) != 1 || t.cols(x) < receptive_field())
+    throw UsageError(config_.architecture + " forward: expected x of shape (1, >= " +
+                     std::to_string(receptive_field()) + "), found (" + std::to_string(t.rows(x)) + ", " +
+                     std::to_string(t.cols(x)) + ")");
+}
+
 Var Model::conditioning(Tape& t, std::span<const double> knob_values, Scalar* grad) const {
-  const Index nk = static_cast<Index>(config_.knobs.size());
-  if (nk == 0) return Var{};
-  if (static_cast<Index>(knob_values.size()) != nk)
-    throw UsageError("model forward: expected " + std::to_string(nk) + " knob values, found " +
-                     std::to_string(knob_values.size()));
-  Var k = t.output(nk, 1, false);
-  for (Index i = 0; i < nk; ++i)
-    t.value(k)(i, 0) = static_cast<Scalar>(config_.knobs[i].normalise(knob_values[i]));
-  if (uses_concat()) return k;
-  const Index h = config_.film.hidden, f = film_outputs_;
-  const Scalar* p = params_.data();
-  auto g = [&](Index offset) { return grad ? grad + offset : nullptr; };
-  const Index w1 = film_at_.w1, b1 = film_at_.b1, w2 = film_at_.w2, b2 = film_at_.b2;
-  Var hidden = conv1d(t, k, nam_weight(t, p + w1, g(w1), h, nk, 1), nam_vector(t, p + b1, g(b1), h), 1);
-  hidden = activation(t, config_.film.activation, hidden);
-  return conv1d(t, hidden, nam_weight(t, p + w2, g(w2), f, h, 1), nam_vector(t, p + b2, g(b2), f), 1);
+  return conditioner_.forward(t, param_buffers(grad), knob_values);
 }
 
 Vec Model::conditioning_values(std::span<const double> knob_values) const {
-  Tape t;
-  Var c = conditioning(t, knob_values, nullptr);
-  return c.valid() ? Vec(t.value(c).col(0)) : Vec();
+  if (!has_knobs()) return Vec();
+  if (knob_values.size() != config_.knobs.size())
+    throw UsageError("model forward: expected " + std::to_string(config_.knobs.size()) + " knob values, found " +
+                     std::to_string(knob_values.size()));
+  KnobConditioner::State state;
+  conditioner_.prepare(params_.data(), state);
+  Vec column(conditioner_.outputs());
+  conditioner_.evaluate(params_.data(), knob_values, state, column.data());
+  return column;
 }
 
 std::unique_ptr<Model> Model::baked(std::span<const double> knob_values) const {
@@ -115,20 +88,8 @@ std::unique_ptr<Model> Model::baked(std::span<const double> knob_values) const {
 }
 
 void Model::update_conditioning_target() noexcept {
-  const Index nk = static_cast<Index>(config_.knobs.size());
-  if (nk == 0 || !prepared()) return;
-  if (uses_concat()) {
-    for (Index i = 0; i < nk; ++i)
-      cond_target_[i] = static_cast<Scalar>(config_.knobs[i].normalise(knob_values_[i]));
-  } else {
-    for (Index i = 0; i < nk; ++i)
-      film_knobs_(i, 0) = static_cast<Scalar>(config_.knobs[i].normalise(knob_values_[i]));
-    const Index h = config_.film.hidden, f = film_outputs_;
-    const ConstMatMap b1(params_.data() + film_at_.b1, h, 1), b2(params_.data() + film_at_.b2, f, 1);
-    conv1d_forward(film_knobs_, film_w1_, b1, 1, film_hidden_);
-    activation_forward(config_.film.activation, film_hidden_, film_hidden_);
-    conv1d_forward(film_hidden_, film_w2_, b2, 1, MatMap(cond_target_.data(), f, 1));
-  }
+  if (!has_knobs() || !prepared()) return;
+  conditioner_.evaluate(params_.data(), knob_values_, conditioner_state_, cond_target_.data());
   if (ramp_samples_ > 0) {
     cond_from_ = cond_now_;
     ramp_left_ = ramp_length_ = ramp_samples_;
@@ -141,19 +102,10 @@ void Model::update_conditioning_target() noexcept {
 void Model::prepare(int max_block) {
   if (max_block < 1)
     throw UsageError("prepare: max_block must be >= 1, found " + std::to_string(max_block));
-  const Index nk = static_cast<Index>(config_.knobs.size());
-  cond_now_ = Vec::Zero(film_outputs_);
+  cond_now_ = Vec::Zero(conditioner_.outputs());
   cond_from_ = cond_now_;
   cond_target_ = cond_now_;
-  if (uses_film()) {
-    const Index h = config_.film.hidden, f = film_outputs_;
-    film_w1_.resize(h, nk);
-    film_w2_.resize(f, h);
-    nam_weight_pack(params_.data() + film_at_.w1, nk, 1, film_w1_);
-    nam_weight_pack(params_.data() + film_at_.w2, h, 1, film_w2_);
-    film_knobs_.resize(nk, 1);
-    film_hidden_.resize(h, 1);
-  }
+  conditioner_.prepare(params_.data(), conditioner_state_);
   max_block_ = max_block;
   silence_.assign(static_cast<size_t>(max_block), Scalar(0));
   discard_.assign(static_cast<size_t>(max_block), Scalar(0));
@@ -301,18 +253,11 @@ ModelConfig preset_config(const std::string& name) {
 }
 
 std::unique_ptr<Model> make_model(const ModelConfig& config, const ParamCountCheck& check) {
-  std::unique_ptr<Model> m;
-  if (config.architecture == "WaveNet")
-    m = std::make_unique<WaveNet>(config);
-  else if (config.architecture == "LSTM")
-    m = std::make_unique<Lstm>(config);
-  else if (config.architecture == "ConvNet")
-    m = std::make_unique<ConvNet>(config);
-  else if (config.architecture == "Linear")
-    m = std::make_unique<Linear>(config);
-  else
-    throw InputError(describe_error("model config", "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
+  const Architecture* arch = find_architecture(config.architecture);
+  if (!arch)
+    throw InputError(describe_error("model config", "architecture", "one of " + architecture_names(),
                                     "'" + config.architecture + "'"));
+  std::unique_ptr<Model> m = arch->build(config);
   // Counted in the constructor, not yet allocated: refuse what would not fit before it costs.
   if (check) check(m->arch_params_, m->total_params_);
   if (m->total_params_ > kMaxModelParams)

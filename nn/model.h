@@ -31,6 +31,7 @@
 #include "core/kernels/pointwise.h"
 #include "base/knob_spec.h"
 #include "core/tape.h"
+#include "nn/layers/knob_conditioner.h"
 #include "nn/param_layout.h"
 
 namespace namk {
@@ -86,7 +87,7 @@ struct FilmConfig {
 };
 
 struct ModelConfig {
-  std::string architecture = "WaveNet";  // "WaveNet", "LSTM", "ConvNet", "Linear"
+  std::string architecture = "WaveNet";  // a name in nn/architecture.h's list
   WaveNetConfig wavenet;
   LstmConfig lstm;
   ConvNetConfig convnet;
@@ -183,11 +184,16 @@ class Model {
   // conditioner's output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM.
   // Only counts: make_model() allocates the buffer once the counts have passed its checks.
   void finish_layout(const std::vector<Index>& film_sites);
-  // Offset of site s's gamma in the conditioning column (its beta follows).
-  Index film_site(size_t s) const { return film_site_offsets_[s]; }
+  // FiLM site s (inactive without FiLM).
+  FilmSite film_site(size_t s) const { return conditioner_.site(s); }
   bool has_knobs() const { return !config_.knobs.empty(); }
   bool uses_film() const { return has_knobs() && config_.conditioning == Conditioning::Film; }
   bool uses_concat() const { return has_knobs() && config_.conditioning == Conditioning::Concat; }
+  ParamBuffers param_buffers(Scalar* grad) const { return {params_.data(), grad}; }
+  const KnobConditioner& conditioner() const { return conditioner_; }
+
+  // forward()'s input check: x must be (1, >= receptive_field()); the message names the architecture.
+  void check_input(const Tape& t, Var x) const;
 
   // Training: the conditioning column for these knob values: FiLM outputs (F, 1), or the
   // normalised knobs (n_knobs, 1) for concat; Var{} without knobs.
@@ -215,19 +221,13 @@ class Model {
 
   Index arch_params_ = 0;
   Index total_params_ = 0;  // set by finish_layout(), allocated by make_model()
-  Index film_outputs_ = 0;
-  std::vector<Index> film_site_offsets_, film_site_sizes_;
-  // The FiLM conditioner's tensors in params_: w1 (hidden, n_knobs), b1, w2 (F, hidden), b2.
-  struct FilmOffsets {
-    Index w1 = 0, b1 = 0, w2 = 0, b2 = 0;
-  } film_at_;
+  KnobConditioner conditioner_;
   std::vector<double> knob_values_;  // user units
   int max_block_ = 0;
   // Streaming conditioning: the value in use, the target, and a linear ramp between them.
   Vec cond_now_, cond_from_, cond_target_;
   Index ramp_samples_ = 0, ramp_length_ = 1, ramp_left_ = 0;
-  // Packed FiLM weights and scratch for evaluating the conditioner without allocating.
-  Mat film_w1_, film_w2_, film_knobs_, film_hidden_;
+  KnobConditioner::State conditioner_state_;  // packed weights and scratch: evaluates without allocating
   std::vector<Scalar> silence_, discard_;  // prewarm()'s input and output, max_block long
   std::vector<Scalar> finite_in_;          // a block's input with non-finite samples silenced
   long long nonfinite_inputs_ = 0, nonfinite_resets_ = 0;

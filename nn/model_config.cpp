@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "nn/architecture.h"
+
 namespace namk {
 
 namespace {
@@ -78,48 +80,55 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
   return knobs;
 }
 
+void read_wavenet_config(const Json& j, ModelConfig& config) {
+  j.allow_only({"layers", "head", "head_scale"});
+  if (auto head = j.find("head"); head && !head->is_null())
+    throw head->error("null (a post-head is not supported)");
+  config.wavenet.head_scale = finite_number(j["head_scale"]);
+  config.wavenet.layers.clear();
+  for (const Json& l : j["layers"].items()) {
+    l.allow_only({"input_size", "condition_size", "head_size", "channels", "kernel_size",
+                  "dilations", "activation", "gated", "head_bias"});
+    LayerArrayConfig a;
+    a.input_size = positive(l["input_size"], kMaxWidth);
+    a.condition_size = positive(l["condition_size"], kMaxWidth);
+    a.head_size = positive(l["head_size"], kMaxWidth);
+    a.channels = positive(l["channels"], kMaxWidth);
+    a.kernel_size = positive(l["kernel_size"], kMaxKernel);
+    a.dilations = dilations(l["dilations"]);
+    a.activation = activation(l["activation"]);
+    a.gated = l["gated"].boolean();
+    a.head_bias = l["head_bias"].boolean();
+    config.wavenet.layers.push_back(a);
+  }
+}
+
+void read_lstm_config(const Json& j, ModelConfig& config) {
+  j.allow_only({"input_size", "hidden_size", "num_layers"});
+  config.lstm.input_size = positive(j["input_size"], kMaxWidth);
+  config.lstm.hidden_size = positive(j["hidden_size"], kMaxWidth);
+  config.lstm.num_layers = positive(j["num_layers"], kMaxLstmLayers);
+}
+
+void read_convnet_config(const Json& j, ModelConfig& config) {
+  j.allow_only({"channels", "dilations", "batchnorm", "activation"});
+  config.convnet.channels = positive(j["channels"], kMaxWidth);
+  config.convnet.dilations = dilations(j["dilations"]);
+  config.convnet.batchnorm = j.boolean_or("batchnorm", false);
+  config.convnet.activation = activation(j["activation"]);
+}
+
+void read_linear_config(const Json& j, ModelConfig& config) {
+  j.allow_only({"receptive_field", "bias"});
+  config.linear.receptive_field = positive(j["receptive_field"], kMaxDilation);
+  config.linear.bias = j.boolean_or("bias", false);
+}
+
 void read_nam_architecture(const std::string& architecture, const Json& j, ModelConfig& config) {
   config.architecture = architecture;
-  if (architecture == "WaveNet") {
-    j.allow_only({"layers", "head", "head_scale"});
-    if (auto head = j.find("head"); head && !head->is_null())
-      throw head->error("null (a post-head is not supported)");
-    config.wavenet.head_scale = finite_number(j["head_scale"]);
-    config.wavenet.layers.clear();
-    for (const Json& l : j["layers"].items()) {
-      l.allow_only({"input_size", "condition_size", "head_size", "channels", "kernel_size",
-                    "dilations", "activation", "gated", "head_bias"});
-      LayerArrayConfig a;
-      a.input_size = positive(l["input_size"], kMaxWidth);
-      a.condition_size = positive(l["condition_size"], kMaxWidth);
-      a.head_size = positive(l["head_size"], kMaxWidth);
-      a.channels = positive(l["channels"], kMaxWidth);
-      a.kernel_size = positive(l["kernel_size"], kMaxKernel);
-      a.dilations = dilations(l["dilations"]);
-      a.activation = activation(l["activation"]);
-      a.gated = l["gated"].boolean();
-      a.head_bias = l["head_bias"].boolean();
-      config.wavenet.layers.push_back(a);
-    }
-  } else if (architecture == "LSTM") {
-    j.allow_only({"input_size", "hidden_size", "num_layers"});
-    config.lstm.input_size = positive(j["input_size"], kMaxWidth);
-    config.lstm.hidden_size = positive(j["hidden_size"], kMaxWidth);
-    config.lstm.num_layers = positive(j["num_layers"], kMaxLstmLayers);
-  } else if (architecture == "ConvNet") {
-    j.allow_only({"channels", "dilations", "batchnorm", "activation"});
-    config.convnet.channels = positive(j["channels"], kMaxWidth);
-    config.convnet.dilations = dilations(j["dilations"]);
-    config.convnet.batchnorm = j.boolean_or("batchnorm", false);
-    config.convnet.activation = activation(j["activation"]);
-  } else if (architecture == "Linear") {
-    j.allow_only({"receptive_field", "bias"});
-    config.linear.receptive_field = positive(j["receptive_field"], kMaxDilation);
-    config.linear.bias = j.boolean_or("bias", false);
-  } else {
-    throw input_error(j.file(), "architecture", "one of WaveNet, LSTM, ConvNet, Linear",
-                      json_quote(architecture));
-  }
+  const Architecture* a = find_architecture(architecture);
+  if (!a) throw input_error(j.file(), "architecture", "one of " + architecture_names(), json_quote(architecture));
+  a->read_config(j, config);
 }
 
 double read_sample_rate(const Json& j) {

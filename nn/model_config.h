@@ -14,7 +14,7 @@ namespace namk {
 ModelConfig model_config_from_json(const Json& j);
 ModelConfig load_model_config(const std::string& path);
 
-// NAM's "config" object for an architecture ("WaveNet", "LSTM", "ConvNet", "Linear"), into config.
+// NAM's "config" object for an architecture (one of nn/architecture.h's list), into config.
 void read_nam_architecture(const std::string& architecture, const Json& j, ModelConfig& config);
 
 // "knobs": [{"name", "min", "max", "default", "units"}]

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/text_file.h"
+#include "nn/architecture.h"
 #include "nn/model_config.h"
 
 namespace namk {
@@ -53,37 +54,6 @@ std::string now_iso() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
   return text;
-}
-
-// NAM's "config" object for the architecture part.
-std::string architecture_config(const ModelConfig& c) {
-  std::ostringstream s;
-  if (c.architecture == "WaveNet") {
-    s << "{\"layers\": [";
-    for (size_t i = 0; i < c.wavenet.layers.size(); ++i) {
-      const LayerArrayConfig& l = c.wavenet.layers[i];
-      s << (i ? ", " : "") << "{\"input_size\": " << l.input_size
-        << ", \"condition_size\": " << l.condition_size << ", \"head_size\": " << l.head_size
-        << ", \"channels\": " << l.channels << ", \"kernel_size\": " << l.kernel_size
-        << ", \"dilations\": " << int_list(l.dilations) << ", \"activation\": "
-        << json_quote(activation_name(l.activation)) << ", \"gated\": " << boolean(l.gated)
-        << ", \"head_bias\": " << boolean(l.head_bias) << "}";
-    }
-    s << "], \"head\": null, \"head_scale\": " << number(c.wavenet.head_scale) << "}";
-  } else if (c.architecture == "LSTM") {
-    s << "{\"input_size\": " << c.lstm.input_size << ", \"hidden_size\": " << c.lstm.hidden_size
-      << ", \"num_layers\": " << c.lstm.num_layers << "}";
-  } else if (c.architecture == "ConvNet") {
-    s << "{\"channels\": " << c.convnet.channels << ", \"dilations\": " << int_list(c.convnet.dilations)
-      << ", \"batchnorm\": " << boolean(c.convnet.batchnorm)
-      << ", \"activation\": " << json_quote(activation_name(c.convnet.activation)) << "}";
-  } else if (c.architecture == "Linear") {
-    s << "{\"receptive_field\": " << c.linear.receptive_field << ", \"bias\": " << boolean(c.linear.bias)
-      << "}";
-  } else {
-    throw UsageError("model file: no file form for architecture '" + c.architecture + "'");
-  }
-  return s.str();
 }
 
 std::string knobs_json(const ModelConfig& c) {
@@ -153,6 +123,46 @@ std::optional<std::array<int, 3>> parse_version(const std::string& v) {
 
 }  // namespace
 
+// NAM's "config" object of each architecture (see architecture.h).
+std::string write_wavenet_config(const ModelConfig& c) {
+  std::ostringstream s;
+  s << "{\"layers\": [";
+  for (size_t i = 0; i < c.wavenet.layers.size(); ++i) {
+    const LayerArrayConfig& l = c.wavenet.layers[i];
+    s << (i ? ", " : "") << "{\"input_size\": " << l.input_size
+      << ", \"condition_size\": " << l.condition_size << ", \"head_size\": " << l.head_size
+      << ", \"channels\": " << l.channels << ", \"kernel_size\": " << l.kernel_size
+      << ", \"dilations\": " << int_list(l.dilations) << ", \"activation\": "
+      << json_quote(activation_name(l.activation)) << ", \"gated\": " << boolean(l.gated)
+      << ", \"head_bias\": " << boolean(l.head_bias) << "}";
+  }
+  s << "], \"head\": null, \"head_scale\": " << number(c.wavenet.head_scale) << "}";
+  return s.str();
+}
+
+std::string write_lstm_config(const ModelConfig& c) {
+  std::ostringstream s;
+  s << "{\"input_size\": " << c.lstm.input_size << ", \"hidden_size\": " << c.lstm.hidden_size
+    << ", \"num_layers\": " << c.lstm.num_layers << "}";
+  return s.str();
+}
+
+std::string write_convnet_config(const ModelConfig& c) {
+  std::ostringstream s;
+  s << "{\"channels\": " << c.convnet.channels << ", \"dilations\": " << int_list(c.convnet.dilations)
+    << ", \"batchnorm\": " << boolean(c.convnet.batchnorm)
+    << ", \"activation\": " << json_quote(activation_name(c.convnet.activation)) << "}";
+  return s.str();
+}
+
+std::string write_linear_config(const ModelConfig& c) {
+  std::ostringstream s;
+  s << "{\"receptive_field\": " << c.linear.receptive_field << ", \"bias\": " << boolean(c.linear.bias)
+    << "}";
+  return s.str();
+}
+
+
 std::string model_to_json(const Model& model, const ModelMetadata& md) {
   const ModelConfig& c = model.config();
   const bool knobs = !c.knobs.empty();
@@ -167,7 +177,9 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
     << ", \"loudness\": " << optional_number(md.loudness)
     << ", \"training\": {\"validation_esr\": " << optional_number(md.validation_esr) << "}},\n";
   s << "  \"architecture\": " << json_quote((knobs ? kKnobPrefix : "") + c.architecture) << ",\n";
-  s << "  \"config\": " << architecture_config(c) << ",\n";
+  const Architecture* arch = find_architecture(c.architecture);
+  if (!arch) throw UsageError("model file: no file form for architecture '" + c.architecture + "'");
+  s << "  \"config\": " << arch->write_config(c) << ",\n";
   if (knobs) {
     s << "  \"knobs\": " << knobs_json(c) << ",\n";
     s << "  \"conditioning\": " << conditioning_json(c) << ",\n";
@@ -175,7 +187,7 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
   }
   // NAM's weights: the architecture's parameters, then (WaveNet) head_scale, which NAM stores last.
   std::string weights = weight_list(model.params().data(), model.architecture_params());
-  if (c.architecture == "WaveNet")
+  if (arch->head_scale_in_weights)
     weights.insert(weights.size() - 1, std::string(model.architecture_params() ? ", " : "") +
                                            number(c.wavenet.head_scale));
   s << "  \"weights\": " << weights << ",\n";
@@ -210,10 +222,9 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
     throw root["version"].error("a NAM file version 0.5.x (newer versions are not supported yet)",
                                 "\"" + loaded.version + "\"");
   }
-  if (architecture != "WaveNet" && architecture != "LSTM" && architecture != "ConvNet" &&
-      architecture != "Linear")
-    throw root["architecture"].error("one of WaveNet, LSTM, ConvNet, Linear",
-                                     "\"" + root["architecture"].string() + "\"");
+  const Architecture* arch = find_architecture(architecture);
+  if (!arch)
+    throw root["architecture"].error("one of " + architecture_names(), "\"" + root["architecture"].string() + "\"");
 
   ModelConfig config;
   read_nam_architecture(architecture, root["config"], config);
@@ -225,7 +236,8 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
   // Files from before NAM wrote sample_rate are 48 kHz.
   if (auto rate = root.find("sample_rate")) config.sample_rate = read_sample_rate(*rate);
   std::vector<double> weights = read_weights(root["weights"]);
-  if (architecture == "WaveNet") {
+  const bool head_scale = arch->head_scale_in_weights;
+  if (head_scale) {
     if (weights.empty()) throw root["weights"].error("the weights followed by head_scale", "an empty list");
     config.wavenet.head_scale = weights.back();  // NAM's runtimes read head_scale from here
     weights.pop_back();
@@ -234,12 +246,12 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
   if (knob_file) cw = read_weights(root["conditioning_weights"]);
   // The counts the config implies are checked against the lists in the file before the model's
   // buffer exists: a small file declaring 30000 channels is refused without allocating.
-  const auto check_counts = [&](Index arch, Index total) {
-    if (static_cast<Index>(weights.size()) != arch)
-      throw root["weights"].error(std::to_string(arch + (architecture == "WaveNet")) + " weights for this config",
-                                  std::to_string(weights.size() + (architecture == "WaveNet")));
-    if (knob_file && static_cast<Index>(cw.size()) != total - arch)
-      throw root["conditioning_weights"].error(std::to_string(total - arch) + " numbers",
+  const auto check_counts = [&](Index arch_params, Index total) {
+    if (static_cast<Index>(weights.size()) != arch_params)
+      throw root["weights"].error(std::to_string(arch_params + head_scale) + " weights for this config",
+                                  std::to_string(weights.size() + head_scale));
+    if (knob_file && static_cast<Index>(cw.size()) != total - arch_params)
+      throw root["conditioning_weights"].error(std::to_string(total - arch_params) + " numbers",
                                                std::to_string(cw.size()));
   };
   try {

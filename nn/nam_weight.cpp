@@ -17,6 +17,13 @@ void nam_weight_pack_backward(ConstMatRef ddst, Index in, Index taps, Scalar* ds
       for (Index k = 0; k < taps; ++k) dsrc[(o * in + i) * taps + k] += ddst(o, k * in + i);
 }
 
+void nam_weight_unpack(ConstMatRef src, Index in, Index taps, Scalar* dst) {
+  const Index out = src.rows();
+  for (Index o = 0; o < out; ++o)
+    for (Index i = 0; i < in; ++i)
+      for (Index k = 0; k < taps; ++k) dst[(o * in + i) * taps + k] = src(o, k * in + i);
+}
+
 Var nam_weight(Tape& t, const Scalar* value, Scalar* grad, Index out, Index in, Index taps) {
   // The tape never writes a parameter's value; its API takes Scalar* because gradients do.
   Var raw = t.parameter(const_cast<Scalar*>(value), grad, out * in * taps, 1);

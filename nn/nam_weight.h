@@ -16,6 +16,9 @@ void nam_weight_pack(const Scalar* src, Index in, Index taps, MatRef dst);
 // dsrc(o, i, k) += ddst(o, k*in + i): the backward of the pack, accumulating like every backward.
 void nam_weight_pack_backward(ConstMatRef ddst, Index in, Index taps, Scalar* dsrc);
 
+// The inverse of the pack: dst(o, i, k) = src(o, k*in + i). Bake writes folded weights back with it.
+void nam_weight_unpack(ConstMatRef src, Index in, Index taps, Scalar* dst);
+
 // A parameter in NAM layout seen as a (out, K*in) kernel weight on the tape. grad may be null (no
 // gradient); otherwise backward accumulates into grad[0 .. out*in*K) in NAM layout.
 Var nam_weight(Tape& t, const Scalar* value, Scalar* grad, Index out, Index in, Index taps);

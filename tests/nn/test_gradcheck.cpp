@@ -6,7 +6,7 @@
 
 #include "../core/gradcheck.h"
 #include "model_test_util.h"
-#include "nn/lstm_op.h"
+#include "nn/layers/lstm_op.h"
 #include "nn/nam_weight.h"
 
 using namespace namk;

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "model_test_util.h"
-#include "nn/lstm_op.h"
+#include "nn/layers/lstm_op.h"
 
 using namespace namk;
 using namespace namk::test;

@@ -2,7 +2,7 @@
 // forward's passes, reusing the conv kernels, then adds the conv's input gradient in one pass. The
 // gradients of a and z live in per-thread scratch that only grows (a training step allocates nothing
 // after its first): dL/da per tile, dL/dz for the whole signal when h needs a gradient.
-#include "core/residual_layer_op.h"
+#include "nn/layers/residual_layer_op.h"
 
 #include <algorithm>
 #include <string>

@@ -1,6 +1,6 @@
 // See lstm_op.h. The recurrence is inherently sequential: per step one (4H x H) matrix-vector
 // product and the gate nonlinearities; everything that is not recurrent is batched over time.
-#include "nn/lstm_op.h"
+#include "nn/layers/lstm_op.h"
 
 #include "base/error.h"
 

@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "core/kernels/conv1d.h"
-#include "core/residual_layer_op.h"
-#include "gradcheck.h"
+#include "nn/layers/residual_layer_op.h"
+#include "../core/gradcheck.h"
 
 using namespace namk;
 using namespace namk::test;

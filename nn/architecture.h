@@ -1,0 +1,41 @@
+// The architectures a model may be: each name with its reader and writer of NAM's "config" object
+// and its builder. The one list of them; the factory, the config and file readers and the file
+// writer look a name up here instead of comparing strings.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/json.h"
+#include "nn/model.h"
+
+namespace namk {
+
+struct Architecture {
+  const char* name;
+  // NAM's "config" object into config's part for this architecture (model_config.cpp).
+  void (*read_config)(const Json& j, ModelConfig& config);
+  // That part back out as NAM's "config" object (model_file.cpp).
+  std::string (*write_config)(const ModelConfig& config);
+  std::unique_ptr<Model> (*build)(const ModelConfig& config);
+  // NAM's WaveNet files store head_scale after the weights.
+  bool head_scale_in_weights;
+};
+
+// nullptr for an unknown name.
+const Architecture* find_architecture(std::string_view name);
+// "WaveNet, LSTM, ConvNet, Linear": for messages.
+std::string architecture_names();
+
+// The readers and writers the list points to.
+void read_wavenet_config(const Json& j, ModelConfig& config);
+void read_lstm_config(const Json& j, ModelConfig& config);
+void read_convnet_config(const Json& j, ModelConfig& config);
+void read_linear_config(const Json& j, ModelConfig& config);
+std::string write_wavenet_config(const ModelConfig& config);
+std::string write_lstm_config(const ModelConfig& config);
+std::string write_convnet_config(const ModelConfig& config);
+std::string write_linear_config(const ModelConfig& config);
+
+}  // namespace namk

@@ -1,0 +1,91 @@
+// See knob_conditioner.h.
+#include "nn/layers/knob_conditioner.h"
+
+#include <algorithm>
+#include <string>
+
+#include "base/error.h"
+#include "core/kernels/conv1d.h"
+#include "core/ops.h"
+#include "nn/model.h"
+
+namespace namk {
+
+void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout) {
+  knobs_ = config.knobs;
+  const Index nk = static_cast<Index>(knobs_.size());
+  film_ = nk > 0 && config.conditioning == Conditioning::Film;
+  concat_ = nk > 0 && config.conditioning == Conditioning::Concat;
+  shift_ = config.film.shift;
+  hidden_ = config.film.hidden;
+  activation_ = config.film.activation;
+  sites_.clear();
+  outputs_ = concat_ ? nk : 0;
+  if (!film_) return;
+  for (Index c : film_sites) {
+    sites_.push_back({outputs_, c, shift_});
+    outputs_ += shift_ ? 2 * c : c;
+  }
+  w1_ = layout.add("film.w1", {hidden_, nk}, nk);
+  b1_ = layout.add("film.b1", {hidden_}, nk);
+  w2_ = layout.add("film.w2", {outputs_, hidden_}, 0);  // zero: see init()
+  b2_ = layout.add("film.b2", {outputs_}, 0);
+}
+
+FilmSite KnobConditioner::site(size_t s) const { return film_ && s < sites_.size() ? sites_[s] : FilmSite{}; }
+
+void KnobConditioner::init(Scalar* params) const {
+  if (!film_) return;
+  // w2 stays zero; b2 gives gamma = 1, beta = 0 whatever the knobs.
+  for (const FilmSite& s : sites_) std::fill_n(params + b2_ + s.offset, s.channels, Scalar(1));
+}
+
+Var KnobConditioner::forward(Tape& t, const ParamBuffers& p, std::span<const double> knob_values) const {
+  const Index nk = static_cast<Index>(knobs_.size());
+  if (nk == 0) return Var{};
+  if (static_cast<Index>(knob_values.size()) != nk)
+    throw UsageError("model forward: expected " + std::to_string(nk) + " knob values, found " +
+                     std::to_string(knob_values.size()));
+  Var k = t.output(nk, 1, false);
+  for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = static_cast<Scalar>(knobs_[i].normalise(knob_values[i]));
+  if (concat_) return k;
+  Var hidden = conv1d(t, k, p.weight(t, w1_, hidden_, nk, 1), p.vector(t, b1_, hidden_), 1);
+  hidden = activation(t, activation_, hidden);
+  return conv1d(t, hidden, p.weight(t, w2_, outputs_, hidden_, 1), p.vector(t, b2_, outputs_), 1);
+}
+
+void KnobConditioner::prepare(const Scalar* params, State& s) const {
+  if (!film_) return;
+  const Index nk = static_cast<Index>(knobs_.size());
+  s.w1.resize(hidden_, nk);
+  s.w2.resize(outputs_, hidden_);
+  nam_weight_pack(params + w1_, nk, 1, s.w1);
+  nam_weight_pack(params + w2_, hidden_, 1, s.w2);
+  s.knobs.resize(nk, 1);
+  s.hidden.resize(hidden_, 1);
+}
+
+void KnobConditioner::evaluate(const Scalar* params, std::span<const double> knob_values, State& s,
+                               Scalar* column) const noexcept {
+  const Index nk = static_cast<Index>(knobs_.size());
+  if (concat_) {
+    for (Index i = 0; i < nk; ++i) column[i] = static_cast<Scalar>(knobs_[i].normalise(knob_values[i]));
+    return;
+  }
+  if (!film_) return;
+  for (Index i = 0; i < nk; ++i) s.knobs(i, 0) = static_cast<Scalar>(knobs_[i].normalise(knob_values[i]));
+  const ConstMatMap b1(params + b1_, hidden_, 1), b2(params + b2_, outputs_, 1);
+  conv1d_forward(s.knobs, s.w1, b1, 1, s.hidden);
+  activation_forward(activation_, s.hidden, s.hidden);
+  conv1d_forward(s.hidden, s.w2, b2, 1, MatMap(column, outputs_, 1));
+}
+
+Var with_knob_channels(Tape& t, Var x, Var cond) {
+  Var knobs = t.output(t.rows(cond), t.cols(x), false);
+  t.value(knobs).colwise() = t.value(cond).col(0);
+  return concat_channels(t, x, knobs);
+}
+
+void fill_knob_channels(const Vec& cond, MatRef rows) noexcept { rows.colwise() = cond; }
+
+}  // namespace namk

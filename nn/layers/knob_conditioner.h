@@ -1,0 +1,67 @@
+// The knob conditioner: knob values (in their units) -> the conditioning column the layers read.
+// FiLM: a small MLP, normalised knobs -> dense(hidden) -> activation -> dense -> per FiLM site in
+// order, gamma (c) then beta (c, with shift); its tensors film.w1 (hidden, n_knobs), film.b1,
+// film.w2 (F, hidden), film.b2 follow the architecture's in the flat buffer. Concat: the column is
+// the normalised knobs, which the layers see as constant input channels (with_knob_channels /
+// fill_knob_channels, the one place those channels are filled). Without knobs the column is empty.
+// forward() builds the training graph; evaluate() computes the same numbers with the same kernels
+// into a State prepared once, allocating nothing (the streaming path and bake).
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "core/kernels/pointwise.h"
+#include "base/knob_spec.h"
+#include "core/tape.h"
+#include "nn/layers/film.h"
+#include "nn/layers/param_buffers.h"
+#include "nn/param_layout.h"
+
+namespace namk {
+
+struct ModelConfig;
+
+class KnobConditioner {
+ public:
+  // Registers the FiLM MLP's tensors after the architecture's. film_sites: the channel count of
+  // every FiLM site in order (ignored unless the config conditions with FiLM).
+  void build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout);
+
+  bool film() const { return film_; }
+  bool concat() const { return concat_; }
+  // Rows of the conditioning column.
+  Index outputs() const { return outputs_; }
+  // FiLM site s, or an inactive site without FiLM.
+  FilmSite site(size_t s) const;
+
+  // FiLM's output layer at zero with gamma's bias 1: the untrained model with knobs computes what
+  // it computes without them. The rest of the buffer is left as it is.
+  void init(Scalar* params) const;
+
+  // The column for these knob values (one per knob, in its units): (outputs(), 1), or Var{}
+  // without knobs. Throws UsageError on a wrong count.
+  Var forward(Tape& t, const ParamBuffers& p, std::span<const double> knob_values) const;
+
+  struct State {
+    Mat w1, w2, knobs, hidden;  // packed weights and scratch
+  };
+  void prepare(const Scalar* params, State& s) const;
+  // column: outputs() scalars. Allocates nothing.
+  void evaluate(const Scalar* params, std::span<const double> knob_values, State& s, Scalar* column) const noexcept;
+
+ private:
+  std::vector<KnobSpec> knobs_;
+  bool film_ = false, concat_ = false, shift_ = false;
+  Index hidden_ = 0, outputs_ = 0;
+  Activation activation_ = Activation::Tanh;
+  std::vector<FilmSite> sites_;
+  Index w1_ = 0, b1_ = 0, w2_ = 0, b2_ = 0;  // offsets of the MLP's tensors
+};
+
+// Concat: x (C, T) with the knobs (the column, (n_knobs, 1)) under it as constant channels.
+Var with_knob_channels(Tape& t, Var x, Var cond);
+// Streaming: rows (n_knobs, n), every column the knobs.
+void fill_knob_channels(const Vec& cond, MatRef rows) noexcept;
+
+}  // namespace namk

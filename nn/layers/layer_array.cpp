@@ -1,0 +1,98 @@
+// See layer_array.h.
+#include "nn/layers/layer_array.h"
+
+#include "base/error.h"
+
+namespace namk {
+
+LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const LayerArrayConfig& config,
+                       Index condition_channels, bool film_head, std::vector<Index>& film_sites)
+    : config_(config), condition_channels_(condition_channels), film_head_(film_head) {
+  const Index c = config.channels;
+  rechannel_ = Conv1dLayer(layout, name + "rechannel", {config.input_size, c});
+  for (Index d : config.dilations) {
+    const std::string layer = name + "layer[" + std::to_string(layers_.size()) + "].";
+    layers_.emplace_back(layout, layer,
+                         ResidualLayerConfig{c, condition_channels, config.kernel_size, d, config.activation, config.gated},
+                         film_sites);
+  }
+  head_rechannel_ = Conv1dLayer(layout, name + "head_rechannel", {c, config.head_size, 1, 1, config.head_bias});
+  if (film_head) {
+    head_film_site_ = film_sites.size();
+    film_sites.push_back(config.head_size);
+  }
+}
+
+Index LayerArray::reach() const {
+  Index r = 0;
+  for (const ResidualLayer& l : layers_) r += l.reach();
+  return r;
+}
+
+double LayerArray::flops() const {
+  double f = rechannel_.flops() + head_rechannel_.flops();
+  for (const ResidualLayer& l : layers_) f += l.flops();
+  return f;
+}
+
+FilmSite LayerArray::head_film(const KnobConditioner& knobs) const {
+  return film_head_ ? knobs.site(head_film_site_) : FilmSite{};
+}
+
+ResidualLayerResult LayerArray::forward(Tape& t, const ParamBuffers& p, Var x, Var condition, Var head,
+                                        const KnobConditioner& knobs, Var cond) const {
+  Var h = rechannel_.forward(t, p, x);
+  for (const ResidualLayer& l : layers_) {
+    const ResidualLayerResult r = l.forward(t, p, h, condition, head, knobs.site(l.film_site()), cond);
+    h = r.h;
+    head = r.head;
+  }
+  return {h, head_rechannel_.forward(t, p, head, head_film(knobs), cond)};
+}
+
+void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const {
+  rechannel_.prepare(params, {}, s.rechannel);
+  head_rechannel_.prepare(params, head_film(knobs), s.head_rechannel);
+  s.layers.resize(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers_[i].prepare(params, knobs.site(layers_[i].film_site()), max_block, s.layers[i]);
+  s.head.resize(config_.channels, max_block);
+  s.head_out.resize(config_.head_size, max_block);
+  s.out.resize(config_.channels, max_block);
+}
+
+void LayerArray::reset(State& s) const noexcept {
+  for (ResidualLayer::State& l : s.layers) l.input.reset();
+}
+
+void LayerArray::fold_film(const KnobConditioner& knobs, const Vec& cond, State& s) const noexcept {
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i].fold_film(knobs.site(layers_[i].film_site()), cond, s.layers[i]);
+  if (film_head_) head_rechannel_.fold_film(head_film(knobs), cond, s.head_rechannel);
+}
+
+void LayerArray::process(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in,
+                         ResidualLayer::Scratch& scratch, Index n) const noexcept {
+  const Index c = config_.channels;
+  rechannel_.process(s.rechannel, x, s.layers.front().input.next(n));
+  MatMap head(s.head.data(), c, n);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    // The residual goes straight into the next layer's history (or the array's output).
+    MatMap h_next = i + 1 < layers_.size() ? s.layers[i + 1].input.next(n) : MatMap(s.out.data(), c, n);
+    // The first layer's skip input is the previous array's head (none for the first array).
+    layers_[i].process(s.layers[i], condition, i == 0 ? head_in : ConstMatRef(head), head, h_next, scratch, n);
+  }
+  head_rechannel_.process(s.head_rechannel, head, MatMap(s.head_out.data(), config_.head_size, n));
+}
+
+void LayerArray::bake(const Scalar* src, const KnobConditioner& knobs, const Vec& cond, const LayerArray& to,
+                      Scalar* dst) const {
+  if (head_film(knobs).active() && head_film(knobs).shift && !config_.head_bias)
+    throw UsageError("cannot bake: FiLM shifts the head of a layer array without head_bias, "
+                     "and NAM's head has no other place for that constant");
+  rechannel_.bake(src, {}, cond, to.rechannel_, dst);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers_[i].bake(src, knobs.site(layers_[i].film_site()), cond, to.layers_[i], dst);
+  head_rechannel_.bake(src, head_film(knobs), cond, to.head_rechannel_, dst);
+}
+
+}  // namespace namk

@@ -1,0 +1,65 @@
+// One WaveNet layer array (NAM's _LayerArray): the rechannel (a 1x1 from the array's input to its
+// channels), the residual layers, and the head rechannel (a 1x1 of the head sum to head_size, with
+// an optional bias, and FiLM when the config modulates heads). The array's outputs are the residual
+// stream (the next array's input) and the head (the next array's head input, or the model's output).
+// Parameters, NAM's order: rechannel (C, in), each layer's (residual_layer.h), head rechannel
+// (H, C) (+ bias (H)).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nn/layers/conv1d_layer.h"
+#include "nn/layers/knob_conditioner.h"
+#include "nn/layers/residual_layer.h"
+#include "nn/model.h"
+
+namespace namk {
+
+class LayerArray {
+ public:
+  // condition_channels: the input mixer's rows (the audio, plus the knobs with concat); film_head:
+  // the head is a FiLM site (registered after the layers' in film_sites).
+  LayerArray(ParamLayout& layout, const std::string& name, const LayerArrayConfig& config, Index condition_channels,
+             bool film_head, std::vector<Index>& film_sites);
+
+  const LayerArrayConfig& config() const { return config_; }
+  Index condition_channels() const { return condition_channels_; }
+  Index z_channels() const { return layers_.front().z_channels(); }
+  // Samples of history the array reads before the current one.
+  Index reach() const;
+  double flops() const;  // per output sample
+
+  // x: (in, T + reach()), condition: (C_cond, >= T), head: the previous array's head or Var{}.
+  // Returns the residual stream (C, T) and this array's head (H, T).
+  ResidualLayerResult forward(Tape& t, const ParamBuffers& p, Var x, Var condition, Var head,
+                              const KnobConditioner& knobs, Var cond) const;
+
+  struct State {
+    Conv1dLayer::State rechannel, head_rechannel;
+    std::vector<ResidualLayer::State> layers;
+    Mat head, head_out, out;  // (C, N), (H, N), (C, N)
+  };
+  void prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const;
+  void reset(State& s) const noexcept;
+  void fold_film(const KnobConditioner& knobs, const Vec& cond, State& s) const noexcept;
+  // x: (in, n); head_in: the previous array's head (C, n) or empty. Leaves the residual stream in
+  // s.out and the head in s.head_out (their first n columns).
+  void process(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in, ResidualLayer::Scratch& scratch,
+               Index n) const noexcept;
+
+  // Writes this array with the knobs' constant effect folded in into dst at to's offsets.
+  void bake(const Scalar* src, const KnobConditioner& knobs, const Vec& cond, const LayerArray& to, Scalar* dst) const;
+
+ private:
+  FilmSite head_film(const KnobConditioner& knobs) const;
+
+  LayerArrayConfig config_;
+  Index condition_channels_ = 1;
+  Conv1dLayer rechannel_, head_rechannel_;
+  std::vector<ResidualLayer> layers_;
+  bool film_head_ = false;
+  size_t head_film_site_ = 0;
+};
+
+}  // namespace namk
