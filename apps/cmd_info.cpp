@@ -8,6 +8,7 @@
 #include "apps/commands.h"
 #include "apps/model_spec.h"
 #include "base/error.h"
+#include "nn/architecture.h"
 #include "nn/model_file.h"
 
 namespace namk::app {
@@ -37,17 +38,8 @@ int cmd_info(const Words& argv) {
   const Model& m = *loaded.model;
   const ModelConfig& c = m.config();
   std::printf("file          %s (format version %s)\n", spec.c_str(), loaded.version.c_str());
-  std::printf("architecture  %s", c.architecture.c_str());
-  if (c.architecture == "WaveNet") {
-    std::printf(" (%zu layer arrays:", c.wavenet.layers.size());
-    for (const auto& l : c.wavenet.layers)
-      std::printf(" %lldch K=%lld x%zu layers%s", static_cast<long long>(l.channels),
-                  static_cast<long long>(l.kernel_size), l.dilations.size(), l.gated ? " gated" : "");
-    std::printf("; head_scale %g)", c.wavenet.head_scale);
-  } else if (c.architecture == "LSTM") {
-    std::printf(" (%lld layers, hidden %lld)", static_cast<long long>(c.lstm.num_layers),
-                static_cast<long long>(c.lstm.hidden_size));
-  }
+  const Architecture* arch = find_architecture(c.architecture);
+  std::printf("architecture  %s (%s)", c.architecture.c_str(), arch ? arch->describe(c).c_str() : "?");
   std::printf("\nparameters    %lld (%lld architecture + %lld knob conditioning)\n",
               static_cast<long long>(m.num_params()), static_cast<long long>(m.architecture_params()),
               static_cast<long long>(m.num_params() - m.architecture_params()));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,8 +20,13 @@ struct Architecture {
   // That part back out as NAM's "config" object (model_file.cpp).
   std::string (*write_config)(const ModelConfig& config);
   std::unique_ptr<Model> (*build)(const ModelConfig& config);
+  // One line of the shape for `info`: "2 layer arrays: 16ch K=3 x10 layers ...".
+  std::string (*describe)(const ModelConfig& config);
   // NAM's WaveNet files store head_scale after the weights.
   bool head_scale_in_weights;
+  // Where a file's weight order differs from the layout's (nullptr: it does not), reorders the
+  // architecture's weights between them. Its own inverse: one call converts either way.
+  void (*swap_file_order)(const ModelConfig& config, std::span<Scalar> weights) = nullptr;
 };
 
 // nullptr for an unknown name.
@@ -37,5 +43,8 @@ std::string write_wavenet_config(const ModelConfig& config);
 std::string write_lstm_config(const ModelConfig& config);
 std::string write_convnet_config(const ModelConfig& config);
 std::string write_linear_config(const ModelConfig& config);
+// NAM's runtime applies a Linear file's first weight to the present sample and the last to the
+// oldest: the reverse of the layout's (PyTorch's) tap order.
+void reverse_linear_taps(const ModelConfig& config, std::span<Scalar> weights);
 
 }  // namespace namk

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "model_test_util.h"
@@ -125,13 +126,14 @@ TEST_CASE("fixed models render bit-identically to the stored fixtures") {
   const std::string f = flavour();
   const std::map<std::string, std::string> got = all_renders();
   if (std::getenv("NAMK_WRITE_RENDER_FIXTURES")) {
-    std::map<std::string, std::string> keep;  // other flavours' lines stay
+    // Other flavours' lines stay; all lines sorted, so a rewrite's diff shows only what changed.
+    std::set<std::string> lines;
     std::ifstream in(kExpected);
     for (std::string line; std::getline(in, line);)
-      if (line.rfind(f + "\t", 0) != 0) keep[line] = "";
+      if (line.rfind(f + "\t", 0) != 0) lines.insert(line);
+    for (auto& [name, h] : got) lines.insert(f + "\t" + name + "\t" + h);
     std::ofstream o(kExpected);
-    for (auto& [line, unused] : keep) o << line << "\n";
-    for (auto& [name, h] : got) o << f << "\t" << name << "\t" << h << "\n";
+    for (const std::string& line : lines) o << line << "\n";
     MESSAGE("wrote " << got.size() << " " << f << " expectations to " << kExpected);
     return;
   }

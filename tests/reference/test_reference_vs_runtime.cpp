@@ -82,15 +82,14 @@ TEST_CASE("every architecture the runtime writes as .nam reads back the same in 
 }
 
 // NAM's runtime reads a Linear model's weights as an impulse response (the first weight is the
-// present sample); nam-knobs' runtime reads them in PyTorch's convolution order (the last is the
-// present sample), so the two disagree on every Linear file. Marked should_fail until the runtime
-// follows NAM's order (docs/model_format.md, "Uncertain points"); then this case starts failing
-// and the decorator goes.
-TEST_CASE("Linear: the runtime and the reference disagree on the tap order" *
-          doctest::should_fail()) {
+// present sample); nam-knobs keeps PyTorch's convolution order inside (the last tap is the present
+// sample) and reverses the taps when it reads or writes a file (nn/architecture.h). Before that,
+// every Linear file rendered time-reversed.
+TEST_CASE("Linear: the runtime and the reference agree on the tap order") {
   auto m = make_model(tiny_linear());
   randomise(*m, 11, 0.4);
   const std::vector<double> x = float_signal(1500, 5);
-  check_agree(runtime_render(*m, x),
-              ReferenceModel::from_json(model_to_json(*m), "linear.nam").render(x), 2e-5);
+  const LoadedModel loaded = model_from_json(model_to_json(*m), "linear.nam");
+  check_agree(runtime_render(*loaded.model, x), ReferenceModel::from_json(model_to_json(*m), "linear.nam").render(x), 2e-5);
+  check_agree(runtime_render(*m, x), runtime_render(*loaded.model, x), 0);
 }
