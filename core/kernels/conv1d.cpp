@@ -34,11 +34,18 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
     // With one register per column, 16 columns leave each accumulator's FMA chain slack to hide
     // latency (8 only just cover it); split over narrower registers they would spill.
     constexpr int cols = small_columns<Vector64, 1>(), wide = kRegisterBytes == 64 ? 16 : cols;
+    // Compile-time shapes for the presets' layers, C to C with K = 3 or 1: 16 channels (standard)
+    // and 12 (lite, three quarters of a 16-lane vector).
     const Index taps = conv1d_kernel_size(w.cols(), x.rows());
-    if (x.rows() == lanes && x.outerStride() == lanes && taps == 3)
+    const bool square = x.rows() == c_out && x.outerStride() == c_out;
+    if (square && c_out == lanes && taps == 3)
       forward_columns<Vector64, 1, wide, lanes, 3>(x, w, b, dilation, y, e);
-    else if (x.rows() == lanes && x.outerStride() == lanes && taps == 1)
+    else if (square && c_out == lanes && taps == 1)
       forward_columns<Vector64, 1, wide, lanes, 1>(x, w, b, dilation, y, e);
+    else if (square && c_out == 12 && taps == 3)
+      forward_columns<Vector64, 1, wide, 12, 3, 12>(x, w, b, dilation, y, e);
+    else if (square && c_out == 12 && taps == 1)
+      forward_columns<Vector64, 1, wide, 12, 1, 12>(x, w, b, dilation, y, e);
     else
       forward_columns<Vector64, 1, cols>(x, w, b, dilation, y, e);
   }
