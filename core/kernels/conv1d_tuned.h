@@ -13,6 +13,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "core/kernels/conv1d.h"
 #include "core/kernels/register_width.h"
 #include "core/scalar.h"
@@ -56,6 +60,32 @@ inline Vector64 broadcast_pair(const S* p) {
   }
 }
 
+// Lanes [0, n) of a vector from or to n contiguous scalars (n < the vector's lanes), the other lanes
+// zero or left alone. On AVX-512 (floats, 64-byte vectors) one masked load or store: a fixed-size
+// copy through the stack instead (12 floats as 32 + 16 bytes, read back as one 64-byte vector)
+// defeats store forwarding, and cost a streaming 1x1 with short columns more than its FMAs.
+template <typename V>
+inline V load_first(const Scalar* p, Index n) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4)
+    return V(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+#endif
+  V v = {};
+  std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(Scalar));
+  return v;
+}
+
+template <typename V>
+inline void store_first(Scalar* p, const V& v, Index n) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), __m512(v));
+    return;
+  }
+#endif
+  std::memcpy(p, &v, static_cast<size_t>(n) * sizeof(Scalar));
+}
+
 // ---- Column kernels: vectorised over output channels, one time step (column) at a time ----
 
 // y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
@@ -83,9 +113,13 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
       stride = m.outerStride();
       return m.data();
     }
-    for (Index j = 0; j < m.cols(); ++j) {
-      for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
-      std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+    if (COUT > 0 && NV == 1 && m.outerStride() == c_out) {
+      for (Index j = 0; j < m.cols(); ++j) packed[j] = load_first<V>(m.data() + j * c_out, c_out);
+    } else {
+      for (Index j = 0; j < m.cols(); ++j) {
+        for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
+        std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+      }
     }
     stride = NV * lanes;
     return reinterpret_cast<const Scalar*>(packed);
@@ -142,14 +176,10 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
           }
           std::memcpy(yc + v * lanes, &acc[c][v], sizeof(V));
         } else if (COUT > 0) {
-          // rows is a constant here: whole-vector arithmetic, fixed-size copies in and out.
+          // rows is a constant here: whole-vector arithmetic, masked or fixed-size copies.
           V out = acc[c][v];
-          if (rc) {
-            V r = {};
-            std::memcpy(&r, rc + v * lanes, static_cast<size_t>(rows) * sizeof(Scalar));
-            out = r + out;
-          }
-          std::memcpy(yc + v * lanes, &out, static_cast<size_t>(rows) * sizeof(Scalar));
+          if (rc) out = load_first<V>(rc + v * lanes, rows) + out;
+          store_first(yc + v * lanes, out, rows);
         } else {
           for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = rc ? rc[v * lanes + l] + acc[c][v][l] : acc[c][v][l];
         }
@@ -347,10 +377,8 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
   auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
     if constexpr (COUT > 0 && COUT < half)
       if (m.outerStride() == COUT) {
-        Vector64 two = {};
-        const size_t bytes = COUT * sizeof(Scalar);
-        std::memcpy(&two, m.col(j).data(), bytes);
-        if (j + 1 <= last) std::memcpy(reinterpret_cast<Scalar*>(&two) + COUT, m.col(j + 1).data(), bytes);
+        // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`).
+        const Vector64 two = load_first<Vector64>(m.col(j).data(), j + 1 <= last ? 2 * COUT : COUT);
         v = interleave_short_columns<COUT>(two, std::make_index_sequence<kLanes>());
         return;
       }
@@ -415,18 +443,21 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
     if constexpr (N == 1) {
       store(t, fold_pairs(acc[0], acc[0]), 0);
     } else if constexpr (PACKED) {
-      constexpr size_t bytes = 2 * packed_rows * sizeof(Scalar);
 #pragma GCC unroll 8
       for (int c = 0; c < N; c += 2) {
         Vector64 both = fold_pairs(acc[c], acc[c + 1]);  // columns t+c and t+c+1
-        if constexpr (packed_rows < half)
+        if constexpr (packed_rows < half) {
           both = compact_folded_columns<packed_rows>(both, std::make_index_sequence<kLanes>());
-        if (rd) {
-          Vector64 r = {};
-          std::memcpy(&r, rd + (t + c) * packed_rows, bytes);
-          both = r + both;
+          if (rd) both = load_first<Vector64>(rd + (t + c) * packed_rows, 2 * packed_rows) + both;
+          store_first(yd + (t + c) * packed_rows, both, 2 * packed_rows);
+        } else {
+          if (rd) {
+            Vector64 r;
+            std::memcpy(&r, rd + (t + c) * half, sizeof r);
+            both = r + both;
+          }
+          std::memcpy(yd + (t + c) * half, &both, sizeof both);
         }
-        std::memcpy(yd + (t + c) * packed_rows, &both, bytes);
       }
     } else {
 #pragma GCC unroll 8
