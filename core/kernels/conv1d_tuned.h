@@ -103,6 +103,7 @@ template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0, int COUT = 0>
 void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
                      MatRef& y, const Conv1dExtras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
+  static_assert(COUT <= NV * lanes);
   const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = COUT > 0 ? COUT : y.rows(), n_w = w.cols(),
               t_out = y.cols();
   const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();

@@ -89,10 +89,13 @@ TEST_CASE("tuned conv: every column-kernel variant equals the reference, forward
     check_forward(forward_columns<Vector64, 1, 16, kLanes, 3>, c_out, kLanes, 3, 2, rng);
     check_forward(forward_columns<Vector64, 1, 16, kLanes, 1>, c_out, kLanes, 1, 0, rng);
   }
-  // Lite's 12 channels, C_out fixed at compile time too (short columns, fixed-size copies).
-  check_forward(forward_columns<Vector64, 1, 16, 12, 3, 12>, 12, 12, 3, 1, rng);
-  check_forward(forward_columns<Vector64, 1, 16, 12, 1, 12>, 12, 12, 1, 0, rng);
-  check_forward(forward_columns<Vector64, 1, 8, 12, 3, 12>, 12, 12, 3, 2, rng);
+  // Lite's 12 channels, C_out fixed at compile time too (short columns: masked or fixed-size
+  // copies); floats only, where a vector holds 12.
+  if constexpr (kLanes >= 12) {
+    check_forward(forward_columns<Vector64, 1, 16, 12, 3, 12>, 12, 12, 3, 1, rng);
+    check_forward(forward_columns<Vector64, 1, 16, 12, 1, 12>, 12, 12, 1, 0, rng);
+    check_forward(forward_columns<Vector64, 1, 8, 12, 3, 12>, 12, 12, 3, 2, rng);
+  }
 
   // Weight gradient: FULL when C_out fills the vectors, else the short-column loads.
   for (Index len : {1, 7, 600})
