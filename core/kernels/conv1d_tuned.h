@@ -97,8 +97,8 @@ inline void store_first(Scalar* p, const V& v, Index n) {
 // CIN and TAPS, when not 0, fix C_in (with x's columns contiguous) and K at compile time: every
 // broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
 // column of the group and they spill. COUT, when not 0, fixes C_out: a short column (lite's 12
-// channels in a 16-lane vector) is then padded and stored with fixed-size copies, where a runtime
-// size called memcpy once per weight column on every call (as long as the arithmetic at block 64).
+// channels in a 16-lane vector) is then padded, read and stored with masks or fixed-size copies
+// (load_first, store_first), where a runtime size called memcpy once per weight column per call.
 template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0, int COUT = 0>
 void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
                      MatRef& y, const Conv1dExtras& extras) {
