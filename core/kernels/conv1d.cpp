@@ -14,6 +14,23 @@ namespace namk {
 
 using namespace conv1d_tuned;
 
+namespace {
+// Column groups for one-register columns: with AVX-512, 16 columns leave each accumulator's FMA
+// chain slack to hide latency (8 only just cover it); split over narrower registers they would spill.
+constexpr int kWideColumns = kRegisterBytes == 64 ? 16 : small_columns<Vector64, 1>();
+
+// Lite's 12-channel layers (K = 3 or 1, C to C) as compile-time shapes; false for other K, and
+// where a vector holds fewer than 12 scalars (doubles).
+bool twelve_channels(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
+                     const Conv1dExtras& e, Index taps) {
+  if constexpr (kLanes >= 12) {
+    if (taps == 3) return forward_columns<Vector64, 1, kWideColumns, 12, 3, 12>(x, w, b, dilation, y, e), true;
+    if (taps == 1) return forward_columns<Vector64, 1, kWideColumns, 12, 1, 12>(x, w, b, dilation, y, e), true;
+  }
+  return false;
+}
+}  // namespace
+
 // Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
 bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                           const Conv1dExtras& e) {
@@ -31,16 +48,16 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
   if (c_out <= lanes / 2)
     forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
   else if (c_out <= lanes) {
-    // With one register per column, 16 columns leave each accumulator's FMA chain slack to hide
-    // latency (8 only just cover it); split over narrower registers they would spill.
-    constexpr int cols = small_columns<Vector64, 1>(), wide = kRegisterBytes == 64 ? 16 : cols;
+    // Compile-time shapes for the presets' layers, C to C with K = 3 or 1: 16 channels (standard)
+    // and 12 (lite, three quarters of a 16-lane vector).
     const Index taps = conv1d_kernel_size(w.cols(), x.rows());
-    if (x.rows() == lanes && x.outerStride() == lanes && taps == 3)
-      forward_columns<Vector64, 1, wide, lanes, 3>(x, w, b, dilation, y, e);
-    else if (x.rows() == lanes && x.outerStride() == lanes && taps == 1)
-      forward_columns<Vector64, 1, wide, lanes, 1>(x, w, b, dilation, y, e);
-    else
-      forward_columns<Vector64, 1, cols>(x, w, b, dilation, y, e);
+    const bool square = x.rows() == c_out && x.outerStride() == c_out;
+    if (square && c_out == lanes && taps == 3)
+      forward_columns<Vector64, 1, kWideColumns, lanes, 3>(x, w, b, dilation, y, e);
+    else if (square && c_out == lanes && taps == 1)
+      forward_columns<Vector64, 1, kWideColumns, lanes, 1>(x, w, b, dilation, y, e);
+    else if (!twelve_channels(x, w, b, dilation, y, e, square && c_out == 12 ? taps : 0))
+      forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
   }
   else if (c_out <= 2 * lanes)
     forward_columns<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);

@@ -11,6 +11,11 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <utility>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "core/kernels/conv1d.h"
 #include "core/kernels/register_width.h"
@@ -55,6 +60,32 @@ inline Vector64 broadcast_pair(const S* p) {
   }
 }
 
+// Lanes [0, n) of a vector from or to n contiguous scalars (n < the vector's lanes), the other lanes
+// zero or left alone. On AVX-512 (floats, 64-byte vectors) one masked load or store: a fixed-size
+// copy through the stack instead (12 floats as 32 + 16 bytes, read back as one 64-byte vector)
+// defeats store forwarding, and cost a streaming 1x1 with short columns more than its FMAs.
+template <typename V>
+inline V load_first(const Scalar* p, Index n) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4)
+    return V(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+#endif
+  V v = {};
+  std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(Scalar));
+  return v;
+}
+
+template <typename V>
+inline void store_first(Scalar* p, const V& v, Index n) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), __m512(v));
+    return;
+  }
+#endif
+  std::memcpy(p, &v, static_cast<size_t>(n) * sizeof(Scalar));
+}
+
 // ---- Column kernels: vectorised over output channels, one time step (column) at a time ----
 
 // y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
@@ -65,12 +96,16 @@ inline Vector64 broadcast_pair(const S* p) {
 // at any block size equals the training forward bit for bit.
 // CIN and TAPS, when not 0, fix C_in (with x's columns contiguous) and K at compile time: every
 // broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
-// column of the group and they spill.
-template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0>
+// column of the group and they spill. COUT, when not 0, fixes C_out: a short column (lite's 12
+// channels in a 16-lane vector) is then padded, read and stored with masks or fixed-size copies
+// (load_first, store_first), where a runtime size called memcpy once per weight column per call.
+template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0, int COUT = 0>
 void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
                      MatRef& y, const Conv1dExtras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
-  const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = y.rows(), n_w = w.cols(), t_out = y.cols();
+  static_assert(COUT <= NV * lanes);
+  const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = COUT > 0 ? COUT : y.rows(), n_w = w.cols(),
+              t_out = y.cols();
   const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
   // Weight columns are read as NV whole vectors: straight from w when C_out fills them (no copy per
   // call, which matters for streaming's short blocks), else from a zero-padded copy on the stack.
@@ -79,9 +114,13 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
       stride = m.outerStride();
       return m.data();
     }
-    for (Index j = 0; j < m.cols(); ++j) {
-      for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
-      std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+    if (COUT > 0 && NV == 1 && m.outerStride() == c_out) {
+      for (Index j = 0; j < m.cols(); ++j) packed[j] = load_first<V>(m.data() + j * c_out, c_out);
+    } else {
+      for (Index j = 0; j < m.cols(); ++j) {
+        for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
+        std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+      }
     }
     stride = NV * lanes;
     return reinterpret_cast<const Scalar*>(packed);
@@ -137,6 +176,11 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
             acc[c][v] = r + acc[c][v];
           }
           std::memcpy(yc + v * lanes, &acc[c][v], sizeof(V));
+        } else if (COUT > 0) {
+          // rows is a constant here: whole-vector arithmetic, masked or fixed-size copies.
+          V out = acc[c][v];
+          if (rc) out = load_first<V>(rc + v * lanes, rows) + out;
+          store_first(yc + v * lanes, out, rows);
         } else {
           for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = rc ? rc[v * lanes + l] + acc[c][v][l] : acc[c][v][l];
         }
@@ -285,6 +329,23 @@ inline V interleave_halves(const V& two) {
     return __builtin_shufflevector(two, two, 0, 4, 1, 5, 2, 6, 3, 7);
 }
 
+// For a compile-time C_out = n <= kLanes/2 and columns of m contiguous (stride n): the vector `two`
+// holds columns j and j+1 in lanes [0, 2n) (zero beyond); the result is interleave_halves' layout,
+// lane 2o = m(o, j), lane 2o+1 = m(o, j+1), zero from lane 2n on.
+template <int N, size_t... L>
+inline Vector64 interleave_short_columns(const Vector64& two, std::index_sequence<L...>) {
+  return __builtin_shufflevector(two, Vector64{}, (L < 2 * N ? (L % 2 == 0 ? L / 2 : N + L / 2) : kLanes)...);
+}
+
+// The inverse direction for a folded pair of columns (column t in lanes [0, half), t+1 in
+// [half, 2 half)): both columns' n values moved to lanes [0, 2n), i.e. as they lie in a matrix with
+// n rows, so two columns are one fixed-size store.
+template <int N, size_t... L>
+inline Vector64 compact_folded_columns(const Vector64& both, std::index_sequence<L...>) {
+  constexpr size_t half = kLanes / 2;
+  return __builtin_shufflevector(both, both, (L < N ? L : L < 2 * N ? half + L - N : 0)...);
+}
+
 // C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
 // input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
 // the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
@@ -297,19 +358,31 @@ inline V interleave_halves(const V& two) {
 // TAPS and PAIRS (C_in / 2) fixed at compile time for the presets' shapes, with x's columns
 // contiguous (stride C_in), let every broadcast address be a constant offset from one pointer
 // (a runtime stride needs a register per column, and they spill); 0 reads the runtime shape.
+// COUT, when not 0, fixes C_out (at most half the lanes): with the weights, y and the residual
+// contiguous, short columns (6, 4 or 2 channels) are then packed and stored two at a time with a
+// shuffle and fixed-size copies, where element-wise inserts and stores cost lite and feather more
+// than their FMAs at streaming's block sizes.
 // (The internal kernels take their Refs by reference: passing six Refs by value down the dispatch
 // chain copied them through the stack on every call, a quarter of a streaming 1x1's time.)
-template <int COLS, int TAPS, int PAIRS>
+template <int COLS, int TAPS, int PAIRS, int COUT = 0>
 void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
                            Index dilation, MatRef& y, const Conv1dExtras& e) {
   constexpr Index half = kLanes / 2;
-  const Index c_in = PAIRS > 0 ? 2 * PAIRS : x.rows(), c_out = y.rows(), t_out = y.cols(),
+  static_assert(COUT <= half);
+  const Index c_in = PAIRS > 0 ? 2 * PAIRS : x.rows(), c_out = COUT > 0 ? COUT : y.rows(), t_out = y.cols(),
               c_side = e.side.rows();
   const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(w.cols(), c_in), in_pairs = (c_in + 1) / 2,
               side_pairs = (c_side + 1) / 2;
   // Columns j and j+1 of m interleaved (lane 2o: m(o, j), lane 2o+1: m(o, j+1), or 0 past `last`).
   // Two full adjacent columns are one 16-float load and one permute: streaming packs every call.
   auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
+    if constexpr (COUT > 0 && COUT < half)
+      if (m.outerStride() == COUT) {
+        // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`).
+        const Vector64 two = load_first<Vector64>(m.col(j).data(), j + 1 <= last ? 2 * COUT : COUT);
+        v = interleave_short_columns<COUT>(two, std::make_index_sequence<kLanes>());
+        return;
+      }
     if (c_out == half && j + 1 <= last && m.outerStride() == half) {
       Vector64 two;
       std::memcpy(&two, m.col(j).data(), sizeof two);
@@ -336,7 +409,9 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
   const Index xs = PAIRS > 0 ? 2 * PAIRS : x.outerStride(), ys = y.outerStride(),
               ss = e.side.outerStride(), rs = e.residual.outerStride();
   Scalar* yd = y.data();
-  const bool packed_out = c_out == half && ys == half && (!rd || rs == half);
+  // Rows of y (and of the residual) when two columns are stored as one contiguous run.
+  constexpr Index packed_rows = COUT > 0 ? COUT : half;
+  const bool packed_out = c_out == packed_rows && ys == packed_rows && (!rd || rs == packed_rows);
   // Column t's sum, y(:, t) = residual + (even + odd), from one folded vector's half h.
   auto store = [&](Index t, const Vector64& folded, Index h) {
     Scalar* yc = yd + t * ys;
@@ -372,12 +447,18 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
 #pragma GCC unroll 8
       for (int c = 0; c < N; c += 2) {
         Vector64 both = fold_pairs(acc[c], acc[c + 1]);  // columns t+c and t+c+1
-        if (rd) {
-          Vector64 r;
-          std::memcpy(&r, rd + (t + c) * half, sizeof r);
-          both = r + both;
+        if constexpr (packed_rows < half) {
+          both = compact_folded_columns<packed_rows>(both, std::make_index_sequence<kLanes>());
+          if (rd) both = load_first<Vector64>(rd + (t + c) * packed_rows, 2 * packed_rows) + both;
+          store_first(yd + (t + c) * packed_rows, both, 2 * packed_rows);
+        } else {
+          if (rd) {
+            Vector64 r;
+            std::memcpy(&r, rd + (t + c) * half, sizeof r);
+            both = r + both;
+          }
+          std::memcpy(yd + (t + c) * half, &both, sizeof both);
         }
-        std::memcpy(yd + (t + c) * half, &both, sizeof both);
       }
     } else {
 #pragma GCC unroll 8
@@ -418,10 +499,33 @@ bool channel_pairs_fixed(const ConstMatRef& x, const ConstMatRef& w, const Const
   return false;
 }
 
+// The presets' layers with C channels (8, 6, 4, 2 in their second arrays; 4 in nano's first) also
+// fix C_out: the K = 3 conv and the 1x1 (C to C), the rechannel and the head (2C to C).
+template <int COUT>
+bool channel_pairs_fixed_out(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
+                             Index dilation, MatRef& y, const Conv1dExtras& e) {
+  if constexpr (COUT <= kLanes / 2) {
+    if (y.rows() != COUT) return false;
+    const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in);
+    if (c_in == COUT && taps == 3)
+      forward_channel_pairs<16, 3, COUT / 2, COUT>(x, w, b, dilation, y, e);
+    else if (c_in == COUT && taps == 1)
+      forward_channel_pairs<16, 1, COUT / 2, COUT>(x, w, b, dilation, y, e);
+    else if (c_in == 2 * COUT && taps == 1)
+      forward_channel_pairs<16, 1, COUT, COUT>(x, w, b, dilation, y, e);
+    else
+      return false;
+    return true;
+  }
+  return false;
+}
+
 inline void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
                    MatRef& y, const Conv1dExtras& e) {
-  if (x.outerStride() == x.rows() && (channel_pairs_fixed<3, 4>(x, w, b, dilation, y, e) ||
-                                      channel_pairs_fixed<1, 8>(x, w, b, dilation, y, e)))
+  if (x.outerStride() == x.rows() &&
+      (channel_pairs_fixed_out<8>(x, w, b, dilation, y, e) || channel_pairs_fixed_out<6>(x, w, b, dilation, y, e) ||
+       channel_pairs_fixed_out<4>(x, w, b, dilation, y, e) || channel_pairs_fixed_out<2>(x, w, b, dilation, y, e) ||
+       channel_pairs_fixed<3, 4>(x, w, b, dilation, y, e) || channel_pairs_fixed<1, 8>(x, w, b, dilation, y, e)))
     return;
   forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
 }

@@ -89,6 +89,13 @@ TEST_CASE("tuned conv: every column-kernel variant equals the reference, forward
     check_forward(forward_columns<Vector64, 1, 16, kLanes, 3>, c_out, kLanes, 3, 2, rng);
     check_forward(forward_columns<Vector64, 1, 16, kLanes, 1>, c_out, kLanes, 1, 0, rng);
   }
+  // Lite's 12 channels, C_out fixed at compile time too (short columns: masked or fixed-size
+  // copies); floats only, where a vector holds 12.
+  if constexpr (kLanes >= 12) {
+    check_forward(forward_columns<Vector64, 1, 16, 12, 3, 12>, 12, 12, 3, 1, rng);
+    check_forward(forward_columns<Vector64, 1, 16, 12, 1, 12>, 12, 12, 1, 0, rng);
+    check_forward(forward_columns<Vector64, 1, 8, 12, 3, 12>, 12, 12, 3, 2, rng);
+  }
 
   // Weight gradient: FULL when C_out fills the vectors, else the short-column loads.
   for (Index len : {1, 7, 600})
@@ -119,6 +126,20 @@ TEST_CASE("tuned conv: the channel-pair kernels equal the reference on any ISA")
     check_forward(forward_channel_pairs<16, 3, 1>, c_out, 2, 3, 1, rng);
     check_forward(forward_channel_pairs<16, 1, 8>, c_out, 16, 1, 0, rng);
   }
+  // C_out fixed at compile time (the presets' 8, 6, 4 and 2 channels): C to C with K = 3 and 1,
+  // 2C to C with K = 1, two short columns per store. Up to half the lanes (4 for doubles).
+  auto fixed_out = [&]<int C>() {
+    if constexpr (C <= kLanes / 2) {
+      check_forward(forward_channel_pairs<16, 3, C / 2, C>, C, C, 3, 1, rng);
+      check_forward(forward_channel_pairs<16, 3, C / 2, C>, C, C, 3, 2, rng);
+      check_forward(forward_channel_pairs<16, 1, C / 2, C>, C, C, 1, 0, rng);
+      check_forward(forward_channel_pairs<16, 1, C, C>, C, 2 * C, 1, 0, rng);
+    }
+  };
+  fixed_out.template operator()<8>();
+  fixed_out.template operator()<6>();
+  fixed_out.template operator()<4>();
+  fixed_out.template operator()<2>();
   for (Index len : {1, 5, 300}) {
     check_weight_grad(weight_grad_channel_pairs<Vector64, 3, 4>, half, 8, 3, len, rng);
     check_weight_grad(weight_grad_channel_pairs<Vector64, 1, 4>, half, 8, 1, len, rng);
