@@ -48,7 +48,7 @@ int cmd_info(const Words& argv) {
   std::printf("sample rate   %g Hz\n", c.sample_rate);
   std::printf("FLOPs/sample  %.0f (streaming, knobs still)\n", m.flops_per_sample());
   if (m.knobs().empty()) {
-    std::printf("knobs         none (a plain NAM model)\n");
+    std::printf("knobs         none%s\n", arch && arch->nam ? " (a plain NAM model)" : "");
   } else {
     std::printf("knobs         %zu, conditioning %s, smoothing %g ms\n", m.knobs().size(),
                 c.conditioning == Conditioning::Film ? "film" : "concat", c.smoothing_ms);

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "nn/convnet.h"
 #include "nn/lstm.h"
+#include "nn/tone_stack_wavenet.h"
 #include "nn/wavenet.h"
 
 namespace namk {
@@ -17,12 +18,19 @@ std::unique_ptr<Model> build(const ModelConfig& config) {
   return std::make_unique<M>(config);
 }
 
-std::string describe_wavenet(const ModelConfig& c) {
-  std::string s = std::to_string(c.wavenet.layers.size()) + " layer arrays:";
-  for (const LayerArrayConfig& l : c.wavenet.layers)
-    s += std::string(&l == &c.wavenet.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" + std::to_string(l.kernel_size) + " x" +
-         std::to_string(l.dilations.size()) + " layers" + (l.gated ? " gated" : "");
-  return s + "; head_scale " + format_number(c.wavenet.head_scale);
+std::string describe_stage(const WaveNetConfig& w) {
+  std::string s = std::to_string(w.layers.size()) + " layer arrays:";
+  for (const LayerArrayConfig& l : w.layers)
+    s += std::string(&l == &w.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" +
+         std::to_string(l.kernel_size) + " x" + std::to_string(l.dilations.size()) + " layers" +
+         (l.gated ? " gated" : "");
+  return s + "; head_scale " + format_number(w.head_scale);
+}
+std::string describe_wavenet(const ModelConfig& c) { return describe_stage(c.wavenet); }
+std::string describe_tone_stack_wavenet(const ModelConfig& c) {
+  return "preamp " + describe_stage(c.tone_stack_wavenet.pre) + "; tone stack of " +
+         std::to_string(c.tone_stack_wavenet.tone_stack.sections.size()) + " sections; power amp " +
+         describe_stage(c.tone_stack_wavenet.post);
 }
 std::string describe_lstm(const ModelConfig& c) {
   return std::to_string(c.lstm.num_layers) + " layers, hidden " + std::to_string(c.lstm.hidden_size);
@@ -35,11 +43,14 @@ std::string describe_linear(const ModelConfig& c) {
   return std::to_string(c.linear.receptive_field) + " taps" + (c.linear.bias ? " + bias" : "");
 }
 
-const std::array<Architecture, 4> kArchitectures{{
+const std::array<Architecture, 5> kArchitectures{{
     {"WaveNet", read_wavenet_config, write_wavenet_config, build<WaveNet>, describe_wavenet, true},
     {"LSTM", read_lstm_config, write_lstm_config, build<Lstm>, describe_lstm, false},
     {"ConvNet", read_convnet_config, write_convnet_config, build<ConvNet>, describe_convnet, false},
     {"Linear", read_linear_config, write_linear_config, build<Linear>, describe_linear, false, reverse_linear_taps},
+    // Ours, knob models only: no NAM file has it.
+    {"ToneStackWaveNet", read_tone_stack_wavenet_config, write_tone_stack_wavenet_config, build<ToneStackWaveNet>,
+     describe_tone_stack_wavenet, false, nullptr, false},
 }};
 }  // namespace
 

@@ -27,6 +27,9 @@ struct Architecture {
   // Where a file's weight order differs from the layout's (nullptr: it does not), reorders the
   // architecture's weights between them. Its own inverse: one call converts either way.
   void (*swap_file_order)(const ModelConfig& config, std::span<Scalar> weights) = nullptr;
+  // NAM has it: a model without knobs is written as a NAM file. Ours only (false): every file of
+  // it is a nam-knobs file, knobs or not.
+  bool nam = true;
 };
 
 // nullptr for an unknown name.
@@ -39,10 +42,12 @@ void read_wavenet_config(const Json& j, ModelConfig& config);
 void read_lstm_config(const Json& j, ModelConfig& config);
 void read_convnet_config(const Json& j, ModelConfig& config);
 void read_linear_config(const Json& j, ModelConfig& config);
+void read_tone_stack_wavenet_config(const Json& j, ModelConfig& config);
 std::string write_wavenet_config(const ModelConfig& config);
 std::string write_lstm_config(const ModelConfig& config);
 std::string write_convnet_config(const ModelConfig& config);
 std::string write_linear_config(const ModelConfig& config);
+std::string write_tone_stack_wavenet_config(const ModelConfig& config);
 // NAM's runtime applies a Linear file's first weight to the present sample and the last to the
 // oldest: the reverse of the layout's (PyTorch's) tap order.
 void reverse_linear_taps(const ModelConfig& config, std::span<Scalar> weights);

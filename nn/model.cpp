@@ -30,9 +30,9 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
                                     std::to_string(config_.film.hidden)));
 }
 
-void Model::finish_layout(const std::vector<Index>& film_sites) {
+void Model::finish_layout(const std::vector<Index>& film_sites, Index controls) {
   arch_params_ = layout_.size();
-  conditioner_.build(config_, film_sites, layout_);
+  conditioner_.build(config_, film_sites, layout_, controls);
   total_params_ = layout_.size();
 }
 

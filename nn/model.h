@@ -32,6 +32,7 @@
 #include "base/knob_spec.h"
 #include "core/tape.h"
 #include "nn/layers/knob_conditioner.h"
+#include "nn/layers/tone_stack.h"
 #include "nn/param_layout.h"
 
 namespace namk {
@@ -75,6 +76,13 @@ struct LinearConfig {
   bool bias = false;
 };
 
+// A knob model only (nn/tone_stack_wavenet.h): a WaveNet stage, a tone stack set by the knobs, a
+// second WaveNet stage, as a preamp, a tone stack and a power amp.
+struct ToneStackWaveNetConfig {
+  WaveNetConfig pre, post;
+  ToneStackConfig tone_stack;  // its sample_rate is the model's
+};
+
 enum class Conditioning { Film, Concat };
 
 // FiLM conditioner: knobs (normalised) -> dense(hidden) -> activation -> dense -> every layer's
@@ -92,6 +100,7 @@ struct ModelConfig {
   LstmConfig lstm;
   ConvNetConfig convnet;
   LinearConfig linear;
+  ToneStackWaveNetConfig tone_stack_wavenet;
   std::vector<KnobSpec> knobs;  // none: exactly NAM's architecture
   Conditioning conditioning = Conditioning::Film;
   FilmConfig film;
@@ -183,7 +192,8 @@ class Model {
   // adds the conditioner's. film_sites: the channel count of every FiLM site in order; the
   // conditioner's output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM.
   // Only counts: make_model() allocates the buffer once the counts have passed its checks.
-  void finish_layout(const std::vector<Index>& film_sites);
+  // controls: rows after the sites' that the architecture reads itself (KnobConditioner::build).
+  void finish_layout(const std::vector<Index>& film_sites, Index controls = 0);
   // FiLM site s (inactive without FiLM).
   FilmSite film_site(size_t s) const { return conditioner_.site(s); }
   bool has_knobs() const { return !config_.knobs.empty(); }

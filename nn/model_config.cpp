@@ -44,6 +44,15 @@ Activation activation(const Json& j) {
   }
 }
 
+// "peak", "low_shelf", "high_shelf": the sections whose zero gain is the identity.
+BiquadKind tone_section_kind(const Json& j) {
+  const std::string type = j.string();
+  if (type == "peak") return BiquadKind::Peak;
+  if (type == "low_shelf") return BiquadKind::LowShelf;
+  if (type == "high_shelf") return BiquadKind::HighShelf;
+  throw j.error("one of \"low_shelf\", \"peak\", \"high_shelf\"");
+}
+
 std::vector<Index> dilations(const Json& j) {
   std::vector<Index> d;
   for (const Json& item : j.items()) d.push_back(positive(item, kMaxDilation));
@@ -80,12 +89,14 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
   return knobs;
 }
 
-void read_wavenet_config(const Json& j, ModelConfig& config) {
+namespace {
+// NAM's WaveNet "config" object: {"layers", "head", "head_scale"}.
+WaveNetConfig read_wavenet_body(const Json& j) {
   j.allow_only({"layers", "head", "head_scale"});
   if (auto head = j.find("head"); head && !head->is_null())
     throw head->error("null (a post-head is not supported)");
-  config.wavenet.head_scale = finite_number(j["head_scale"]);
-  config.wavenet.layers.clear();
+  WaveNetConfig w;
+  w.head_scale = finite_number(j["head_scale"]);
   for (const Json& l : j["layers"].items()) {
     l.allow_only({"input_size", "condition_size", "head_size", "channels", "kernel_size",
                   "dilations", "activation", "gated", "head_bias"});
@@ -99,8 +110,52 @@ void read_wavenet_config(const Json& j, ModelConfig& config) {
     a.activation = activation(l["activation"]);
     a.gated = l["gated"].boolean();
     a.head_bias = l["head_bias"].boolean();
-    config.wavenet.layers.push_back(a);
+    w.layers.push_back(a);
   }
+  return w;
+}
+
+// A number in [lo, hi].
+double number_in(const Json& j, double lo, double hi) {
+  const double v = j.number();
+  if (!(v >= lo && v <= hi)) throw j.error("a number in [" + format_number(lo) + ", " + format_number(hi) + "]");
+  return v;
+}
+
+// {"sections": [{"type", "min_hz", "max_hz"}...], "max_gain_db", "min_q", "max_q"}; absent keys
+// keep ToneStackConfig's defaults (bass, mid, treble).
+ToneStackConfig read_tone_stack(const Json& j) {
+  j.allow_only({"sections", "max_gain_db", "min_q", "max_q"});
+  ToneStackConfig tone;
+  if (auto sections = j.find("sections")) {
+    tone.sections.clear();
+    for (const Json& s : sections->items()) {
+      s.allow_only({"type", "min_hz", "max_hz"});
+      ToneStackSection section;
+      section.kind = tone_section_kind(s["type"]);
+      // Up to 24 kHz: the model's sample rate is checked against it when the model is built.
+      section.min_hz = number_in(s["min_hz"], 1, 24000);
+      section.max_hz = number_in(s["max_hz"], section.min_hz, 24000);
+      tone.sections.push_back(section);
+    }
+    if (tone.sections.empty()) throw sections->error("at least one section");
+    if (tone.sections.size() > 64) throw sections->error("at most 64 sections");
+  }
+  if (auto g = j.find("max_gain_db")) tone.max_gain_db = number_in(*g, 0, 48);
+  if (auto q = j.find("min_q")) tone.min_q = number_in(*q, 0.05, 20);
+  if (auto q = j.find("max_q")) tone.max_q = number_in(*q, tone.min_q, 20);
+  return tone;
+}
+}  // namespace
+
+void read_wavenet_config(const Json& j, ModelConfig& config) { config.wavenet = read_wavenet_body(j); }
+
+void read_tone_stack_wavenet_config(const Json& j, ModelConfig& config) {
+  j.allow_only({"pre", "tone_stack", "post"});
+  ToneStackWaveNetConfig& c = config.tone_stack_wavenet;
+  c.pre = read_wavenet_body(j["pre"]);
+  c.tone_stack = read_tone_stack(j["tone_stack"]);
+  c.post = read_wavenet_body(j["post"]);
 }
 
 void read_lstm_config(const Json& j, ModelConfig& config) {

@@ -124,11 +124,12 @@ std::optional<std::array<int, 3>> parse_version(const std::string& v) {
 }  // namespace
 
 // NAM's "config" object of each architecture (see architecture.h).
-std::string write_wavenet_config(const ModelConfig& c) {
+namespace {
+std::string write_wavenet_body(const WaveNetConfig& w) {
   std::ostringstream s;
   s << "{\"layers\": [";
-  for (size_t i = 0; i < c.wavenet.layers.size(); ++i) {
-    const LayerArrayConfig& l = c.wavenet.layers[i];
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const LayerArrayConfig& l = w.layers[i];
     s << (i ? ", " : "") << "{\"input_size\": " << l.input_size
       << ", \"condition_size\": " << l.condition_size << ", \"head_size\": " << l.head_size
       << ", \"channels\": " << l.channels << ", \"kernel_size\": " << l.kernel_size
@@ -136,8 +137,37 @@ std::string write_wavenet_config(const ModelConfig& c) {
       << json_quote(activation_name(l.activation)) << ", \"gated\": " << boolean(l.gated)
       << ", \"head_bias\": " << boolean(l.head_bias) << "}";
   }
-  s << "], \"head\": null, \"head_scale\": " << number(c.wavenet.head_scale) << "}";
+  s << "], \"head\": null, \"head_scale\": " << number(w.head_scale) << "}";
   return s.str();
+}
+
+const char* tone_section_type(BiquadKind kind) {
+  switch (kind) {
+    case BiquadKind::LowShelf: return "low_shelf";
+    case BiquadKind::HighShelf: return "high_shelf";
+    default: return "peak";  // the only other kind the reader accepts
+  }
+}
+
+std::string write_tone_stack(const ToneStackConfig& tone) {
+  std::ostringstream s;
+  s << "{\"sections\": [";
+  for (size_t i = 0; i < tone.sections.size(); ++i)
+    s << (i ? ", " : "") << "{\"type\": " << json_quote(tone_section_type(tone.sections[i].kind))
+      << ", \"min_hz\": " << number(tone.sections[i].min_hz) << ", \"max_hz\": " << number(tone.sections[i].max_hz)
+      << "}";
+  s << "], \"max_gain_db\": " << number(tone.max_gain_db) << ", \"min_q\": " << number(tone.min_q)
+    << ", \"max_q\": " << number(tone.max_q) << "}";
+  return s.str();
+}
+}  // namespace
+
+std::string write_wavenet_config(const ModelConfig& c) { return write_wavenet_body(c.wavenet); }
+
+std::string write_tone_stack_wavenet_config(const ModelConfig& c) {
+  const ToneStackWaveNetConfig& t = c.tone_stack_wavenet;
+  return "{\"pre\": " + write_wavenet_body(t.pre) + ", \"tone_stack\": " + write_tone_stack(t.tone_stack) +
+         ", \"post\": " + write_wavenet_body(t.post) + "}";
 }
 
 std::string write_lstm_config(const ModelConfig& c) {
@@ -165,7 +195,10 @@ std::string write_linear_config(const ModelConfig& c) {
 
 std::string model_to_json(const Model& model, const ModelMetadata& md) {
   const ModelConfig& c = model.config();
-  const bool knobs = !c.knobs.empty();
+  const Architecture* arch = find_architecture(c.architecture);
+  if (!arch) throw UsageError("model file: no file form for architecture '" + c.architecture + "'");
+  // A nam-knobs file (knobs, or an architecture NAM does not have) or a NAM file.
+  const bool knobs = !c.knobs.empty() || !arch->nam;
   std::ostringstream s;
   s << "{\n  \"version\": " << json_quote(knobs ? kKnobVersion : kNamVersion) << ",\n";
   s << "  \"metadata\": {\"date\": " << json_quote(md.date.empty() ? now_iso() : md.date)
@@ -177,8 +210,6 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
     << ", \"loudness\": " << optional_number(md.loudness)
     << ", \"training\": {\"validation_esr\": " << optional_number(md.validation_esr) << "}},\n";
   s << "  \"architecture\": " << json_quote((knobs ? kKnobPrefix : "") + c.architecture) << ",\n";
-  const Architecture* arch = find_architecture(c.architecture);
-  if (!arch) throw UsageError("model file: no file form for architecture '" + c.architecture + "'");
   s << "  \"config\": " << arch->write_config(c) << ",\n";
   if (knobs) {
     s << "  \"knobs\": " << knobs_json(c) << ",\n";
@@ -225,7 +256,7 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
                                 "\"" + loaded.version + "\"");
   }
   const Architecture* arch = find_architecture(architecture);
-  if (!arch)
+  if (!arch || (!knob_file && !arch->nam))
     throw root["architecture"].error("one of " + architecture_names(), "\"" + root["architecture"].string() + "\"");
 
   ModelConfig config;

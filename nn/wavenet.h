@@ -1,11 +1,11 @@
-// NAM's WaveNet: a chain of layer arrays (nn/layers/layer_array.h), output = head_scale x the last
-// array's head. Knobs modulate each layer's pre-activation z (FiLM) or join the input mixer's
-// condition (concat). Parameters: each array's, in order (NAM's .nam "weights" order); head_scale
-// is a config constant, not a parameter. Streaming keeps, per layer, a linear ring buffer of its
-// input (see history.h).
+// NAM's WaveNet: one WaveNet stage (nn/layers/wavenet_stage.h), a chain of layer arrays whose last
+// head, times head_scale, is the output. Knobs modulate each layer's pre-activation z (FiLM) or
+// join the input mixer's condition (concat). Parameters: each array's, in order (NAM's .nam
+// "weights" order); head_scale is a config constant, not a parameter. Streaming keeps, per layer,
+// a linear ring buffer of its input (see history.h).
 #pragma once
 
-#include "nn/layers/layer_array.h"
+#include "nn/layers/wavenet_stage.h"
 #include "nn/model.h"
 
 namespace namk {
@@ -23,13 +23,9 @@ class WaveNet final : public Model {
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override;
-  void fold_film(const Vec& cond) noexcept;
 
-  std::vector<LayerArray> arrays_;
-  std::vector<LayerArray::State> states_;
-  ResidualLayer::Scratch scratch_;  // shared by every layer
-  Mat condition_;                   // (condition channels, N): the audio, then concat's knobs
-  Vec folded_cond_;                 // the conditioning folded into the weights in use
+  WaveNetStage stage_;
+  WaveNetStage::State state_;
 };
 
 }  // namespace namk

@@ -11,7 +11,8 @@
 
 namespace namk {
 
-void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout) {
+void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout,
+                            Index controls) {
   knobs_ = config.knobs;
   const Index nk = static_cast<Index>(knobs_.size());
   film_ = nk > 0 && config.conditioning == Conditioning::Film;
@@ -26,6 +27,8 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
     sites_.push_back({outputs_, c, shift_});
     outputs_ += shift_ ? 2 * c : c;
   }
+  controls_offset_ = outputs_;
+  outputs_ += controls;
   w1_ = layout.add("film.w1", {hidden_, nk}, nk);
   b1_ = layout.add("film.b1", {hidden_}, nk);
   w2_ = layout.add("film.w2", {outputs_, hidden_}, 0);  // zero: see init()
@@ -36,7 +39,7 @@ FilmSite KnobConditioner::site(size_t s) const { return film_ && s < sites_.size
 
 void KnobConditioner::init(Scalar* params) const {
   if (!film_) return;
-  // w2 stays zero; b2 gives gamma = 1, beta = 0 whatever the knobs.
+  // w2 stays zero; b2 gives gamma = 1, beta = 0 and controls 0 whatever the knobs.
   for (const FilmSite& s : sites_) std::fill_n(params + b2_ + s.offset, s.channels, Scalar(1));
 }
 

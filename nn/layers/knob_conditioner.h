@@ -1,7 +1,8 @@
 // The knob conditioner: knob values (in their units) -> the conditioning column the layers read.
 // FiLM: a small MLP, normalised knobs -> dense(hidden) -> activation -> dense -> per FiLM site in
-// order, gamma (c) then beta (c, with shift); its tensors film.w1 (hidden, n_knobs), film.b1,
-// film.w2 (F, hidden), film.b2 follow the architecture's in the flat buffer. Concat: the column is
+// order, gamma (c) then beta (c, with shift), then any controls the architecture reads itself (a
+// tone stack's settings); its tensors film.w1 (hidden, n_knobs), film.b1, film.w2 (F, hidden),
+// film.b2 follow the architecture's in the flat buffer. Concat: the column is
 // the normalised knobs, which the layers see as constant input channels (with_knob_channels /
 // fill_knob_channels, the one place those channels are filled). Without knobs the column is empty.
 // forward() builds the training graph; evaluate() computes the same numbers with the same kernels
@@ -25,8 +26,10 @@ struct ModelConfig;
 class KnobConditioner {
  public:
   // Registers the FiLM MLP's tensors after the architecture's. film_sites: the channel count of
-  // every FiLM site in order (ignored unless the config conditions with FiLM).
-  void build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout);
+  // every FiLM site in order (ignored unless the config conditions with FiLM). controls: rows the
+  // architecture reads directly after the sites' (a tone stack's settings), starting at zero.
+  void build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout,
+             Index controls = 0);
 
   bool film() const { return film_; }
   bool concat() const { return concat_; }
@@ -34,9 +37,11 @@ class KnobConditioner {
   Index outputs() const { return outputs_; }
   // FiLM site s, or an inactive site without FiLM.
   FilmSite site(size_t s) const;
+  // Where build()'s controls sit in the column.
+  Index controls_offset() const { return controls_offset_; }
 
-  // FiLM's output layer at zero with gamma's bias 1: the untrained model with knobs computes what
-  // it computes without them. The rest of the buffer is left as it is.
+  // FiLM's output layer at zero with gamma's bias 1 (controls' 0): the untrained model with knobs
+  // computes what it computes without them. The rest of the buffer is left as it is.
   void init(Scalar* params) const;
 
   // The column for these knob values (one per knob, in its units): (outputs(), 1), or Var{}
@@ -53,7 +58,7 @@ class KnobConditioner {
  private:
   std::vector<KnobSpec> knobs_;
   bool film_ = false, concat_ = false, shift_ = false;
-  Index hidden_ = 0, outputs_ = 0;
+  Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;
   Activation activation_ = Activation::Tanh;
   std::vector<FilmSite> sites_;
   Index w1_ = 0, b1_ = 0, w2_ = 0, b2_ = 0;  // offsets of the MLP's tensors

@@ -58,6 +58,26 @@ inline ModelConfig tiny_lstm(Index hidden = 4, Index layers = 2) {
   return c;
 }
 
+// A ToneStackWaveNet of two small one-array stages with two knobs (it needs knobs and FiLM).
+inline ModelConfig tiny_tone_stack_wavenet() {
+  ModelConfig c;
+  c.architecture = "ToneStackWaveNet";
+  LayerArrayConfig a;
+  a.channels = 3;
+  a.head_size = 1;
+  a.dilations = {1, 2, 4};
+  a.head_bias = true;
+  c.tone_stack_wavenet.pre.layers = {a};
+  c.tone_stack_wavenet.pre.head_scale = 0.5;
+  a.channels = 2;
+  a.dilations = {1, 8};
+  c.tone_stack_wavenet.post.layers = {a};
+  c.tone_stack_wavenet.post.head_scale = 0.8;
+  c.knobs = {KnobSpec{"gain", 0, 10, 5, ""}, KnobSpec{"tone", -1, 1, 0, "dB"}};
+  c.film.hidden = 4;
+  return c;
+}
+
 // Every architecture with every conditioning method (none, FiLM, scale-only FiLM, concat).
 inline std::vector<std::pair<std::string, ModelConfig>> all_variants();
 

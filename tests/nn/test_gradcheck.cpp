@@ -109,3 +109,14 @@ TEST_CASE("whole models (WaveNet, LSTM, ConvNet, Linear x none/FiLM/concat): gra
     CHECK(check_model(*m, knobs, 6) < 1e-7);
   }
 }
+
+TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM network, input) match finite differences") {
+  auto m = make_model(tiny_tone_stack_wavenet());
+  randomise(*m, 9, 0.6);
+  CHECK(check_model(*m, {8.0, -0.2}, 40) < 1e-7);
+  ModelConfig fixed = tiny_tone_stack_wavenet();
+  fixed.knobs.clear();  // the controls are parameters
+  auto f = make_model(fixed);
+  randomise(*f, 4, 0.6);
+  CHECK(check_model(*f, {}, 40) < 1e-7);
+}

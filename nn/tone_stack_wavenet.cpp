@@ -1,0 +1,90 @@
+// See tone_stack_wavenet.h.
+#include "nn/tone_stack_wavenet.h"
+
+#include "base/error.h"
+#include "core/ops.h"
+
+namespace namk {
+
+namespace {
+// Checked before anything is registered.
+const ModelConfig& checked(const ModelConfig& c) {
+  if (!c.knobs.empty() && c.conditioning != Conditioning::Film)
+    throw InputError(describe_error("model config", "conditioning.method",
+                                    "\"film\" (ToneStackWaveNet's FiLM network sets its tone stack)", "\"concat\""));
+  const auto& sections = c.tone_stack_wavenet.tone_stack.sections;
+  if (sections.empty())
+    throw InputError(describe_error("model config", "config.tone_stack.sections", "at least one section", "none"));
+  for (size_t s = 0; s < sections.size(); ++s)
+    if (!(sections[s].max_hz < c.sample_rate / 2))
+      throw InputError(describe_error("model config", "config.tone_stack.sections[" + std::to_string(s) + "].max_hz",
+                                      "a frequency below half the sample rate (" + format_number(c.sample_rate / 2) +
+                                          " Hz)",
+                                      format_number(sections[s].max_hz)));
+  return c;
+}
+}  // namespace
+
+ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
+    : Model(checked(config)), tone_(config_.tone_stack_wavenet.tone_stack) {
+  tone_.sample_rate = config_.sample_rate;
+  const ToneStackWaveNetConfig& c = config_.tone_stack_wavenet;
+  std::vector<Index> film_sites;  // both stages', in parameter order
+  pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
+  post_ = WaveNetStage(layout_, "post.", "config.post", c.post, 0, config_.film.head, film_sites);
+  if (has_knobs()) {
+    finish_layout(film_sites, tone_.controls());
+  } else {
+    fixed_controls_ = layout_.add("tone_stack.controls", {tone_.controls()}, 0);  // zero: flat
+    finish_layout(film_sites);
+  }
+}
+
+Index ToneStackWaveNet::receptive_field() const { return pre_.reach() + post_.reach() + 1; }
+
+double ToneStackWaveNet::flops_per_sample() const {
+  // A direct-form-I section: 5 multiplies and 4 adds a sample.
+  return pre_.flops() + 9.0 * static_cast<double>(tone_.sections.size()) + post_.flops();
+}
+
+Var ToneStackWaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
+  check_input(t, x);
+  const Var cond = conditioning(t, knob_values, grad);
+  const ParamBuffers p = param_buffers(grad);
+  const Var preamp = pre_.forward(t, p, x, conditioner(), cond);
+  const Var controls = has_knobs() ? slice_channels(t, cond, conditioner().controls_offset(), tone_.controls())
+                                   : p.vector(t, fixed_controls_, tone_.controls());
+  const Var toned = tone_stack(t, preamp, controls, tone_);
+  return post_.forward(t, p, toned, conditioner(), cond);
+}
+
+std::unique_ptr<Model> ToneStackWaveNet::baked(std::span<const double>) const {
+  throw UsageError(
+      "ToneStackWaveNet cannot be baked into a NAM file: its tone stack is a recursive (IIR) filter, which no "
+      "NAM architecture can express (the 0.7 format's longest FIR, a layer array's head conv, is 16 taps). "
+      "Play the knob model itself: render, the C API and the LV2 plugin run it");
+}
+
+void ToneStackWaveNet::prepare_stream(int max_block) {
+  pre_.prepare(params_.data(), conditioner(), max_block, pre_state_);
+  post_.prepare(params_.data(), conditioner(), max_block, post_state_);
+  tone_state_.prepare(tone_);
+  between_.assign(static_cast<size_t>(max_block), Scalar(0));
+}
+
+void ToneStackWaveNet::reset_stream() noexcept {
+  pre_.reset(pre_state_);
+  tone_state_.reset();
+  post_.reset(post_state_);
+}
+
+void ToneStackWaveNet::process_block(const Scalar* in, Scalar* out, int n) noexcept {
+  const Vec& cond = conditioning_now();
+  pre_.process(pre_state_, conditioner(), cond, in, between_.data(), n);
+  const Scalar* controls =
+      has_knobs() ? cond.data() + conditioner().controls_offset() : params_.data() + fixed_controls_;
+  tone_state_.process(tone_, controls, between_.data(), between_.data(), n);
+  post_.process(post_state_, conditioner(), cond, between_.data(), out, n);
+}
+
+}  // namespace namk
