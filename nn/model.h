@@ -15,7 +15,8 @@
 // F lists, per FiLM site in order, gamma (c) then beta (c, unless shift is false). Sites: WaveNet:
 // every layer's z (c = channels, 2x when gated) in array order, each array's head output after
 // its layers when film.head; LSTM: each layer's output (hidden); ConvNet: each block (channels);
-// Linear: the output (1). Concat adds no conditioner: its knobs are extra input-mixer columns
+// Linear: the output (1); ToneStackWaveNet: both stages' as WaveNet's, then the tone stack's
+// controls (not FiLM: read by the tone stack itself). Concat adds no conditioner: its knobs are extra input-mixer columns
 // (WaveNet: mixer (Cz, 1 + n_knobs)) or extra input channels of the first layer (others).
 #pragma once
 

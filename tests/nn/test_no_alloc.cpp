@@ -72,6 +72,10 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
   v.push_back({"lstm film", lstm});
   lstm.conditioning = Conditioning::Concat;
   v.push_back({"lstm concat", lstm});
+  v.push_back({"tone stack wavenet", tiny_tone_stack_wavenet()});
+  ModelConfig fixed_tone = tiny_tone_stack_wavenet();
+  fixed_tone.knobs.clear();
+  v.push_back({"tone stack wavenet, no knobs", fixed_tone});
   for (auto& variant : all_variants()) v.push_back(variant);
   return v;
 }
