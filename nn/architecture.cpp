@@ -49,11 +49,13 @@ const Architecture* find_architecture(std::string_view name) {
   return nullptr;
 }
 
-void reverse_linear_taps(const ModelConfig& config, std::span<Scalar> weights) {
-  // (1, inputs, taps), the tap fastest, then the bias: each input's taps reversed.
-  const auto taps = static_cast<std::ptrdiff_t>(config.linear.receptive_field);
-  const auto inputs = (static_cast<std::ptrdiff_t>(weights.size()) - (config.linear.bias ? 1 : 0)) / taps;
-  for (std::ptrdiff_t i = 0; i < inputs; ++i) std::reverse(weights.begin() + i * taps, weights.begin() + (i + 1) * taps);
+void reverse_linear_taps(const ParamLayout& layout, std::span<Scalar> weights) {
+  const ParamView& w = layout.view("weight");  // (1, inputs, taps), the tap fastest
+  const Index taps = w.shape[2];
+  for (Index i = 0; i < w.shape[1]; ++i) {
+    const auto first = weights.begin() + static_cast<std::ptrdiff_t>(w.offset + i * taps);
+    std::reverse(first, first + static_cast<std::ptrdiff_t>(taps));
+  }
 }
 
 std::string architecture_names() {
