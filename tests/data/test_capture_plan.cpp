@@ -25,11 +25,6 @@ using namespace namk::test;
 
 namespace {
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::vector<PlanKnob> knobs_of(std::initializer_list<const char*> texts) {
   std::vector<PlanKnob> knobs;
   for (const char* t : texts) knobs.push_back(parse_plan_knob(t));
