@@ -16,6 +16,10 @@ template <class M>
 std::unique_ptr<Model> build(const ModelConfig& config) {
   return std::make_unique<M>(config);
 }
+std::unique_ptr<Model> build_lstm(const ModelConfig& config) { return std::make_unique<Lstm>(config, build_lstm_layers); }
+std::unique_ptr<Model> build_convnet(const ModelConfig& config) {
+  return std::make_unique<ConvNet>(config, build_convnet_blocks);
+}
 
 std::string describe_wavenet(const ModelConfig& c) {
   std::string s = std::to_string(c.wavenet.layers.size()) + " layer arrays:";
@@ -37,8 +41,8 @@ std::string describe_linear(const ModelConfig& c) {
 
 const std::array<Architecture, 4> kArchitectures{{
     {"WaveNet", read_wavenet_config, write_wavenet_config, build<WaveNet>, describe_wavenet, true},
-    {"LSTM", read_lstm_config, write_lstm_config, build<Lstm>, describe_lstm, false},
-    {"ConvNet", read_convnet_config, write_convnet_config, build<ConvNet>, describe_convnet, false},
+    {"LSTM", read_lstm_config, write_lstm_config, build_lstm, describe_lstm, false},
+    {"ConvNet", read_convnet_config, write_convnet_config, build_convnet, describe_convnet, false},
     {"Linear", read_linear_config, write_linear_config, build<Linear>, describe_linear, false, reverse_linear_taps},
 }};
 }  // namespace

@@ -18,13 +18,19 @@ Var ConvNetBlock::forward(Tape& t, const ParamBuffers& p, Var x, const FilmSite&
 void ConvNetBlock::prepare(const Scalar* params, Index max_block, State& s) const {
   conv_.prepare(params, FilmSite{}, s.conv);
   s.input.prepare(conv_.shape().in, reach(), max_block);
+  s.y.resize(channels(), max_block);
 }
 
-void ConvNetBlock::process(State& s, const FilmSite& film, const Vec& cond, Index n, MatRef y) const noexcept {
+ConstMatMap ConvNetBlock::process(const Scalar*, State& s, const FilmSite& film, const Vec& cond,
+                                  ConstMatRef x) const noexcept {
+  const Index n = x.cols();
+  s.input.next(n) = x;
+  MatMap y(s.y.data(), channels(), n);
   conv_.process(s.conv, s.input.window(n), y);
   if (film.active()) film.apply(cond, y);
   activation_forward(activation_, y, y);
   s.input.advance(n);
+  return ConstMatMap(y.data(), y.rows(), n);
 }
 
 }  // namespace namk

@@ -22,6 +22,7 @@ class ConvNetBlock {
   ConvNetBlock(ParamLayout& layout, const std::string& name, Index input, Index channels, Index dilation,
                Activation activation);
 
+  Index channels() const { return conv_.shape().out; }  // of the output
   Index reach() const { return conv_.reach(); }
   // Per output sample: the conv and the activation (FiLM is counted by the model).
   double flops() const { return conv_.flops() + double(conv_.shape().out); }
@@ -31,12 +32,13 @@ class ConvNetBlock {
 
   struct State {
     Conv1dLayer::State conv;
-    History input;  // the block's input; whoever produces it writes input.next(n)
+    History input;  // the block's input, with reach() samples of history
+    Mat y;          // (C, max_block)
   };
   void prepare(const Scalar* params, Index max_block, State& s) const;
-  void reset(State& s) const noexcept { s.input.reset(); }
-  // The n samples just written to s.input -> y: (C, n).
-  void process(State& s, const FilmSite& film, const Vec& cond, Index n, MatRef y) const noexcept;
+  void reset(const Scalar*, State& s) const noexcept { s.input.reset(); }
+  // x: (in, n) -> the returned (C, n) view of s.y, valid until the next call.
+  ConstMatMap process(const Scalar* params, State& s, const FilmSite& film, const Vec& cond, ConstMatRef x) const noexcept;
 
  private:
   Conv1dLayer conv_;

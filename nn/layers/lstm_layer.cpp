@@ -21,9 +21,10 @@ double LstmLayer::flops() const {
          + 3 * h + 2 * h;                             // cell update, tanh(c) * o
 }
 
-Var LstmLayer::forward(Tape& t, const ParamBuffers& p, Var x) const {
+Var LstmLayer::forward(Tape& t, const ParamBuffers& p, Var x, const FilmSite& film, Var cond) const {
   // bias, initial_hidden and initial_cell were registered one after the other: one (6H) vector.
-  return lstm(t, x, p.weight(t, weight_, 4 * hidden_, input_ + hidden_, 1), p.vector(t, bias_, 6 * hidden_));
+  const Var y = lstm(t, x, p.weight(t, weight_, 4 * hidden_, input_ + hidden_, 1), p.vector(t, bias_, 6 * hidden_));
+  return film.active() ? film.apply(t, y, cond) : y;
 }
 
 void LstmLayer::prepare(const Scalar* params, Index max_block, State& s) const {
@@ -42,14 +43,16 @@ void LstmLayer::reset(const Scalar* params, State& s) const noexcept {
   s.c = Eigen::Map<const Vec>(params + initial_cell_, hidden_);
 }
 
-MatMap LstmLayer::process(const Scalar* params, State& s, ConstMatRef x) const noexcept {
+ConstMatMap LstmLayer::process(const Scalar* params, State& s, const FilmSite& film, const Vec& cond,
+                               ConstMatRef x) const noexcept {
   const Index h = hidden_, n = x.cols();
   MatMap y(s.y.data(), h, n);
   lstm_forward(x, s.weight, ConstMatMap(params + bias_, 4 * h, 1), ConstMatMap(s.h.data(), h, 1),
                ConstMatMap(s.c.data(), h, 1), y, MatMap(s.gates.data(), 4 * h, n), MatMap(s.cells.data(), h, n));
   s.h = s.y.col(n - 1);
   s.c = s.cells.col(n - 1);
-  return y;
+  if (film.active()) film.apply(cond, y);
+  return ConstMatMap(y.data(), h, n);
 }
 
 }  // namespace namk
