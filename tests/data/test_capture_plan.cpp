@@ -55,8 +55,9 @@ PlanOptions small_options() {
   return o;
 }
 
-// Plays every take of a written session through the virtual amp.
+// Writes the session's files and plays every take through the virtual amp.
 void record_session(const std::string& dir, const CapturePlan& plan) {
+  write_capture_session(plan, dir, false);
   for (const Take& t : plan.takes) {
     const Audio x = read_audio(dir + (t.anchor ? "/anchor_input.wav" : "/input.wav"),
                                [](const std::string&) {});
@@ -293,7 +294,6 @@ TEST_CASE("session: dataset.json loads for training, with the trims, test split 
   CHECK(plan.takes[0].anchor);
   CHECK(plan.takes[0].knobs == Setting{5, 5});
   CHECK(plan.takes[0].file == "anchor_gain5_tone5.wav");
-  write_capture_session(plan, dir.str(), false);
   record_session(dir.str(), plan);
   const Audio anchor = read_audio(dir / "anchor_input.wav", [](const std::string&) {});
   CHECK(anchor.samples.size() == 12u * kPlanSampleRate);
@@ -325,7 +325,6 @@ TEST_CASE("session check: every missing or broken take is named with its setting
   PlanOptions o = small_options();
   o.settings = 8;
   const CapturePlan plan = make_capture_plan(o);
-  write_capture_session(plan, dir.str(), false);
   record_session(dir.str(), plan);
   const SessionCheck good = check_capture_session(dir.str());
   CHECK(good.bad == 0);
@@ -368,7 +367,6 @@ TEST_CASE("training data: a take recorded shifted keeps its own delay, confirmed
   PlanOptions o = small_options();
   o.settings = 6;
   const CapturePlan plan = make_capture_plan(o);
-  write_capture_session(plan, dir.str(), false);
   record_session(dir.str(), plan);
   const int sr = kPlanSampleRate;
   const std::string shifted = plan.takes[2].file, dropped = plan.takes[4].file;
