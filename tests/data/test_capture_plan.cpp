@@ -65,6 +65,13 @@ void record_session(const std::string& dir, const CapturePlan& plan) {
   }
 }
 
+// A session planned with o, written into dir and recorded.
+CapturePlan recorded_session(const std::string& dir, const PlanOptions& o) {
+  const CapturePlan plan = make_capture_plan(o);
+  record_session(dir, plan);
+  return plan;
+}
+
 const TakeCheck& take_named(const SessionCheck& c, const std::string& file) {
   for (const auto& t : c.takes)
     if (t.file == file) return t;
@@ -324,8 +331,7 @@ TEST_CASE("session check: every missing or broken take is named with its setting
   TempDir dir;
   PlanOptions o = small_options();
   o.settings = 8;
-  const CapturePlan plan = make_capture_plan(o);
-  record_session(dir.str(), plan);
+  const CapturePlan plan = recorded_session(dir.str(), o);
   const SessionCheck good = check_capture_session(dir.str());
   CHECK(good.bad == 0);
   CHECK(good.text().find("check: 9 of 9 takes usable") != std::string::npos);
@@ -366,8 +372,7 @@ TEST_CASE("training data: a take recorded shifted keeps its own delay, confirmed
   TempDir dir;
   PlanOptions o = small_options();
   o.settings = 6;
-  const CapturePlan plan = make_capture_plan(o);
-  record_session(dir.str(), plan);
+  const CapturePlan plan = recorded_session(dir.str(), o);
   const int sr = kPlanSampleRate;
   const std::string shifted = plan.takes[2].file, dropped = plan.takes[4].file;
   Audio y = read_audio(dir / shifted, [](const std::string&) {});  // recorded 200 samples late
