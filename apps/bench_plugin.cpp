@@ -3,11 +3,7 @@
 #include "apps/bench_plugin.h"
 
 #include <dlfcn.h>
-#include <lv2/atom/atom.h>
-#include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
-#include <lv2/options/options.h>
-#include <lv2/urid/urid.h>
 #include <stdlib.h>
 
 #include <cmath>
@@ -18,20 +14,13 @@
 #include "apps/lv2_bundle.h"
 #include "base/error.h"
 #include "nn/model_file.h"
+#include "plugin/lv2/host_features.h"
 
 namespace namk::app {
 
 namespace {
 
 constexpr int kBlock = 64;
-
-std::vector<std::string> g_uris;
-LV2_URID map_uri(LV2_URID_Map_Handle, const char* uri) {
-  for (size_t i = 0; i < g_uris.size(); ++i)
-    if (g_uris[i] == uri) return static_cast<LV2_URID>(i + 1);
-  g_uris.emplace_back(uri);
-  return static_cast<LV2_URID>(g_uris.size());
-}
 
 std::vector<float> test_input(double rate) {
   std::vector<float> x(static_cast<size_t>(rate));  // one second
@@ -43,15 +32,8 @@ std::vector<float> test_input(double rate) {
 double time_plugin(const LV2_Descriptor* d, const std::string& bundle, double rate, int n_ports,
                    const std::function<double(const std::function<void()>&)>& time, int* latency) {
   int32_t max_block = kBlock;
-  LV2_URID_Map map{nullptr, map_uri};
-  const LV2_Feature map_feature{LV2_URID__map, &map};
-  const LV2_Options_Option options[] = {
-      {LV2_OPTIONS_INSTANCE, 0, map_uri(nullptr, LV2_BUF_SIZE__maxBlockLength), sizeof(int32_t),
-       map_uri(nullptr, LV2_ATOM__Int), &max_block},
-      {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, nullptr}};
-  const LV2_Feature options_feature{LV2_OPTIONS__options, const_cast<LV2_Options_Option*>(options)};
-  const LV2_Feature* features[] = {&map_feature, &options_feature, nullptr};
-  LV2_Handle h = d->instantiate(d, rate, (bundle + "/").c_str(), features);
+  const lv2_host::Features features(&max_block);
+  LV2_Handle h = d->instantiate(d, rate, (bundle + "/").c_str(), features.get());
   if (!h) throw Error("nam-knobs bench: the LV2 plugin would not instantiate at " + std::to_string(rate) + " Hz");
   // Controls at 0 (gains) and 5 (the bench model's knobs, range 0..10: their defaults).
   std::vector<float> controls(static_cast<size_t>(n_ports), 0.0f);

@@ -176,34 +176,34 @@ Var film(Tape& t, Var x, Var gamma, Var beta) {
   return y;
 }
 
-Var slice_time(Tape& t, Var x, Index start, Index count) {
-  if (!(start >= 0 && count >= 0 && start + count <= t.cols(x)))
-    fail("slice_time",
-        "columns [" + std::to_string(start) + ", " + std::to_string(start + count) +
-            ") are outside " + shape(t, x));
-  Var y = new_output(t, t.rows(x), count, {x});
-  t.value(y) = t.value(x).middleCols(start, count);
+namespace {
+// Rows (channels) or columns (time) [start, start + count) of x; the backward adds the gradient
+// back into the same block.
+Var slice(Tape& t, Var x, bool rows, Index start, Index count, const char* op) {
+  if (!(start >= 0 && count >= 0 && start + count <= (rows ? t.rows(x) : t.cols(x))))
+    fail(op, std::string(rows ? "rows [" : "columns [") + std::to_string(start) + ", " +
+                 std::to_string(start + count) + ") are outside " + shape(t, x));
+  Var y = rows ? new_output(t, count, t.cols(x), {x}) : new_output(t, t.rows(x), count, {x});
+  if (rows)
+    t.value(y) = t.value(x).middleRows(start, count);
+  else
+    t.value(y) = t.value(x).middleCols(start, count);
   t.record({[](Tape& t, const OpRecord& r) {
-              if (tracks(t, r.in[0]))
+              if (!tracks(t, r.in[0])) return;
+              if (r.ints[1])
+                t.grad(r.in[0]).middleRows(r.ints[0], t.rows(r.out)) += t.grad(r.out);
+              else
                 t.grad(r.in[0]).middleCols(r.ints[0], t.cols(r.out)) += t.grad(r.out);
             },
-            y, {x}, {start}});
+            y, {x}, {start, rows ? 1 : 0}});
   return y;
 }
+}  // namespace
+
+Var slice_time(Tape& t, Var x, Index start, Index count) { return slice(t, x, false, start, count, "slice_time"); }
 
 Var slice_channels(Tape& t, Var x, Index start, Index count) {
-  if (!(start >= 0 && count >= 0 && start + count <= t.rows(x)))
-    fail("slice_channels",
-        "rows [" + std::to_string(start) + ", " + std::to_string(start + count) +
-            ") are outside " + shape(t, x));
-  Var y = new_output(t, count, t.cols(x), {x});
-  t.value(y) = t.value(x).middleRows(start, count);
-  t.record({[](Tape& t, const OpRecord& r) {
-              if (tracks(t, r.in[0]))
-                t.grad(r.in[0]).middleRows(r.ints[0], t.rows(r.out)) += t.grad(r.out);
-            },
-            y, {x}, {start}});
-  return y;
+  return slice(t, x, true, start, count, "slice_channels");
 }
 
 Var concat_channels(Tape& t, Var a, Var b) {

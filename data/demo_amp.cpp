@@ -69,6 +69,30 @@ void add_noise(std::vector<double>& out, size_t at, double level, double seconds
 
 double midi_hz(double note) { return 440.0 * std::pow(2.0, (note - 69) / 12.0); }
 
+// A dataset being written into a folder (created if missing): every file written is listed in
+// result.files, in the order written.
+class DatasetFolder {
+ public:
+  explicit DatasetFolder(const std::string& dir) : dir_(dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw input_error(dir, "", "a folder that can be created", ec.message());
+  }
+  std::string path(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
+  void wav(const std::string& name, const std::vector<float>& x) {
+    write_wav(path(name), x, kDemoSampleRate);
+    result.files.push_back(path(name));
+  }
+  void text(const std::string& name, const std::string& content) {
+    write_text_atomically(path(name), content);
+    result.files.push_back(path(name));
+  }
+  DemoDataset result;
+
+ private:
+  std::string dir_;
+};
+
 }  // namespace
 
 std::vector<float> demo_guitar_input(std::uint64_t seed, double seconds, int sample_rate) {
@@ -180,17 +204,11 @@ std::vector<float> hard_amp(std::span<const float> x, double gain, double bass, 
 
 DemoDataset write_hard_dataset(const std::string& dir, std::uint64_t seed, double seconds,
                                double test_seconds) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw input_error(dir, "", "a folder that can be created", ec.message());
-  const auto path = [&](const std::string& name) { return (fs::path(dir) / name).string(); };
-  DemoDataset result;
+  DatasetFolder folder(dir);
   const std::vector<float> x = demo_guitar_input(seed, seconds);
   const std::vector<float> x_test = demo_guitar_input(seed + 1000, test_seconds);
-  write_wav(path("input.wav"), x, kDemoSampleRate);
-  write_wav(path("input_test.wav"), x_test, kDemoSampleRate);
-  result.files = {path("input.wav"), path("input_test.wav")};
+  folder.wav("input.wav", x);
+  folder.wav("input_test.wav", x_test);
 
   struct Setting {
     double knobs[4];
@@ -219,9 +237,7 @@ DemoDataset write_hard_dataset(const std::string& dir, std::uint64_t seed, doubl
     }
     name += ".wav";
     const auto& in = s.test ? x_test : x;
-    write_wav(path(name), hard_amp(in, s.knobs[0], s.knobs[1], s.knobs[2], s.knobs[3]),
-              kDemoSampleRate);
-    result.files.push_back(path(name));
+    folder.wav(name, hard_amp(in, s.knobs[0], s.knobs[1], s.knobs[2], s.knobs[3]));
     entries += std::string(entries.empty() ? "" : ",\n") + "    {\"input_file\": \"" +
                (s.test ? "input_test.wav" : "input.wav") +
                "\", \"output_file\": " + json_quote(name) + ", \"knobs\": {" + knobs +
@@ -231,39 +247,27 @@ DemoDataset write_hard_dataset(const std::string& dir, std::uint64_t seed, doubl
   for (int k = 0; k < 4; ++k)
     knob_list += std::string(k ? ",\n" : "") + "    {\"name\": \"" + names[k] +
                  "\", \"min\": 0, \"max\": 10, \"default\": 5}";
-  write_text_atomically(
-      path("dataset.json"),
-      "{\n  \"knobs\": [\n" + knob_list + "\n  ],\n  \"entries\": [\n" + entries + "\n  ]\n}\n");
-  result.files.push_back(path("dataset.json"));
+  folder.text("dataset.json",
+              "{\n  \"knobs\": [\n" + knob_list + "\n  ],\n  \"entries\": [\n" + entries + "\n  ]\n}\n");
   // Delay "auto": the protocol measures the estimator too (the amp's latency is kHardAmpLatency).
-  result.data_config = path("data.json");
-  write_text_atomically(
-      result.data_config,
-      "{\n  \"dataset\": \"dataset.json\",\n  \"sample_rate\": " + std::to_string(kDemoSampleRate) +
-          ",\n  \"delay\": \"auto\",\n  \"validation_tail_seconds\": 1.0,\n"
-          "  \"ny\": 8192\n}\n");
-  result.files.push_back(result.data_config);
-  return result;
+  folder.text("data.json",
+              "{\n  \"dataset\": \"dataset.json\",\n  \"sample_rate\": " + std::to_string(kDemoSampleRate) +
+                  ",\n  \"delay\": \"auto\",\n  \"validation_tail_seconds\": 1.0,\n"
+                  "  \"ny\": 8192\n}\n");
+  folder.result.data_config = folder.path("data.json");
+  return folder.result;
 }
 
 DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, double seconds) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw input_error(dir, "", "a folder that can be created", ec.message());
-  const auto path = [&](const std::string& name) { return (fs::path(dir) / name).string(); };
-
-  DemoDataset result;
+  DatasetFolder folder(dir);
   const std::vector<float> x = demo_guitar_input(seed, seconds);
-  write_wav(path("input.wav"), x, kDemoSampleRate);
-  result.files.push_back(path("input.wav"));
+  folder.wav("input.wav", x);
 
   std::string entries;
   for (double gain : {0.0, 2.5, 5.0, 7.5, 10.0})
     for (double tone : {0.0, 5.0, 10.0}) {
       const std::string name = "output_gain" + format_number(gain) + "_tone" + format_number(tone) + ".wav";
-      write_wav(path(name), demo_amp(x, gain, tone), kDemoSampleRate);
-      result.files.push_back(path(name));
+      folder.wav(name, demo_amp(x, gain, tone));
       // Interior settings held out whole: they measure how well the model interpolates.
       const bool test = tone == 5.0 && (gain == 2.5 || gain == 7.5);
       entries += std::string(entries.empty() ? "" : ",\n") +
@@ -277,8 +281,7 @@ DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, doubl
       "    {\"name\": \"tone\", \"min\": 0, \"max\": 10, \"default\": 5}\n  ],\n"
       "  \"entries\": [\n" +
       entries + "\n  ]\n}\n";
-  write_text_atomically(path("dataset.json"), dataset);
-  result.files.push_back(path("dataset.json"));
+  folder.text("dataset.json", dataset);
 
   // The virtual amp has no latency, so the delay is stated rather than estimated. Validation holds
   // out the last 3 s of every setting (1 s of short datasets): a single second can be a quiet
@@ -287,10 +290,9 @@ DemoDataset write_demo_dataset(const std::string& dir, std::uint64_t seed, doubl
   const std::string config =
       "{\n  \"dataset\": \"dataset.json\",\n  \"sample_rate\": " + std::to_string(kDemoSampleRate) +
       ",\n  \"delay\": 0,\n  \"validation_tail_seconds\": " + tail + ",\n  \"ny\": 8192\n}\n";
-  result.data_config = path("data.json");
-  write_text_atomically(result.data_config, config);
-  result.files.push_back(result.data_config);
-  return result;
+  folder.text("data.json", config);
+  folder.result.data_config = folder.path("data.json");
+  return folder.result;
 }
 
 }  // namespace namk

@@ -17,6 +17,10 @@ template <class M>
 std::unique_ptr<Model> build(const ModelConfig& config) {
   return std::make_unique<M>(config);
 }
+std::unique_ptr<Model> build_lstm(const ModelConfig& config) { return std::make_unique<Lstm>(config, build_lstm_layers); }
+std::unique_ptr<Model> build_convnet(const ModelConfig& config) {
+  return std::make_unique<ConvNet>(config, build_convnet_blocks);
+}
 
 std::string describe_stage(const WaveNetConfig& w) {
   std::string s = std::to_string(w.layers.size()) + " layer arrays:";
@@ -45,8 +49,8 @@ std::string describe_linear(const ModelConfig& c) {
 
 const std::array<Architecture, 5> kArchitectures{{
     {"WaveNet", read_wavenet_config, write_wavenet_config, build<WaveNet>, describe_wavenet, true},
-    {"LSTM", read_lstm_config, write_lstm_config, build<Lstm>, describe_lstm, false},
-    {"ConvNet", read_convnet_config, write_convnet_config, build<ConvNet>, describe_convnet, false},
+    {"LSTM", read_lstm_config, write_lstm_config, build_lstm, describe_lstm, false},
+    {"ConvNet", read_convnet_config, write_convnet_config, build_convnet, describe_convnet, false},
     {"Linear", read_linear_config, write_linear_config, build<Linear>, describe_linear, false, reverse_linear_taps},
     // Ours, knob models only: no NAM file has it.
     {"ToneStackWaveNet", read_tone_stack_wavenet_config, write_tone_stack_wavenet_config, build<ToneStackWaveNet>,
@@ -60,11 +64,13 @@ const Architecture* find_architecture(std::string_view name) {
   return nullptr;
 }
 
-void reverse_linear_taps(const ModelConfig& config, std::span<Scalar> weights) {
-  // (1, inputs, taps), the tap fastest, then the bias: each input's taps reversed.
-  const auto taps = static_cast<std::ptrdiff_t>(config.linear.receptive_field);
-  const auto inputs = (static_cast<std::ptrdiff_t>(weights.size()) - (config.linear.bias ? 1 : 0)) / taps;
-  for (std::ptrdiff_t i = 0; i < inputs; ++i) std::reverse(weights.begin() + i * taps, weights.begin() + (i + 1) * taps);
+void reverse_linear_taps(const ParamLayout& layout, std::span<Scalar> weights) {
+  const ParamView& w = layout.view("weight");  // (1, inputs, taps), the tap fastest
+  const Index taps = w.shape[2];
+  for (Index i = 0; i < w.shape[1]; ++i) {
+    const auto first = weights.begin() + static_cast<std::ptrdiff_t>(w.offset + i * taps);
+    std::reverse(first, first + static_cast<std::ptrdiff_t>(taps));
+  }
 }
 
 std::string architecture_names() {

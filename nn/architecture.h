@@ -26,7 +26,8 @@ struct Architecture {
   bool head_scale_in_weights;
   // Where a file's weight order differs from the layout's (nullptr: it does not), reorders the
   // architecture's weights between them. Its own inverse: one call converts either way.
-  void (*swap_file_order)(const ModelConfig& config, std::span<Scalar> weights) = nullptr;
+  // layout: the model's, which says where each tensor is.
+  void (*swap_file_order)(const ParamLayout& layout, std::span<Scalar> weights) = nullptr;
   // NAM has it: a model without knobs is written as a NAM file. Ours only (false): every file of
   // it is a nam-knobs file, knobs or not.
   bool nam = true;
@@ -50,6 +51,6 @@ std::string write_linear_config(const ModelConfig& config);
 std::string write_tone_stack_wavenet_config(const ModelConfig& config);
 // NAM's runtime applies a Linear file's first weight to the present sample and the last to the
 // oldest: the reverse of the layout's (PyTorch's) tap order.
-void reverse_linear_taps(const ModelConfig& config, std::span<Scalar> weights);
+void reverse_linear_taps(const ParamLayout& layout, std::span<Scalar> weights);
 
 }  // namespace namk

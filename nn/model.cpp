@@ -61,6 +61,19 @@ void Model::check_input(const Tape& t, Var x) const {
                      std::to_string(t.cols(x)) + ")");
 }
 
+Index Model::input_channels() const { return 1 + (uses_concat() ? static_cast<Index>(config_.knobs.size()) : 0); }
+
+Model::ForwardInput Model::forward_input(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
+  check_input(t, x);
+  const Var cond = conditioning(t, knob_values, grad);
+  return {uses_concat() ? with_knob_channels(t, x, cond) : x, cond, param_buffers(grad)};
+}
+
+void Model::stream_input(const Scalar* in, MatRef x) const noexcept {
+  x.topRows(1) = ConstMatMap(in, 1, x.cols());
+  if (uses_concat()) fill_knob_channels(cond_now_, x.bottomRows(cond_now_.size()));
+}
+
 Var Model::conditioning(Tape& t, std::span<const double> knob_values, Scalar* grad) const {
   return conditioner_.forward(t, param_buffers(grad), knob_values);
 }

@@ -205,6 +205,17 @@ class Model {
 
   // forward()'s input check: x must be (1, >= receptive_field()); the message names the architecture.
   void check_input(const Tape& t, Var x) const;
+  // The first layer's input channels where knobs join the audio as channels: 1, plus the knobs with concat.
+  Index input_channels() const;
+  // forward()'s start where knobs join as input channels (LSTM, ConvNet, Linear): checks x, and gives
+  // the conditioning column and x with concat's knob channels below the audio.
+  struct ForwardInput {
+    Var x, cond;
+    ParamBuffers params;
+  };
+  ForwardInput forward_input(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const;
+  // process_block()'s counterpart: in (n samples) and concat's current knob channels into x (input_channels(), n).
+  void stream_input(const Scalar* in, MatRef x) const noexcept;
 
   // Training: the conditioning column for these knob values: FiLM outputs (F, 1), or the
   // normalised knobs (n_knobs, 1) for concat; Var{} without knobs.

@@ -217,9 +217,15 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
     s << "  \"smoothing_ms\": " << number(c.smoothing_ms) << ",\n";
   }
   // NAM's weights: the architecture's parameters, then (WaveNet) head_scale, which NAM stores last.
-  std::vector<Scalar> file_weights(model.params().data(), model.params().data() + model.architecture_params());
-  if (arch->swap_file_order) arch->swap_file_order(c, file_weights);
-  std::string weights = weight_list(file_weights.data(), model.architecture_params());
+  // A copy only where the file's order differs from the buffer's.
+  const Scalar* arch_weights = model.params().data();
+  std::vector<Scalar> swapped;
+  if (arch->swap_file_order) {
+    swapped.assign(arch_weights, arch_weights + model.architecture_params());
+    arch->swap_file_order(model.param_layout(), swapped);
+    arch_weights = swapped.data();
+  }
+  std::string weights = weight_list(arch_weights, model.architecture_params());
   if (arch->head_scale_in_weights)
     weights.insert(weights.size() - 1, std::string(model.architecture_params() ? ", " : "") +
                                            number(c.wavenet.head_scale));
@@ -300,7 +306,7 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
   Model& m = *loaded.model;
   for (size_t i = 0; i < weights.size(); ++i) m.params()[static_cast<Index>(i)] = static_cast<Scalar>(weights[i]);
   if (arch->swap_file_order)
-    arch->swap_file_order(config, std::span<Scalar>(m.params().data(), static_cast<size_t>(m.architecture_params())));
+    arch->swap_file_order(m.param_layout(), std::span<Scalar>(m.params().data(), static_cast<size_t>(m.architecture_params())));
   if (knob_file) {
     for (size_t i = 0; i < cw.size(); ++i)
       m.params()[m.architecture_params() + static_cast<Index>(i)] = static_cast<Scalar>(cw[i]);

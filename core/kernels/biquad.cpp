@@ -104,15 +104,23 @@ Dual sin(const Dual& a) { return chain(a, std::sin(a.v), std::cos(a.v)); }
 
 }  // namespace
 
-BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, double q, double sample_rate) {
-  const Dual g = variable(gain_db, 0), f = variable(frequency, 1), qq = variable(q, 2);
+namespace {
+double pow10(double a) { return std::pow(10.0, a); }
+double sqrt(double a) { return std::sqrt(a); }
+double cos(double a) { return std::cos(a); }
+double sin(double a) { return std::sin(a); }
+
+// The cookbook on T = Dual (values and derivatives) or double (values only): one formula, and the
+// values are the same operations either way, so both entries give the same filter to the bit.
+template <class T>
+std::array<T, 5> design_coefficients(BiquadKind kind, T g, T f, T qq, double sample_rate) {
   // Written in the cookbook's order of operations, so the synthetic amps' filters keep their bits.
-  const Dual A = pow10(g / constant(40));  // amplitude: the gain in dB split over the two ends
-  const Dual sqrt_a = sqrt(A);
-  const Dual w0 = (2 * std::numbers::pi) * f / constant(sample_rate);
-  const Dual c = cos(w0), alpha = sin(w0) / (2.0 * qq);
-  const Dual one = constant(1), two = constant(2);
-  Dual b0, b1, b2, a0, a1, a2;
+  const T A = pow10(g / T{40});  // amplitude: the gain in dB split over the two ends
+  const T sqrt_a = sqrt(A);
+  const T w0 = (2 * std::numbers::pi) * f / T{sample_rate};
+  const T c = cos(w0), alpha = sin(w0) / (2.0 * qq);
+  const T one{1}, two{2};
+  T b0{}, b1{}, b2{}, a0{}, a1{}, a2{};
   // The passes share their poles: a0 = 1 + alpha, a1 = -2 cos w0, a2 = 1 - alpha.
   const bool pass = kind == BiquadKind::LowPass || kind == BiquadKind::HighPass || kind == BiquadKind::AllPass;
   if (pass) {
@@ -128,7 +136,7 @@ BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, do
       break;
     case BiquadKind::HighPass:
       b0 = 0.5 * (one + c);
-      b1 = constant(-1) * (one + c);
+      b1 = T{-1} * (one + c);
       b2 = b0;
       break;
     case BiquadKind::AllPass:  // the zeros mirror the poles
@@ -145,7 +153,7 @@ BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, do
       a2 = one - alpha / A;
       break;
     case BiquadKind::LowShelf: {
-      const Dual p = A + one, m = A - one, k = 2.0 * sqrt_a * alpha;
+      const T p = A + one, m = A - one, k = 2.0 * sqrt_a * alpha;
       b0 = A * (p - m * c + k);
       b1 = 2.0 * A * (m - p * c);
       b2 = A * (p - m * c - k);
@@ -155,7 +163,7 @@ BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, do
       break;
     }
     case BiquadKind::HighShelf: {
-      const Dual p = A + one, m = A - one, k = 2.0 * sqrt_a * alpha;
+      const T p = A + one, m = A - one, k = 2.0 * sqrt_a * alpha;
       b0 = A * (p + m * c + k);
       b1 = -2.0 * A * (m + p * c);
       b2 = A * (p + m * c - k);
@@ -165,11 +173,22 @@ BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, do
       break;
     }
   }
-  const std::array<Dual, 5> coefficients = {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+  return {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+}
+}  // namespace
+
+BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, double q, double sample_rate) {
+  const std::array<Dual, 5> coefficients =
+      design_coefficients(kind, variable(gain_db, 0), variable(frequency, 1), variable(q, 2), sample_rate);
   BiquadDesign out;
   out.filter = {coefficients[0].v, coefficients[1].v, coefficients[2].v, coefficients[3].v, coefficients[4].v};
   for (size_t k = 0; k < 5; ++k) out.d[k] = coefficients[k].d;
   return out;
+}
+
+Biquad design_biquad_filter(BiquadKind kind, double gain_db, double frequency, double q, double sample_rate) {
+  const std::array<double, 5> k = design_coefficients(kind, gain_db, frequency, q, sample_rate);
+  return {k[0], k[1], k[2], k[3], k[4]};
 }
 
 }  // namespace namk

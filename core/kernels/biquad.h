@@ -48,5 +48,8 @@ struct BiquadDesign {
   std::array<std::array<double, 3>, 5> d;  // d[coefficient][input]
 };
 BiquadDesign design_biquad(BiquadKind kind, double gain_db, double frequency, double q, double sample_rate);
+// The same filter without the derivatives (bit-identical to design_biquad(...).filter), for
+// streaming and the synthetic amps, which never differentiate.
+Biquad design_biquad_filter(BiquadKind kind, double gain_db, double frequency, double q, double sample_rate);
 
 }  // namespace namk

@@ -179,6 +179,17 @@ void store_rows(V* r, Index row0, Index rows, Scalar* const* columns, Index coun
   }
 }
 
+// This thread's plan for n and its two scratch arrays (see Workspace), as the transforms use them.
+struct Scratch {
+  const Plan& plan;
+  Complex* a;
+  Complex* b;
+};
+Scratch scratch(Index n) {
+  Workspace& ws = workspace(n);
+  return {*ws.plan, ws.a.data(), ws.b.data()};
+}
+
 // One batch of up to kLanes frames as column pointers, from `from` and into `to` (null past the last
 // frame: idle lanes transform zeros rather than stale, possibly subnormal, data).
 struct Batch {
@@ -196,6 +207,33 @@ Batch batch(const ConstMatRef& from, MatRef& to, Index f0) {
   return b;
 }
 
+// The batch's first `total` input rows as total/2 complex lane vectors (rows 2p and 2p+1 are pair
+// p's real and imaginary parts), each written to slot(p).
+template <class Slot>
+void load_pairs(const Batch& io, Index total, Slot slot) {
+  V r[kLanes];
+  for (Index row0 = 0; row0 < total; row0 += kLanes) {
+    const Index rows = std::min(kLanes, total - row0);
+    load_rows(io.in, row0, rows, r);
+    for (Index q = 0; 2 * q < rows; ++q) slot(row0 / 2 + q) = Complex{r[2 * q], r[2 * q + 1]};
+  }
+}
+
+// The inverse: pair(p) into output rows 2p and 2p+1 of the batch's columns, `total` rows in all.
+template <class Pair>
+void store_pairs(const Batch& io, Index total, Pair pair) {
+  V r[kLanes];
+  for (Index row0 = 0; row0 < total; row0 += kLanes) {
+    const Index rows = std::min(kLanes, total - row0);
+    for (Index q = 0; 2 * q < rows; ++q) {
+      const Complex c = pair(row0 / 2 + q);
+      r[2 * q] = c.re;
+      r[2 * q + 1] = c.im;
+    }
+    store_rows(r, row0, rows, io.out, io.count);
+  }
+}
+
 }  // namespace
 
 bool rfft_size_supported(Index n) { return n >= 2 && (n & (n - 1)) == 0; }
@@ -207,18 +245,10 @@ Index rfft_lanes() { return kLanes; }
 void rfft_forward(ConstMatRef frames, MatRef spectrum) {
   if constexpr (!kTunedKernels) return rfft_forward_naive(frames, spectrum);
   const Index n = frames.rows(), m = n / 2;
-  Workspace& ws = workspace(n);
-  const Plan& plan = *ws.plan;
-  Complex* a = ws.a.data();
-  Complex* b = ws.b.data();
-  V r[kLanes];
+  const auto [plan, a, b] = scratch(n);
   for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
     const Batch io = batch(frames, spectrum, f0);
-    for (Index row0 = 0; row0 < n; row0 += kLanes) {
-      const Index rows = std::min(kLanes, n - row0);
-      load_rows(io.in, row0, rows, r);
-      for (Index q = 0; 2 * q < rows; ++q) a[plan.reversed[row0 / 2 + q]] = {r[2 * q], r[2 * q + 1]};
-    }
+    load_pairs(io, n, [&](Index p) -> Complex& { return a[plan.reversed[p]]; });
     complex_fft(a, m, plan);
     // Z = E + iO with E, O the spectra of the even and odd samples, so E = (Z[k] + conj Z[m-k])/2,
     // O = -i (Z[k] - conj Z[m-k])/2 and X[k] = E + W^k O, for k = 0..m (Z[m] = Z[0]).
@@ -230,32 +260,17 @@ void rfft_forward(ConstMatRef frames, MatRef spectrum) {
       const Complex o{d.im * half, -d.re * half};
       b[k] = e + times(o, plan.wr[k], plan.wi[k]);
     }
-    for (Index row0 = 0; row0 < n + 2; row0 += kLanes) {
-      const Index rows = std::min(kLanes, n + 2 - row0);
-      for (Index q = 0; 2 * q < rows; ++q) {
-        r[2 * q] = b[row0 / 2 + q].re;
-        r[2 * q + 1] = b[row0 / 2 + q].im;
-      }
-      store_rows(r, row0, rows, io.out, io.count);
-    }
+    store_pairs(io, n + 2, [&](Index p) { return b[p]; });
   }
 }
 
 void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
   if constexpr (!kTunedKernels) return rfft_inverse_naive(spectrum, frames);
   const Index n = frames.rows(), m = n / 2;
-  Workspace& ws = workspace(n);
-  const Plan& plan = *ws.plan;
-  Complex* a = ws.a.data();
-  Complex* b = ws.b.data();
-  V r[kLanes];
+  const auto [plan, a, b] = scratch(n);
   for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
     const Batch io = batch(spectrum, frames, f0);
-    for (Index row0 = 0; row0 < n + 2; row0 += kLanes) {
-      const Index rows = std::min(kLanes, n + 2 - row0);
-      load_rows(io.in, row0, rows, r);
-      for (Index q = 0; 2 * q < rows; ++q) b[row0 / 2 + q] = {r[2 * q], r[2 * q + 1]};
-    }
+    load_pairs(io, n + 2, [&](Index p) -> Complex& { return b[p]; });
     b[0].im = V{};
     b[m].im = V{};
     // x[2j] + i x[2j+1] = sum_{k<m} Z[k] e^{+2πijk/m} with Z[k] = (X[k] + conj X[m-k])
@@ -267,14 +282,7 @@ void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
       a[plan.reversed[k]] = conj(z);
     }
     complex_fft(a, m, plan);
-    for (Index row0 = 0; row0 < n; row0 += kLanes) {
-      const Index rows = std::min(kLanes, n - row0);
-      for (Index q = 0; 2 * q < rows; ++q) {
-        r[2 * q] = a[row0 / 2 + q].re;
-        r[2 * q + 1] = -a[row0 / 2 + q].im;
-      }
-      store_rows(r, row0, rows, io.out, io.count);
-    }
+    store_pairs(io, n, [&](Index p) { return conj(a[p]); });
   }
 }
 

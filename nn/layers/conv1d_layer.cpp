@@ -12,11 +12,12 @@ namespace namk {
 
 Conv1dLayer::Conv1dLayer(ParamLayout& layout, const std::string& name, const Conv1dShape& shape) : shape_(shape) {
   const Index fan_in = shape.in * shape.kernel_size;
-  weight_ = layout.add(name + ".weight",
+  const std::string prefix = name.empty() ? name : name + ".";
+  weight_ = layout.add(prefix + "weight",
                        shape.taps_axis ? std::vector<Index>{shape.out, shape.in, shape.kernel_size}
                                        : std::vector<Index>{shape.out, shape.in},
                        fan_in);
-  if (shape.bias) bias_ = layout.add(name + ".bias", {shape.out}, fan_in);
+  if (shape.bias) bias_ = layout.add(prefix + "bias", {shape.out}, fan_in);
 }
 
 double Conv1dLayer::flops() const {

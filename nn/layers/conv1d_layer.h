@@ -25,7 +25,7 @@ struct Conv1dShape {
 class Conv1dLayer {
  public:
   Conv1dLayer() = default;
-  // Registers name.weight and, with a bias, name.bias.
+  // Registers name.weight and, with a bias, name.bias (an empty name: weight and bias).
   Conv1dLayer(ParamLayout& layout, const std::string& name, const Conv1dShape& shape);
 
   const Conv1dShape& shape() const { return shape_; }

@@ -15,6 +15,8 @@ struct FilmSite {
   Index channels = 0;
   bool shift = false;  // beta follows gamma
   bool active() const { return offset >= 0; }
+  // Scalars of the conditioning column this site reads: what applying it costs per sample.
+  Index outputs() const { return active() ? (shift ? 2 : 1) * channels : 0; }
 
   // Training: (channels, 1) slices of cond (the conditioner's output on the tape).
   Var gamma(Tape& t, Var cond) const;

@@ -24,14 +24,23 @@ Mapped geometric(double r, double lo, double hi) {
 
 }  // namespace
 
-BiquadDesign design_tone_section(const ToneStackConfig& c, size_t s, const Scalar* controls) {
+namespace {
+// Section s's design inputs (gain in dB, frequency, Q) at these controls, with their derivatives.
+struct SectionInputs {
+  Mapped gain, freq, q;
+};
+SectionInputs section_inputs(const ToneStackConfig& c, size_t s, const Scalar* controls) {
   const ToneStackSection& section = c.sections[s];
   const double r_gain = controls[3 * s], r_freq = controls[3 * s + 1], r_q = controls[3 * s + 2];
   const double t = std::tanh(r_gain);
-  const Mapped gain{c.max_gain_db * t, c.max_gain_db * (1 - t * t)};
-  const Mapped freq = geometric(r_freq, section.min_hz, section.max_hz);
-  const Mapped q = geometric(r_q, c.min_q, c.max_q);
-  BiquadDesign d = design_biquad(section.kind, gain.value, freq.value, q.value, c.sample_rate);
+  return {{c.max_gain_db * t, c.max_gain_db * (1 - t * t)}, geometric(r_freq, section.min_hz, section.max_hz),
+          geometric(r_q, c.min_q, c.max_q)};
+}
+}  // namespace
+
+BiquadDesign design_tone_section(const ToneStackConfig& c, size_t s, const Scalar* controls) {
+  const auto [gain, freq, q] = section_inputs(c, s, controls);
+  BiquadDesign d = design_biquad(c.sections[s].kind, gain.value, freq.value, q.value, c.sample_rate);
   // d/d(control) = d/d(design input) * d(design input)/d(control), input by input.
   for (auto& row : d.d) {
     row[0] *= gain.derivative;
@@ -132,7 +141,11 @@ void ToneStackStream::reset() noexcept { std::fill(states_.begin(), states_.end(
 void ToneStackStream::process(const ToneStackConfig& config, const Scalar* controls, const Scalar* in,
                               Scalar* out, Index n) noexcept {
   if (!std::equal(designed_for_.begin(), designed_for_.end(), controls)) {
-    for (size_t s = 0; s < filters_.size(); ++s) filters_[s] = design_tone_section(config, s, controls).filter;
+    for (size_t s = 0; s < filters_.size(); ++s) {
+      // Streaming never differentiates: the value-only design.
+      const auto [gain, freq, q] = section_inputs(config, s, controls);
+      filters_[s] = design_biquad_filter(config.sections[s].kind, gain.value, freq.value, q.value, config.sample_rate);
+    }
     std::copy(controls, controls + designed_for_.size(), designed_for_.begin());
   }
   if (filters_.empty()) {

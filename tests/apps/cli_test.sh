@@ -8,9 +8,8 @@ set -uo pipefail
 nk="$1"
 src="$2"
 case_name="$3"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=../shell_test_lib.sh
+source "$src/tests/shell_test_lib.sh"
 
 # expect_error "fragment" command...: the command must fail and print the fragment on stderr.
 expect_error() {

@@ -9,20 +9,15 @@
 #include <random>
 #include <vector>
 
+#include "../core/biquad_test_util.h"
 #include "core/kernels/biquad.h"
 
 using namespace namk;
+using namespace namk::test;
 
 namespace {
 
 constexpr double kRate = 48000;
-
-// H(e^{jw}) of the normalised coefficients: an independent evaluation of what the filter is.
-double magnitude_db(const Biquad& f, double hz) {
-  const std::complex<double> z1 = std::polar(1.0, -2 * std::numbers::pi * hz / kRate), z2 = z1 * z1;
-  const std::complex<double> h = (f.b0 + f.b1 * z1 + f.b2 * z2) / (1.0 + f.a1 * z1 + f.a2 * z2);
-  return 20 * std::log10(std::abs(h));
-}
 
 std::vector<Scalar> noise(Index n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -36,19 +31,19 @@ std::vector<Scalar> noise(Index n, uint64_t seed) {
 
 TEST_CASE("biquad designs: a peak boosts its frequency by its gain, shelves their end, unity elsewhere") {
   const Biquad peak = design_biquad(BiquadKind::Peak, 6, 1000, 1.0, kRate).filter;
-  CHECK(magnitude_db(peak, 1000) == doctest::Approx(6).epsilon(1e-9));
-  CHECK(std::abs(magnitude_db(peak, 1)) < 1e-3);
-  CHECK(std::abs(magnitude_db(peak, 23000)) < 0.05);
+  CHECK(magnitude_db(peak, 1000, kRate) == doctest::Approx(6).epsilon(1e-9));
+  CHECK(std::abs(magnitude_db(peak, 1, kRate)) < 1e-3);
+  CHECK(std::abs(magnitude_db(peak, 23000, kRate)) < 0.05);
 
   const Biquad low = design_biquad(BiquadKind::LowShelf, -9, 150, 0.7, kRate).filter;
-  CHECK(magnitude_db(low, 0.1) == doctest::Approx(-9).epsilon(1e-6));
-  CHECK(magnitude_db(low, 150) == doctest::Approx(-4.5).epsilon(1e-9));  // half the gain at the corner
-  CHECK(std::abs(magnitude_db(low, 20000)) < 0.01);
+  CHECK(magnitude_db(low, 0.1, kRate) == doctest::Approx(-9).epsilon(1e-6));
+  CHECK(magnitude_db(low, 150, kRate) == doctest::Approx(-4.5).epsilon(1e-9));  // half the gain at the corner
+  CHECK(std::abs(magnitude_db(low, 20000, kRate)) < 0.01);
 
   const Biquad high = design_biquad(BiquadKind::HighShelf, 12, 4000, 0.7, kRate).filter;
-  CHECK(magnitude_db(high, 24000) == doctest::Approx(12).epsilon(1e-9));
-  CHECK(magnitude_db(high, 4000) == doctest::Approx(6).epsilon(1e-9));
-  CHECK(std::abs(magnitude_db(high, 20)) < 0.01);
+  CHECK(magnitude_db(high, 24000, kRate) == doctest::Approx(12).epsilon(1e-9));
+  CHECK(magnitude_db(high, 4000, kRate) == doctest::Approx(6).epsilon(1e-9));
+  CHECK(std::abs(magnitude_db(high, 20, kRate)) < 0.01);
 
   for (BiquadKind kind : {BiquadKind::LowShelf, BiquadKind::Peak, BiquadKind::HighShelf}) {
     const Biquad flat = design_biquad(kind, 0, 700, 2.0, kRate).filter;
@@ -69,7 +64,7 @@ TEST_CASE("biquad filter: its impulse response has the frequency response of its
     std::complex<double> sum = 0;
     for (Index i = 0; i < n; ++i) sum += static_cast<double>(h[static_cast<size_t>(i)]) *
                                          std::polar(1.0, -2 * std::numbers::pi * hz / kRate * static_cast<double>(i));
-    CHECK(20 * std::log10(std::abs(sum)) == doctest::Approx(magnitude_db(f, hz)).epsilon(1e-4));
+    CHECK(20 * std::log10(std::abs(sum)) == doctest::Approx(magnitude_db(f, hz, kRate)).epsilon(1e-4));
   }
 }
 
@@ -139,4 +134,20 @@ TEST_CASE("biquad backward and design derivatives match central finite differenc
               doctest::Approx((cu[k] - cd[k]) / (2 * h[j])).epsilon(1e-6).scale(1e-9));
     }
   }
+}
+
+TEST_CASE("biquad: the value-only design is the derivative design's filter to the bit") {
+  for (BiquadKind kind : {BiquadKind::LowPass, BiquadKind::HighPass, BiquadKind::AllPass, BiquadKind::Peak,
+                          BiquadKind::LowShelf, BiquadKind::HighShelf})
+    for (double gain : {-12.5, 0.0, 3.0})
+      for (double hz : {40.0, 700.0, 9000.0})
+        for (double q : {0.3, 0.707, 4.0}) {
+          const Biquad a = design_biquad(kind, gain, hz, q, kRate).filter;
+          const Biquad b = design_biquad_filter(kind, gain, hz, q, kRate);
+          CHECK(a.b0 == b.b0);
+          CHECK(a.b1 == b.b1);
+          CHECK(a.b2 == b.b2);
+          CHECK(a.a1 == b.a1);
+          CHECK(a.a2 == b.a2);
+        }
 }

@@ -59,6 +59,12 @@ inline void write_text(const std::string& path, const std::string& text) {
 }
 
 // Band-limited-ish noise at RMS about level/2: a stand-in for a guitar DI.
+// A file's bytes, for comparing outputs.
+inline std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 inline std::vector<float> noise(size_t n, std::uint64_t seed, double level = 0.5) {
   std::mt19937_64 rng(seed);
   std::vector<float> x(n);

@@ -25,11 +25,6 @@ using namespace namk::test;
 
 namespace {
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::vector<PlanKnob> knobs_of(std::initializer_list<const char*> texts) {
   std::vector<PlanKnob> knobs;
   for (const char* t : texts) knobs.push_back(parse_plan_knob(t));
@@ -60,13 +55,21 @@ PlanOptions small_options() {
   return o;
 }
 
-// Plays every take of a written session through the virtual amp.
+// Writes the session's files and plays every take through the virtual amp.
 void record_session(const std::string& dir, const CapturePlan& plan) {
+  write_capture_session(plan, dir, false);
   for (const Take& t : plan.takes) {
     const Audio x = read_audio(dir + (t.anchor ? "/anchor_input.wav" : "/input.wav"),
                                [](const std::string&) {});
     write_wav(dir + "/" + t.file, demo_amp(x.samples, t.knobs[0], t.knobs[1]), x.sample_rate);
   }
+}
+
+// A session planned with o, written into dir and recorded.
+CapturePlan recorded_session(const std::string& dir, const PlanOptions& o) {
+  const CapturePlan plan = make_capture_plan(o);
+  record_session(dir, plan);
+  return plan;
 }
 
 const TakeCheck& take_named(const SessionCheck& c, const std::string& file) {
@@ -298,7 +301,6 @@ TEST_CASE("session: dataset.json loads for training, with the trims, test split 
   CHECK(plan.takes[0].anchor);
   CHECK(plan.takes[0].knobs == Setting{5, 5});
   CHECK(plan.takes[0].file == "anchor_gain5_tone5.wav");
-  write_capture_session(plan, dir.str(), false);
   record_session(dir.str(), plan);
   const Audio anchor = read_audio(dir / "anchor_input.wav", [](const std::string&) {});
   CHECK(anchor.samples.size() == 12u * kPlanSampleRate);
@@ -329,9 +331,7 @@ TEST_CASE("session check: every missing or broken take is named with its setting
   TempDir dir;
   PlanOptions o = small_options();
   o.settings = 8;
-  const CapturePlan plan = make_capture_plan(o);
-  write_capture_session(plan, dir.str(), false);
-  record_session(dir.str(), plan);
+  const CapturePlan plan = recorded_session(dir.str(), o);
   const SessionCheck good = check_capture_session(dir.str());
   CHECK(good.bad == 0);
   CHECK(good.text().find("check: 9 of 9 takes usable") != std::string::npos);
@@ -372,9 +372,7 @@ TEST_CASE("training data: a take recorded shifted keeps its own delay, confirmed
   TempDir dir;
   PlanOptions o = small_options();
   o.settings = 6;
-  const CapturePlan plan = make_capture_plan(o);
-  write_capture_session(plan, dir.str(), false);
-  record_session(dir.str(), plan);
+  const CapturePlan plan = recorded_session(dir.str(), o);
   const int sr = kPlanSampleRate;
   const std::string shifted = plan.takes[2].file, dropped = plan.takes[4].file;
   Audio y = read_audio(dir / shifted, [](const std::string&) {});  // recorded 200 samples late

@@ -7,6 +7,7 @@
 
 #include "data/alignment.h"
 #include "data/audio_checks.h"
+#include "base/fnv1a.h"
 #include "data/demo_amp.h"
 #include "data/knob_dataset.h"
 #include "data_test_util.h"
@@ -16,21 +17,13 @@ using namespace namk::test;
 
 namespace {
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// 64-bit FNV-1a: a short fingerprint to compare whole folders.
-std::uint64_t fnv1a(const std::string& bytes, std::uint64_t h = 1469598103934665603ULL) {
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
+// A short fingerprint to compare whole folders: each file's name and bytes.
 std::uint64_t hash_files(const DemoDataset& demo) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const auto& f : demo.files)
-    h = fnv1a(std::filesystem::path(f).filename().string() + bytes_of(f), h);
+  std::uint64_t h = kFnv1aOffset;
+  for (const auto& f : demo.files) {
+    const std::string bytes = std::filesystem::path(f).filename().string() + bytes_of(f);
+    h = fnv1a(bytes.data(), bytes.size(), h);
+  }
   return h;
 }
 

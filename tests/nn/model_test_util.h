@@ -85,6 +85,17 @@ inline std::vector<KnobSpec> two_knobs() {
   return {KnobSpec{"gain", 0, 10, 5, ""}, KnobSpec{"tone", -1, 1, 0, "dB"}};
 }
 
+// c with two_knobs() conditioned by method.
+inline ModelConfig with_two_knobs(ModelConfig c, Conditioning method) {
+  c.knobs = two_knobs();
+  c.conditioning = method;
+  return c;
+}
+
+// Block sizes for the streaming-equals-training tests: single samples, odd, the usual, larger than
+// most receptive fields, and a mix.
+inline const std::vector<std::vector<int>> kBlockSweeps = {{1}, {7}, {64}, {4096}, {3, 1, 50, 17, 200, 2, 999}};
+
 // Random weights everywhere, the FiLM conditioner too (its init would make knobs do nothing).
 inline void randomise(Model& m, uint64_t seed, double scale = 0.5) {
   std::mt19937_64 rng(seed);

@@ -71,8 +71,7 @@ TEST_CASE("LSTM streaming equals the training graph for any block sizes") {
   };
   for (const Case& c : {Case{"plain", lstm_config(6, 1)}, Case{"film", film},
                         Case{"film scale-only", scale_only}, Case{"concat", concat}}) {
-    for (const std::vector<int>& blocks :
-         std::vector<std::vector<int>>{{1}, {7}, {64}, {4096}, {3, 1, 50, 17, 200, 2, 999}}) {
+    for (const std::vector<int>& blocks : kBlockSweeps) {
       CAPTURE(c.name);
       CAPTURE(blocks.front());
       auto m = make_model(c.config);

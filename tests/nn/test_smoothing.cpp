@@ -31,9 +31,7 @@ double largest_step(const Mat& y, Index from, Index to) {
 
 TEST_CASE("knob changes ramp over smoothing_ms and then equal the new knob's output") {
   for (Conditioning method : {Conditioning::Film, Conditioning::Concat}) {
-    ModelConfig c = tiny_wavenet();
-    c.knobs = two_knobs();
-    c.conditioning = method;
+    ModelConfig c = with_two_knobs(tiny_wavenet(), method);
     c.sample_rate = 48000;
     c.smoothing_ms = 20;  // 960 samples
     auto m = make_model(c);

@@ -8,9 +8,11 @@
 #include <numbers>
 #include <random>
 
+#include "../core/biquad_test_util.h"
 #include "nn/layers/tone_stack.h"
 
 using namespace namk;
+using namespace namk::test;
 
 namespace {
 
@@ -20,11 +22,6 @@ Mat noise(Index n, uint64_t seed) {
   Mat x(1, n);
   for (Index i = 0; i < n; ++i) x(0, i) = static_cast<Scalar>(u(rng));
   return x;
-}
-
-double magnitude_db(const Biquad& f, double hz, double rate) {
-  const std::complex<double> z1 = std::polar(1.0, -2 * std::numbers::pi * hz / rate), z2 = z1 * z1;
-  return 20 * std::log10(std::abs((f.b0 + f.b1 * z1 + f.b2 * z2) / (1.0 + f.a1 * z1 + f.a2 * z2)));
 }
 
 }  // namespace

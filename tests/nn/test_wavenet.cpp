@@ -92,8 +92,7 @@ std::vector<Variant> variants() {
 
 TEST_CASE("WaveNet streaming equals the training graph for any block sizes") {
   for (const Variant& variant : variants()) {
-    for (const std::vector<int>& blocks :
-         std::vector<std::vector<int>>{{1}, {7}, {64}, {4096}, {3, 1, 50, 17, 200, 2, 999}}) {
+    for (const std::vector<int>& blocks : kBlockSweeps) {
       CAPTURE(variant.name);
       CAPTURE(blocks.front());
       auto m = make_model(variant.config);
@@ -155,9 +154,7 @@ TEST_CASE("standard preset with FiLM streams like its graph") {
 
 TEST_CASE("a knob change between blocks (smoothing off) switches to the new knobs' output") {
   for (Conditioning method : {Conditioning::Film, Conditioning::Concat}) {
-    ModelConfig c = tiny_wavenet();
-    c.knobs = two_knobs();
-    c.conditioning = method;
+    ModelConfig c = with_two_knobs(tiny_wavenet(), method);
     c.smoothing_ms = 0;
     auto m = make_model(c);
     randomise(*m, 21);

@@ -6,10 +6,6 @@
 // zipper noise on a knob or gain jump, and finite output for non-finite input.
 #include <doctest/doctest.h>
 #include <lilv/lilv.h>
-#include <lv2/atom/atom.h>
-#include <lv2/buf-size/buf-size.h>
-#include <lv2/options/options.h>
-#include <lv2/urid/urid.h>
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +17,7 @@
 
 #include "nn/alloc_counter.h"
 #include "nn/namk.h"
+#include "plugin/lv2/host_features.h"
 
 namespace {
 
@@ -28,15 +25,6 @@ const char* kKnobUri = "urn:nam-knobs:model:c-api-test-knob-wavenet";
 const char* kSmoothedUri = "urn:nam-knobs:model:c-api-test-knob-wavenet-smoothed";
 const char* kPlainUri = "urn:nam-knobs:model:test-model";
 const std::string kFixtures = NAMK_FIXTURES_DIR;
-
-// The host side of urid:map: a URI's number is its place in the list (from 1).
-std::vector<std::string> g_uris;
-LV2_URID map_uri(LV2_URID_Map_Handle, const char* uri) {
-  for (size_t i = 0; i < g_uris.size(); ++i)
-    if (g_uris[i] == uri) return static_cast<LV2_URID>(i + 1);
-  g_uris.emplace_back(uri);
-  return static_cast<LV2_URID>(g_uris.size());
-}
 
 struct World {
   LilvWorld* world = lilv_world_new();
@@ -66,15 +54,8 @@ struct Host {
 
   Host(const char* uri, double rate, int32_t host_max_block) : max_block(host_max_block) {
     const LilvPlugin* p = world().plugin(uri);
-    LV2_URID_Map map{nullptr, map_uri};
-    const LV2_Feature map_feature{LV2_URID__map, &map};
-    const LV2_Options_Option options[] = {
-        {LV2_OPTIONS_INSTANCE, 0, map_uri(nullptr, LV2_BUF_SIZE__maxBlockLength), sizeof(int32_t),
-         map_uri(nullptr, LV2_ATOM__Int), &max_block},
-        {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, nullptr}};
-    const LV2_Feature options_feature{LV2_OPTIONS__options, const_cast<LV2_Options_Option*>(options)};
-    const LV2_Feature* features[] = {&map_feature, &options_feature, nullptr};
-    instance = lilv_plugin_instantiate(p, rate, features);
+    const namk::lv2_host::Features features(&max_block);
+    instance = lilv_plugin_instantiate(p, rate, features.get());
     REQUIRE(instance);
     // Every control starts at its default, as hosts do.
     const uint32_t n = lilv_plugin_get_num_ports(p);

@@ -11,9 +11,8 @@ wav="$2"
 src="$3"
 case_name="$4"
 fixtures="$src/tests/fixtures"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=../shell_test_lib.sh
+source "$src/tests/shell_test_lib.sh"
 
 export_bundles() {  # export_bundles DIR: the knob fixture, a smoothed copy of it, a plain NAM model
   local dir="$1"

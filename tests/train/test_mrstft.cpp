@@ -57,18 +57,26 @@ struct ReferenceTerms {
   double sc = 0, log_mag = 0;
 };
 
+// auraloss's sums over spectrogram bins: the spectral convergence's norms and the log-magnitude L1.
+struct ReferenceSums {
+  double diff = 0, energy = 0, l1 = 0, count = 0;
+  void add(const Signal& prediction, const Signal& target, const StftResolution& r) {
+    const auto x = reference_magnitudes(prediction, r), y = reference_magnitudes(target, r);
+    for (size_t f = 0; f < y.size(); ++f)
+      for (size_t k = 0; k < y[f].size(); ++k) {
+        diff += (y[f][k] - x[f][k]) * (y[f][k] - x[f][k]);
+        energy += y[f][k] * y[f][k];
+        l1 += std::abs(std::log(x[f][k]) - std::log(y[f][k]));
+        count += 1;
+      }
+  }
+};
+
 ReferenceTerms reference_terms(const Signal& prediction, const Signal& target,
                                const StftResolution& r) {
-  const auto x = reference_magnitudes(prediction, r), y = reference_magnitudes(target, r);
-  double diff = 0, energy = 0, l1 = 0, count = 0;
-  for (size_t f = 0; f < y.size(); ++f)
-    for (size_t k = 0; k < y[f].size(); ++k) {
-      diff += (y[f][k] - x[f][k]) * (y[f][k] - x[f][k]);
-      energy += y[f][k] * y[f][k];
-      l1 += std::abs(std::log(x[f][k]) - std::log(y[f][k]));
-      count += 1;
-    }
-  return {std::sqrt(diff) / std::sqrt(energy), l1 / count};
+  ReferenceSums s;
+  s.add(prediction, target, r);
+  return {std::sqrt(s.diff) / std::sqrt(s.energy), s.l1 / s.count};
 }
 
 double reference_loss(const Signal& prediction, const Signal& target, const MrstftConfig& c) {
@@ -172,18 +180,9 @@ double reference_batch_loss(const std::vector<Signal>& predictions, const std::v
                             const MrstftConfig& c) {
   double total = 0;
   for (const StftResolution& r : c.resolutions) {
-    double diff = 0, energy = 0, l1 = 0, count = 0;
-    for (size_t b = 0; b < targets.size(); ++b) {
-      const auto x = reference_magnitudes(predictions[b], r), y = reference_magnitudes(targets[b], r);
-      for (size_t f = 0; f < y.size(); ++f)
-        for (size_t k = 0; k < y[f].size(); ++k) {
-          diff += (y[f][k] - x[f][k]) * (y[f][k] - x[f][k]);
-          energy += y[f][k] * y[f][k];
-          l1 += std::abs(std::log(x[f][k]) - std::log(y[f][k]));
-          count += 1;
-        }
-    }
-    total += c.sc_weight * std::sqrt(diff) / std::sqrt(energy) + c.log_mag_weight * l1 / count;
+    ReferenceSums s;
+    for (size_t b = 0; b < targets.size(); ++b) s.add(predictions[b], targets[b], r);
+    total += c.sc_weight * std::sqrt(s.diff) / std::sqrt(s.energy) + c.log_mag_weight * s.l1 / s.count;
   }
   return total / static_cast<double>(c.resolutions.size());
 }
