@@ -23,7 +23,7 @@ std::unique_ptr<Model> build_convnet(const ModelConfig& config) {
 }
 
 std::string describe_stage(const WaveNetConfig& w) {
-  std::string s = std::to_string(w.layers.size()) + " layer arrays:";
+  std::string s = std::to_string(w.layers.size()) + (w.layers.size() == 1 ? " layer array:" : " layer arrays:");
   for (const LayerArrayConfig& l : w.layers)
     s += std::string(&l == &w.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" +
          std::to_string(l.kernel_size) + " x" + std::to_string(l.dilations.size()) + " layers" +

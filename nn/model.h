@@ -82,6 +82,9 @@ struct LinearConfig {
 struct ToneStackWaveNetConfig {
   WaveNetConfig pre, post;
   ToneStackConfig tone_stack;  // its sample_rate is the model's
+  // The knobs modulate the second stage too (FiLM). False: only the first stage and the tone
+  // stack hear them, as in an amp whose power amp has no knobs.
+  bool knobs_in_post = true;
 };
 
 enum class Conditioning { Film, Concat };

@@ -151,11 +151,12 @@ ToneStackConfig read_tone_stack(const Json& j) {
 void read_wavenet_config(const Json& j, ModelConfig& config) { config.wavenet = read_wavenet_body(j); }
 
 void read_tone_stack_wavenet_config(const Json& j, ModelConfig& config) {
-  j.allow_only({"pre", "tone_stack", "post"});
+  j.allow_only({"pre", "tone_stack", "post", "knobs_in_post"});
   ToneStackWaveNetConfig& c = config.tone_stack_wavenet;
   c.pre = read_wavenet_body(j["pre"]);
   c.tone_stack = read_tone_stack(j["tone_stack"]);
   c.post = read_wavenet_body(j["post"]);
+  c.knobs_in_post = j.boolean_or("knobs_in_post", true);
 }
 
 void read_lstm_config(const Json& j, ModelConfig& config) {

@@ -167,7 +167,8 @@ std::string write_wavenet_config(const ModelConfig& c) { return write_wavenet_bo
 std::string write_tone_stack_wavenet_config(const ModelConfig& c) {
   const ToneStackWaveNetConfig& t = c.tone_stack_wavenet;
   return "{\"pre\": " + write_wavenet_body(t.pre) + ", \"tone_stack\": " + write_tone_stack(t.tone_stack) +
-         ", \"post\": " + write_wavenet_body(t.post) + "}";
+         ", \"post\": " + write_wavenet_body(t.post) +
+         ", \"knobs_in_post\": " + (t.knobs_in_post ? "true" : "false") + "}";
 }
 
 std::string write_lstm_config(const ModelConfig& c) {

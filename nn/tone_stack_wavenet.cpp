@@ -31,7 +31,12 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
   const ToneStackWaveNetConfig& c = config_.tone_stack_wavenet;
   std::vector<Index> film_sites;  // both stages', in parameter order
   pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
-  post_ = WaveNetStage(layout_, "post.", "config.post", c.post, 0, config_.film.head, film_sites);
+  // Without knobs in the second stage its sites are counted apart and never built: post_knobs_
+  // stays empty, and an empty conditioner's sites are inactive.
+  knobs_in_post_ = c.knobs_in_post;
+  std::vector<Index> unmodulated;
+  post_ = WaveNetStage(layout_, "post.", "config.post", c.post, 0, config_.film.head,
+                       knobs_in_post_ ? film_sites : unmodulated);
   if (has_knobs()) {
     finish_layout(film_sites, tone_.controls());
   } else {
@@ -55,7 +60,7 @@ Var ToneStackWaveNet::forward(Tape& t, Var x, std::span<const double> knob_value
   const Var controls = has_knobs() ? slice_channels(t, cond, conditioner().controls_offset(), tone_.controls())
                                    : p.vector(t, fixed_controls_, tone_.controls());
   const Var toned = tone_stack(t, preamp, controls, tone_);
-  return post_.forward(t, p, toned, conditioner(), cond);
+  return post_.forward(t, p, toned, post_knobs(), cond);
 }
 
 std::unique_ptr<Model> ToneStackWaveNet::baked(std::span<const double>) const {
@@ -67,7 +72,7 @@ std::unique_ptr<Model> ToneStackWaveNet::baked(std::span<const double>) const {
 
 void ToneStackWaveNet::prepare_stream(int max_block) {
   pre_.prepare(params_.data(), conditioner(), max_block, pre_state_);
-  post_.prepare(params_.data(), conditioner(), max_block, post_state_);
+  post_.prepare(params_.data(), post_knobs(), max_block, post_state_);
   tone_state_.prepare(tone_);
   between_.assign(static_cast<size_t>(max_block), Scalar(0));
 }
@@ -84,7 +89,7 @@ void ToneStackWaveNet::process_block(const Scalar* in, Scalar* out, int n) noexc
   const Scalar* controls =
       has_knobs() ? cond.data() + conditioner().controls_offset() : params_.data() + fixed_controls_;
   tone_state_.process(tone_, controls, between_.data(), between_.data(), n);
-  post_.process(post_state_, conditioner(), cond, between_.data(), out, n);
+  post_.process(post_state_, post_knobs(), cond, between_.data(), out, n);
 }
 
 }  // namespace namk

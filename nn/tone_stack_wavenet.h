@@ -9,6 +9,8 @@
 // tone stack is flat), so the knobs need FiLM conditioning. Controls ramp with the rest of the
 // conditioning when a knob moves (Model::set_smoothing_ms), and the sections are redesigned at
 // each ramp step. Without knobs the controls are parameters of their own: a learned fixed EQ.
+// With knobs_in_post false the second stage has no FiLM sites: it runs unmodulated, so the knobs
+// can act only before and in the tone stack.
 //
 // Parameters: pre.layers[...] (the first stage's arrays, NAM's WaveNet order), post.layers[...],
 // then tone_stack.controls without knobs, or the FiLM network with them. The stages' head_scale
@@ -47,6 +49,9 @@ class ToneStackWaveNet final : public Model {
   ToneStackStream tone_state_;
   std::vector<Scalar> between_;  // a block between the stages
   Index fixed_controls_ = 0;     // offset of tone_stack.controls (without knobs)
+  KnobConditioner post_knobs_;   // the second stage's: conditioner(), or none (knobs_in_post false)
+  bool knobs_in_post_ = true;
+  const KnobConditioner& post_knobs() const { return knobs_in_post_ ? conditioner() : post_knobs_; }
 };
 
 }  // namespace namk

@@ -37,6 +37,7 @@ all_candidates=(
   "standard-nam|configs/models/wavenet_film.json|nam|data.json||"
   "standard-nam-smooth|configs/models/wavenet_film.json|nam|data.json||\"knob_smoothness\": 0.1, "
   "tonestack-nam|configs/models/tonestack_film.json|nam|data.json||"
+  "tonestack-prefilm-nam|configs/models/tonestack_prefilm.json|nam|data.json||"
   "feather-nam|configs/models/feather_film.json|nam|data.json||"
   "nano-demo|configs/models/demo_film.json|demo|data.json||"
   "feather-demo|configs/models/feather_film.json|demo|data.json||"

@@ -119,4 +119,9 @@ TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM networ
   auto f = make_model(fixed);
   randomise(*f, 4, 0.6);
   CHECK(check_model(*f, {}, 40) < 1e-7);
+  ModelConfig unmodulated = tiny_tone_stack_wavenet();
+  unmodulated.tone_stack_wavenet.knobs_in_post = false;
+  auto u = make_model(unmodulated);
+  randomise(*u, 9, 0.6);
+  CHECK(check_model(*u, {3.0, 0.4}, 40) < 1e-7);
 }

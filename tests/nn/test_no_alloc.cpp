@@ -76,6 +76,9 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
   ModelConfig fixed_tone = tiny_tone_stack_wavenet();
   fixed_tone.knobs.clear();
   v.push_back({"tone stack wavenet, no knobs", fixed_tone});
+  ModelConfig unmodulated = tiny_tone_stack_wavenet();
+  unmodulated.tone_stack_wavenet.knobs_in_post = false;
+  v.push_back({"tone stack wavenet, no knobs in post", unmodulated});
   for (auto& variant : all_variants()) v.push_back(variant);
   return v;
 }

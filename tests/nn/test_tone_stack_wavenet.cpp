@@ -20,10 +20,10 @@ namespace {
 // A knobbed FiLM WaveNet with one stage's config, its weights copied from the ToneStackWaveNet's
 // "pre."/"post." tensors and its FiLM network's rows [first_row, first_row + its sites' rows).
 std::unique_ptr<Model> stage_as_wavenet(const Model& m, const WaveNetConfig& stage, const std::string& prefix,
-                                        Index first_row) {
+                                        Index first_row, bool knobs = true) {
   ModelConfig c;
   c.wavenet = stage;
-  c.knobs = m.knobs();
+  if (knobs) c.knobs = m.knobs();
   c.film = m.config().film;
   auto w = make_model(c);
   for (const ParamView& v : w->param_layout().views()) {
@@ -76,6 +76,42 @@ TEST_CASE("ToneStackWaveNet computes stage 2 of the tone stack of stage 1, with 
   REQUIRE(got.cols() == expected.cols());
   CHECK((got - expected).cwiseAbs().maxCoeff() < 1e-5);
   CHECK(got.cwiseAbs().maxCoeff() > 1e-2);
+}
+
+TEST_CASE("ToneStackWaveNet with knobs_in_post false runs its second stage unmodulated") {
+  ModelConfig config = tiny_tone_stack_wavenet();
+  config.tone_stack_wavenet.knobs_in_post = false;
+  auto m = make_model(config);
+  randomise(*m, 3, 0.4);
+  const std::vector<double> knobs{2.0, -0.6};
+  const auto& c = m->config().tone_stack_wavenet;
+  auto pre = stage_as_wavenet(*m, c.pre, "pre.", 0);
+  auto post = stage_as_wavenet(*m, c.post, "post.", 0, false);
+  // The FiLM network's outputs: the first stage's sites and the controls, nothing for the second.
+  CHECK(film_rows(*m) == film_rows(*pre) + 9);
+  CHECK(m->architecture_params() + m->param_layout().view("film.w1").size() +
+            m->param_layout().view("film.b1").size() + (film_rows(*pre) + 9) * (config.film.hidden + 1) ==
+        m->num_params());
+  // Zero controls (the FiLM network's last rows: weights and bias) make the tone stack flat, and
+  // then the model is the knobbed first stage into the plain second one.
+  const ParamView& w2 = m->param_layout().view("film.w2");
+  const ParamView& b2 = m->param_layout().view("film.b2");
+  std::fill_n(m->params().data() + w2.offset + film_rows(*pre) * config.film.hidden, 9 * config.film.hidden, Scalar(0));
+  std::fill_n(m->params().data() + b2.offset + film_rows(*pre), 9, Scalar(0));
+  const Mat x = random_signal(m->receptive_field() + 400, 6);
+  const Mat through = graph_output(*post, graph_output(*pre, x, knobs), {});
+  CHECK((graph_output(*m, x, knobs) - through).cwiseAbs().maxCoeff() < 1e-6);
+  CHECK(through.cwiseAbs().maxCoeff() > 1e-2);
+  // Streaming agrees, and the setting is written and read back.
+  m->set_smoothing_ms(0);
+  m->prepare(64);
+  m->set_knob("gain", knobs[0]);
+  m->set_knob("tone", knobs[1]);
+  const Mat stream = stream_output(*m, x, {64, 5});
+  CHECK((stream.rightCols(300) - through.rightCols(300)).cwiseAbs().maxCoeff() < 1e-5);
+  const std::string text = model_to_json(*m);
+  CHECK(text.find("\"knobs_in_post\": false") != std::string::npos);
+  CHECK_FALSE(model_from_json(text, "t.nam").model->config().tone_stack_wavenet.knobs_in_post);
 }
 
 TEST_CASE("ToneStackWaveNet starts with a flat tone stack") {
