@@ -19,9 +19,17 @@ std::unique_ptr<Model> build(const ModelConfig& config) {
 
 std::string describe_wavenet(const ModelConfig& c) {
   std::string s = std::to_string(c.wavenet.layers.size()) + " layer arrays:";
-  for (const LayerArrayConfig& l : c.wavenet.layers)
-    s += std::string(&l == &c.wavenet.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" + std::to_string(l.kernel_size) + " x" +
-         std::to_string(l.dilations.size()) + " layers" + (l.gated ? " gated" : "");
+  for (const LayerArrayConfig& l : c.wavenet.layers) {
+    std::string k = std::to_string(l.kernel_size);
+    if (!l.kernel_sizes.empty()) {
+      const auto [lo, hi] = std::minmax_element(l.kernel_sizes.begin(), l.kernel_sizes.end());
+      k = std::to_string(*lo) + ".." + std::to_string(*hi);
+    }
+    s += std::string(&l == &c.wavenet.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" + k + " x" +
+         std::to_string(l.dilations.size()) + " layers" + (l.gated ? " gated" : "") +
+         (l.activations.empty() ? "" : " (per-layer activations)") +
+         (l.head_kernel_size > 1 ? " head K=" + std::to_string(l.head_kernel_size) : "");
+  }
   return s + "; head_scale " + format_number(c.wavenet.head_scale);
 }
 std::string describe_lstm(const ModelConfig& c) {

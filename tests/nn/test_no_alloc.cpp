@@ -73,6 +73,7 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
   lstm.conditioning = Conditioning::Concat;
   v.push_back({"lstm concat", lstm});
   for (auto& variant : all_variants()) v.push_back(variant);
+  for (auto& variant : wavenet_07_variants()) v.push_back(variant);
   return v;
 }
 }  // namespace
