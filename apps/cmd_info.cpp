@@ -46,6 +46,24 @@ int cmd_info(const Words& argv) {
   std::printf("receptive     %lld samples (%.1f ms)\n", static_cast<long long>(m.receptive_field()),
               1000.0 * static_cast<double>(m.receptive_field()) / c.sample_rate);
   std::printf("sample rate   %g Hz\n", c.sample_rate);
+  if (!loaded.slim_max_values.empty()) {
+    // Each size is loaded to describe it; the one above is the default (the last, full size).
+    const std::vector<double>& max = loaded.slim_max_values;
+    std::printf("sizes         %zu (render --slim picks one)\n", max.size());
+    for (size_t i = 0; i < max.size(); ++i) {
+      const double from = i == 0 ? 0.0 : max[i - 1];
+      const std::string range = i == 0 ? "slim < " + format_number(max[i])
+                                : i + 1 == max.size()
+                                    ? "slim >= " + format_number(from)
+                                    : format_number(from) + " <= slim < " + format_number(max[i]);
+      const LoadedModel size = load_model(spec, from);
+      const ModelConfig& sc = size.model->config();
+      const Architecture* sa = find_architecture(sc.architecture);
+      std::printf("  %-20s %s (%s), %lld parameters%s\n", range.c_str(), sc.architecture.c_str(),
+                  sa ? sa->describe(sc).c_str() : "?", static_cast<long long>(size.model->num_params()),
+                  i == loaded.slim_choice ? " (default)" : "");
+    }
+  }
   std::printf("FLOPs/sample  %.0f (streaming, knobs still)\n", m.flops_per_sample());
   if (m.knobs().empty()) {
     std::printf("knobs         none%s\n", arch && arch->nam ? " (a plain NAM model)" : "");

@@ -32,12 +32,18 @@ int cmd_render(const Words& argv) {
       {"no-prewarm", false, "start from zero history instead of NAM's pre-warm with silence"},
       {"resample", false, "resample an input at another rate than the model's around the model (the default)"},
       {"no-resample", false, "refuse an input at another rate than the model's instead of resampling"},
+      {"slim", true, "0..1: the size of a slimmable model (SlimmableContainer or slimmable WaveNet; default: full)"},
   };
   const Args args("render", argv, specs);
   if (args.has("resample") && args.has("no-resample"))
     throw UsageError("nam-knobs render: --resample and --no-resample contradict each other; give one");
   const long long block = args.get_int("block", 64, 1, 1 << 20);
-  LoadedModel loaded = load_model(args.require("model"));
+  const std::optional<double> slim =
+      args.has("slim") ? std::optional<double>(args.get_double("slim", 1, 0, 1)) : std::nullopt;
+  LoadedModel loaded = load_model(args.require("model"), slim);
+  if (slim && loaded.slim_max_values.empty())
+    throw input_error(args.require("model"), "architecture", "a slimmable model (--slim picks its size)",
+                      "a model of one size");
   Model& model = *loaded.model;
   const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
   const Audio input = read_audio(args.require("input"), warn);

@@ -24,10 +24,17 @@ std::unique_ptr<Model> build_convnet(const ModelConfig& config) {
 
 std::string describe_stage(const WaveNetConfig& w) {
   std::string s = std::to_string(w.layers.size()) + (w.layers.size() == 1 ? " layer array:" : " layer arrays:");
-  for (const LayerArrayConfig& l : w.layers)
-    s += std::string(&l == &w.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" +
-         std::to_string(l.kernel_size) + " x" + std::to_string(l.dilations.size()) + " layers" +
-         (l.gated ? " gated" : "");
+  for (const LayerArrayConfig& l : w.layers) {
+    std::string k = std::to_string(l.kernel_size);
+    if (!l.kernel_sizes.empty()) {
+      const auto [lo, hi] = std::minmax_element(l.kernel_sizes.begin(), l.kernel_sizes.end());
+      k = std::to_string(*lo) + ".." + std::to_string(*hi);
+    }
+    s += std::string(&l == &w.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" + k + " x" +
+         std::to_string(l.dilations.size()) + " layers" + (l.gated ? " gated" : "") +
+         (l.activations.empty() ? "" : " (per-layer activations)") +
+         (l.head_kernel_size > 1 ? " head K=" + std::to_string(l.head_kernel_size) : "");
+  }
   return s + "; head_scale " + format_number(w.head_scale);
 }
 std::string describe_wavenet(const ModelConfig& c) { return describe_stage(c.wavenet); }

@@ -38,7 +38,8 @@
 
 namespace namk {
 
-// One WaveNet layer array, with NAM's config keys.
+// One WaveNet layer array, with NAM's config keys. The per-layer lists and the head kernel are
+// NAM 0.7's (A2); empty lists mean "the single value for every layer", as in 0.5 files.
 struct LayerArrayConfig {
   Index input_size = 1;
   Index condition_size = 1;  // the audio; concat conditioning adds the knobs on top of this
@@ -49,6 +50,22 @@ struct LayerArrayConfig {
   Activation activation = Activation::Tanh;
   bool gated = false;
   bool head_bias = false;
+  std::vector<Index> kernel_sizes;         // 0.7 "kernel_sizes": one per dilation, or empty
+  std::vector<Activation> activations;     // one per dilation, or empty
+  std::vector<bool> gated_layers;          // 0.6 "gating_mode" per layer, or empty
+  Index head_kernel_size = 1;              // 0.7 "head": {"kernel_size"}
+  // 0.7 "slimmable": the channel counts the array may be cut to (ascending, the last = channels);
+  // empty: not slimmable. The model itself always runs at full size (nn/slimmable.h cuts it).
+  std::vector<Index> slim_channels;
+
+  Index layer_kernel_size(size_t i) const { return kernel_sizes.empty() ? kernel_size : kernel_sizes[i]; }
+  Activation layer_activation(size_t i) const { return activations.empty() ? activation : activations[i]; }
+  bool layer_gated(size_t i) const { return gated_layers.empty() ? gated : gated_layers[i]; }
+  // Whether NAM's 0.5 keys can express this array (else the file needs 0.7's).
+  bool fits_nam_05() const {
+    return kernel_sizes.empty() && activations.empty() && gated_layers.empty() && head_kernel_size == 1 &&
+           slim_channels.empty();
+  }
 };
 
 struct WaveNetConfig {

@@ -7,60 +7,10 @@
 #include <filesystem>
 
 #include "nn/architecture.h"
+#include "nn/config_values.h"
+#include "nn/layers/layer_array_config.h"
 
 namespace namk {
-
-namespace {
-
-// Upper bounds on every size a config declares, checked as it is read: they keep the parameter
-// counts the constructors multiply out far from overflow, and make_model() then checks the
-// products (kMaxModelParams, kMaxReceptiveField) before anything is allocated. NAM's presets use
-// at most 16 channels, kernel 3 and dilation 512.
-constexpr long long kMaxWidth = 4096;        // channels, head and hidden sizes
-constexpr long long kMaxKernel = 1024;
-constexpr long long kMaxDilation = 1 << 20;  // also Linear's receptive_field
-constexpr long long kMaxLstmLayers = 64;
-
-Index positive(const Json& j, long long max, long long min = 1) {
-  const long long v = j.integer();
-  if (v < min || v > max)
-    throw j.error("an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  return static_cast<Index>(v);
-}
-
-// A number the float32 model can hold: finite in double and as float.
-double finite_number(const Json& j) {
-  const double v = j.number();
-  if (!(std::abs(v) <= FLT_MAX)) throw j.error("a finite number (within float32's range)");
-  return v;
-}
-
-Activation activation(const Json& j) {
-  const std::string name = j.string();
-  try {
-    return activation_from_name(name);
-  } catch (const UsageError&) {
-    throw j.error("one of Identity, Tanh, Sigmoid, ReLU, LeakyReLU, Hardtanh, SiLU, Softsign");
-  }
-}
-
-// "peak", "low_shelf", "high_shelf": the sections whose zero gain is the identity.
-BiquadKind tone_section_kind(const Json& j) {
-  const std::string type = j.string();
-  if (type == "peak") return BiquadKind::Peak;
-  if (type == "low_shelf") return BiquadKind::LowShelf;
-  if (type == "high_shelf") return BiquadKind::HighShelf;
-  throw j.error("one of \"low_shelf\", \"peak\", \"high_shelf\"");
-}
-
-std::vector<Index> dilations(const Json& j) {
-  std::vector<Index> d;
-  for (const Json& item : j.items()) d.push_back(positive(item, kMaxDilation));
-  if (d.empty()) throw j.error("a non-empty list of dilations");
-  return d;
-}
-
-}  // namespace
 
 std::vector<KnobSpec> read_knobs(const Json& j) {
   std::vector<KnobSpec> knobs;
@@ -71,8 +21,8 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
     if (spec.name.empty()) throw k["name"].error("a non-empty name");
     for (const KnobSpec& other : knobs)
       if (other.name == spec.name) throw k["name"].error("a name not used by another knob");
-    spec.min = finite_number(k["min"]);
-    spec.max = finite_number(k["max"]);
+    spec.min = read_finite_number(k["min"]);
+    spec.max = read_finite_number(k["max"]);
     if (!(spec.min < spec.max)) throw k["max"].error("a number greater than min");
     // normalise() divides by the span: min and max may be finite while their difference is not.
     if (!(spec.max - spec.min <= FLT_MAX)) {
@@ -80,7 +30,7 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
       std::snprintf(span, sizeof span, "max - min = %g", spec.max - spec.min);
       throw k["max"].error("a range max - min that is finite (within float32's range)", span);
     }
-    spec.default_value = k.has("default") ? finite_number(k["default"]) : spec.min;
+    spec.default_value = k.has("default") ? read_finite_number(k["default"]) : spec.min;
     if (!(spec.min <= spec.default_value && spec.default_value <= spec.max))
       throw k["default"].error("a number in [min, max]");
     spec.units = k.string_or("units", "");
@@ -90,28 +40,18 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
 }
 
 namespace {
-// NAM's WaveNet "config" object: {"layers", "head", "head_scale"}.
+// NAM's WaveNet "config" object: {"layers", "head", "head_scale", ...}.
 WaveNetConfig read_wavenet_body(const Json& j) {
-  j.allow_only({"layers", "head", "head_scale"});
+  j.allow_only({"layers", "head", "head_scale", "condition_dsp", "in_channels"});
   if (auto head = j.find("head"); head && !head->is_null())
     throw head->error("null (a post-head is not supported)");
+  if (auto dsp = j.find("condition_dsp"); dsp && !dsp->is_null())
+    throw dsp->error("null (a condition_dsp model is not supported yet)", "a model object");
+  if (auto in = j.find("in_channels"); in && in->integer() != 1)
+    throw in->error("1 (more input channels are not supported yet)");
   WaveNetConfig w;
-  w.head_scale = finite_number(j["head_scale"]);
-  for (const Json& l : j["layers"].items()) {
-    l.allow_only({"input_size", "condition_size", "head_size", "channels", "kernel_size",
-                  "dilations", "activation", "gated", "head_bias"});
-    LayerArrayConfig a;
-    a.input_size = positive(l["input_size"], kMaxWidth);
-    a.condition_size = positive(l["condition_size"], kMaxWidth);
-    a.head_size = positive(l["head_size"], kMaxWidth);
-    a.channels = positive(l["channels"], kMaxWidth);
-    a.kernel_size = positive(l["kernel_size"], kMaxKernel);
-    a.dilations = dilations(l["dilations"]);
-    a.activation = activation(l["activation"]);
-    a.gated = l["gated"].boolean();
-    a.head_bias = l["head_bias"].boolean();
-    w.layers.push_back(a);
-  }
+  w.head_scale = read_finite_number(j["head_scale"]);
+  for (const Json& l : j["layers"].items()) w.layers.push_back(read_layer_array_config(l));
   return w;
 }
 
@@ -120,6 +60,15 @@ double number_in(const Json& j, double lo, double hi) {
   const double v = j.number();
   if (!(v >= lo && v <= hi)) throw j.error("a number in [" + format_number(lo) + ", " + format_number(hi) + "]");
   return v;
+}
+
+// "peak", "low_shelf", "high_shelf": the sections whose zero gain is the identity.
+BiquadKind tone_section_kind(const Json& j) {
+  const std::string type = j.string();
+  if (type == "peak") return BiquadKind::Peak;
+  if (type == "low_shelf") return BiquadKind::LowShelf;
+  if (type == "high_shelf") return BiquadKind::HighShelf;
+  throw j.error("one of \"low_shelf\", \"peak\", \"high_shelf\"");
 }
 
 // {"sections": [{"type", "min_hz", "max_hz"}...], "max_gain_db", "min_q", "max_q"}; absent keys
@@ -161,22 +110,22 @@ void read_tone_stack_wavenet_config(const Json& j, ModelConfig& config) {
 
 void read_lstm_config(const Json& j, ModelConfig& config) {
   j.allow_only({"input_size", "hidden_size", "num_layers"});
-  config.lstm.input_size = positive(j["input_size"], kMaxWidth);
-  config.lstm.hidden_size = positive(j["hidden_size"], kMaxWidth);
-  config.lstm.num_layers = positive(j["num_layers"], kMaxLstmLayers);
+  config.lstm.input_size = read_positive(j["input_size"], kMaxWidth);
+  config.lstm.hidden_size = read_positive(j["hidden_size"], kMaxWidth);
+  config.lstm.num_layers = read_positive(j["num_layers"], kMaxLstmLayers);
 }
 
 void read_convnet_config(const Json& j, ModelConfig& config) {
   j.allow_only({"channels", "dilations", "batchnorm", "activation"});
-  config.convnet.channels = positive(j["channels"], kMaxWidth);
-  config.convnet.dilations = dilations(j["dilations"]);
+  config.convnet.channels = read_positive(j["channels"], kMaxWidth);
+  config.convnet.dilations = read_dilations(j["dilations"]);
   config.convnet.batchnorm = j.boolean_or("batchnorm", false);
-  config.convnet.activation = activation(j["activation"]);
+  config.convnet.activation = read_activation(j["activation"]);
 }
 
 void read_linear_config(const Json& j, ModelConfig& config) {
   j.allow_only({"receptive_field", "bias"});
-  config.linear.receptive_field = positive(j["receptive_field"], kMaxDilation);
+  config.linear.receptive_field = read_positive(j["receptive_field"], kMaxDilation);
   config.linear.bias = j.boolean_or("bias", false);
 }
 
@@ -211,8 +160,8 @@ void read_conditioning(const Json& c, ModelConfig& config) {
     config.conditioning = Conditioning::Concat;
   else
     throw c["method"].error("\"film\" or \"concat\"");
-  config.film.hidden = c.has("hidden") ? positive(c["hidden"], kMaxWidth) : config.film.hidden;
-  if (c.has("activation")) config.film.activation = activation(c["activation"]);
+  config.film.hidden = c.has("hidden") ? read_positive(c["hidden"], kMaxWidth) : config.film.hidden;
+  if (c.has("activation")) config.film.activation = read_activation(c["activation"]);
   config.film.shift = c.boolean_or("shift", true);
   config.film.head = c.boolean_or("head", false);
 }

@@ -2,6 +2,7 @@
 // round-trips every float32 exactly, so export -> import is bit-identical.
 #include "nn/model_file.h"
 
+#include <algorithm>
 #include <array>
 #include <cfloat>
 #include <cmath>
@@ -14,13 +15,17 @@
 #include "base/json.h"
 #include "base/text_file.h"
 #include "nn/architecture.h"
+#include "nn/layers/layer_array_config.h"
 #include "nn/model_config.h"
+#include "nn/slimmable.h"
 
 namespace namk {
 
 namespace {
 
 constexpr const char* kNamVersion = "0.5.4";
+// For WaveNets that need NAM 0.7's keys (per-layer kernel sizes, a head that looks back).
+constexpr const char* kNam07Version = "0.7.0";
 constexpr const char* kKnobVersion = "1.0.0";
 constexpr const char* kKnobPrefix = "Knob";  // "KnobWaveNet": unknown to NAM's readers
 
@@ -126,19 +131,9 @@ std::optional<std::array<int, 3>> parse_version(const std::string& v) {
 // NAM's "config" object of each architecture (see architecture.h).
 namespace {
 std::string write_wavenet_body(const WaveNetConfig& w) {
-  std::ostringstream s;
-  s << "{\"layers\": [";
-  for (size_t i = 0; i < w.layers.size(); ++i) {
-    const LayerArrayConfig& l = w.layers[i];
-    s << (i ? ", " : "") << "{\"input_size\": " << l.input_size
-      << ", \"condition_size\": " << l.condition_size << ", \"head_size\": " << l.head_size
-      << ", \"channels\": " << l.channels << ", \"kernel_size\": " << l.kernel_size
-      << ", \"dilations\": " << int_list(l.dilations) << ", \"activation\": "
-      << json_quote(activation_name(l.activation)) << ", \"gated\": " << boolean(l.gated)
-      << ", \"head_bias\": " << boolean(l.head_bias) << "}";
-  }
-  s << "], \"head\": null, \"head_scale\": " << number(w.head_scale) << "}";
-  return s.str();
+  std::string s = "{\"layers\": [";
+  for (size_t i = 0; i < w.layers.size(); ++i) s += (i ? ", " : "") + write_layer_array_config(w.layers[i]);
+  return s + "], \"head\": null, \"head_scale\": " + number(w.head_scale) + "}";
 }
 
 const char* tone_section_type(BiquadKind kind) {
@@ -201,7 +196,9 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
   // A nam-knobs file (knobs, or an architecture NAM does not have) or a NAM file.
   const bool knobs = !c.knobs.empty() || !arch->nam;
   std::ostringstream s;
-  s << "{\n  \"version\": " << json_quote(knobs ? kKnobVersion : kNamVersion) << ",\n";
+  const bool nam_05 = std::all_of(c.wavenet.layers.begin(), c.wavenet.layers.end(),
+                                  [](const LayerArrayConfig& l) { return l.fits_nam_05(); });
+  s << "{\n  \"version\": " << json_quote(knobs ? kKnobVersion : nam_05 ? kNamVersion : kNam07Version) << ",\n";
   s << "  \"metadata\": {\"date\": " << json_quote(md.date.empty() ? now_iso() : md.date)
     << ", \"name\": " << json_quote(md.name) << ", \"modeled_by\": " << json_quote(md.modeled_by)
     << ", \"gear_type\": " << json_quote(md.gear_type) << ", \"gear_make\": " << json_quote(md.gear_make)
@@ -246,8 +243,46 @@ void save_model(const Model& model, const std::string& path, const ModelMetadata
   write_text_atomically(path, model_to_json(model, metadata));
 }
 
-LoadedModel model_from_json(const std::string& text, const std::string& name) {
-  const Json root = Json::parse_string(text, name);
+namespace {
+
+LoadedModel model_from_node(const Json& root, const std::string& name, std::optional<double> slim);
+
+// NAM 0.7's SlimmableContainer: submodels with ascending max_value, the last at least 1. A slim
+// value v picks the first submodel with v < max_value (the last when none); without one, the last
+// (the full-size model). The submodel is loaded as a model of its own.
+LoadedModel container_from_node(const Json& root, const std::string& name, std::optional<double> slim) {
+  const Json config = root["config"];
+  config.allow_only({"submodels"});
+  if (!root["weights"].items().empty()) throw root["weights"].error("an empty list (a container has no weights)");
+  const std::vector<Json> submodels = config["submodels"].items();
+  if (submodels.empty()) throw config["submodels"].error("at least one submodel");
+  std::vector<double> max_values;
+  for (const Json& sub : submodels) {
+    sub.allow_only({"max_value", "model"});
+    const double v = sub["max_value"].number();
+    if (!max_values.empty() && !(v > max_values.back()))
+      throw sub["max_value"].error("a number above the previous submodel's max_value");
+    max_values.push_back(v);
+  }
+  if (!(max_values.back() >= 1))
+    throw submodels.back()["max_value"].error("at least 1 for the last submodel (it serves slim values up to 1)");
+  size_t chosen = submodels.size() - 1;
+  if (slim)
+    for (size_t i = 0; i < submodels.size(); ++i)
+      if (*slim < max_values[i]) {
+        chosen = i;
+        break;
+      }
+  LoadedModel loaded = model_from_node(submodels[chosen]["model"], name, std::nullopt);
+  loaded.version = root["version"].string();
+  loaded.slim_max_values = max_values;
+  loaded.slim_choice = chosen;
+  // The container's metadata describes the whole capture (A2.nam: the full model's loudness).
+  if (auto md = root.find("metadata"); md && md->is_object()) loaded.metadata = read_metadata(*md);
+  return loaded;
+}
+
+LoadedModel model_from_node(const Json& root, const std::string& name, std::optional<double> slim) {
   if (!root.is_object()) throw root.error("a model file (a JSON object)");
   LoadedModel loaded;
   loaded.version = root["version"].string();
@@ -258,10 +293,10 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
     architecture = architecture.substr(std::char_traits<char>::length(kKnobPrefix));
     if (!version || (*version)[0] != 1)
       throw root["version"].error("a nam-knobs model version 1.x", "\"" + loaded.version + "\"");
-  } else if (!version || (*version)[0] != 0 || (*version)[1] != 5) {
-    throw root["version"].error("a NAM file version 0.5.x (newer versions are not supported yet)",
-                                "\"" + loaded.version + "\"");
+  } else if (!version || (*version)[0] != 0 || (*version)[1] < 5 || (*version)[1] > 7) {
+    throw root["version"].error("a NAM file version 0.5.x, 0.6.x or 0.7.x", "\"" + loaded.version + "\"");
   }
+  if (!knob_file && architecture == "SlimmableContainer") return container_from_node(root, name, slim);
   const Architecture* arch = find_architecture(architecture);
   if (!arch || (!knob_file && !arch->nam))
     throw root["architecture"].error("one of " + architecture_names(), "\"" + root["architecture"].string() + "\"");
@@ -313,11 +348,28 @@ LoadedModel model_from_json(const std::string& text, const std::string& name) {
       m.params()[m.architecture_params() + static_cast<Index>(i)] = static_cast<Scalar>(cw[i]);
   }
   if (auto md = root.find("metadata"); md && md->is_object()) loaded.metadata = read_metadata(*md);
+  if (is_slimmable(config)) {
+    loaded.slim_max_values = slim_breakpoints(config);
+    const double v = slim.value_or(1.0);
+    loaded.slim_choice = loaded.slim_max_values.size() - 1;
+    for (size_t i = 0; i < loaded.slim_max_values.size(); ++i)
+      if (v < loaded.slim_max_values[i]) {
+        loaded.slim_choice = i;
+        break;
+      }
+    if (slim) loaded.model = slim_wavenet(*loaded.model, *slim);
+  }
   return loaded;
 }
 
-LoadedModel load_model(const std::string& path) {
-  return model_from_json(read_text_file(path, "a model file"), path);
+}  // namespace
+
+LoadedModel model_from_json(const std::string& text, const std::string& name, std::optional<double> slim) {
+  return model_from_node(Json::parse_string(text, name), name, slim);
+}
+
+LoadedModel load_model(const std::string& path, std::optional<double> slim) {
+  return model_from_json(read_text_file(path, "a model file"), path, slim);
 }
 
 }  // namespace namk

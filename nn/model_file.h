@@ -2,12 +2,14 @@
 // plugins and runtimes load it; a knob model uses the same layout with the knob declarations and
 // the conditioner's weights added, and a version and architecture name ("1.0.0", "KnobWaveNet")
 // that make NAM's reader reject it cleanly instead of misreading it. docs/model_format.md is the
-// specification. Reading accepts NAM's 0.5.x files (including the legacy WaveNet keys) and ours.
+// specification. Reading accepts NAM's 0.5.x to 0.7.x files (the options nn/ implements; the others
+// are refused by name), SlimmableContainers (one submodel at a time) and ours.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "nn/model.h"
@@ -26,6 +28,10 @@ struct LoadedModel {
   std::unique_ptr<Model> model;
   ModelMetadata metadata;
   std::string version;  // the file's "version"
+  // The slim values where a SlimmableContainer or a slimmable WaveNet changes size (a container's
+  // max_values; empty for other files), and which size was loaded.
+  std::vector<double> slim_max_values;
+  size_t slim_choice = 0;
 };
 
 // The file's text. Throws UsageError for a model that has no NAM form (none today).
@@ -35,7 +41,10 @@ void save_model(const Model& model, const std::string& path, const ModelMetadata
 
 // `name` is what errors call the source. Throws InputError naming the field for anything
 // malformed, an unsupported version, or an architecture/option this runtime does not implement.
-LoadedModel model_from_json(const std::string& text, const std::string& name);
-LoadedModel load_model(const std::string& path);
+// slim (0..1) picks a SlimmableContainer's submodel or a slimmable WaveNet's width (nn/slimmable.h);
+// without it both load at full size. Other files ignore it.
+LoadedModel model_from_json(const std::string& text, const std::string& name,
+                            std::optional<double> slim = std::nullopt);
+LoadedModel load_model(const std::string& path, std::optional<double> slim = std::nullopt);
 
 }  // namespace namk

@@ -1,7 +1,10 @@
 // See layer_array.h.
 #include "nn/layers/layer_array.h"
 
+#include <algorithm>
+
 #include "base/error.h"
+#include "core/ops.h"
 
 namespace namk {
 
@@ -10,21 +13,31 @@ LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const Layer
     : config_(config), condition_channels_(condition_channels), film_head_(film_head) {
   const Index c = config.channels;
   rechannel_ = Conv1dLayer(layout, name + "rechannel", {config.input_size, c});
-  for (Index d : config.dilations) {
-    const std::string layer = name + "layer[" + std::to_string(layers_.size()) + "].";
+  for (size_t i = 0; i < config.dilations.size(); ++i) {
+    const std::string layer = name + "layer[" + std::to_string(i) + "].";
     layers_.emplace_back(layout, layer,
-                         ResidualLayerConfig{c, condition_channels, config.kernel_size, d, config.activation, config.gated},
+                         ResidualLayerConfig{c, condition_channels, config.layer_kernel_size(i), config.dilations[i],
+                                             config.layer_activation(i), config.layer_gated(i)},
                          film_sites);
   }
-  head_rechannel_ = Conv1dLayer(layout, name + "head_rechannel", {c, config.head_size, 1, 1, config.head_bias});
+  // NAM 0.7's array head may look back (A2: 16 taps); NAM names its weight (out, in, K) then.
+  const Index head_k = config.head_kernel_size;
+  head_rechannel_ =
+      Conv1dLayer(layout, name + "head_rechannel", {c, config.head_size, head_k, 1, config.head_bias, head_k > 1});
   if (film_head) {
     head_film_site_ = film_sites.size();
     film_sites.push_back(config.head_size);
   }
 }
 
+Index LayerArray::z_channels() const {
+  Index z = 0;
+  for (const ResidualLayer& l : layers_) z = std::max(z, l.z_channels());
+  return z;
+}
+
 Index LayerArray::reach() const {
-  Index r = 0;
+  Index r = head_rechannel_.reach();
   for (const ResidualLayer& l : layers_) r += l.reach();
   return r;
 }
@@ -47,7 +60,11 @@ ResidualLayerResult LayerArray::forward(Tape& t, const ParamBuffers& p, Var x, V
     h = r.h;
     head = r.head;
   }
-  return {h, head_rechannel_.forward(t, p, head, head_film(knobs), cond)};
+  const Var head_out = head_rechannel_.forward(t, p, head, head_film(knobs), cond);
+  // A head that looks back returns fewer columns than h has: the next array's layers must line
+  // up with it, so h keeps only the columns the head produced.
+  if (head_rechannel_.reach() > 0) h = crop_last(t, h, t.cols(head_out));
+  return {h, head_out};
 }
 
 void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const {
@@ -56,13 +73,17 @@ void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int
   s.layers.resize(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i)
     layers_[i].prepare(params, knobs.site(layers_[i].film_site()), max_block, s.layers[i]);
-  s.head.resize(config_.channels, max_block);
+  if (head_rechannel_.reach() > 0)
+    s.head_history.prepare(config_.channels, head_rechannel_.reach(), max_block);
+  else
+    s.head.resize(config_.channels, max_block);
   s.head_out.resize(config_.head_size, max_block);
   s.out.resize(config_.channels, max_block);
 }
 
 void LayerArray::reset(State& s) const noexcept {
   for (ResidualLayer::State& l : s.layers) l.input.reset();
+  if (head_rechannel_.reach() > 0) s.head_history.reset();
 }
 
 void LayerArray::fold_film(const KnobConditioner& knobs, const Vec& cond, State& s) const noexcept {
@@ -74,14 +95,22 @@ void LayerArray::process(State& s, ConstMatRef x, ConstMatRef condition, ConstMa
                          ResidualLayer::Scratch& scratch, Index n) const noexcept {
   const Index c = config_.channels;
   rechannel_.process(s.rechannel, x, s.layers.front().input.next(n));
-  MatMap head(s.head.data(), c, n);
+  // A head that looks back keeps its input's history; a 1x1 head (0.5 files) reads s.head.
+  const bool head_history = head_rechannel_.reach() > 0;
+  MatMap head = head_history ? s.head_history.next(n) : MatMap(s.head.data(), c, n);
   for (size_t i = 0; i < layers_.size(); ++i) {
     // The residual goes straight into the next layer's history (or the array's output).
     MatMap h_next = i + 1 < layers_.size() ? s.layers[i + 1].input.next(n) : MatMap(s.out.data(), c, n);
     // The first layer's skip input is the previous array's head (none for the first array).
     layers_[i].process(s.layers[i], condition, i == 0 ? head_in : ConstMatRef(head), head, h_next, scratch, n);
   }
-  head_rechannel_.process(s.head_rechannel, head, MatMap(s.head_out.data(), config_.head_size, n));
+  MatMap head_out(s.head_out.data(), config_.head_size, n);
+  if (head_history) {
+    head_rechannel_.process(s.head_rechannel, s.head_history.window(n), head_out);
+    s.head_history.advance(n);
+  } else {
+    head_rechannel_.process(s.head_rechannel, head, head_out);
+  }
 }
 
 void LayerArray::bake(const Scalar* src, const KnobConditioner& knobs, const Vec& cond, const LayerArray& to,

@@ -1,9 +1,10 @@
 // One WaveNet layer array (NAM's _LayerArray): the rechannel (a 1x1 from the array's input to its
-// channels), the residual layers, and the head rechannel (a 1x1 of the head sum to head_size, with
-// an optional bias, and FiLM when the config modulates heads). The array's outputs are the residual
-// stream (the next array's input) and the head (the next array's head input, or the model's output).
+// channels), the residual layers, and the head rechannel (a conv of the head sum to head_size, with
+// an optional bias, and FiLM when the config modulates heads; 1x1 except in NAM 0.7's head blocks).
+// The array's outputs are the residual stream (the next array's input) and the head (the next
+// array's head input, or the model's output).
 // Parameters, NAM's order: rechannel (C, in), each layer's (residual_layer.h), head rechannel
-// (H, C) (+ bias (H)).
+// (H, C, K) (+ bias (H)).
 #pragma once
 
 #include <string>
@@ -25,7 +26,7 @@ class LayerArray {
 
   const LayerArrayConfig& config() const { return config_; }
   Index condition_channels() const { return condition_channels_; }
-  Index z_channels() const { return layers_.front().z_channels(); }
+  Index z_channels() const;  // the widest layer's (layers may differ in gating)
   // Samples of history the array reads before the current one.
   Index reach() const;
   double flops() const;  // per output sample
@@ -39,6 +40,7 @@ class LayerArray {
     Conv1dLayer::State rechannel, head_rechannel;
     std::vector<ResidualLayer::State> layers;
     Mat head, head_out, out;  // (C, N), (H, N), (C, N)
+    History head_history;     // the head sum, in place of head, when the head looks back
   };
   void prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const;
   void reset(State& s) const noexcept;

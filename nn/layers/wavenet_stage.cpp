@@ -33,6 +33,14 @@ WaveNetStage::WaveNetStage(ParamLayout& layout, const std::string& name, const s
             i + 1 < layers.size() ? "the next array's channels" : "1 (the output)", c.head_size);
     require(!c.dilations.empty(), "dilations", "at least one dilation", 0);
     for (Index d : c.dilations) require(d >= 1, "dilations", "dilations >= 1", d);
+    const auto per_layer = [&](size_t size, const char* key) {
+      require(size == 0 || size == c.dilations.size(), key, "one entry per dilation", static_cast<Index>(size));
+    };
+    per_layer(c.kernel_sizes.size(), "kernel_sizes");
+    per_layer(c.activations.size(), "activation");
+    per_layer(c.gated_layers.size(), "gating_mode");
+    for (Index k : c.kernel_sizes) require(k >= 1, "kernel_sizes", "kernel sizes >= 1", k);
+    require(c.head_kernel_size >= 1, "head.kernel_size", "at least 1", c.head_kernel_size);
     arrays_.emplace_back(layout, name + array + ".", c, c.condition_size + knob_channels, film_head, film_sites);
   }
 }

@@ -188,8 +188,8 @@ static void test_errors(void) {
   const char broken[] = "{\"version\": \"0.5.4\", \"architecture\": ";
   CHECK_ERROR(namk_load_memory(broken, sizeof broken - 1, &m), NAMK_ERROR_MODEL, "<memory>");
   CHECK(m == NULL);
-  const char future[] = "{\"version\": \"0.7.0\", \"architecture\": \"WaveNet\", \"config\": {}, \"weights\": []}";
-  CHECK_ERROR(namk_load_memory(future, sizeof future - 1, &m), NAMK_ERROR_MODEL, "0.7.0");
+  const char future[] = "{\"version\": \"0.8.0\", \"architecture\": \"WaveNet\", \"config\": {}, \"weights\": []}";
+  CHECK_ERROR(namk_load_memory(future, sizeof future - 1, &m), NAMK_ERROR_MODEL, "0.8.0");
   CHECK_ERROR(namk_load_file(NULL, &m), NAMK_ERROR_ARGUMENT, "NULL");
   CHECK_ERROR(namk_load_memory(broken, 3, NULL), NAMK_ERROR_ARGUMENT, "NULL");
 

@@ -34,6 +34,23 @@ inline ModelConfig tiny_wavenet(bool gated = false, Index k = 3) {
   return c;
 }
 
+// NAM 0.6/0.7's WaveNet options the runtime implements, on tiny_wavenet(): per-layer kernel sizes,
+// activations and gating, and array heads that look back (A2's has 16 taps). The first array's
+// head then yields fewer columns than its residual stream: the second array must line up with it.
+inline ModelConfig tiny_wavenet_07() {
+  ModelConfig c = tiny_wavenet();
+  LayerArrayConfig& a = c.wavenet.layers[0];
+  a.kernel_sizes = {2, 4, 3};
+  a.activations = {Activation::LeakyReLU, Activation::Softsign, Activation::Tanh};
+  a.gated_layers = {false, true, false};
+  a.head_kernel_size = 4;
+  LayerArrayConfig& b = c.wavenet.layers[1];
+  b.kernel_sizes = {3, 5};
+  b.activations = {Activation::SiLU, Activation::Sigmoid};
+  b.head_kernel_size = 3;
+  return c;
+}
+
 inline ModelConfig tiny_convnet() {
   ModelConfig c;
   c.architecture = "ConvNet";
@@ -120,6 +137,20 @@ inline std::vector<std::pair<std::string, ModelConfig>> all_variants() {
     base.conditioning = Conditioning::Concat;
     v.push_back({name + " concat", base});
   }
+  return v;
+}
+
+// tiny_wavenet_07() without knobs, with FiLM (heads modulated too) and with concat.
+inline std::vector<std::pair<std::string, ModelConfig>> wavenet_07_variants() {
+  std::vector<std::pair<std::string, ModelConfig>> v;
+  ModelConfig c = tiny_wavenet_07();
+  v.push_back({"0.7 options", c});
+  c.knobs = two_knobs();
+  c.film.hidden = 4;
+  c.film.head = true;
+  v.push_back({"0.7 options film (+head)", c});
+  c.conditioning = Conditioning::Concat;
+  v.push_back({"0.7 options concat", c});
   return v;
 }
 

@@ -125,3 +125,14 @@ TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM networ
   randomise(*u, 9, 0.6);
   CHECK(check_model(*u, {3.0, 0.4}, 40) < 1e-7);
 }
+
+TEST_CASE("WaveNet with NAM 0.7's options (none/FiLM/concat): gradients match finite differences") {
+  for (const auto& [name, config] : wavenet_07_variants()) {
+    CAPTURE(name);
+    auto m = make_model(config);
+    randomise(*m, 9, 0.6);
+    const std::vector<double> knobs =
+        m->knobs().empty() ? std::vector<double>{} : std::vector<double>{8.0, -0.2};
+    CHECK(check_model(*m, knobs, 6) < 1e-7);
+  }
+}

@@ -192,7 +192,7 @@ TEST_CASE("bad .nam files are rejected with the field named") {
                          InputError);
   };
   const std::string lstm = R"("architecture": "LSTM", "config": {"input_size": 1, "hidden_size": 1, "num_layers": 1})";
-  fails(R"({"version": "0.6.0", )" + lstm + R"(, "weights": []})", "version 0.5.x");
+  fails(R"({"version": "0.8.0", )" + lstm + R"(, "weights": []})", "version 0.5.x");
   fails(R"({"version": "0.5.4", )" + lstm + R"(, "weights": [1, 2]})", "16 weights");
   fails(R"({"version": "0.5.4", "architecture": "CatLSTM", "config": {}, "weights": []})", "CatLSTM");
 }

@@ -80,6 +80,7 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
   unmodulated.tone_stack_wavenet.knobs_in_post = false;
   v.push_back({"tone stack wavenet, no knobs in post", unmodulated});
   for (auto& variant : all_variants()) v.push_back(variant);
+  for (auto& variant : wavenet_07_variants()) v.push_back(variant);
   return v;
 }
 }  // namespace

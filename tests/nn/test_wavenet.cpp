@@ -196,3 +196,35 @@ TEST_CASE("invalid WaveNet configs are rejected with the field named") {
   m->process(in.data(), out.data(), 8);
   CHECK(std::all_of(out.begin(), out.end(), [](Scalar v) { return v == 0; }));
 }
+
+// NAM 0.7's options (per-layer kernels, activations and gating; heads that look back): streaming
+// equals the training graph, and every block size streams the same bits.
+TEST_CASE("WaveNet with NAM 0.7's options streams like its graph, bit-identical across block sizes") {
+  for (const auto& [name, config] : wavenet_07_variants()) {
+    CAPTURE(name);
+    auto m = make_model(config);
+    randomise(*m, 12);
+    m->set_smoothing_ms(0);
+    m->prepare(256);
+    const std::vector<double> knobs = m->knobs().empty() ? std::vector<double>{} : std::vector<double>{2.5, 0.75};
+    for (size_t k = 0; k < knobs.size(); ++k) m->set_knob(Index(k), knobs[k]);
+    const Mat x = random_signal(3000, 5);
+    const Mat graph = graph_output(*m, x, knobs);
+    REQUIRE(graph.cols() == x.cols() - m->receptive_field() + 1);
+    CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
+    m->reset();
+    const Mat one = stream_output(*m, x, {1});
+    CHECK((one.rightCols(graph.cols()) - graph).cwiseAbs().maxCoeff() < 1e-5);
+    for (const std::vector<int>& blocks : std::vector<std::vector<int>>{{16}, {64}, {13}, {256}, {3, 1, 50, 17, 200}}) {
+      CAPTURE(blocks.front());
+      m->reset();
+      CHECK((stream_output(*m, x, blocks).array() == one.array()).all());
+    }
+  }
+}
+
+TEST_CASE("NAM 0.7's options add the head's look-back to the receptive field") {
+  const ModelConfig c = tiny_wavenet_07();
+  // Array 1: (2-1)*1 + (4-1)*2 + (3-1)*4 + (4-1); array 2: (3-1)*8 + (5-1)*1 + (3-1); plus 1.
+  CHECK(make_model(c)->receptive_field() == 1 + (1 + 6 + 8 + 3) + (16 + 4 + 2));
+}

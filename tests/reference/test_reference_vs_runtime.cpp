@@ -1,8 +1,11 @@
-// The reference evaluator against nam-knobs' own runtime (nn/) on what the runtime already reads:
-// NAM's 0.5.x files, and plain models of every architecture the runtime writes as .nam files.
+// The reference evaluator against nam-knobs' own runtime (nn/) on what the runtime reads: NAM's
+// 0.5.x files, the 0.7 files whose options nn/ implements (A2, SlimmableContainers), and plain
+// models of every architecture the runtime writes as .nam files.
 // The two share no code, so agreement checks the reference on the semantics the runtime is
 // already tested to match (tests/nn), and the runtime on the reference's reading of the format.
 #include <doctest/doctest.h>
+
+#include <cmath>
 
 #include "nam_reference.h"
 #include "nn/model_file.h"
@@ -41,6 +44,16 @@ void check_agree(const std::vector<double>& runtime, const std::vector<double>& 
   const double scale = max_abs(ref);
   CHECK(scale > 1e-3);
   CHECK(max_abs_difference(runtime, ref) <= relative * scale);
+}
+
+// The error-to-signal ratio's square root: the runtime's RMS error relative to the reference's RMS.
+double relative_rms_error(const std::vector<double>& runtime, const std::vector<double>& ref) {
+  double e = 0, s = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    e += (runtime[i] - ref[i]) * (runtime[i] - ref[i]);
+    s += ref[i] * ref[i];
+  }
+  return std::sqrt(e / s);
 }
 
 }  // namespace
@@ -92,4 +105,68 @@ TEST_CASE("Linear: the runtime and the reference agree on the tap order") {
   const LoadedModel loaded = model_from_json(model_to_json(*m), "linear.nam");
   check_agree(runtime_render(*loaded.model, x), ReferenceModel::from_json(model_to_json(*m), "linear.nam").render(x), 2e-5);
   check_agree(runtime_render(*m, x), runtime_render(*loaded.model, x), 0);
+}
+
+// A2 (0.7.0): a SlimmableContainer of two WaveNets with per-layer kernel sizes, LeakyReLU given as
+// an object, and an array head of 16 taps with a bias. Both sizes, each pre-warmed as NAM does.
+TEST_CASE("NAM 0.7's A2, lite and full: the runtime and the reference agree to 1e-5") {
+  const std::string f = kNam07 + "A2.nam";
+  const ReferenceModel ref = ReferenceModel::load(f);
+  for (double slim : {0.25, 0.5, 1.0}) {
+    CAPTURE(slim);
+    const LoadedModel loaded = load_model(f, slim);
+    CHECK(loaded.slim_choice == (slim < 0.5 ? 0u : 1u));
+    CHECK(loaded.model->receptive_field() == ref.prewarm_samples(slim));
+    const std::vector<double> x = float_signal(8000, 6);
+    RenderOptions o;
+    o.slim = slim;
+    const std::vector<double> want = ref.render(x, o), got = runtime_render(*loaded.model, x);
+    MESSAGE("A2 slim " << slim << ": relative RMS error " << relative_rms_error(got, want)
+                       << ", max error / peak " << max_abs_difference(got, want) / max_abs(want));
+    CHECK(relative_rms_error(got, want) <= 1e-5);
+    check_agree(got, want, 2e-5);
+  }
+}
+
+TEST_CASE("NAM 0.7's slimmable_container: every submodel agrees with the reference") {
+  const std::string f = kNam07 + "slimmable_container.nam";
+  const ReferenceModel ref = ReferenceModel::load(f);
+  for (double slim : {0.1, 0.5, 1.0}) {
+    CAPTURE(slim);
+    auto m = load_model(f, slim).model;
+    RenderOptions o;
+    o.slim = slim;
+    if (slim < 0.33) o.prewarm_samples = 1;  // the LSTM: as the 0.5.x LSTM test above
+    const std::vector<double> x = float_signal(3000, 7);
+    const std::vector<double> want = ref.render(x, o), got = runtime_render(*m, x);
+    MESSAGE("slimmable_container slim " << slim << ": relative RMS error " << relative_rms_error(got, want));
+    CHECK(relative_rms_error(got, want) <= 1e-5);
+    check_agree(got, want, 2e-5);
+  }
+}
+
+// Export writes the 0.7 keys A2 needs (0.5 has no place for them), and the reference reads it back.
+TEST_CASE("an A2 model written by the runtime reads back the same in the reference") {
+  const LoadedModel a2 = load_model(kNam07 + "A2.nam", 0.25);
+  const std::string text = model_to_json(*a2.model);
+  CHECK(text.find("\"version\": \"0.7.0\"") != std::string::npos);
+  const std::vector<double> x = float_signal(3000, 8);
+  check_agree(runtime_render(*model_from_json(text, "a2.nam").model, x),
+              ReferenceModel::from_json(text, "a2.nam").render(x), 2e-5);
+}
+
+TEST_CASE("NAM 0.7's slimmable_wavenet: every width agrees with the reference") {
+  const std::string f = kNam07 + "slimmable_wavenet.nam";
+  const ReferenceModel ref = ReferenceModel::load(f);
+  for (double slim : {0.0, 0.5, 0.9, 1.0}) {
+    CAPTURE(slim);
+    auto m = load_model(f, slim).model;
+    RenderOptions o;
+    o.slim = slim;
+    const std::vector<double> x = float_signal(3000, 9);
+    const std::vector<double> want = ref.render(x, o), got = runtime_render(*m, x);
+    MESSAGE("slimmable_wavenet slim " << slim << ": relative RMS error " << relative_rms_error(got, want));
+    CHECK(relative_rms_error(got, want) <= 1e-5);
+    check_agree(got, want, 2e-5);
+  }
 }
