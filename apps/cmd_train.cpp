@@ -118,7 +118,7 @@ int train_command(const Words& argv, const Distributed& ranks) {
   const std::vector<OptionSpec> specs = {
       {"data", true, "data config (configs/knobs/*.json) or a dataset JSON"},
       {"model", true,
-       "model config (configs/models/*.json) or a preset: standard, lite, feather, nano"},
+       "model config (configs/models/*.json) or a preset: standard, lite, feather, nano, a2-lite, a2-full"},
       {"learning", true, "learning config (configs/learning/*.json); default: NAM's recipe"},
       {"out", true, "output folder (created if missing)"},
       {"epochs", true, "override the learning config's epochs"},

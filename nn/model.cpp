@@ -222,7 +222,29 @@ void Model::recover_output(Scalar* out, int n) noexcept {
   ++nonfinite_resets_;
 }
 
-std::vector<std::string> preset_names() { return {"standard", "lite", "feather", "nano"}; }
+std::vector<std::string> preset_names() { return {"standard", "lite", "feather", "nano", "a2-lite", "a2-full"}; }
+
+namespace {
+// NAM's A2 (the submodels of its A2.nam, docs/model_format.md): one layer array of 23 LeakyReLU
+// layers with per-layer kernel sizes, and a 16-tap head with bias; a2-lite 3 channels, a2-full 8.
+LayerArrayConfig a2_array(Index channels) {
+  LayerArrayConfig a;
+  a.channels = channels;
+  a.head_size = 1;
+  a.head_bias = true;
+  a.head_kernel_size = 16;
+  a.activation = Activation::LeakyReLU;  // slope 0.01, as A2's
+  const std::vector<Index> cycle{1, 3, 7, 17, 41, 101, 239};
+  for (int i = 0; i < 2; ++i) a.dilations.insert(a.dilations.end(), cycle.begin(), cycle.end());
+  a.dilations.insert(a.dilations.end(), {1, 13});
+  a.dilations.insert(a.dilations.end(), cycle.begin(), cycle.end());
+  a.kernel_sizes.assign(14, 6);
+  a.kernel_sizes.insert(a.kernel_sizes.end(), {15, 15});
+  a.kernel_sizes.insert(a.kernel_sizes.end(), 7, 6);
+  a.kernel_size = 6;
+  return a;
+}
+}  // namespace
 
 ModelConfig preset_config(const std::string& name) {
   auto range = [](Index from, Index to) {  // powers of two from..to
@@ -244,6 +266,9 @@ ModelConfig preset_config(const std::string& name) {
   if (name == "standard") {
     config.wavenet.layers = {array(1, 16, 8, range(1, 512), false),
                              array(16, 8, 1, range(1, 512), true)};
+  } else if (name == "a2-lite" || name == "a2-full") {
+    config.wavenet.layers = {a2_array(name == "a2-lite" ? 3 : 8)};
+    config.wavenet.head_scale = 0.01;
   } else {
     Index c;
     if (name == "lite")

@@ -129,7 +129,8 @@ struct ModelConfig {
   double smoothing_ms = 20;  // knob ramp time at inference; 0 = off
 };
 
-// "standard", "lite", "feather", "nano": NAM's WaveNet presets, without knobs.
+// "standard", "lite", "feather", "nano" (NAM's A1 WaveNets), "a2-lite", "a2-full" (the two sizes
+// of NAM's A2): presets without knobs.
 ModelConfig preset_config(const std::string& name);
 std::vector<std::string> preset_names();
 

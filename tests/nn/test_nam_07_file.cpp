@@ -161,3 +161,30 @@ TEST_CASE("slimmable_wavenet.nam: full size by default, cut to 1, 2 or 3 channel
   const LoadedModel one = load_model(f, 0.1);
   CHECK(one.model->params()[0] == full.model->params()[0]);
 }
+
+TEST_CASE("the a2-lite and a2-full presets are A2.nam's two submodels") {
+  for (const auto& [preset, slim] : {std::pair{std::string("a2-lite"), 0.25}, std::pair{std::string("a2-full"), 1.0}}) {
+    CAPTURE(preset);
+    const LoadedModel file = load_model(kNam07 + "A2.nam", slim);
+    auto m = make_model(preset);
+    const LayerArrayConfig& a = m->config().wavenet.layers.at(0);
+    const LayerArrayConfig& b = file.model->config().wavenet.layers.at(0);
+    REQUIRE(m->num_params() == file.model->num_params());
+    CHECK(m->receptive_field() == file.model->receptive_field());
+    CHECK(a.channels == b.channels);
+    CHECK(a.dilations == b.dilations);
+    CHECK(a.head_size == b.head_size);
+    CHECK(a.head_kernel_size == b.head_kernel_size);
+    CHECK(a.head_bias == b.head_bias);
+    for (size_t i = 0; i < a.dilations.size(); ++i) {
+      CHECK(a.layer_kernel_size(i) == b.layer_kernel_size(i));
+      CHECK(a.layer_activation(i) == b.layer_activation(i));
+      CHECK(a.layer_gated(i) == b.layer_gated(i));
+    }
+    CHECK(m->config().wavenet.head_scale == doctest::Approx(file.model->config().wavenet.head_scale));
+    // With the file's weights the preset computes what the file's model computes.
+    m->params() = file.model->params();
+    const Mat x = random_signal(m->receptive_field() + 500, 3);
+    CHECK((graph_output(*m, x, {}) - graph_output(*file.model, x, {})).cwiseAbs().maxCoeff() < 1e-6);
+  }
+}
