@@ -99,8 +99,10 @@ TEST_CASE("NAM-layout weight pack gradient matches finite differences") {
   CHECK(worst < kTolerance);
 }
 
-TEST_CASE("whole models (WaveNet, LSTM, ConvNet, Linear x none/FiLM/concat): gradients match finite differences") {
-  for (const auto& [name, config] : all_variants()) {
+namespace {
+// Every variant, with random weights and (when it has knobs) gain 8, tone -0.2.
+void check_variants(const std::vector<std::pair<std::string, ModelConfig>>& variants) {
+  for (const auto& [name, config] : variants) {
     CAPTURE(name);
     auto m = make_model(config);
     randomise(*m, 9, 0.6);
@@ -108,6 +110,11 @@ TEST_CASE("whole models (WaveNet, LSTM, ConvNet, Linear x none/FiLM/concat): gra
         m->knobs().empty() ? std::vector<double>{} : std::vector<double>{8.0, -0.2};
     CHECK(check_model(*m, knobs, 6) < 1e-7);
   }
+}
+}  // namespace
+
+TEST_CASE("whole models (WaveNet, LSTM, ConvNet, Linear x none/FiLM/concat): gradients match finite differences") {
+  check_variants(all_variants());
 }
 
 TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM network, input) match finite differences") {
@@ -127,12 +134,5 @@ TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM networ
 }
 
 TEST_CASE("WaveNet with NAM 0.7's options (none/FiLM/concat): gradients match finite differences") {
-  for (const auto& [name, config] : wavenet_07_variants()) {
-    CAPTURE(name);
-    auto m = make_model(config);
-    randomise(*m, 9, 0.6);
-    const std::vector<double> knobs =
-        m->knobs().empty() ? std::vector<double>{} : std::vector<double>{8.0, -0.2};
-    CHECK(check_model(*m, knobs, 6) < 1e-7);
-  }
+  check_variants(wavenet_07_variants());
 }
