@@ -245,7 +245,12 @@ Index rfft_lanes() { return kLanes; }
 void rfft_forward(ConstMatRef frames, MatRef spectrum) {
   if constexpr (!kTunedKernels) return rfft_forward_naive(frames, spectrum);
   const Index n = frames.rows(), m = n / 2;
-  const auto [plan, a, b] = scratch(n);
+  // Named references rather than a structured binding: clang before 16 cannot capture those in
+  // the lambdas below (the fuzz build is clang).
+  const Scratch s = scratch(n);
+  const Plan& plan = s.plan;
+  Complex* const a = s.a;
+  Complex* const b = s.b;
   for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
     const Batch io = batch(frames, spectrum, f0);
     load_pairs(io, n, [&](Index p) -> Complex& { return a[plan.reversed[p]]; });
@@ -267,7 +272,12 @@ void rfft_forward(ConstMatRef frames, MatRef spectrum) {
 void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
   if constexpr (!kTunedKernels) return rfft_inverse_naive(spectrum, frames);
   const Index n = frames.rows(), m = n / 2;
-  const auto [plan, a, b] = scratch(n);
+  // Named references rather than a structured binding: clang before 16 cannot capture those in
+  // the lambdas below (the fuzz build is clang).
+  const Scratch s = scratch(n);
+  const Plan& plan = s.plan;
+  Complex* const a = s.a;
+  Complex* const b = s.b;
   for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
     const Batch io = batch(spectrum, frames, f0);
     load_pairs(io, n + 2, [&](Index p) -> Complex& { return b[p]; });
