@@ -37,6 +37,7 @@ void write_file_atomically(const std::string& path,
   // The pid keeps two processes writing the same target from sharing a temp file.
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   try {
+    errno = 0;  // so that write_failed() reports this write's reason, not an older one
     write(temp);
     // The data reaches the disk before the new name can point at it: after a power cut the name
     // holds the old file or the whole new one.
@@ -56,12 +57,17 @@ void write_file_atomically(const std::string& path,
     throw input_error(folder_of(path), "", "a folder that can be synced to disk", std::strerror(errno));
 }
 
+InputError write_failed(const std::string& temp_path) {
+  const std::string reason = errno != 0 ? std::string(std::strerror(errno)) : std::string("a write error");
+  return input_error(temp_path, "", "a writable file", reason + " (disk full, no permission, or the folder removed?)");
+}
+
 void write_text_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, [&](const std::string& temp) {
     std::FILE* out = std::fopen(temp.c_str(), "wb");
     bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
     if (out && std::fclose(out) != 0) ok = false;
-    if (!ok) throw input_error(temp, "", "a writable file", "a write error (disk full or no permission?)");
+    if (!ok) throw write_failed(temp);
   });
 }
 

@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "base/error.h"
+
 namespace namk {
 
 // Calls write(temp_path) to produce the file at temp_path, fsyncs it, renames it to `path` and
@@ -15,6 +17,10 @@ namespace namk {
 // rename fails.
 void write_file_atomically(const std::string& path,
                            const std::function<void(const std::string& temp_path)>& write);
+
+// The error for a temp file whose writing failed, with the system's reason when it gave one. A
+// `write` callback throws it when its stream reports a failure.
+InputError write_failed(const std::string& temp_path);
 
 // Convenience for text (JSON, HTML): the bytes of `text`, exactly.
 void write_text_atomically(const std::string& path, const std::string& text);

@@ -115,7 +115,7 @@ void write_cache(const std::string& cache, Header h, const Audio& audio, const s
       out.write(w.data(), static_cast<std::streamsize>(w.size()));
     }
     out.close();
-    if (!out) throw Error(describe_error(temp, "", "", "could not be written (disk full?)"));
+    if (!out) throw write_failed(temp);
   });
 }
 

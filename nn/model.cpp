@@ -224,6 +224,12 @@ void Model::recover_output(Scalar* out, int n) noexcept {
 
 std::vector<std::string> preset_names() { return {"standard", "lite", "feather", "nano", "a2-lite", "a2-full"}; }
 
+std::string preset_list() {
+  std::string list;
+  for (const std::string& n : preset_names()) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
 namespace {
 // NAM's A2 (the submodels of its A2.nam, docs/model_format.md): one layer array of 23 LeakyReLU
 // layers with per-layer kernel sizes, and a 16-tap head with bias; a2-lite 3 channels, a2-full 8.
@@ -277,11 +283,8 @@ ModelConfig preset_config(const std::string& name) {
       c = 8;
     else if (name == "nano")
       c = 4;
-    else {
-      std::string known;
-      for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-      throw InputError(describe_error("", "preset", "one of " + known, "'" + name + "'"));
-    }
+    else
+      throw InputError(describe_error("", "preset", "one of " + preset_list(), "'" + name + "'"));
     std::vector<Index> second = range(128, 512);
     for (Index d : range(1, 512)) second.push_back(d);
     config.wavenet.layers = {array(1, c, c / 2, range(1, 64), false),

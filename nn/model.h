@@ -133,6 +133,8 @@ struct ModelConfig {
 // of NAM's A2): presets without knobs.
 ModelConfig preset_config(const std::string& name);
 std::vector<std::string> preset_names();
+// The preset names as one comma-separated list, for messages that say what was expected.
+std::string preset_list();
 
 class Model;
 using ParamCountCheck = std::function<void(Index architecture_params, Index total_params)>;

@@ -177,9 +177,7 @@ ModelConfig model_config_from_json(const Json& j) {
     try {
       config = preset_config(preset->string());
     } catch (const InputError&) {
-      std::string known;
-      for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-      throw preset->error("one of " + known);
+      throw preset->error("one of " + preset_list());
     }
     if (auto a = j.find("architecture"); a && a->string() != config.architecture)
       throw a->error(json_quote(config.architecture) + " (the preset's architecture)");

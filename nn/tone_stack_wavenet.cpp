@@ -26,8 +26,9 @@ const ModelConfig& checked(const ModelConfig& c) {
 }  // namespace
 
 ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
-    : Model(checked(config)), tone_(config_.tone_stack_wavenet.tone_stack) {
-  tone_.sample_rate = config_.sample_rate;
+    : Model(checked(config)) {
+  // The sections are designed at the model's rate; the tone stack's config does not carry one of its own.
+  config_.tone_stack_wavenet.tone_stack.sample_rate = config_.sample_rate;
   const ToneStackWaveNetConfig& c = config_.tone_stack_wavenet;
   std::vector<Index> film_sites;  // both stages', in parameter order
   pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
@@ -38,9 +39,9 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
   post_ = WaveNetStage(layout_, "post.", "config.post", c.post, 0, config_.film.head,
                        knobs_in_post_ ? film_sites : unmodulated);
   if (has_knobs()) {
-    finish_layout(film_sites, tone_.controls());
+    finish_layout(film_sites, tone().controls());
   } else {
-    fixed_controls_ = layout_.add("tone_stack.controls", {tone_.controls()}, 0);  // zero: flat
+    fixed_controls_ = layout_.add("tone_stack.controls", {tone().controls()}, 0);  // zero: flat
     finish_layout(film_sites);
   }
 }
@@ -49,7 +50,7 @@ Index ToneStackWaveNet::receptive_field() const { return pre_.reach() + post_.re
 
 double ToneStackWaveNet::flops_per_sample() const {
   // A direct-form-I section: 5 multiplies and 4 adds a sample.
-  return pre_.flops() + 9.0 * static_cast<double>(tone_.sections.size()) + post_.flops();
+  return pre_.flops() + 9.0 * static_cast<double>(tone().sections.size()) + post_.flops();
 }
 
 Var ToneStackWaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
@@ -57,9 +58,9 @@ Var ToneStackWaveNet::forward(Tape& t, Var x, std::span<const double> knob_value
   const Var cond = conditioning(t, knob_values, grad);
   const ParamBuffers p = param_buffers(grad);
   const Var preamp = pre_.forward(t, p, x, conditioner(), cond);
-  const Var controls = has_knobs() ? slice_channels(t, cond, conditioner().controls_offset(), tone_.controls())
-                                   : p.vector(t, fixed_controls_, tone_.controls());
-  const Var toned = tone_stack(t, preamp, controls, tone_);
+  const Var controls = has_knobs() ? slice_channels(t, cond, conditioner().controls_offset(), tone().controls())
+                                   : p.vector(t, fixed_controls_, tone().controls());
+  const Var toned = tone_stack(t, preamp, controls, tone());
   return post_.forward(t, p, toned, post_knobs(), cond);
 }
 
@@ -73,7 +74,7 @@ std::unique_ptr<Model> ToneStackWaveNet::baked(std::span<const double>) const {
 void ToneStackWaveNet::prepare_stream(int max_block) {
   pre_.prepare(params_.data(), conditioner(), max_block, pre_state_);
   post_.prepare(params_.data(), post_knobs(), max_block, post_state_);
-  tone_state_.prepare(tone_);
+  tone_state_.prepare(tone());
   between_.assign(static_cast<size_t>(max_block), Scalar(0));
 }
 
@@ -88,7 +89,7 @@ void ToneStackWaveNet::process_block(const Scalar* in, Scalar* out, int n) noexc
   pre_.process(pre_state_, conditioner(), cond, in, between_.data(), n);
   const Scalar* controls =
       has_knobs() ? cond.data() + conditioner().controls_offset() : params_.data() + fixed_controls_;
-  tone_state_.process(tone_, controls, between_.data(), between_.data(), n);
+  tone_state_.process(tone(), controls, between_.data(), between_.data(), n);
   post_.process(post_state_, post_knobs(), cond, between_.data(), out, n);
 }
 

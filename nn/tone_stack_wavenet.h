@@ -43,7 +43,7 @@ class ToneStackWaveNet final : public Model {
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;
   void reset_stream() noexcept override;
 
-  ToneStackConfig tone_;
+  const ToneStackConfig& tone() const { return config_.tone_stack_wavenet.tone_stack; }
   WaveNetStage pre_, post_;
   WaveNetStage::State pre_state_, post_state_;
   ToneStackStream tone_state_;

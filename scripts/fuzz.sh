@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
 # Fuzzes one reader of untrusted input with libFuzzer + ASan + UBSan: scripts/fuzz.sh TARGET SECONDS,
-# or `all` to run each target in turn for SECONDS. Targets: nam_file model_config data_config
-# dataset_json learning_config audio knob_automation (fuzz/README.md). Builds build-fuzz with clang
-# on first use. New inputs go to build-fuzz/corpus/TARGET (the seeds in fuzz/corpus/TARGET are
-# only read); a crash leaves build-fuzz/artifacts/TARGET-crash-* and exits non-zero. Prints the
-# executions run and the coverage reached.
+# or `all` to run every target for SECONDS each, as many at once as there are cores (each fuzzer is
+# single-threaded). Targets: nam_file model_config data_config dataset_json learning_config audio
+# knob_automation (fuzz/README.md). Builds build-fuzz with clang on first use. New inputs go to
+# build-fuzz/corpus/TARGET (the seeds in fuzz/corpus/TARGET are only read); a crash leaves
+# build-fuzz/artifacts/TARGET-crash-* and exits non-zero. Prints the executions run and the coverage
+# reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(nam_file model_config data_config dataset_json learning_config audio knob_automation)
 [ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh TARGET|all SECONDS (targets: ${targets[*]})"; exit 2; }
 target="$1"
 seconds="$2"
-if [ "$target" = all ]; then
-  for t in "${targets[@]}"; do bash "$0" "$t" "$seconds"; done
-  exit 0
-fi
-[[ " ${targets[*]} " == *" $target "* ]] || { echo "fuzz.sh: unknown target '$target' (targets: ${targets[*]})"; exit 2; }
+[[ "$target" == all || " ${targets[*]} " == *" $target "* ]] ||
+  { echo "fuzz.sh: unknown target '$target' (targets: ${targets[*]})"; exit 2; }
 
 dir=build-fuzz
-if [ ! -f "$dir/CMakeCache.txt" ]; then
-  cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNAMK_FUZZ=ON \
-    -DNAMK_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-    >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
+# The build happens once, here, even for `all`: the runs below share one build folder, and two
+# builds of it at once would race.
+if [ -z "${NAMK_FUZZ_BUILT:-}" ]; then
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNAMK_FUZZ=ON \
+      -DNAMK_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+      >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
+  fi
+  if [ "$target" = all ]; then build_targets=("${targets[@]/#/fuzz_}"); else build_targets=("fuzz_$target"); fi
+  cmake --build "$dir" -j "$(nproc)" --target "${build_targets[@]}" -- --no-print-directory >"$dir.build.log" 2>&1 ||
+    { grep -E -A5 "error|Error" "$dir.build.log" | head -60; echo "fuzz build failed: see $dir.build.log"; exit 1; }
 fi
-cmake --build "$dir" -j "$(nproc)" --target "fuzz_$target" -- --no-print-directory >"$dir.build.log" 2>&1 ||
-  { grep -E -A5 "error|Error" "$dir.build.log" | head -60; echo "fuzz build failed: see $dir.build.log"; exit 1; }
+if [ "$target" = all ]; then
+  # xargs exits non-zero when any run does; each run prints its own verdict.
+  printf '%s\n' "${targets[@]}" | NAMK_FUZZ_BUILT=1 xargs -P "$(nproc)" -I{} bash "$0" {} "$seconds"
+  exit 0
+fi
 
 mkdir -p "$dir/corpus/$target" "$dir/artifacts"
 log="$dir/fuzz_$target.log"

@@ -108,7 +108,7 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
     out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
     out.write(reinterpret_cast<const char*>(&hash), sizeof hash);
     out.close();
-    if (!out) throw Error(describe_error(temp, "", "", "could not be written (disk full?)"));
+    if (!out) throw write_failed(temp);
   });
 }
 
