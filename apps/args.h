@@ -10,9 +10,6 @@
 
 namespace namk::app {
 
-// Upper bound of every --threads option (0 means every core).
-inline constexpr long long kMaxThreads = 1024;
-
 // Thrown by Args when the user asks for --help; main prints the text and exits 0.
 struct HelpRequested {
   std::string text;

@@ -28,6 +28,7 @@
 #include "nn/model_file.h"
 #endif
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "apps/model_spec.h"
 #include "base/error.h"
 #include "core/kernels/conv1d.h"
@@ -435,10 +436,10 @@ int cmd_bench(const Words& argv) {
                         "(training on ranks x threads under mpirun, when built with MPI)"},
       {"clock-ghz", true, "assumed clock for the peak figure (default 4.14)"},
       {"loss", true, "training loss: nam (MSE + 2e-4 x pre-emphasised MRSTFT, default) or mse"},
-      {"json", false, "print one JSON document"},
+      kJsonOption,
   };
   const Args args("bench", argv, specs);
-  const long long requested_threads = args.get_int("threads", 0, 0, kMaxThreads);
+  const long long requested_threads = threads_option(args, 0);
   const int threads = requested_threads > 0 ? static_cast<int>(requested_threads) : detect_machine(1).cores;
   const std::string section = args.get("section").value_or("all");
 #ifdef NAMK_HAVE_TRAINING

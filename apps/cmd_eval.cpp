@@ -8,6 +8,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "base/error.h"
 #include "nn/model_file.h"
 
@@ -66,19 +67,14 @@ std::string json_number(double x) {
 
 int cmd_eval(const Words& argv) {
   const std::vector<OptionSpec> specs = {
-      {"model", true, "model file (.nam, ours or NAM's)"},
-      {"data", true, "data config or dataset JSON"},
-      {"threads", true, "threads (default: every core)"},
-      {"json", false, "print JSON instead of a table"},
+      kModelFileOption, kDataOption, kThreadsOption, kJsonOption,
   };
   const Args args("eval", argv, specs);
-  const LoadedModel loaded = load_model(args.require("model"));
-  const Model& model = *loaded.model;
-  const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
-  const KnobDataset data = load_knob_dataset(read_data_config(args.require("data")), model.receptive_field(), warn);
-  check_knobs_match(model, data, args.require("data"));
+  const ModelOnData read = load_model_on_data(args);
+  const Model& model = *read.loaded.model;
+  const KnobDataset& data = read.data;
 
-  Predictor predictor(model, resolve_threads(args.get_int("threads", 0, 0, kMaxThreads)));
+  Predictor predictor(model, resolve_threads(threads_option(args, 0)));
   std::vector<Row> rows;
   const std::pair<const char*, const std::vector<Segment>*> splits[] = {
       {"train", &data.train}, {"validation", &data.validation}, {"test", &data.test}};

@@ -7,6 +7,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "apps/knob_automation.h"
 #include "apps/lv2_bundle.h"
 #include "base/error.h"
@@ -16,7 +17,7 @@ namespace namk::app {
 
 int cmd_export(const Words& argv) {
   const std::vector<OptionSpec> specs = {
-      {"model", true, "model file (.nam, ours or NAM's)"},
+      kModelFileOption,
       {"out", true, "the NAM .nam file to write"},
       {"knob", true, "NAME=VALUE to bake into the plain model (knob models only); repeatable"},
       {"lv2", true, "write an LV2 plugin bundle (a folder, e.g. Amp.lv2) instead of a .nam file"},

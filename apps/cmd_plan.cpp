@@ -1,10 +1,10 @@
 // nam-knobs plan: turns a knob list into a recording session (data/capture_plan.h), and with
 // --check reports which of a session's takes are missing or unusable before training.
 #include <cstdio>
-#include <limits>
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "base/error.h"
 
 #include "data/capture_plan.h"
@@ -35,12 +35,9 @@ int cmd_plan(const Words& argv) {
   for (const auto& text : args.all("knob")) options.knobs.push_back(parse_plan_knob(text));
   if (!args.has("settings")) throw UsageError("nam-knobs plan: missing required option --settings");
   // Sign, overflow and absurd sizes are refused here; make_capture_plan checks what the knobs need.
-  const long long settings = args.get_int("settings", 0, 0, 100000),
-                  tests = args.get_int("test", 0, 0, 100000),
-                  seed = args.get_int("seed", 1, 0, std::numeric_limits<long long>::max());
-  options.settings = static_cast<size_t>(settings);
-  options.tests = static_cast<size_t>(tests);
-  options.seed = static_cast<std::uint64_t>(seed);
+  options.settings = static_cast<size_t>(args.get_int("settings", 0, 0, 100000));
+  options.tests = static_cast<size_t>(args.get_int("test", 0, 0, 100000));
+  options.seed = seed_option(args, 1);
   options.seconds = args.get_double("seconds", kDefaultTakeSeconds, 0, 1e9);
   options.anchor_seconds = args.get_double("anchor-seconds", 0.0, 0, 1e9);
   const std::string out = args.require("out");

@@ -9,6 +9,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "apps/knob_automation.h"
 #include "base/error.h"
 #include "nn/model_file.h"
@@ -23,7 +24,7 @@ namespace namk::app {
 
 int cmd_render(const Words& argv) {
   const std::vector<OptionSpec> specs = {
-      {"model", true, "model file (.nam, ours or NAM's)"},
+      kModelFileOption,
       {"input", true, "input WAV (mono; resampled to the model's rate when it differs)"},
       {"output", true, "output WAV (float32)"},
       {"knob", true, "NAME=VALUE in the knob's units, or NAME=V1@T1,V2@T2 (times: 5s, 250ms, samples); repeatable"},
@@ -45,7 +46,7 @@ int cmd_render(const Words& argv) {
     throw input_error(args.require("model"), "architecture", "a slimmable model (--slim picks its size)",
                       "a model of one size");
   Model& model = *loaded.model;
-  const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+  const WarningSink warn = warn_on_stderr;
   const Audio input = read_audio(args.require("input"), warn);
   if (input.samples.empty())
     throw input_error(args.require("input"), "", "audio with at least one sample", "an empty file (0 frames)");

@@ -6,6 +6,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "base/error.h"
 
 #include "apps/report_facts.h"
@@ -17,20 +18,18 @@ namespace namk::app {
 
 int cmd_report(const Words& argv) {
   const std::vector<OptionSpec> specs = {
-      {"model", true, "model file (.nam, ours or NAM's)"},
-      {"data", true, "data config or dataset JSON (the knobs must be the model's)"},
+      kModelFileOption,
+      kDataOption,
       {"out", true, "the HTML file to write (e.g. report.html)"},
-      {"threads", true, "threads (default: every core)"},
+      kThreadsOption,
   };
   const Args args("report", argv, specs);
   namespace fs = std::filesystem;
   const std::string model_path = args.require("model"), data_path = args.require("data"), out = args.require("out");
-  const int threads = resolve_threads(args.get_int("threads", 0, 0, kMaxThreads));
-  const LoadedModel loaded = load_model(model_path);
-  const Model& model = *loaded.model;
-  const WarningSink warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
-  const KnobDataset data = load_knob_dataset(read_data_config(data_path), model.receptive_field(), warn);
-  check_knobs_match(model, data, data_path);
+  const int threads = resolve_threads(threads_option(args, 0));
+  const ModelOnData read = load_model_on_data(args);
+  const Model& model = *read.loaded.model;
+  const KnobDataset& data = read.data;
 
   ReportData report;
   report.title = "Model report: " + fs::path(model_path).filename().string();

@@ -11,13 +11,13 @@
 #include <cstdlib>
 #include <functional>
 #include <filesystem>
-#include <limits>
 
 #include <sched.h>
 #include <unistd.h>
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/common_options.h"
 #include "apps/model_spec.h"
 #include "base/error.h"
 #include "base/fnv1a.h"
@@ -116,7 +116,7 @@ std::function<void(int64_t)> kill_hook(const Distributed& ranks) {
 
 int train_command(const Words& argv, const Distributed& ranks) {
   const std::vector<OptionSpec> specs = {
-      {"data", true, "data config (configs/knobs/*.json) or a dataset JSON"},
+      kDataOption,
       {"model", true,
        "model config (configs/models/*.json) or a preset: standard, lite, feather, nano, a2-lite, a2-full"},
       {"learning", true, "learning config (configs/learning/*.json); default: NAM's recipe"},
@@ -142,9 +142,8 @@ int train_command(const Words& argv, const Distributed& ranks) {
   LearningConfig learning;
   if (auto path = args.get("learning")) learning = load_learning_config(*path);
   learning.epochs = args.get_int("epochs", learning.epochs, 1, 1000000);
-  learning.threads = args.get_int("threads", learning.threads, 0, kMaxThreads);
-  if (args.has("seed"))
-    learning.seed = static_cast<uint64_t>(args.get_int("seed", 0, 0, std::numeric_limits<long long>::max()));
+  learning.threads = threads_option(args, learning.threads);
+  learning.seed = seed_option(args, learning.seed);
 
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include "apps/common_options.h"
 #include "base/error.h"
+#include "data/data_config.h"
 #include "train/progress.h"
 
 namespace namk::app {
@@ -76,6 +78,8 @@ void add_log_facts(Facts& facts, const std::vector<EpochRow>& rows) {
   facts.push_back({"Speed", number("%.0f", last.samples_per_s) + " samples/s (training targets, whole run)"});
 }
 
+namespace {
+
 void check_knobs_match(const Model& model, const KnobDataset& data, const std::string& data_path) {
   if (data.knobs.size() != model.knobs().size())
     throw input_error(data_path, "knobs", std::to_string(model.knobs().size()) + " (the model's)",
@@ -84,6 +88,16 @@ void check_knobs_match(const Model& model, const KnobDataset& data, const std::s
     if (data.knobs[k].name != model.knobs()[k].name)
       throw input_error(data_path, "knobs[" + std::to_string(k) + "]", "\"" + model.knobs()[k].name + "\" (the model's)",
                         "\"" + data.knobs[k].name + "\"");
+}
+
+}  // namespace
+
+ModelOnData load_model_on_data(const Args& args) {
+  ModelOnData read{load_model(args.require("model")), {}};
+  const std::string data_path = args.require("data");
+  read.data = load_knob_dataset(read_data_config(data_path), read.loaded.model->receptive_field(), warn_on_stderr);
+  check_knobs_match(*read.loaded.model, read.data, data_path);
+  return read;
 }
 
 std::string utc_now() {

@@ -1,14 +1,17 @@
 // The "facts" lines of report.html that `train` and `report` share: the command line, the dataset,
-// the model and the training recipe, written the same way by both commands.
+// the model and the training recipe, written the same way by both commands; and the model and
+// data that `eval` and `report` both measure.
 #pragma once
 
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "apps/args.h"
 #include "apps/commands.h"
 #include "data/knob_dataset.h"
 #include "nn/model.h"
+#include "nn/model_file.h"
 #include "report/report_data.h"
 #include "train/learning_config.h"
 
@@ -26,9 +29,14 @@ std::string model_fact(const std::string& description, const Model& model);
 std::string recipe_fact(const LearningConfig& config, long long ny);
 // Time, speed and the epoch count from the log's last row (nothing when the log is empty).
 void add_log_facts(Facts& facts, const std::vector<EpochRow>& rows);
-// Throws InputError naming the data file when the dataset's knobs are not the model's (count,
-// names, order): eval and report measure a model only on the data it was made for.
-void check_knobs_match(const Model& model, const KnobDataset& data, const std::string& data_path);
+// The model file of --model and the dataset of --data, read for eval and report. They measure a
+// model only on the data it was made for: InputError naming the data file when the dataset's
+// knobs are not the model's (count, names, order).
+struct ModelOnData {
+  LoadedModel loaded;
+  KnobDataset data;
+};
+ModelOnData load_model_on_data(const Args& args);
 // "2026-12-04 06:10 UTC"
 std::string utc_now();
 

@@ -179,17 +179,6 @@ void store_rows(V* r, Index row0, Index rows, Scalar* const* columns, Index coun
   }
 }
 
-// This thread's plan for n and its two scratch arrays (see Workspace), as the transforms use them.
-struct Scratch {
-  const Plan& plan;
-  Complex* a;
-  Complex* b;
-};
-Scratch scratch(Index n) {
-  Workspace& ws = workspace(n);
-  return {*ws.plan, ws.a.data(), ws.b.data()};
-}
-
 // One batch of up to kLanes frames as column pointers, from `from` and into `to` (null past the last
 // frame: idle lanes transform zeros rather than stale, possibly subnormal, data).
 struct Batch {
@@ -205,6 +194,15 @@ Batch batch(const ConstMatRef& from, MatRef& to, Index f0) {
     b.out[l] = l < b.count ? to.col(f0 + l).data() : nullptr;
   }
   return b;
+}
+
+// The walk both directions share: body(io, plan, a, b) for each batch of kLanes columns, with this
+// thread's plan for n and its two scratch arrays (see Workspace). The body's lambdas capture its
+// parameters, not a structured binding: clang before 16 cannot capture those (the fuzz build).
+template <class Body>
+void for_each_batch(const ConstMatRef& from, MatRef& to, Index n, Body body) {
+  Workspace& ws = workspace(n);
+  for (Index f0 = 0; f0 < from.cols(); f0 += kLanes) body(batch(from, to, f0), *ws.plan, ws.a.data(), ws.b.data());
 }
 
 // The batch's first `total` input rows as total/2 complex lane vectors (rows 2p and 2p+1 are pair
@@ -245,14 +243,7 @@ Index rfft_lanes() { return kLanes; }
 void rfft_forward(ConstMatRef frames, MatRef spectrum) {
   if constexpr (!kTunedKernels) return rfft_forward_naive(frames, spectrum);
   const Index n = frames.rows(), m = n / 2;
-  // Named references rather than a structured binding: clang before 16 cannot capture those in
-  // the lambdas below (the fuzz build is clang).
-  const Scratch s = scratch(n);
-  const Plan& plan = s.plan;
-  Complex* const a = s.a;
-  Complex* const b = s.b;
-  for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
-    const Batch io = batch(frames, spectrum, f0);
+  for_each_batch(frames, spectrum, n, [&](const Batch& io, const Plan& plan, Complex* a, Complex* b) {
     load_pairs(io, n, [&](Index p) -> Complex& { return a[plan.reversed[p]]; });
     complex_fft(a, m, plan);
     // Z = E + iO with E, O the spectra of the even and odd samples, so E = (Z[k] + conj Z[m-k])/2,
@@ -266,20 +257,13 @@ void rfft_forward(ConstMatRef frames, MatRef spectrum) {
       b[k] = e + times(o, plan.wr[k], plan.wi[k]);
     }
     store_pairs(io, n + 2, [&](Index p) { return b[p]; });
-  }
+  });
 }
 
 void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
   if constexpr (!kTunedKernels) return rfft_inverse_naive(spectrum, frames);
   const Index n = frames.rows(), m = n / 2;
-  // Named references rather than a structured binding: clang before 16 cannot capture those in
-  // the lambdas below (the fuzz build is clang).
-  const Scratch s = scratch(n);
-  const Plan& plan = s.plan;
-  Complex* const a = s.a;
-  Complex* const b = s.b;
-  for (Index f0 = 0; f0 < frames.cols(); f0 += kLanes) {
-    const Batch io = batch(spectrum, frames, f0);
+  for_each_batch(spectrum, frames, n, [&](const Batch& io, const Plan& plan, Complex* a, Complex* b) {
     load_pairs(io, n + 2, [&](Index p) -> Complex& { return b[p]; });
     b[0].im = V{};
     b[m].im = V{};
@@ -293,7 +277,7 @@ void rfft_inverse(ConstMatRef spectrum, MatRef frames) {
     }
     complex_fft(a, m, plan);
     store_pairs(io, n, [&](Index p) { return conj(a[p]); });
-  }
+  });
 }
 
 }  // namespace namk

@@ -7,6 +7,23 @@
 using namespace namk;
 using namespace namk::test;
 
+namespace {
+// residual + (b + conv(x) + side_w * side): the naive conv with the two extras written out term by
+// term, the oracle of every path that takes Conv1dExtras.
+Mat conv_with_extras_by_hand(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index d, ConstMatRef side,
+                             ConstMatRef side_w, ConstMatRef residual) {
+  Mat expected(residual.rows(), residual.cols());
+  conv1d_forward_naive(x, w, b, d, expected);
+  for (Index t = 0; t < expected.cols(); ++t)
+    for (Index o = 0; o < expected.rows(); ++o) {
+      Scalar s = 0;
+      for (Index j = 0; j < side.rows(); ++j) s += side_w(o, j) * side(j, t);
+      expected(o, t) = residual(o, t) + (expected(o, t) + s);
+    }
+  return expected;
+}
+}  // namespace
+
 TEST_CASE("fast conv1d equals the naive loop, forward and backward") {
   std::mt19937_64 rng(3);
   const double tol = kDouble ? 1e-12 : 1e-5;
@@ -60,13 +77,11 @@ TEST_CASE("conv1d small kernels read and write through strides") {
       Mat x_big = random_mat(c_in + 5, len + r, rng), w = random_mat(c_out, k * c_in, rng),
           b = random_mat(c_out, 1, rng), side_big = random_mat(c_side + 1, len, rng),
           side_w = random_mat(c_out, c_side, rng), residual_big = random_mat(c_out + 2, len, rng);
-      Mat y_big = Mat::Zero(c_out + 3, len), expected(c_out, len);
+      Mat y_big = Mat::Zero(c_out + 3, len);
       auto x = x_big.bottomRows(c_in);
       auto side = side_big.bottomRows(c_side);
       auto residual = residual_big.topRows(c_out);
-      conv1d_forward_naive(x, w, b, d, expected);
-      expected += side_w * side;
-      expected += residual;
+      const Mat expected = conv_with_extras_by_hand(x, w, b, d, side, side_w, residual);
       conv1d_forward(x, w, b, d, y_big.topRows(c_out), Conv1dExtras{side, side_w, residual});
       CHECK((y_big.topRows(c_out) - expected).cwiseAbs().maxCoeff() < tol * (1 + c_in * k));
       CHECK((y_big.bottomRows(3).array() == 0).all());  // rows past the block stay untouched
@@ -124,14 +139,7 @@ TEST_CASE("conv1d extras: the side input and the residual are added as written, 
       Mat x = random_mat(c_in, len + r, rng), w = random_mat(c_out, k * c_in, rng), b = random_mat(c_out, 1, rng),
           side = random_mat(c_side, len, rng), side_w = random_mat(c_out, c_side, rng),
           residual = random_mat(c_out, len, rng);
-      Mat expected(c_out, len);
-      conv1d_forward_naive(x, w, b, d, expected);
-      for (Index t = 0; t < len; ++t)
-        for (Index o = 0; o < c_out; ++o) {
-          Scalar s = 0;
-          for (Index j = 0; j < c_side; ++j) s += side_w(o, j) * side(j, t);
-          expected(o, t) = residual(o, t) + (expected(o, t) + s);
-        }
+      const Mat expected = conv_with_extras_by_hand(x, w, b, d, side, side_w, residual);
       Mat y(c_out, len);
       conv1d_forward(x, w, b, d, y, Conv1dExtras{side, side_w, residual});
       CHECK((y - expected).cwiseAbs().maxCoeff() < tol * (1 + c_in * k));

@@ -2,6 +2,8 @@
 // running a model (the training graph on a tape, and streaming in given block sizes).
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <random>
 #include <vector>
@@ -178,6 +180,28 @@ inline Mat stream_output(Model& m, const Mat& x, const std::vector<int>& blocks)
     pos += n;
   }
   return y;
+}
+
+// The contract between the two ways: streamed over x in each of kBlockSweeps, with smoothing off
+// and the knobs at knob_values (a model without knobs ignores them) from the first sample, the
+// model gives its training graph's output on the columns the graph yields, and a second pass after
+// reset() repeats the first to the bit.
+inline void check_streams_like_graph(Model& m, const Mat& x, const std::vector<double>& knob_values) {
+  const std::vector<double> knobs = m.knobs().empty() ? std::vector<double>{} : knob_values;
+  m.set_smoothing_ms(0);
+  const Mat graph = graph_output(m, x, knobs);
+  REQUIRE(graph.cols() == x.cols() - m.receptive_field() + 1);
+  CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);  // not trivially zero
+  for (const std::vector<int>& blocks : kBlockSweeps) {
+    CAPTURE(blocks.front());
+    m.prepare(*std::max_element(blocks.begin(), blocks.end()));
+    for (size_t k = 0; k < knobs.size(); ++k) m.set_knob(Index(k), knobs[k]);
+    m.reset();
+    const Mat stream = stream_output(m, x, blocks);
+    CHECK((stream.rightCols(graph.cols()) - graph).cwiseAbs().maxCoeff() < 1e-5);
+    m.reset();
+    CHECK((stream_output(m, x, blocks) - stream).cwiseAbs().maxCoeff() == 0);
+  }
 }
 
 }  // namespace namk::test

@@ -33,22 +33,9 @@ TEST_CASE("Linear is the FIR of its weights (tap k multiplies x[t - (K-1-k)])") 
 
 TEST_CASE("every architecture and conditioning streams like its graph") {
   for (const auto& [name, config] : all_variants()) {
+    CAPTURE(name);
     auto m = make_model(config);
     randomise(*m, 23);
-    m->set_smoothing_ms(0);
-    const std::vector<double> knobs =
-        m->knobs().empty() ? std::vector<double>{} : std::vector<double>{6.0, -0.5};
-    const Mat x = random_signal(1200, 8);
-    const Mat graph = graph_output(*m, x, knobs);
-    CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
-    for (const std::vector<int>& blocks :
-         std::vector<std::vector<int>>{{1}, {7}, {64}, {4096}, {5, 1, 33, 2, 300}}) {
-      CAPTURE(name);
-      CAPTURE(blocks.front());
-      m->prepare(*std::max_element(blocks.begin(), blocks.end()));
-      for (size_t k = 0; k < knobs.size(); ++k) m->set_knob(Index(k), knobs[k]);
-      const Mat stream = stream_output(*m, x, blocks);
-      CHECK((stream.rightCols(graph.cols()) - graph).cwiseAbs().maxCoeff() < 1e-5);
-    }
+    check_streams_like_graph(*m, random_signal(1200, 8), {6.0, -0.5});
   }
 }
