@@ -258,6 +258,22 @@ case "$case_name" in
     grep -q '"test": {"mean_esr"' "$work/eval.json" || fail "eval --json has no test summary"
     echo "render identical at every block size; baked export matches"
     ;;
+  metadata)
+    # info prints every metadata key of a NAM-made file, and export of it keeps them all.
+    fixtures="$src/tests/fixtures"
+    "$nk" info --model "$fixtures/nam/lstm.nam" >"$work/info.txt" || fail "info lstm.nam"
+    for line in "^loudness      -37.8407 dB" "^gain          0.135088 " "^date          2024-10-09T18:44:41" \
+      "^gear          amp Darkglass Electronics Microtubes 900 v2 (clean)" "^levels        input 18.3 dBu, output 12.3 dBu" \
+      '^metadata      training.data: {"latency": {"manual": null, "calibration": {"algorithm_version": 1'; do
+      grep -q "$line" "$work/info.txt" || { cat "$work/info.txt"; fail "info lacks: $line"; }
+    done
+    "$nk" export --model "$fixtures/nam/lstm.nam" --out "$work/lstm.nam" >/dev/null || fail "export lstm.nam"
+    "$nk" info --model "$work/lstm.nam" | grep -v "^file" >"$work/info2.txt" || fail "info of the export"
+    grep -v "^file" "$work/info.txt" | diff - "$work/info2.txt" || fail "info differs after export"
+    "$nk" info --model "$fixtures/nam_models/A2.nam" >"$work/a2.txt" || fail "info A2.nam"
+    grep -q "^loudness      -26.3839 dB" "$work/a2.txt" || { cat "$work/a2.txt"; fail "A2.nam's loudness"; }
+    echo "info shows every metadata key; export keeps them"
+    ;;
   plan)
     k="--knob gain:0:10 --knob bass:0:10:5"
     expect_error "--knob gain:10:0: expected min < max, found min 10 and max 0" \
