@@ -355,13 +355,7 @@ LoadedModel container_from_node(const Json& root, const std::string& name, std::
   }
   if (!(max_values.back() >= 1))
     throw submodels.back()["max_value"].error("at least 1 for the last submodel (it serves slim values up to 1)");
-  size_t chosen = submodels.size() - 1;
-  if (slim)
-    for (size_t i = 0; i < submodels.size(); ++i)
-      if (*slim < max_values[i]) {
-        chosen = i;
-        break;
-      }
+  const size_t chosen = slim ? slim_size_index(max_values, *slim) : submodels.size() - 1;
   LoadedModel loaded = model_from_node(submodels[chosen]["model"], name, std::nullopt);
   loaded.version = root["version"].string();
   loaded.slim_max_values = max_values;
@@ -439,13 +433,7 @@ LoadedModel model_from_node(const Json& root, const std::string& name, std::opti
   loaded.metadata = metadata_from_json(root.find("metadata"));
   if (is_slimmable(config)) {
     loaded.slim_max_values = slim_breakpoints(config);
-    const double v = slim.value_or(1.0);
-    loaded.slim_choice = loaded.slim_max_values.size() - 1;
-    for (size_t i = 0; i < loaded.slim_max_values.size(); ++i)
-      if (v < loaded.slim_max_values[i]) {
-        loaded.slim_choice = i;
-        break;
-      }
+    loaded.slim_choice = slim_size_index(loaded.slim_max_values, slim.value_or(1.0));
     if (slim) loaded.model = slim_wavenet(*loaded.model, *slim);
   }
   return loaded;
