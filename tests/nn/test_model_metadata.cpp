@@ -7,9 +7,11 @@
 
 #include "base/json.h"
 #include "base/text_file.h"
+#include "model_test_util.h"
 #include "nn/model_file.h"
 
 using namespace namk;
+using namespace namk::test;
 
 namespace {
 const std::string kFixtures = NAMK_FIXTURES_DIR;
@@ -107,4 +109,21 @@ TEST_CASE("metadata: unknown keys, known keys of another type, and a new value r
   CHECK(set["loudness"].number() == -12.5);
   CHECK(set["training"]["validation_esr"].number() == 0.25);
   CHECK(set.keys().size() == back.keys().size());
+}
+
+TEST_CASE("metadata: a file as train writes it reads back and writes again byte for byte") {
+  ModelConfig c = tiny_wavenet();
+  c.knobs = two_knobs();
+  auto m = make_model(c);
+  randomise(*m, 3);
+  ModelMetadata md;  // as train fills it; no date: the time of writing
+  md.name = "run";
+  md.validation_esr = 0.0123;
+  md.loudness = -18.25;
+  const std::string text = model_to_json(*m, md);
+  const LoadedModel back = model_from_json(text, "model.nam");
+  CHECK(*back.metadata.loudness == -18.25);
+  CHECK(*back.metadata.validation_esr == 0.0123);
+  CHECK(back.metadata.date.size() == 19);  // "2026-12-05T01:02:03"
+  CHECK(model_to_json(*back.model, back.metadata) == text);
 }
