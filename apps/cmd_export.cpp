@@ -62,9 +62,10 @@ int cmd_export(const Words& argv) {
       setting += (k ? ", " : "") + model.knobs()[k].name + " " + format_number(values[k]);
     metadata.name += (metadata.name.empty() ? "" : " ") + ("(" + setting + ")");
     std::printf("export: baked %s\n", setting.c_str());
-    // The baked setting's own loudness: NAM's runtime normalises each exported file by its own.
+    // The baked setting's own loudness (NAM's runtime normalises each exported file by its own) and gain.
     const double loudness = model_loudness(*plain);
     if (std::isfinite(loudness)) metadata.loudness = loudness;
+    metadata.gain = model_gain(*plain);
   }
   save_model(*plain, out, metadata);
   std::printf("export: wrote %s (NAM %s, %lld weights)\n", out.c_str(), plain->config().architecture.c_str(),

@@ -253,6 +253,7 @@ int train_command(const Words& argv, const Distributed& ranks) {
     metadata.validation_esr = result.best_validation_esr;
     // At the knobs' defaults, the setting export bakes by default.
     if (const double loudness = model_loudness(*model); std::isfinite(loudness)) metadata.loudness = loudness;
+    metadata.gain = model_gain(*model);
     save_model(*model, out + "/model.nam", metadata);
   };
   if (result.interrupted) {

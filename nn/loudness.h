@@ -15,11 +15,18 @@ namespace namk {
 // (1, T).
 Mat loudness_input(double sample_rate);
 
-// The loudness (dB) of model at knob_values (one per knob; empty for a model without knobs): a
+// The loudness (dB) of model at knob_values (one per knob; empty: the defaults): a
 // copy of the model streams loudness_input() at its own rate after reset and pre-warm, as render
-// does; the model itself is not touched.
+// does; the model itself is not touched. -inf for a silent output.
 double model_loudness(const Model& model, std::span<const double> knob_values);
 // At the knobs' defaults (the setting export bakes when no --knob is given).
 double model_loudness(const Model& model);
+
+// NAM's `gain` metadata, 0..1: how far the output level saturates as the input grows. The output
+// RMS at input gains 0, 0.1, ..., 1 (the standard input scaled) is summed; a model whose level
+// grows in proportion to the input sums to half of 11 times its top level (0), one whose level is
+// the top level at every gain sums to 11 times it (1); clamped to 0..1. At knob_values (empty:
+// the defaults). 0 for a silent model.
+double model_gain(const Model& model, std::span<const double> knob_values = {});
 
 }  // namespace namk

@@ -239,9 +239,10 @@ case "$case_name" in
     "$nk" export --model "$work/run/model.nam" --out "$work/plain.nam" --knob gain=2.5 --knob tone=5 >/dev/null ||
       fail "export"
     grep -q '"version": "0.5.4"' "$work/plain.nam" || fail "export is not a NAM 0.5.4 file"
-    # Loudness: train writes the model's at its default knobs, a baked export its setting's own.
+    # Loudness (and gain): train writes the model's at its default knobs, a baked export its setting's own.
     grep -q '"loudness": -\?[0-9]' "$work/run/model.nam" || fail "train wrote no loudness"
     grep -q '"loudness": -\?[0-9]' "$work/plain.nam" || fail "the baked export has no loudness"
+    grep -q '"gain": [0-9]' "$work/run/model.nam" || fail "train wrote no gain"
     "$nk" render --model "$work/plain.nam" --input "$work/data/input.wav" --output "$work/plain.wav" \
       --reference "$work/r64.wav" >"$work/out" || fail "render baked"
     esr=$(grep -o 'ESR against [^:]*: [0-9.e-]*' "$work/out" | awk '{print $NF}')

@@ -1,8 +1,9 @@
 // Loudness (nn/loudness.h) against answers computed here from the standard input alone: a
-// one-tap Linear model with gain g and bias c outputs g x + c, so its loudness is the level of
-// that signal; a knob model's loudness is its baked setting's.
+// one-tap Linear model with gain g and bias c outputs g x + c, so its loudness and NAM's gain
+// measure follow from that signal; a knob model's are its baked setting's.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "model_test_util.h"
@@ -41,6 +42,22 @@ TEST_CASE("loudness: a Linear model with known gain and offset") {
     }
     const double expected = 20 * std::log10(std::sqrt(sum / static_cast<double>(x.cols())));
     CHECK(model_loudness(*m.model) == doctest::Approx(expected).epsilon(1e-5));
+    // gain: the output RMS at input gains a = 0, 0.1, ..., 1 summed, placed between half of 11
+    // times the top RMS (0) and 11 times it (1). Without a bias the level is proportional: 0.
+    double rms_sum = 0, top = 0;
+    for (int i = 0; i <= 10; ++i) {
+      double s2 = 0;
+      for (Index t = 0; t < x.cols(); ++t) {
+        const double y = g * (i / 10.0) * static_cast<double>(x(0, t)) + c;
+        s2 += y * y;
+      }
+      top = std::sqrt(s2 / static_cast<double>(x.cols()));
+      rms_sum += top;
+    }
+    const double gain = std::clamp((rms_sum - 5.5 * top) / (5.5 * top), 0.0, 1.0);
+    CHECK(model_gain(*m.model) == doctest::Approx(gain).epsilon(1e-4));
+    if (c == 0) CHECK(model_gain(*m.model) == doctest::Approx(0).epsilon(1e-5));
+    if (c != 0) CHECK(model_gain(*m.model) > 0.01);
   }
 }
 
@@ -59,5 +76,6 @@ TEST_CASE("loudness: a knob model's at a setting is its baked model's, and defau
   CHECK(at_defaults == doctest::Approx(model_loudness(*m->baked(defaults))).epsilon(1e-4));
   CHECK(model_loudness(*m, other) == doctest::Approx(model_loudness(*m->baked(other))).epsilon(1e-4));
   CHECK(std::abs(model_loudness(*m, other) - at_defaults) > 0.01);
+  CHECK(model_gain(*m, other) == doctest::Approx(model_gain(*m->baked(other))).epsilon(1e-4));
   CHECK(m->params() == before);
 }
