@@ -3,6 +3,7 @@
 // model cannot be, but a setting of its knobs can be baked into a plain model with --knob
 // (knobs not named keep their defaults). With --lv2 it writes an LV2 plugin bundle instead, whose
 // controls are the model's knobs (apps/lv2_bundle.h, docs/plugin.md).
+#include <cmath>
 #include <cstdio>
 
 #include "apps/args.h"
@@ -11,6 +12,7 @@
 #include "apps/knob_automation.h"
 #include "apps/lv2_bundle.h"
 #include "base/error.h"
+#include "nn/loudness.h"
 #include "nn/model_file.h"
 
 namespace namk::app {
@@ -61,6 +63,10 @@ int cmd_export(const Words& argv) {
       setting += (k ? ", " : "") + model.knobs()[k].name + " " + format_number(values[k]);
     metadata.name += (metadata.name.empty() ? "" : " ") + ("(" + setting + ")");
     std::printf("export: baked %s\n", setting.c_str());
+    // The baked setting's own loudness (NAM's runtime normalises each exported file by its own) and gain.
+    const double loudness = model_loudness(*plain);
+    if (std::isfinite(loudness)) metadata.loudness = loudness;
+    metadata.gain = model_gain(*plain);
   }
   save_model(*plain, out, metadata);
   std::printf("export: wrote %s (NAM %s, %lld weights)\n", out.c_str(), plain->config().architecture.c_str(),

@@ -81,7 +81,12 @@ int cmd_info(const Words& argv) {
               md.gear_model.c_str(), or_unknown(md.tone_type).c_str());
   std::printf("levels        input %s dBu, output %s dBu\n", or_unknown(md.input_level_dbu).c_str(),
               or_unknown(md.output_level_dbu).c_str());
+  std::printf("loudness      %s dB (NAM's standard input at nominal settings)\n", or_unknown(md.loudness).c_str());
+  std::printf("gain          %s (0 clean .. 1 fully compressed)\n", or_unknown(md.gain).c_str());
+  std::printf("date          %s\n", or_unknown(metadata_date(md)).c_str());
   std::printf("validation    ESR %s\n", or_unknown(md.validation_esr).c_str());
+  // What the file holds beyond these, as written there (the trainer's checks, latency calibration).
+  for (const auto& [key, text] : metadata_extras(md)) std::printf("metadata      %s: %s\n", key.c_str(), text.c_str());
   if (args.has("layout")) {
     std::printf("layout        %zu tensors\n", m.param_layout().views().size());
     for (const ParamView& v : m.param_layout().views()) {

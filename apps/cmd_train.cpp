@@ -6,6 +6,7 @@
 // writes and prints; an error on any rank ends the whole job (docs/distributed.md).
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +28,7 @@
 #include "data/knob_dataset.h"
 #include "apps/report_facts.h"
 #include "nn/init_from_model.h"
+#include "nn/loudness.h"
 #include "nn/model_file.h"
 #include "report/build_report.h"
 #include "train/checkpoint.h"
@@ -248,6 +250,9 @@ int train_command(const Words& argv, const Distributed& ranks) {
     ModelMetadata metadata;
     metadata.name = std::filesystem::path(out).filename().string();
     metadata.validation_esr = result.best_validation_esr;
+    // At the knobs' defaults, the setting export bakes by default.
+    if (const double loudness = model_loudness(*model); std::isfinite(loudness)) metadata.loudness = loudness;
+    metadata.gain = model_gain(*model);
     save_model(*model, out + "/model.nam", metadata);
   };
   if (result.interrupted) {

@@ -1,5 +1,6 @@
 // See lv2_bundle.h. The port order written here is the plugin library's contract
-// (plugin/lv2/namk_lv2.c): in, out, input_gain_db, output_gain_db, [latency], then the knobs.
+// (plugin/lv2/namk_lv2.c): in, out, input_gain_db, output_gain_db, [latency], then the knobs, then
+// [slim] for a slimmable model.
 #include "apps/lv2_bundle.h"
 
 #include <fcntl.h>
@@ -135,19 +136,23 @@ std::string lv2_manifest_ttl(const std::string& uri, const std::string& binary_n
 
 std::string lv2_plugin_ttl(const LoadedModel& loaded, const std::string& uri, const std::string& name,
                            bool has_latency) {
+  // A slimmable model's size is a control; the plugin builds a new size in the host's worker.
+  const bool slimmable = !loaded.slim_max_values.empty();
   std::ostringstream t;
   t << "@prefix doap: <http://usefulinc.com/ns/doap#> .\n"
        "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
        "@prefix opts: <http://lv2plug.in/ns/ext/options#> .\n"
        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
        "@prefix units: <http://lv2plug.in/ns/extensions/units#> .\n"
-       "@prefix urid: <http://lv2plug.in/ns/ext/urid#> .\n\n";
+       "@prefix urid: <http://lv2plug.in/ns/ext/urid#> .\n"
+       "@prefix work: <http://lv2plug.in/ns/ext/worker#> .\n\n";
   t << "<" << uri << ">\n    a lv2:Plugin , lv2:SimulatorPlugin ;\n"
     << "    doap:name " << quoted(name) << " ;\n";
   std::string comment = "A nam-knobs neural amp model; its knobs are the controls.";
   if (!loaded.metadata.modeled_by.empty()) comment += " Modeled by " + loaded.metadata.modeled_by + ".";
   t << "    rdfs:comment " << quoted(comment) << " ;\n"
-    << "    lv2:optionalFeature lv2:hardRTCapable , opts:options , urid:map ;\n"
+    << "    lv2:optionalFeature lv2:hardRTCapable , opts:options , urid:map"
+    << (slimmable ? " , work:schedule ;\n    lv2:extensionData work:interface ;\n" : " ;\n")
     << "    opts:supportedOption <http://lv2plug.in/ns/ext/buf-size#maxBlockLength> ;\n";
   int index = 0;
   std::vector<std::string> ports;
@@ -165,13 +170,14 @@ std::string lv2_plugin_ttl(const LoadedModel& loaded, const std::string& uri, co
   port("lv2:AudioPort , lv2:OutputPort ;\n    lv2:index 1 ;\n    lv2:symbol \"out\" ;\n    lv2:name \"Out\"");
   control("input_gain_db", "Input gain", 0, -40, 40, "dB");
   control("output_gain_db", "Output gain", 0, -40, 40, "dB");
-  std::set<std::string> taken = {"in", "out", "input_gain_db", "output_gain_db", "latency"};
+  std::set<std::string> taken = {"in", "out", "input_gain_db", "output_gain_db", "latency", "slim"};
   if (has_latency)
     port("lv2:ControlPort , lv2:OutputPort ;\n    lv2:index " + std::to_string(index) +
          " ;\n    lv2:symbol \"latency\" ;\n    lv2:name \"Latency\" ;\n"
          "    lv2:portProperty lv2:reportsLatency , lv2:integer ;\n    units:unit units:frame");
   for (const KnobSpec& k : loaded.model->knobs())
     control(lv2_symbol(k.name, taken), k.name, k.default_value, k.min, k.max, k.units);
+  if (slimmable) control("slim", "Size", 1, 0, 1, "");
   t << "    lv2:port ";
   for (size_t i = 0; i < ports.size(); ++i) t << (i ? " , " : "") << ports[i];
   t << " .\n";

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -46,7 +47,8 @@ constexpr int kMaxDepth = 256;
 // collects in zeros the offset and length of every number that is exactly zero but written with
 // a fraction or exponent ("0e-30", "-0.000...0"): RapidJSON 1.1's full-precision path computes
 // clz(0) for those (undefined; found by fuzzing) and returns garbage such as 9.6e-240.
-size_t scan(const std::string& text, std::vector<std::pair<size_t, size_t>>& zeros) {
+// Collects in numbers the offset of every number, in text order.
+size_t scan(const std::string& text, std::vector<std::pair<size_t, size_t>>& zeros, std::vector<size_t>& numbers) {
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -75,13 +77,77 @@ size_t scan(const std::string& text, std::vector<std::pair<size_t, size_t>>& zer
           ++end;
       }
       if (all_zero && real && end - i >= 4) zeros.emplace_back(i, end - i);
+      numbers.push_back(i);
       i = end - 1;
     }
   }
   return std::string::npos;
 }
 
+// RapidJSON's normal-precision path is off by an ulp for some long decimals (0.13508800804658277
+// reads as ...275), so every non-integer is read again here with from_chars, which rounds
+// correctly: a value read and written back (a model's metadata) keeps the file's value. The
+// document's numbers come in the text's order, which is how scan() listed their offsets.
+void read_exactly(rapidjson::Value& v, const std::string& text, const std::vector<size_t>& numbers, size_t& next) {
+  if (v.IsNumber()) {
+    double x = 0;
+    if (v.IsDouble() && next < numbers.size() &&
+        std::from_chars(text.data() + numbers[next], text.data() + text.size(), x).ec == std::errc())
+      v.SetDouble(x);
+    ++next;
+  } else if (v.IsArray()) {
+    for (rapidjson::Value& e : v.GetArray()) read_exactly(e, text, numbers, next);
+  } else if (v.IsObject()) {
+    // By index: clang finds the mutable member iterators' != ambiguous in C++20.
+    for (rapidjson::SizeType i = 0; i < v.MemberCount(); ++i) read_exactly((v.MemberBegin() + i)->value, text, numbers, next);
+  }
+}
+
+void write_text(const rapidjson::Value& v, std::string& out) {
+  if (v.IsObject()) {
+    out += '{';
+    bool first = true;
+    for (const auto& m : v.GetObject()) {
+      out += (first ? "" : ", ") + json_quote(std::string(m.name.GetString(), m.name.GetStringLength())) + ": ";
+      write_text(m.value, out);
+      first = false;
+    }
+    out += '}';
+  } else if (v.IsArray()) {
+    out += '[';
+    bool first = true;
+    for (const rapidjson::Value& e : v.GetArray()) {
+      out += first ? "" : ", ";
+      write_text(e, out);
+      first = false;
+    }
+    out += ']';
+  } else if (v.IsString()) {
+    out += json_quote(std::string(v.GetString(), v.GetStringLength()));
+  } else if (v.IsInt64()) {
+    out += std::to_string(v.GetInt64());
+  } else if (v.IsUint64()) {
+    out += std::to_string(v.GetUint64());
+  } else if (v.IsNumber()) {
+    out += json_number(v.GetDouble());
+  } else {
+    out += v.IsNull() ? "null" : v.IsTrue() ? "true" : "false";
+  }
+}
+
 }  // namespace
+
+std::string Json::text() const {
+  std::string out;
+  write_text(value_of(node_), out);
+  return out;
+}
+
+std::string json_number(double x) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, x).ptr;
+  return std::string(text, end);
+}
 
 Json Json::parse_file(const std::string& path) {
   return parse_string(read_text_file(path, "a readable JSON file"), path);
@@ -101,7 +167,8 @@ Json Json::parse_string(const std::string& text, const std::string& name) {
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
   };
   std::vector<std::pair<size_t, size_t>> zeros;
-  if (const size_t deep = scan(text, zeros); deep != std::string::npos)
+  std::vector<size_t> numbers;
+  if (const size_t deep = scan(text, zeros, numbers); deep != std::string::npos)
     throw input_error(name, position(deep), "JSON nested at most " + std::to_string(kMaxDepth) + " levels deep",
                       "deeper nesting");
   // Each exact zero written the long way becomes "0.0" or "-0.0" padded with spaces to its
@@ -127,6 +194,8 @@ Json Json::parse_string(const std::string& text, const std::string& name) {
   if (holder->doc.HasParseError())
     throw input_error(name, position(holder->doc.GetErrorOffset()), "valid JSON",
                       rapidjson::GetParseError_En(holder->doc.GetParseError()));
+  size_t next = 0;
+  read_exactly(holder->doc, parsed, numbers, next);
   const void* root = &holder->doc;
   return Json(std::move(holder), root, "");
 }

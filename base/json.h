@@ -1,7 +1,8 @@
 // The one checked-JSON reader of nam-knobs (dataset files, data and model configs). Parse errors
 // give the file, line and column; every typed getter names the file, the field path
 // ("entries[3].knob_level"), what was expected and what was found, so users fix the input.
-// Read-only and deliberately small: no writer beyond json_quote(), no schema language, and
+// Read-only and deliberately small: no writer beyond json_quote(), json_number() and text() (which
+// keep parts of a file verbatim), no schema language, and
 // RapidJSON stays inside json.cpp.
 #pragma once
 
@@ -48,6 +49,9 @@ class Json {
   Json operator[](const std::string& key) const;
   std::optional<Json> find(const std::string& key) const;
   std::vector<std::string> keys() const;  // in file order
+  // This value as compact JSON text, numbers as json_number() writes them: what a writer copies
+  // to keep a part of a file it does not interpret (a model's unknown metadata) as it was.
+  std::string text() const;
   // Unknown (or repeated) keys are errors whose message lists the allowed ones.
   void allow_only(std::initializer_list<const char*> allowed) const;
 
@@ -74,5 +78,7 @@ class Json {
 
 // `text` as a JSON string literal, quotes included (for the few files we write by hand).
 std::string json_quote(const std::string& text);
+// x in the shortest form that reads back as the same double ("0.1", "-26.383899688720703").
+std::string json_number(double x);
 
 }  // namespace namk

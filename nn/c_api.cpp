@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "base/text_file.h"
 #include "nn/model_file.h"
+#include "nn/slimmable.h"
 #ifdef NAMK_HAVE_RESAMPLE
 #include "nn/resampled_stream.h"
 #endif
@@ -22,6 +23,12 @@ struct namk_model {
   std::unique_ptr<namk::Model> model;
   namk::ModelMetadata metadata;
   int max_block = 0;
+  double rate = 0;  // the rate given to the last successful namk_prepare
+  // Slimmable models only: the file, to build another size from, and the sizes.
+  std::string text, name;
+  std::vector<double> slim_max_values;
+  size_t slim_choice = 0;
+  double slim = 1;
 #ifdef NAMK_HAVE_RESAMPLE
   std::unique_ptr<namk::ResampledStream> resampler;  // set when prepared at another rate
 #endif
@@ -63,6 +70,12 @@ namk_status load(const std::string& text, const std::string& name, namk_model** 
     auto m = std::make_unique<namk_model>();
     m->model = std::move(loaded.model);
     m->metadata = std::move(loaded.metadata);
+    if (!loaded.slim_max_values.empty()) {
+      m->text = text;
+      m->name = name;
+      m->slim_max_values = std::move(loaded.slim_max_values);
+      m->slim_choice = loaded.slim_choice;
+    }
     *out = m.release();
     return NAMK_OK;
   });
@@ -210,8 +223,58 @@ namk_status namk_prepare(namk_model* model, double sample_rate, int max_block) {
 #endif
     model->model->prewarm();
     model->max_block = max_block;
+    model->rate = sample_rate;
     return NAMK_OK;
   });
+}
+
+int namk_slim_size_count(const namk_model* model) {
+  return model ? static_cast<int>(model->slim_max_values.size()) : 0;
+}
+
+namk_status namk_get_slim_size(const namk_model* model, int index, double* max_value) {
+  if (!model || !max_value) return fail(NAMK_ERROR_ARGUMENT, "namk_get_slim_size: NULL argument");
+  if (index < 0 || static_cast<size_t>(index) >= model->slim_max_values.size())
+    return fail(NAMK_ERROR_ARGUMENT, "namk_get_slim_size: size index out of range");
+  *max_value = model->slim_max_values[static_cast<size_t>(index)];
+  return NAMK_OK;
+}
+
+namk_status namk_get_slim(const namk_model* model, double* slim, int* size_index) {
+  if (!model || !slim || !size_index) return fail(NAMK_ERROR_ARGUMENT, "namk_get_slim: NULL argument");
+  *slim = model->slim;
+  *size_index = static_cast<int>(model->slim_choice);
+  return NAMK_OK;
+}
+
+namk_status namk_set_slim(namk_model* model, double slim) {
+  if (!model) return fail(NAMK_ERROR_ARGUMENT, "namk_set_slim: model is NULL");
+  if (std::isnan(slim)) return fail(NAMK_ERROR_ARGUMENT, "namk_set_slim: slim is NaN");
+  if (model->slim_max_values.empty()) return fail(NAMK_ERROR_ARGUMENT, "namk_set_slim: the model is not slimmable");
+  const double v = std::clamp(slim, 0.0, 1.0);
+  const size_t choice = namk::slim_size_index(model->slim_max_values, v);
+  if (choice != model->slim_choice) {
+    // The new size is built and prepared on the side, so a failure leaves the handle as it was.
+    namk_model next;
+    const namk_status built = guarded(NAMK_ERROR_MODEL, [&] {
+      next.model = namk::model_from_json(model->text, model->name, v).model;
+      return NAMK_OK;
+    });
+    if (built != NAMK_OK) return built;
+    if (model->max_block > 0) {
+      const namk_status prepared = namk_prepare(&next, model->rate, model->max_block);
+      if (prepared != NAMK_OK) return prepared;
+    }
+    std::swap(model->model, next.model);
+    std::swap(model->in_buf, next.in_buf);
+    std::swap(model->out_buf, next.out_buf);
+#ifdef NAMK_HAVE_RESAMPLE
+    std::swap(model->resampler, next.resampler);
+#endif
+    model->slim_choice = choice;
+  }
+  model->slim = v;
+  return NAMK_OK;
 }
 
 namk_status namk_process(namk_model* model, const float* in, float* out, int n) {

@@ -35,8 +35,6 @@ std::string number(double x) {
   return text;
 }
 
-std::string optional_number(const std::optional<double>& x) { return x ? number(*x) : "null"; }
-
 std::string boolean(bool b) { return b ? "true" : "false"; }
 
 template <class T>
@@ -93,29 +91,100 @@ std::vector<double> read_weights(const Json& j) {
   return w;
 }
 
-ModelMetadata read_metadata(const Json& m) {
+// See ModelMetadata: every key kept as JSON text, the typed ones also read into their fields. A
+// file without a date keeps that (a null date), so writing it again does not stamp one.
+}  // namespace
+
+ModelMetadata metadata_from_json(const std::optional<Json>& block) {
   ModelMetadata md;
-  auto text = [&](const char* key) {
-    auto v = m.find(key);
-    return v && v->is_string() ? v->string() : std::string();
-  };
-  auto opt = [&](const Json& o, const char* key) -> std::optional<double> {
-    auto v = o.find(key);
-    if (v && v->is_number()) return v->number();
-    return std::nullopt;
-  };
-  md.name = text("name");
-  md.modeled_by = text("modeled_by");
-  md.gear_type = text("gear_type");
-  md.gear_make = text("gear_make");
-  md.gear_model = text("gear_model");
-  md.tone_type = text("tone_type");
-  md.input_level_dbu = opt(m, "input_level_dbu");
-  md.output_level_dbu = opt(m, "output_level_dbu");
-  md.loudness = opt(m, "loudness");
-  if (auto t = m.find("training"); t && t->is_object()) md.validation_esr = opt(*t, "validation_esr");
+  const std::pair<const char*, std::string*> texts[] = {
+      {"name", &md.name},           {"modeled_by", &md.modeled_by}, {"gear_type", &md.gear_type},
+      {"gear_make", &md.gear_make}, {"gear_model", &md.gear_model}, {"tone_type", &md.tone_type},
+      {"date", &md.date}};
+  const std::pair<const char*, std::optional<double>*> numbers[] = {
+      {"input_level_dbu", &md.input_level_dbu}, {"output_level_dbu", &md.output_level_dbu},
+      {"loudness", &md.loudness}, {"gain", &md.gain}};
+  const bool object = block && block->is_object();
+  for (const std::string& key : object ? block->keys() : std::vector<std::string>{}) {
+    const Json v = (*block)[key];
+    md.kept.emplace_back(key, v.text());
+    for (const auto& [name, field] : texts)
+      if (key == name && v.is_string()) *field = v.string();
+    for (const auto& [name, field] : numbers)
+      if (key == name && v.is_number()) *field = v.number();
+    if (key == "training" && v.is_object()) {
+      for (const std::string& tk : v.keys()) {
+        md.training_kept.emplace_back(tk, v[tk].text());
+        if (tk == "validation_esr" && v[tk].is_number()) md.validation_esr = v[tk].number();
+      }
+    }
+  }
+  if (!object || !block->has("date")) md.kept.emplace_back("date", "null");
   return md;
 }
+
+namespace {
+
+using JsonFields = std::vector<std::pair<std::string, std::string>>;
+
+// A key of the metadata block: its field's value when set, else (when the file lacks the key)
+// `fallback`, which nullopt leaves out.
+struct KnownField {
+  const char* key;
+  std::optional<std::string> value, fallback;
+};
+
+// The kept keys in file order, each replaced by its field's value when set; then the known keys
+// the file lacked, in their order.
+std::string object_json(const std::vector<KnownField>& known, const JsonFields& kept) {
+  std::string s;
+  std::vector<std::string> written;
+  const auto add = [&](const std::string& key, const std::string& value) {
+    s += (s.empty() ? "" : ", ") + json_quote(key) + ": " + value;
+    written.push_back(key);
+  };
+  const auto field = [&](const std::string& key) {
+    const auto f = std::find_if(known.begin(), known.end(), [&](const KnownField& k) { return key == k.key; });
+    return f == known.end() ? nullptr : &*f;
+  };
+  for (const auto& [key, text] : kept) {
+    const KnownField* f = field(key);
+    add(key, f && f->value ? *f->value : text);
+  }
+  for (const KnownField& f : known) {
+    if (std::find(written.begin(), written.end(), f.key) != written.end()) continue;
+    if (f.value)
+      add(f.key, *f.value);
+    else if (f.fallback)
+      add(f.key, *f.fallback);
+  }
+  return "{" + s + "}";
+}
+
+}  // namespace
+
+std::string metadata_to_json(const ModelMetadata& md) {
+  const auto text = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional(json_quote(s)); };
+  const auto num = [](const std::optional<double>& x) { return x ? std::optional(json_number(*x)) : std::nullopt; };
+  const std::string empty = "\"\"", null = "null";
+  const std::string training = object_json({{"validation_esr", num(md.validation_esr), null}}, md.training_kept);
+  return object_json({{"date", text(md.date), json_quote(now_iso())},
+                      {"name", text(md.name), empty},
+                      {"modeled_by", text(md.modeled_by), empty},
+                      {"gear_type", text(md.gear_type), empty},
+                      {"gear_make", text(md.gear_make), empty},
+                      {"gear_model", text(md.gear_model), empty},
+                      {"tone_type", text(md.tone_type), empty},
+                      {"input_level_dbu", num(md.input_level_dbu), null},
+                      {"output_level_dbu", num(md.output_level_dbu), null},
+                      {"loudness", num(md.loudness), null},
+                      {"gain", num(md.gain), std::nullopt},
+                      {"training", md.validation_esr || !md.training_kept.empty() ? std::optional(training) : std::nullopt,
+                       training}},
+                     md.kept);
+}
+
+namespace {
 
 // "0.5.4" -> {0, 5, 4}; anything else -> nullopt.
 std::optional<std::array<int, 3>> parse_version(const std::string& v) {
@@ -126,7 +195,34 @@ std::optional<std::array<int, 3>> parse_version(const std::string& v) {
   return parts;
 }
 
+// The metadata keys ModelMetadata has fields for.
+constexpr const char* kTypedKeys[] = {"date",     "name", "modeled_by", "gear_type", "gear_make",
+                                      "gear_model", "tone_type", "input_level_dbu", "output_level_dbu",
+                                      "loudness", "gain", "training"};
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> metadata_extras(const ModelMetadata& md) {
+  std::vector<std::pair<std::string, std::string>> extras;
+  for (const auto& [key, text] : md.kept)
+    if (std::find(std::begin(kTypedKeys), std::end(kTypedKeys), key) == std::end(kTypedKeys)) extras.emplace_back(key, text);
+  for (const auto& [key, text] : md.training_kept)
+    if (key != "validation_esr") extras.emplace_back("training." + key, text);
+  return extras;
+}
+
+std::string metadata_date(const ModelMetadata& md) {
+  if (!md.date.empty()) return md.date;
+  const auto kept = std::find_if(md.kept.begin(), md.kept.end(), [](const auto& f) { return f.first == "date"; });
+  if (kept == md.kept.end()) return "";
+  // NAM's trainer writes {"year": 2026, "month": 5, "day": 4, "hour": 18, "minute": 53, "second": 53}.
+  const Json d = Json::parse_string(kept->second, "metadata.date");
+  if (!d.is_object()) return "";
+  const auto part = [&](const char* key) { return static_cast<int>(d.integer_or(key, 0)); };
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", part("year"), part("month"), part("day"),
+                part("hour"), part("minute"), part("second"));
+  return text;
+}
 
 // NAM's "config" object of each architecture (see architecture.h).
 namespace {
@@ -199,14 +295,7 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
   const bool nam_05 = std::all_of(c.wavenet.layers.begin(), c.wavenet.layers.end(),
                                   [](const LayerArrayConfig& l) { return l.fits_nam_05(); });
   s << "{\n  \"version\": " << json_quote(knobs ? kKnobVersion : nam_05 ? kNamVersion : kNam07Version) << ",\n";
-  s << "  \"metadata\": {\"date\": " << json_quote(md.date.empty() ? now_iso() : md.date)
-    << ", \"name\": " << json_quote(md.name) << ", \"modeled_by\": " << json_quote(md.modeled_by)
-    << ", \"gear_type\": " << json_quote(md.gear_type) << ", \"gear_make\": " << json_quote(md.gear_make)
-    << ", \"gear_model\": " << json_quote(md.gear_model) << ", \"tone_type\": " << json_quote(md.tone_type)
-    << ", \"input_level_dbu\": " << optional_number(md.input_level_dbu)
-    << ", \"output_level_dbu\": " << optional_number(md.output_level_dbu)
-    << ", \"loudness\": " << optional_number(md.loudness)
-    << ", \"training\": {\"validation_esr\": " << optional_number(md.validation_esr) << "}},\n";
+  s << "  \"metadata\": " << metadata_to_json(md) << ",\n";
   s << "  \"architecture\": " << json_quote((knobs ? kKnobPrefix : "") + c.architecture) << ",\n";
   s << "  \"config\": " << arch->write_config(c) << ",\n";
   if (knobs) {
@@ -266,19 +355,13 @@ LoadedModel container_from_node(const Json& root, const std::string& name, std::
   }
   if (!(max_values.back() >= 1))
     throw submodels.back()["max_value"].error("at least 1 for the last submodel (it serves slim values up to 1)");
-  size_t chosen = submodels.size() - 1;
-  if (slim)
-    for (size_t i = 0; i < submodels.size(); ++i)
-      if (*slim < max_values[i]) {
-        chosen = i;
-        break;
-      }
+  const size_t chosen = slim ? slim_size_index(max_values, *slim) : submodels.size() - 1;
   LoadedModel loaded = model_from_node(submodels[chosen]["model"], name, std::nullopt);
   loaded.version = root["version"].string();
   loaded.slim_max_values = max_values;
   loaded.slim_choice = chosen;
   // The container's metadata describes the whole capture (A2.nam: the full model's loudness).
-  if (auto md = root.find("metadata"); md && md->is_object()) loaded.metadata = read_metadata(*md);
+  loaded.metadata = metadata_from_json(root.find("metadata"));
   return loaded;
 }
 
@@ -347,16 +430,10 @@ LoadedModel model_from_node(const Json& root, const std::string& name, std::opti
     for (size_t i = 0; i < cw.size(); ++i)
       m.params()[m.architecture_params() + static_cast<Index>(i)] = static_cast<Scalar>(cw[i]);
   }
-  if (auto md = root.find("metadata"); md && md->is_object()) loaded.metadata = read_metadata(*md);
+  loaded.metadata = metadata_from_json(root.find("metadata"));
   if (is_slimmable(config)) {
     loaded.slim_max_values = slim_breakpoints(config);
-    const double v = slim.value_or(1.0);
-    loaded.slim_choice = loaded.slim_max_values.size() - 1;
-    for (size_t i = 0; i < loaded.slim_max_values.size(); ++i)
-      if (v < loaded.slim_max_values[i]) {
-        loaded.slim_choice = i;
-        break;
-      }
+    loaded.slim_choice = slim_size_index(loaded.slim_max_values, slim.value_or(1.0));
     if (slim) loaded.model = slim_wavenet(*loaded.model, *slim);
   }
   return loaded;

@@ -12,17 +12,37 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "nn/model.h"
 
 namespace namk {
 
-// NAM's metadata block. Absent optional numbers are written as null.
+// NAM's metadata block. The fields are the keys nam-knobs reads. Reading also keeps every key of
+// the file's block as it was written (`kept`, and `training_kept` for the training object), so a
+// file read and written again keeps its metadata: NAM's date object, the trainer's data checks
+// and latency calibration, keys a newer writer adds, a known key holding another type (a null
+// name). Writing: the kept keys in file order, each replaced by its field when the field is set;
+// then the known keys the file lacked, from their fields or empty ("" or null; gain left out).
 struct ModelMetadata {
   std::string name, modeled_by, gear_type, gear_make, gear_model, tone_type;
-  std::optional<double> input_level_dbu, output_level_dbu, loudness;
+  std::optional<double> input_level_dbu, output_level_dbu;
+  // The output level (dB) of the model's response to NAM's standard input (docs/model_format.md).
+  std::optional<double> loudness;
+  std::optional<double> gain;            // NAM's trainer's input-to-output level ratio of the data
   std::optional<double> validation_esr;  // metadata.training.validation_esr
-  std::string date;                      // ISO 8601 ("2026-11-26T12:00:00"); empty: now
+  std::string date;                      // ISO 8601 ("2026-11-26T12:00:00"); empty and none kept: now
+  std::vector<std::pair<std::string, std::string>> kept, training_kept;  // key, JSON text
 };
+
+// The kept keys that none of the fields above holds (for `info`), date aside.
+std::vector<std::pair<std::string, std::string>> metadata_extras(const ModelMetadata& metadata);
+
+// The metadata block of a file (absent, null or an object) and back, as model files read and write it.
+ModelMetadata metadata_from_json(const std::optional<Json>& block);
+std::string metadata_to_json(const ModelMetadata& metadata);
+
+// The date as ISO 8601 text, from `date` or a kept NAM date object ({"year": 2026, ...}); "" if none.
+std::string metadata_date(const ModelMetadata& metadata);
 
 struct LoadedModel {
   std::unique_ptr<Model> model;

@@ -70,6 +70,24 @@ typedef struct namk_levels {
 } namk_levels;
 namk_status namk_get_levels(const namk_model* model, namk_levels* levels);
 
+/* Slimmable models (NAM 0.7's SlimmableContainer, and WaveNets with slimmable layer arrays) run at
+ * several sizes, picked by a slim value in 0..1: smaller values pick smaller, cheaper models.
+ * A model loads at its full size (slim 1). Size i serves the slim values from max_value of size
+ * i - 1 (0 for the first) up to, not including, its own max_value; the last serves up to 1. */
+/* The number of sizes: 0 for a model that is not slimmable, or a NULL handle. */
+int namk_slim_size_count(const namk_model* model);
+/* Size index's max_value (see above). */
+namk_status namk_get_slim_size(const namk_model* model, int index, double* max_value);
+/* The slim value last set (1 after loading), and the index of the size it picked. */
+namk_status namk_get_slim(const namk_model* model, double* slim, int* size_index);
+/* Picks the size for slim (clamped to 0..1). Not real-time safe: a new size is a new model, built
+ * from the loaded file (it allocates, and takes milliseconds for a large model); a prepared handle
+ * is prepared again at the same rate and block size and pre-warmed, so its audio history starts
+ * afresh. A value picking the size in use only records the value. On failure the handle keeps its
+ * size. A real-time host calls this on a second handle outside the audio thread and swaps the
+ * handles between process calls (the LV2 plugin does so in its worker thread). */
+namk_status namk_set_slim(namk_model* model, double slim);
+
 /* Number of knobs (0 for a plain NAM model or a NULL handle). */
 int namk_knob_count(const namk_model* model);
 namk_status namk_get_knob_info(const namk_model* model, int index, namk_knob_info* info);

@@ -43,6 +43,12 @@ bool is_slimmable(const ModelConfig& config) {
                      [](const LayerArrayConfig& a) { return !a.slim_channels.empty(); });
 }
 
+size_t slim_size_index(const std::vector<double>& max_values, double v) {
+  for (size_t i = 0; i < max_values.size(); ++i)
+    if (v < max_values[i]) return i;
+  return max_values.empty() ? 0 : max_values.size() - 1;
+}
+
 std::vector<double> slim_breakpoints(const ModelConfig& config) {
   std::vector<double> points;
   for (const LayerArrayConfig& a : config.wavenet.layers) {

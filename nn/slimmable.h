@@ -17,6 +17,9 @@ bool is_slimmable(const ModelConfig& config);
 // The slim values where the model changes size, as a SlimmableContainer's max_values: sorted, the
 // last 1 (each width serves v below its value).
 std::vector<double> slim_breakpoints(const ModelConfig& config);
+// Which size a slim value v picks, given the sizes' max_values (a container's, or the breakpoints
+// above): the first whose max_value is above v, else the last.
+size_t slim_size_index(const std::vector<double>& max_values, double v);
 // The model at slim value v, its weights the corners of full's. Throws UsageError for knob models.
 std::unique_ptr<Model> slim_wavenet(const Model& full, double v);
 

@@ -26,13 +26,14 @@ inline LV2_URID map_uri(LV2_URID_Map_Handle, const char* uri) {
 }
 
 // The features to pass to instantiate; they point into this object and at *max_block, so both
-// must outlive the call.
+// must outlive the call. `extra`, when given, is passed too (the test host's worker).
 class Features {
  public:
-  explicit Features(int32_t* max_block)
+  explicit Features(int32_t* max_block, const LV2_Feature* extra = nullptr)
       : options_{{LV2_OPTIONS_INSTANCE, 0, map_uri(nullptr, LV2_BUF_SIZE__maxBlockLength), sizeof(int32_t),
                   map_uri(nullptr, LV2_ATOM__Int), max_block},
-                 {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, nullptr}} {}
+                 {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, nullptr}},
+        features_{&map_feature_, &options_feature_, extra, nullptr} {}
   Features(const Features&) = delete;
   Features& operator=(const Features&) = delete;
   const LV2_Feature* const* get() const { return features_; }
@@ -42,7 +43,7 @@ class Features {
   LV2_Feature map_feature_{LV2_URID__map, &map_};
   LV2_Options_Option options_[2];
   LV2_Feature options_feature_{LV2_OPTIONS__options, options_};
-  const LV2_Feature* features_[3] = {&map_feature_, &options_feature_, nullptr};
+  const LV2_Feature* features_[4];
 };
 
 }  // namespace namk::lv2_host

@@ -3,10 +3,12 @@
  * reads its URI from the bundle's plugin-uri.txt, so one binary serves any number of bundles.
  * Ports (their order is a contract with the .ttl the export writes, apps/lv2_bundle.cpp):
  *   0 in, 1 out (audio), 2 input_gain_db, 3 output_gain_db, [4 latency, when this build resamples],
- *   then one control per knob in the model's order.
+ *   then one control per knob in the model's order, then `slim` (0..1) when the model is slimmable.
  * run() allocates nothing, locks nothing and makes no system call: every buffer is sized in
  * instantiate for the host's largest block (options feature) or an internal one, and longer
- * blocks are split. */
+ * blocks are split. A new size for `slim` is a new model: the host's worker thread (LV2 worker
+ * extension) loads and prepares it, run() swaps it in between blocks, and the worker frees the
+ * old one. Without a worker from the host the model stays at its full size. */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
 #include <math.h>
@@ -20,6 +22,7 @@
 #include <lv2/core/lv2.h>
 #include <lv2/options/options.h>
 #include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
 
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
@@ -44,8 +47,18 @@ typedef struct {
   int left;
 } Gain;
 
+/* A message between run() and the worker: a size to build (the model comes back in the response,
+ * NULL if building failed) or a model to free. */
+typedef struct {
+  enum { WORK_SLIM, WORK_FREE } kind;
+  float slim;
+  namk_model* model;
+} Work;
+
 typedef struct {
   namk_model* model;
+  char model_path[4096];
+  double rate;
   int knob_count;
   int first_knob_port;
   const float* in;
@@ -61,6 +74,14 @@ typedef struct {
   int gain_ramp;
   int fresh; /* set by activate: the first run() starts from the ports' values without ramps */
   Gain input_gain, output_gain;
+  /* Slimmable models: the port (after the knobs; -1 when the model is not slimmable), the value
+   * whose size is in use or being built, and the model a swap replaced, still to be freed. */
+  int slim_port_index;
+  const float* slim_port;
+  float slim_asked;
+  int slim_busy; /* a size is being built */
+  namk_model* retired;
+  const LV2_Worker_Schedule* schedule;
 } Plugin;
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -96,6 +117,7 @@ static inline float gain_next(Gain* g) {
 static void plugin_free(Plugin* p) {
   if (!p) return;
   namk_free(p->model);
+  namk_free(p->retired);
   free(p->knob_ports);
   free(p->knob_applied);
   free(p->knobs);
@@ -120,14 +142,19 @@ static int host_max_block(const LV2_Feature* const* features) {
   return 0;
 }
 
+static const LV2_Worker_Schedule* host_worker(const LV2_Feature* const* features) {
+  for (int i = 0; features && features[i]; ++i)
+    if (!strcmp(features[i]->URI, LV2_WORKER__schedule)) return (const LV2_Worker_Schedule*)features[i]->data;
+  return NULL;
+}
+
 static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate, const char* bundle_path,
                               const LV2_Feature* const* features) {
   (void)descriptor;
-  char path[4096];
-  if (snprintf(path, sizeof path, "%s/model.nam", bundle_path) >= (int)sizeof path) return NULL;
   Plugin* p = (Plugin*)calloc(1, sizeof(Plugin));
   if (!p) return NULL;
-  if (namk_load_file(path, &p->model) != NAMK_OK) {
+  if (snprintf(p->model_path, sizeof p->model_path, "%s/model.nam", bundle_path) >= (int)sizeof p->model_path ||
+      namk_load_file(p->model_path, &p->model) != NAMK_OK) {
     fprintf(stderr, "nam-knobs LV2: %s\n", namk_last_error());
     plugin_free(p);
     return NULL;
@@ -136,6 +163,10 @@ static LV2_Handle instantiate(const LV2_Descriptor* descriptor, double rate, con
   p->max_block = host_block > 0 && host_block <= (1 << 16) ? host_block : NAMK_LV2_DEFAULT_BLOCK;
   p->knob_count = namk_knob_count(p->model);
   p->first_knob_port = namk_can_resample() ? PORT_LATENCY + 1 : PORT_LATENCY;
+  p->slim_port_index = namk_slim_size_count(p->model) > 0 ? p->first_knob_port + p->knob_count : -1;
+  p->slim_asked = 1.0f;
+  p->schedule = host_worker(features);
+  p->rate = rate;
   const size_t nk = (size_t)p->knob_count + 1; /* +1: calloc(0) may return NULL */
   p->knob_ports = (const float**)calloc(nk, sizeof(float*));
   p->knob_applied = (float*)calloc(nk, sizeof(float));
@@ -176,6 +207,10 @@ static void connect_port(LV2_Handle instance, uint32_t port, void* data) {
     p->latency_port = (float*)data;
     return;
   }
+  if ((int)port == p->slim_port_index) {
+    p->slim_port = (const float*)data;
+    return;
+  }
   const int k = (int)port - p->first_knob_port;
   if (k >= 0 && k < p->knob_count) p->knob_ports[k] = (const float*)data;
 }
@@ -201,6 +236,78 @@ static void follow_knobs(Plugin* p) {
   }
 }
 
+/* The size index slim picks on the current model (all sizes share the list), from reads only. */
+static int slim_size(const Plugin* p, float slim) {
+  const int n = namk_slim_size_count(p->model);
+  for (int i = 0; i < n; ++i) {
+    double max_value = 1;
+    namk_get_slim_size(p->model, i, &max_value);
+    if (slim < max_value) return i;
+  }
+  return n - 1;
+}
+
+/* Asks the worker for the size the port picks when it differs from the one in use, one at a time;
+ * hands it the model the last swap replaced. */
+static void follow_slim(Plugin* p) {
+  if (!p->schedule) return;
+  if (p->retired) {
+    const Work w = {WORK_FREE, 0.0f, p->retired};
+    if (p->schedule->schedule_work(p->schedule->handle, sizeof w, &w) == LV2_WORKER_SUCCESS) p->retired = NULL;
+  }
+  if (!p->slim_port || p->slim_busy || isnan(*p->slim_port)) return;
+  const float v = clampf(*p->slim_port, 0.0f, 1.0f);
+  if (v == p->slim_asked) return;
+  double in_use = 1;
+  int index = 0;
+  namk_get_slim(p->model, &in_use, &index);
+  if (slim_size(p, v) == index) {
+    p->slim_asked = v;
+    return;
+  }
+  const Work w = {WORK_SLIM, v, NULL};
+  if (p->schedule->schedule_work(p->schedule->handle, sizeof w, &w) == LV2_WORKER_SUCCESS) {
+    p->slim_asked = v;
+    p->slim_busy = 1;
+  }
+}
+
+/* Worker thread: builds a size (load, pick the size, prepare and pre-warm as instantiate did), or
+ * frees a model. model_path, rate and max_block do not change after instantiate. */
+static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
+                              LV2_Worker_Respond_Handle handle, uint32_t size, const void* data) {
+  const Plugin* p = (const Plugin*)instance;
+  if (size != sizeof(Work)) return LV2_WORKER_ERR_UNKNOWN;
+  Work w;
+  memcpy(&w, data, sizeof w);
+  if (w.kind == WORK_FREE) {
+    namk_free(w.model);
+    return LV2_WORKER_SUCCESS;
+  }
+  w.model = NULL;
+  if (namk_load_file(p->model_path, &w.model) != NAMK_OK || namk_set_slim(w.model, w.slim) != NAMK_OK ||
+      namk_prepare(w.model, p->rate, p->max_block) != NAMK_OK) {
+    fprintf(stderr, "nam-knobs LV2: slim %g: %s\n", w.slim, namk_last_error());
+    namk_free(w.model);
+    w.model = NULL;
+  }
+  return respond(handle, sizeof w, &w);
+}
+
+/* Audio thread, between run() calls: the new size replaces the model (a failed one leaves it). */
+static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void* data) {
+  Plugin* p = (Plugin*)instance;
+  if (size != sizeof(Work)) return LV2_WORKER_ERR_UNKNOWN;
+  Work w;
+  memcpy(&w, data, sizeof w);
+  p->slim_busy = 0;
+  if (w.model) {
+    p->retired = p->model;
+    p->model = w.model;
+  }
+  return LV2_WORKER_SUCCESS;
+}
+
 static void run(LV2_Handle instance, uint32_t n_samples) {
   Plugin* p = (Plugin*)instance;
 #ifdef NAMK_LV2_MXCSR
@@ -209,6 +316,7 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
   _mm_setcsr(saved_csr | 0x8040u);
 #endif
   follow_knobs(p);
+  follow_slim(p);
   if (p->fresh) {
     /* Start where the ports are: knobs jump (no ramp) and the history is pre-warmed at them, as
      * `nam-knobs render` starts at its time-0 knob values. */
@@ -247,8 +355,8 @@ static void deactivate(LV2_Handle instance) { (void)instance; }
 static void cleanup(LV2_Handle instance) { plugin_free((Plugin*)instance); }
 
 static const void* extension_data(const char* uri) {
-  (void)uri;
-  return NULL;
+  static const LV2_Worker_Interface worker = {work, work_response, NULL};
+  return strcmp(uri, LV2_WORKER__interface) ? NULL : &worker;
 }
 
 /* The bundle's plugin-uri.txt, found through this library's own path: hosts that call

@@ -239,6 +239,10 @@ case "$case_name" in
     "$nk" export --model "$work/run/model.nam" --out "$work/plain.nam" --knob gain=2.5 --knob tone=5 >/dev/null ||
       fail "export"
     grep -q '"version": "0.5.4"' "$work/plain.nam" || fail "export is not a NAM 0.5.4 file"
+    # Loudness (and gain): train writes the model's at its default knobs, a baked export its setting's own.
+    grep -q '"loudness": -\?[0-9]' "$work/run/model.nam" || fail "train wrote no loudness"
+    grep -q '"loudness": -\?[0-9]' "$work/plain.nam" || fail "the baked export has no loudness"
+    grep -q '"gain": [0-9]' "$work/run/model.nam" || fail "train wrote no gain"
     "$nk" render --model "$work/plain.nam" --input "$work/data/input.wav" --output "$work/plain.wav" \
       --reference "$work/r64.wav" >"$work/out" || fail "render baked"
     esr=$(grep -o 'ESR against [^:]*: [0-9.e-]*' "$work/out" | awk '{print $NF}')
@@ -257,6 +261,22 @@ case "$case_name" in
     "$nk" eval --model "$work/run/model.nam" --data "$work/data/data.json" --json >"$work/eval.json" || fail "eval"
     grep -q '"test": {"mean_esr"' "$work/eval.json" || fail "eval --json has no test summary"
     echo "render identical at every block size; baked export matches"
+    ;;
+  metadata)
+    # info prints every metadata key of a NAM-made file, and export of it keeps them all.
+    fixtures="$src/tests/fixtures"
+    "$nk" info --model "$fixtures/nam/lstm.nam" >"$work/info.txt" || fail "info lstm.nam"
+    for line in "^loudness      -37.8407 dB" "^gain          0.135088 " "^date          2024-10-09T18:44:41" \
+      "^gear          amp Darkglass Electronics Microtubes 900 v2 (clean)" "^levels        input 18.3 dBu, output 12.3 dBu" \
+      '^metadata      training.data: {"latency": {"manual": null, "calibration": {"algorithm_version": 1'; do
+      grep -q "$line" "$work/info.txt" || { cat "$work/info.txt"; fail "info lacks: $line"; }
+    done
+    "$nk" export --model "$fixtures/nam/lstm.nam" --out "$work/lstm.nam" >/dev/null || fail "export lstm.nam"
+    "$nk" info --model "$work/lstm.nam" | grep -v "^file" >"$work/info2.txt" || fail "info of the export"
+    grep -v "^file" "$work/info.txt" | diff - "$work/info2.txt" || fail "info differs after export"
+    "$nk" info --model "$fixtures/nam_models/A2.nam" >"$work/a2.txt" || fail "info A2.nam"
+    grep -q "^loudness      -26.3839 dB" "$work/a2.txt" || { cat "$work/a2.txt"; fail "A2.nam's loudness"; }
+    echo "info shows every metadata key; export keeps them"
     ;;
   plan)
     k="--knob gain:0:10 --knob bass:0:10:5"

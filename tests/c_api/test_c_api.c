@@ -265,6 +265,81 @@ static void test_host_queries(void) {
   namk_free(m);
 }
 
+static int same(const float* a, const float* b) { return memcmp(a, b, N * sizeof(float)) == 0; }
+
+/* Slimmable models: the sizes as the files declare them (a container's max_values; a slimmable
+ * WaveNet of widths 1, 2, 3 changes at 1/3 and 2/3), each size audibly its own model, a size set
+ * on a prepared handle rendering as one set before prepare, and back at 1 the model as loaded. */
+static void test_slim(void) {
+  static const struct {
+    const char* file;
+    int sizes;
+    double max_values[3];
+  } cases[] = {{"nam_models/slimmable_container.nam", 3, {0.33, 0.66, 1.0}},
+               {"nam_models/slimmable_wavenet.nam", 3, {1.0 / 3, 2.0 / 3, 1.0}},
+               {"nam_models/A2.nam", 2, {0.5, 1.0}}};
+  static float x[N], full[N], small[N], y[N];
+  make_input(x);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+    namk_model* m = load(cases[c].file);
+    CHECK(namk_slim_size_count(m) == cases[c].sizes);
+    for (int i = 0; i < cases[c].sizes; ++i) {
+      double max_value = 0;
+      CHECK(namk_get_slim_size(m, i, &max_value) == NAMK_OK);
+      CHECK(fabs(max_value - cases[c].max_values[i]) < 1e-12);
+    }
+    double slim = 0;
+    int index = -1;
+    CHECK(namk_get_slim(m, &slim, &index) == NAMK_OK);
+    CHECK(slim == 1 && index == cases[c].sizes - 1);
+    CHECK(namk_prepare(m, 48000, 64) == NAMK_OK);
+    render(m, x, full, 64);
+
+    /* Set on the prepared handle: it renders at once, as a handle set before prepare does. */
+    CHECK(namk_set_slim(m, 0.1) == NAMK_OK);
+    CHECK(namk_get_slim(m, &slim, &index) == NAMK_OK);
+    CHECK(slim == 0.1 && index == 0);
+    render(m, x, small, 64);
+    CHECK(!same(small, full));
+    namk_model* fresh = load(cases[c].file);
+    CHECK(namk_set_slim(fresh, 0.1) == NAMK_OK);
+    CHECK(namk_prepare(fresh, 48000, 64) == NAMK_OK);
+    render(fresh, x, y, 64);
+    CHECK(same(y, small));
+    /* Another value in the same size: the same model. Below 0 is clamped to 0. */
+    CHECK(namk_set_slim(fresh, -3) == NAMK_OK);
+    CHECK(namk_get_slim(fresh, &slim, &index) == NAMK_OK);
+    CHECK(slim == 0 && index == 0);
+    render(fresh, x, y, 64);
+    CHECK(same(y, small));
+    namk_free(fresh);
+
+    /* Every size differs from its neighbour; back at 1 (or above) the loaded model. */
+    for (int i = 1; i < cases[c].sizes; ++i) {
+      double from = 0;
+      CHECK(namk_get_slim_size(m, i - 1, &from) == NAMK_OK);
+      CHECK(namk_set_slim(m, from) == NAMK_OK);
+      CHECK(namk_get_slim(m, &slim, &index) == NAMK_OK);
+      CHECK(index == i);
+      render(m, x, y, 64);
+      CHECK(!same(y, small));
+      memcpy(small, y, sizeof y);
+    }
+    CHECK(namk_set_slim(m, 7) == NAMK_OK);
+    render(m, x, y, 64);
+    CHECK(same(y, full));
+    CHECK_ERROR(namk_set_slim(m, NAN), NAMK_ERROR_ARGUMENT, "NaN");
+    CHECK_ERROR(namk_get_slim_size(m, cases[c].sizes, &slim), NAMK_ERROR_ARGUMENT, "out of range");
+    CHECK_ERROR(namk_get_slim(m, NULL, &index), NAMK_ERROR_ARGUMENT, "NULL");
+    namk_free(m);
+  }
+  namk_model* plain = load("nam/wavenet.nam");
+  CHECK(namk_slim_size_count(plain) == 0);
+  CHECK(namk_slim_size_count(NULL) == 0);
+  CHECK_ERROR(namk_set_slim(plain, 0.5), NAMK_ERROR_ARGUMENT, "not slimmable");
+  namk_free(plain);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
@@ -277,6 +352,7 @@ int main(int argc, char** argv) {
   test_knobs();
   test_errors();
   test_host_queries();
+  test_slim();
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("all C API checks passed\n");
   return failures ? 1 : 0;

@@ -6,8 +6,10 @@
 // zipper noise on a knob or gain jump, and finite output for non-finite input.
 #include <doctest/doctest.h>
 #include <lilv/lilv.h>
+#include <lv2/worker/worker.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +26,7 @@ namespace {
 const char* kKnobUri = "urn:nam-knobs:model:c-api-test-knob-wavenet";
 const char* kSmoothedUri = "urn:nam-knobs:model:c-api-test-knob-wavenet-smoothed";
 const char* kPlainUri = "urn:nam-knobs:model:test-model";
+const char* kSlimUri = "urn:nam-knobs:model:slimmable-container";
 const std::string kFixtures = NAMK_FIXTURES_DIR;
 
 struct World {
@@ -44,17 +47,59 @@ World& world() {
   return w;
 }
 
+// The LV2 worker as a host runs it on a thread of its own: run() only queues a request (into slots
+// made beforehand, so it allocates nothing); after each run() the host does the work, and hands
+// the responses back before the next run().
+struct Worker {
+  struct Message {
+    uint32_t size = 0;
+    std::array<char, 256> data{};
+  };
+  std::array<Message, 8> requests, responses;
+  size_t n_requests = 0, n_responses = 0;
+  LV2_Worker_Schedule schedule{this, &Worker::queue_request};
+  LV2_Feature feature{LV2_WORKER__schedule, &schedule};
+
+  static LV2_Worker_Status queue(std::array<Message, 8>& slots, size_t& n, uint32_t size, const void* data) {
+    if (n == slots.size() || size > slots[n].data.size()) return LV2_WORKER_ERR_NO_SPACE;
+    slots[n].size = size;
+    std::memcpy(slots[n].data.data(), data, size);
+    ++n;
+    return LV2_WORKER_SUCCESS;
+  }
+  static LV2_Worker_Status queue_request(LV2_Worker_Schedule_Handle h, uint32_t size, const void* data) {
+    auto* w = static_cast<Worker*>(h);
+    return queue(w->requests, w->n_requests, size, data);
+  }
+  static LV2_Worker_Status queue_response(LV2_Worker_Respond_Handle h, uint32_t size, const void* data) {
+    auto* w = static_cast<Worker*>(h);
+    return queue(w->responses, w->n_responses, size, data);
+  }
+  void between_runs(LilvInstance* instance) {
+    const auto* plugin = static_cast<const LV2_Worker_Interface*>(lilv_instance_get_extension_data(instance, LV2_WORKER__interface));
+    if (!plugin) return;
+    LV2_Handle handle = lilv_instance_get_handle(instance);
+    for (size_t i = 0; i < n_requests; ++i) plugin->work(handle, queue_response, this, requests[i].size, requests[i].data.data());
+    n_requests = 0;
+    for (size_t i = 0; i < n_responses; ++i) plugin->work_response(handle, responses[i].size, responses[i].data.data());
+    n_responses = 0;
+  }
+};
+
 // One plugin instance with its ports connected to host-owned values, as a DAW holds them.
 struct Host {
+  Worker worker;
+  bool with_worker;
   LilvInstance* instance = nullptr;
   std::map<std::string, float> controls;  // by symbol; the latency port is written by the plugin
   std::map<std::string, uint32_t> index;
   std::vector<float> in, out;
   int32_t max_block;
 
-  Host(const char* uri, double rate, int32_t host_max_block) : max_block(host_max_block) {
+  Host(const char* uri, double rate, int32_t host_max_block, bool worker_feature = true)
+      : with_worker(worker_feature), max_block(host_max_block) {
     const LilvPlugin* p = world().plugin(uri);
-    const namk::lv2_host::Features features(&max_block);
+    const namk::lv2_host::Features features(&max_block, with_worker ? &worker.feature : nullptr);
     instance = lilv_plugin_instantiate(p, rate, features.get());
     REQUIRE(instance);
     // Every control starts at its default, as hosts do.
@@ -98,6 +143,7 @@ struct Host {
       } else {
         lilv_instance_run(instance, static_cast<uint32_t>(len));
       }
+      worker.between_runs(instance);
       pos += len;
     }
     return in_place ? in : out;
@@ -150,6 +196,19 @@ double largest_step(const std::vector<float>& y, size_t from, size_t to) {
 }
 
 std::string node_string(const LilvNode* n) { return n ? lilv_node_as_string(n) : ""; }
+
+// model_file at slim value `slim` as the C API runs it from a fresh history, blocks of 64.
+std::vector<float> slim_reference(const std::string& model_file, double slim, const float* x, size_t n) {
+  namk_model* m = nullptr;
+  REQUIRE(namk_load_file(model_file.c_str(), &m) == NAMK_OK);
+  REQUIRE(namk_set_slim(m, slim) == NAMK_OK);
+  REQUIRE(namk_prepare(m, 48000, 64) == NAMK_OK);
+  std::vector<float> y(n);
+  for (size_t pos = 0; pos < n; pos += 64)
+    namk_process(m, x + pos, y.data() + pos, static_cast<int>(std::min<size_t>(64, n - pos)));
+  namk_free(m);
+  return y;
+}
 
 }  // namespace
 
@@ -341,4 +400,45 @@ TEST_CASE("out-of-range controls are clamped and non-finite input gives finite o
   clamped.controls["gain"] = NAN;  // ignored: the knob keeps its value
   const std::vector<float> y = clamped.run(x, {100});
   CHECK(std::all_of(y.begin(), y.end(), [](float v) { return std::isfinite(v); }));
+}
+
+TEST_CASE("slim: a port on slimmable models only, and a new size swaps in after the worker built it") {
+  const std::string file = kFixtures + "/nam_models/slimmable_container.nam";
+  const LilvPlugin* p = world().plugin(kSlimUri);
+  const uint32_t first_knob = namk_can_resample() ? 5 : 4;
+  REQUIRE(lilv_plugin_get_num_ports(p) == first_knob + 1);  // no knobs, then slim
+  const LilvPort* port = lilv_plugin_get_port_by_index(p, first_knob);
+  CHECK(node_string(lilv_port_get_symbol(p, port)) == "slim");
+  LilvNode *def = nullptr, *lo = nullptr, *hi = nullptr;
+  lilv_port_get_range(p, port, &def, &lo, &hi);
+  CHECK(lilv_node_as_float(def) == 1.0f);
+  CHECK(lilv_node_as_float(lo) == 0.0f);
+  CHECK(lilv_node_as_float(hi) == 1.0f);
+  lilv_node_free(def);
+  lilv_node_free(lo);
+  lilv_node_free(hi);
+  LilvNode* slim_symbol = lilv_new_string(world().world, "slim");
+  CHECK(!lilv_plugin_get_port_by_symbol(world().plugin(kKnobUri), slim_symbol));
+  CHECK(!lilv_plugin_get_port_by_symbol(world().plugin(kPlainUri), slim_symbol));
+  lilv_node_free(slim_symbol);
+
+  // Blocks of 64; slim moves to 0.1 before block 20. That run() still plays the full model and asks
+  // the worker; from block 21 on the smallest size plays, from its own pre-warmed history.
+  const double rate = 48000;
+  const std::vector<float> x = test_signal(rate, 0.1);
+  const size_t swap = 64 * 21;
+  Host host(kSlimUri, rate, 256);
+  long allocations = 0;
+  const std::vector<float> y = host.run(x, {64}, {{64 * 20, {"slim", 0.1f}}}, false, &allocations);
+  CHECK(allocations == 0);
+  const std::vector<float> full = slim_reference(file, 1.0, x.data(), x.size());
+  const std::vector<float> small = slim_reference(file, 0.1, x.data() + swap, x.size() - swap);
+  std::vector<float> expected(full.begin(), full.begin() + static_cast<long>(swap));
+  expected.insert(expected.end(), small.begin(), small.end());
+  CHECK(max_difference(y, expected) <= 1e-6);
+  CHECK(max_difference(expected, full) > 1e-3);  // the sizes sound different
+
+  // Without the host's worker the port changes nothing: the full size plays throughout.
+  Host no_worker(kSlimUri, rate, 256, /*worker_feature=*/false);
+  CHECK(max_difference(no_worker.run(x, {64}, {{64 * 20, {"slim", 0.1f}}}), full) <= 1e-6);
 }

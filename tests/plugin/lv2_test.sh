@@ -14,7 +14,7 @@ fixtures="$src/tests/fixtures"
 # shellcheck source=../shell_test_lib.sh
 source "$src/tests/shell_test_lib.sh"
 
-export_bundles() {  # export_bundles DIR: the knob fixture, a smoothed copy of it, a plain NAM model
+export_bundles() {  # export_bundles DIR: the knob fixture, a smoothed copy of it, a plain NAM model, a slimmable one
   local dir="$1"
   mkdir -p "$dir"
   # The fixture has no smoothing (its tests want knob jumps); the zipper test wants the 20 ms default.
@@ -25,6 +25,8 @@ export_bundles() {  # export_bundles DIR: the knob fixture, a smoothed copy of i
   "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --lv2 "$dir/knob.lv2" --force >/dev/null || fail "export knob"
   "$nk" export --model "$work/knob_smoothed.nam" --lv2 "$dir/knob_smoothed.lv2" --force >/dev/null || fail "export smoothed"
   "$nk" export --model "$fixtures/nam/wavenet.nam" --lv2 "$dir/plain.lv2" --force >/dev/null || fail "export plain"
+  "$nk" export --model "$fixtures/nam_models/slimmable_container.nam" --lv2 "$dir/slim.lv2" --force >/dev/null ||
+    fail "export slimmable"
 }
 
 # expect_error "fragment" command...: the command must fail and print the fragment on stderr.
