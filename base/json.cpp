@@ -91,8 +91,11 @@ size_t scan(const std::string& text, std::vector<std::pair<size_t, size_t>>& zer
 void read_exactly(rapidjson::Value& v, const std::string& text, const std::vector<size_t>& numbers, size_t& next) {
   if (v.IsNumber()) {
     double x = 0;
+    // Replaced only when the two readings agree to a few ulps: should scan() ever pair a number
+    // with the wrong offset, the value stays RapidJSON's instead of becoming another number's.
     if (v.IsDouble() && next < numbers.size() &&
-        std::from_chars(text.data() + numbers[next], text.data() + text.size(), x).ec == std::errc())
+        std::from_chars(text.data() + numbers[next], text.data() + text.size(), x).ec == std::errc() &&
+        std::abs(x - v.GetDouble()) <= 1e-12 * std::abs(x))
       v.SetDouble(x);
     ++next;
   } else if (v.IsArray()) {

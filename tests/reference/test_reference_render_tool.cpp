@@ -11,6 +11,7 @@
 
 #include "nam_reference.h"
 #include "reference_test_util.h"
+#include "tests/test_temp_path.h"
 
 using namespace namk::test;
 using namk::reference::ReferenceModel;
@@ -18,8 +19,7 @@ using namk::reference::RenderOptions;
 
 namespace {
 
-const std::filesystem::path kDir =
-    std::filesystem::temp_directory_path() / "namk_reference_render_test";
+const std::filesystem::path kDir = namk::test::temp_path("namk_reference_render_test");
 
 void write_f32(const std::filesystem::path& path, const std::vector<double>& x) {
   std::ofstream out(path, std::ios::binary);

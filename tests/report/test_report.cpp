@@ -16,13 +16,14 @@
 #include "report/report_html.h"
 #include "report/svg.h"
 #include "train/progress.h"
+#include "tests/test_temp_path.h"
 
 using namespace namk;
 
 namespace {
 
 std::string temp_file(const char* name, const std::string& text) {
-  const auto p = std::filesystem::temp_directory_path() / name;
+  const auto p = test::temp_path(name);
   std::ofstream(p) << text;
   return p.string();
 }

@@ -6,12 +6,13 @@
 
 #include "base/error.h"
 #include "train/checkpoint.h"
+#include "tests/test_temp_path.h"
 
 using namespace namk;
 
 namespace {
 std::string temp_path(const char* name) {
-  return (std::filesystem::temp_directory_path() / name).string();
+  return test::temp_path(name).string();
 }
 TrainState sample_state() {
   TrainState s;

@@ -20,6 +20,7 @@
 #include "data/rng.h"
 #include "nn/model_config.h"
 #include "train/trainer.h"
+#include "tests/test_temp_path.h"
 
 using namespace namk;
 
@@ -32,7 +33,7 @@ struct Comparison {
 };
 
 std::string temp_dir(const std::string& name) {
-  auto p = fs::temp_directory_path() / name;
+  auto p = test::temp_path(name);
   fs::remove_all(p);
   return p.string();
 }

@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "train/train_step.h"
 #include "train/trainer.h"
+#include "tests/test_temp_path.h"
 
 using namespace namk;
 
@@ -103,7 +104,7 @@ Vec run(int threads, const std::string& dir, int64_t stop_after = 0, bool resume
 }
 
 std::string temp_dir(const char* name) {
-  auto p = std::filesystem::temp_directory_path() / name;
+  auto p = test::temp_path(name);
   std::filesystem::remove_all(p);
   return p.string();
 }
