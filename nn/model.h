@@ -21,8 +21,10 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -37,6 +39,47 @@
 #include "nn/param_layout.h"
 
 namespace namk {
+
+// NAM's activations with their parameters, as the general residual layer evaluates them (the fused
+// layer's Activation enum holds only the parameterless ones). Parameters are float32, as NAM reads them.
+struct LayerActivation {
+  enum class Kind { Tanh, Hardtanh, ReLU, LeakyReLU, PReLU, Sigmoid, SiLU, Hardswish, LeakyHardtanh, Softsign };
+  Kind kind = Kind::Tanh;
+  std::vector<Scalar> slopes{Scalar(0.01)};  // LeakyReLU: one; PReLU: one, or one per channel
+  Scalar min_val = -1, max_val = 1, min_slope = Scalar(0.01), max_slope = Scalar(0.01);  // LeakyHardtanh
+  bool operator==(const LayerActivation&) const = default;
+};
+
+enum class Gating { None, Gated, Blended };
+
+// One of the eight FiLM sites of a 0.6/0.7 residual layer: a 1x1 (with bias, in groups) of the
+// condition gives a scale (and, with shift, a shift) per channel and sample.
+struct LayerFilm {
+  bool active = false, shift = true;
+  Index groups = 1;
+  bool operator==(const LayerFilm&) const = default;
+};
+enum LayerFilmSite : size_t {
+  kConvPreFilm, kConvPostFilm, kMixinPreFilm, kMixinPostFilm, kActivationPreFilm, kActivationPostFilm,
+  kLayer1x1PostFilm, kHead1x1PostFilm, kLayerFilmSites
+};
+
+// The 0.6/0.7 layer options beyond A2's, which the general residual layer runs
+// (nn/layers/general_residual_layer.h). Set (general) only when the array needs one of them.
+struct LayerArrayOptions {
+  Index bottleneck = 1;
+  Index groups_input = 1, groups_input_mixin = 1;
+  bool layer1x1 = true, head1x1 = false;
+  Index layer1x1_groups = 1, head1x1_out_channels = 1, head1x1_groups = 1;
+  std::array<LayerFilm, kLayerFilmSites> films{};
+  // Per layer (one entry per dilation): the activation, the gating and the gate's activation.
+  std::vector<LayerActivation> activations, secondaries;
+  std::vector<Gating> gating;
+  // Rows of each layer's pre-activation z: twice the bottleneck when a second half gates or blends.
+  Index z_rows(size_t layer) const { return gating[layer] == Gating::None ? bottleneck : 2 * bottleneck; }
+  // What each layer adds into the array's head sum.
+  Index head_input() const { return head1x1 ? head1x1_out_channels : bottleneck; }
+};
 
 // One WaveNet layer array, with NAM's config keys. The per-layer lists and the head kernel are
 // NAM 0.7's (A2); empty lists mean "the single value for every layer", as in 0.5 files.
@@ -57,6 +100,9 @@ struct LayerArrayConfig {
   // 0.7 "slimmable": the channel counts the array may be cut to (ascending, the last = channels);
   // empty: not slimmable. The model itself always runs at full size (nn/slimmable.h cuts it).
   std::vector<Index> slim_channels;
+  // NAM 0.6/0.7 options the fused layer does not run (bottleneck, groups, layer1x1/head1x1 blocks,
+  // blended gating, parameterised activations, FiLM sites): the array then runs general layers.
+  std::optional<LayerArrayOptions> general;
 
   Index layer_kernel_size(size_t i) const { return kernel_sizes.empty() ? kernel_size : kernel_sizes[i]; }
   Activation layer_activation(size_t i) const { return activations.empty() ? activation : activations[i]; }
@@ -64,13 +110,26 @@ struct LayerArrayConfig {
   // Whether NAM's 0.5 keys can express this array (else the file needs 0.7's).
   bool fits_nam_05() const {
     return kernel_sizes.empty() && activations.empty() && gated_layers.empty() && head_kernel_size == 1 &&
-           slim_channels.empty();
+           slim_channels.empty() && !general;
   }
+  // Rows the array's head conv reads: its layers' head sum.
+  Index head_input() const { return general ? general->head_input() : channels; }
+};
+
+struct WaveNetConfig;
+// NAM 0.6's "condition_dsp": a WaveNet whose output, not the audio, is every layer array's condition.
+// It keeps its own weights (the nested model's "weights", head_scale last, as in every .nam file).
+struct ConditionDsp {
+  std::shared_ptr<const WaveNetConfig> config;
+  std::vector<Scalar> weights;  // without head_scale
+  std::string version;
+  double sample_rate = 48000;
 };
 
 struct WaveNetConfig {
   std::vector<LayerArrayConfig> layers;
   double head_scale = 0.02;
+  std::optional<ConditionDsp> condition_dsp;
 };
 
 // NAM's LSTM: stacked layers, learned initial state, linear head to one output.

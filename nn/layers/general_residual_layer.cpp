@@ -1,0 +1,220 @@
+// See general_residual_layer.h. Products and sums are written per element, with std::fma where a
+// product meets a sum, so the compiler's contraction choices cannot make a column's value depend on
+// where it falls in a block; convs take the small-channel kernel (bit-identical at any length) and
+// otherwise the naive loops, for the same reason.
+#include "nn/layers/general_residual_layer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/kernels/conv1d.h"
+
+namespace namk {
+
+namespace {
+
+// NAM's activation of one value of channel c (PReLU's slope index).
+Scalar activate(const LayerActivation& a, Scalar x, Index c) noexcept {
+  using K = LayerActivation::Kind;
+  switch (a.kind) {
+    case K::Tanh: return std::tanh(x);
+    case K::Hardtanh: return std::clamp(x, Scalar(-1), Scalar(1));
+    case K::ReLU: return x > 0 ? x : Scalar(0);
+    case K::LeakyReLU: return x > 0 ? x : a.slopes[0] * x;
+    case K::PReLU: return x > 0 ? x : a.slopes[a.slopes.size() == 1 ? 0 : static_cast<size_t>(c)] * x;
+    case K::Sigmoid: return Scalar(1) / (Scalar(1) + std::exp(-x));
+    case K::SiLU: return x / (Scalar(1) + std::exp(-x));
+    case K::Hardswish: return x * std::clamp(x + Scalar(3), Scalar(0), Scalar(6)) / Scalar(6);
+    case K::LeakyHardtanh:
+      if (x < a.min_val) return std::fma(x - a.min_val, a.min_slope, a.min_val);
+      if (x > a.max_val) return std::fma(x - a.max_val, a.max_slope, a.max_val);
+      return x;
+    case K::Softsign: return x / (Scalar(1) + std::abs(x));
+  }
+  return x;
+}
+
+MatMap columns(Mat& m, Index rows, Index n) { return MatMap(m.data(), rows, n); }
+
+}  // namespace
+
+GroupedConv::GroupedConv(ParamLayout& layout, const std::string& name, const Conv1dShape& full, Index groups)
+    : groups_(groups) {
+  Conv1dShape per_group = full;
+  per_group.in = full.in / groups;
+  conv_ = Conv1dLayer(layout, name, per_group);
+}
+
+void GroupedConv::pack(const Scalar* params, Packed& p) const {
+  Conv1dLayer::State s;
+  conv_.prepare(params, {}, s);
+  p.weight = std::move(s.weight);
+  p.bias = std::move(s.bias);
+}
+
+void GroupedConv::apply(const Packed& p, ConstMatRef x, MatRef y) const noexcept {
+  const Index in = conv_.shape().in, out = conv_.shape().out / groups_, d = conv_.shape().dilation;
+  for (Index g = 0; g < groups_; ++g) {
+    const ConstMatRef xg = x.middleRows(g * in, in), wg = p.weight.middleRows(g * out, out);
+    const ConstMatRef bg = p.bias.size() > 0 ? ConstMatRef(p.bias.middleRows(g * out, out)) : ConstMatRef(empty_mat());
+    MatRef yg = y.middleRows(g * out, out);
+    if (!conv1d_forward_small(xg, wg, bg, d, yg, Conv1dExtras{})) conv1d_forward_naive(xg, wg, bg, d, yg);
+  }
+}
+
+GeneralResidualLayer::GeneralResidualLayer(ParamLayout& layout, const std::string& name, const LayerArrayConfig& array,
+                                           size_t layer)
+    : options_(*array.general), layer_(layer), channels_(array.channels), condition_channels_(array.condition_size) {
+  const LayerArrayOptions& o = options_;
+  const Index c = channels_, cc = condition_channels_, z = o.z_rows(layer), b = o.bottleneck;
+  conv_ = GroupedConv(layout, name + "conv", {c, z, array.layer_kernel_size(layer), array.dilations[layer], true, true},
+                      o.groups_input);
+  mixer_ = GroupedConv(layout, name + "input_mixer", {cc, z, 1, 1, false}, o.groups_input_mixin);
+  if (o.layer1x1) layer1x1_ = GroupedConv(layout, name + "layer1x1", {b, c, 1, 1, true}, o.layer1x1_groups);
+  if (o.head1x1)
+    head1x1_ = GroupedConv(layout, name + "head1x1", {b, o.head1x1_out_channels, 1, 1, true}, o.head1x1_groups);
+  static constexpr const char* kNames[] = {"conv_pre_film",       "conv_post_film",       "input_mixin_pre_film",
+                                           "input_mixin_post_film", "activation_pre_film", "activation_post_film",
+                                           "layer1x1_post_film",  "head1x1_post_film"};
+  const std::array<Index, kLayerFilmSites> rows = {c, z, cc, z, z, b, c, o.head1x1_out_channels};
+  for (size_t f = 0; f < kLayerFilmSites; ++f) {
+    film_rows_[f] = rows[f];
+    const LayerFilm& film = o.films[f];
+    if (film.active)
+      films_[f] = GroupedConv(layout, name + kNames[f], {cc, (film.shift ? 2 : 1) * rows[f], 1, 1, true}, film.groups);
+  }
+}
+
+double GeneralResidualLayer::flops() const {
+  const LayerArrayOptions& o = options_;
+  double f = conv_.flops() + mixer_.flops() + double(o.z_rows(layer_));  // z
+  f += double(o.bottleneck) * (o.gating[layer_] == Gating::None ? 1 : 3);  // activation, gate
+  if (o.layer1x1) f += layer1x1_.flops() + double(channels_);
+  if (o.head1x1) f += head1x1_.flops();
+  f += double(o.head_input());
+  for (size_t s = 0; s < kLayerFilmSites; ++s)
+    if (o.films[s].active) f += films_[s].flops() + 2 * double(film_rows_[s]);
+  return f;
+}
+
+void GeneralResidualLayer::pack(const Scalar* params, Packed& p) const {
+  conv_.pack(params, p.conv);
+  mixer_.pack(params, p.mixer);
+  if (options_.layer1x1) layer1x1_.pack(params, p.layer1x1);
+  if (options_.head1x1) head1x1_.pack(params, p.head1x1);
+  for (size_t f = 0; f < kLayerFilmSites; ++f)
+    if (options_.films[f].active) films_[f].pack(params, p.films[f]);
+}
+
+namespace {
+// The scratch of one layer for blocks of up to n columns.
+void allocate(GeneralResidualLayer::State& s, const LayerArrayOptions& o, size_t layer, Index channels,
+              Index condition_channels, const std::array<Index, kLayerFilmSites>& film_rows, Index n) {
+  s.z.resize(o.z_rows(layer), n);
+  s.mix.resize(o.z_rows(layer), n);
+  s.u.resize(o.bottleneck, n);
+  s.r.resize(channels, n);
+  s.head.resize(o.head1x1_out_channels, n);
+  s.condition.resize(condition_channels, n);
+  Index film = 1;
+  for (size_t f = 0; f < kLayerFilmSites; ++f)
+    if (o.films[f].active) film = std::max(film, (o.films[f].shift ? 2 : 1) * film_rows[f]);
+  s.film.resize(film, n);
+}
+}  // namespace
+
+void GeneralResidualLayer::prepare(const Scalar* params, int max_block, State& s) const {
+  pack(params, s.weights);
+  s.input.prepare(channels_, reach(), max_block);
+  allocate(s, options_, layer_, channels_, condition_channels_, film_rows_, max_block);
+}
+
+void GeneralResidualLayer::film(const Packed& p, size_t f, ConstMatRef condition, MatRef x, MatRef film) const noexcept {
+  const Index rows = film_rows_[f], n = x.cols();
+  const bool shift = options_.films[f].shift;
+  MatMap ss(film.data(), (shift ? 2 : 1) * rows, n);
+  films_[f].apply(p.films[f], condition, ss);
+  for (Index t = 0; t < n; ++t)
+    for (Index c = 0; c < rows; ++c) x(c, t) = shift ? std::fma(x(c, t), ss(c, t), ss(rows + c, t)) : x(c, t) * ss(c, t);
+}
+
+void GeneralResidualLayer::conv_input(const Packed& p, ConstMatRef h, ConstMatRef condition, MatRef out,
+                                      MatRef film_buffer) const noexcept {
+  out = h;
+  if (options_.films[kConvPreFilm].active) film(p, kConvPreFilm, condition, out, film_buffer);
+}
+
+void GeneralResidualLayer::step(const Packed& p, ConstMatRef window, ConstMatRef condition, ConstMatRef h,
+                                MatRef h_next, MatRef head, State& s, Index n) const noexcept {
+  const LayerArrayOptions& o = options_;
+  const auto& films = o.films;
+  const Index b = o.bottleneck, zr = o.z_rows(layer_), c = channels_;
+  const Gating gating = o.gating[layer_];
+  MatRef fb = s.film;
+  MatMap z = columns(s.z, zr, n), m = columns(s.mix, zr, n), u = columns(s.u, b, n);
+  conv_.apply(p.conv, window, z);
+  if (films[kConvPostFilm].active) film(p, kConvPostFilm, condition, z, fb);
+  if (films[kMixinPreFilm].active) {
+    MatMap cond = columns(s.condition, condition_channels_, n);
+    cond = condition;
+    film(p, kMixinPreFilm, condition, cond, fb);
+    mixer_.apply(p.mixer, cond, m);
+  } else {
+    mixer_.apply(p.mixer, condition, m);
+  }
+  if (films[kMixinPostFilm].active) film(p, kMixinPostFilm, condition, m, fb);
+  for (Index i = 0; i < zr * n; ++i) z.data()[i] += m.data()[i];
+  if (films[kActivationPreFilm].active) film(p, kActivationPreFilm, condition, z, fb);
+  const LayerActivation& act = o.activations[layer_];
+  const LayerActivation& gate = o.secondaries[layer_];
+  for (Index t = 0; t < n; ++t)
+    for (Index ch = 0; ch < b; ++ch) {
+      const Scalar x = z(ch, t), a = activate(act, x, ch);
+      if (gating == Gating::None) {
+        u(ch, t) = a;
+        continue;
+      }
+      const Scalar g = activate(gate, z(b + ch, t), ch);
+      // Gated: the activation times the gate; blended: the gate mixes the activation and z.
+      u(ch, t) = gating == Gating::Gated ? a * g : std::fma(g, a - x, x);
+    }
+  if (films[kActivationPostFilm].active) film(p, kActivationPostFilm, condition, u, fb);
+  if (o.layer1x1) {
+    MatMap r = columns(s.r, c, n);
+    layer1x1_.apply(p.layer1x1, u, r);
+    // Only blended layers apply layer1x1_post_film, as NAM's runtime does (docs/model_format.md).
+    if (films[kLayer1x1PostFilm].active && gating == Gating::Blended) film(p, kLayer1x1PostFilm, condition, r, fb);
+    for (Index t = 0; t < n; ++t)
+      for (Index ch = 0; ch < c; ++ch) h_next(ch, t) = h(ch, t) + r(ch, t);
+  } else {
+    for (Index t = 0; t < n; ++t)
+      for (Index ch = 0; ch < c; ++ch) h_next(ch, t) = h(ch, t);
+  }
+  if (o.head1x1) {
+    MatMap hh = columns(s.head, o.head1x1_out_channels, n);
+    head1x1_.apply(p.head1x1, u, hh);
+    if (films[kHead1x1PostFilm].active) film(p, kHead1x1PostFilm, condition, hh, fb);
+    head += hh;
+  } else {
+    head += u;
+  }
+}
+
+void GeneralResidualLayer::process(State& s, ConstMatRef condition, MatRef h, MatRef head, Index n) const noexcept {
+  conv_input(s.weights, h, condition, s.input.next(n), s.film);
+  step(s.weights, s.input.window(n), condition, h, h, head, s, n);
+  s.input.advance(n);
+}
+
+void GeneralResidualLayer::run(const Scalar* params, ConstMatRef h, ConstMatRef condition, MatRef h_next,
+                               MatRef head) const {
+  const Index all = h.cols(), n = all - reach();
+  State s;
+  pack(params, s.weights);
+  allocate(s, options_, layer_, channels_, condition_channels_, film_rows_, all);
+  Mat input(channels_, all);
+  conv_input(s.weights, h, condition.rightCols(all), input, s.film);
+  step(s.weights, input, condition.rightCols(n), h.rightCols(n), h_next, head, s, n);
+}
+
+}  // namespace namk
