@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <memory>
@@ -130,6 +131,12 @@ struct WaveNetConfig {
   std::vector<LayerArrayConfig> layers;
   double head_scale = 0.02;
   std::optional<ConditionDsp> condition_dsp;
+  // A condition_dsp or an array with NAM 0.6 layer options: the model runs, but cannot train.
+  bool inference_only() const {
+    return condition_dsp || std::any_of(layers.begin(), layers.end(), [](const LayerArrayConfig& a) {
+             return a.general.has_value();
+           });
+  }
 };
 
 // NAM's LSTM: stacked layers, learned initial state, linear head to one output.

@@ -29,6 +29,12 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
     : Model(checked(config)), tone_(config_.tone_stack_wavenet.tone_stack) {
   tone_.sample_rate = config_.sample_rate;
   const ToneStackWaveNetConfig& c = config_.tone_stack_wavenet;
+  for (const auto& [stage, field] : {std::pair{&c.pre, "config.pre"}, std::pair{&c.post, "config.post"}})
+    if (stage->inference_only())
+      throw InputError(describe_error("model config", field,
+                                      "a stage without NAM 0.6 layer options or condition_dsp (those run for "
+                                      "inference only)",
+                                      "a stage with them"));
   std::vector<Index> film_sites;  // both stages', in parameter order
   pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
   // Without knobs in the second stage its sites are counted apart and never built: post_knobs_

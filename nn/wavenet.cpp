@@ -25,7 +25,7 @@ WaveNet::WaveNet(const ModelConfig& config) : Model(config) {
   std::vector<Index> film_sites;
   stage_ = WaveNetStage(layout_, "", "config", config_.wavenet, knob_channels, config_.film.head, film_sites,
                         condition_size);
-  if (has_knobs() && stage_.general())
+  if (has_knobs() && config_.wavenet.inference_only())
     throw InputError(describe_error("model config", "config.layers",
                                     "no NAM 0.6 layer options (bottleneck, groups, head1x1, blended gating, PReLU, "
                                     "FiLM sites...) in a model with knobs",
@@ -41,7 +41,7 @@ double WaveNet::flops_per_sample() const {
 
 Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
   check_input(t, x);
-  if (grad && (stage_.general() || config_.wavenet.condition_dsp))
+  if (grad && config_.wavenet.inference_only())
     throw UsageError("training a WaveNet with NAM 0.6 layer options or a condition_dsp: these run for inference "
                      "only (their layers record no gradient)");
   const Var cond = conditioning(t, knob_values, grad);

@@ -64,12 +64,6 @@ double WaveNetStage::flops() const {
   return f + 1;  // head_scale
 }
 
-bool WaveNetStage::general() const {
-  for (const LayerArrayConfig& a : config_.layers)
-    if (a.general) return true;
-  return false;
-}
-
 Var WaveNetStage::forward(Tape& t, const ParamBuffers& p, Var x, const KnobConditioner& knobs, Var cond,
                           Var given) const {
   // The input mixer's condition: the input, plus the knobs as constant channels for concat.

@@ -31,8 +31,6 @@ class WaveNetStage {
   Index reach() const;
   double flops() const;  // per output sample, head_scale included
 
-  // Whether an array runs general layers (inference only: their forward records no gradient).
-  bool general() const;
   // x: (1, T + reach()) -> (out_channels, T). cond: the conditioner's column (Var{} without knobs).
   // condition: the mixers' condition (condition_size, >= T + reach()), or Var{} for x itself.
   Var forward(Tape& t, const ParamBuffers& p, Var x, const KnobConditioner& knobs, Var cond,

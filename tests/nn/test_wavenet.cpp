@@ -270,4 +270,9 @@ TEST_CASE("NAM 0.6's layer options and condition_dsp are inference only, and tak
   knobs.knobs = two_knobs();
   CHECK_THROWS_WITH_AS(make_model(knobs), doctest::Contains("config.layers: expected no NAM 0.6 layer options"),
                        InputError);
+  // A ToneStackWaveNet's stages are trained with knobs: they cannot have them either.
+  ModelConfig tone = tiny_tone_stack_wavenet();
+  tone.tone_stack_wavenet.post.layers = blended.wavenet.layers;
+  CHECK_THROWS_WITH_AS(make_model(tone), doctest::Contains("config.post: expected a stage without NAM 0.6 layer options"),
+                       InputError);
 }
