@@ -64,6 +64,10 @@ enum LayerFilmSite : size_t {
   kConvPreFilm, kConvPostFilm, kMixinPreFilm, kMixinPostFilm, kActivationPreFilm, kActivationPostFilm,
   kLayer1x1PostFilm, kHead1x1PostFilm, kLayerFilmSites
 };
+// Their config keys, which also name their parameters.
+inline constexpr const char* kLayerFilmKeys[kLayerFilmSites] = {
+    "conv_pre_film",       "conv_post_film",       "input_mixin_pre_film", "input_mixin_post_film",
+    "activation_pre_film", "activation_post_film", "layer1x1_post_film",   "head1x1_post_film"};
 
 // The 0.6/0.7 layer options beyond A2's, which the general residual layer runs
 // (nn/layers/general_residual_layer.h). Set (general) only when the array needs one of them.
@@ -81,6 +85,20 @@ struct LayerArrayOptions {
   // What each layer adds into the array's head sum.
   Index head_input() const { return head1x1 ? head1x1_out_channels : bottleneck; }
 };
+
+// Rows FiLM site `site` modulates in layer `layer` (docs/model_format.md): the conv's input (C),
+// the mixer's input (condition_size), the activation's output (bottleneck), the layer1x1's (C), the
+// head1x1's, or z.
+inline Index film_rows(const LayerArrayOptions& o, Index channels, Index condition_size, size_t site, size_t layer) {
+  switch (site) {
+    case kConvPreFilm: return channels;
+    case kMixinPreFilm: return condition_size;
+    case kActivationPostFilm: return o.bottleneck;
+    case kLayer1x1PostFilm: return channels;
+    case kHead1x1PostFilm: return o.head1x1_out_channels;
+    default: return o.z_rows(layer);
+  }
+}
 
 // One WaveNet layer array, with NAM's config keys. The per-layer lists and the head kernel are
 // NAM 0.7's (A2); empty lists mean "the single value for every layer", as in 0.5 files.

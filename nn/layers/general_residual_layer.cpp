@@ -73,15 +73,12 @@ GeneralResidualLayer::GeneralResidualLayer(ParamLayout& layout, const std::strin
   if (o.layer1x1) layer1x1_ = GroupedConv(layout, name + "layer1x1", {b, c, 1, 1, true}, o.layer1x1_groups);
   if (o.head1x1)
     head1x1_ = GroupedConv(layout, name + "head1x1", {b, o.head1x1_out_channels, 1, 1, true}, o.head1x1_groups);
-  static constexpr const char* kNames[] = {"conv_pre_film",       "conv_post_film",       "input_mixin_pre_film",
-                                           "input_mixin_post_film", "activation_pre_film", "activation_post_film",
-                                           "layer1x1_post_film",  "head1x1_post_film"};
-  const std::array<Index, kLayerFilmSites> rows = {c, z, cc, z, z, b, c, o.head1x1_out_channels};
   for (size_t f = 0; f < kLayerFilmSites; ++f) {
-    film_rows_[f] = rows[f];
+    film_rows_[f] = film_rows(o, c, cc, f, layer);
     const LayerFilm& film = o.films[f];
     if (film.active)
-      films_[f] = GroupedConv(layout, name + kNames[f], {cc, (film.shift ? 2 : 1) * rows[f], 1, 1, true}, film.groups);
+      films_[f] = GroupedConv(layout, name + kLayerFilmKeys[f], {cc, (film.shift ? 2 : 1) * film_rows_[f], 1, 1, true},
+                              film.groups);
   }
 }
 

@@ -12,15 +12,11 @@ namespace namk {
 
 namespace {
 
-constexpr const char* kFilmSites[] = {"conv_pre_film",       "conv_post_film",        "input_mixin_pre_film",
-                                      "input_mixin_post_film", "activation_pre_film", "activation_post_film",
-                                      "layer1x1_post_film",  "head1x1_post_film"};
-
 // One value for the whole array, or a list with exactly one per layer.
 template <class Read>
 auto each_layer(const Json& j, size_t layers, Read read) {
-  std::vector<decltype(read(j))> values;
   if (!j.is_array()) return std::vector<decltype(read(j))>(layers, read(j));
+  std::vector<decltype(read(j))> values;
   for (const Json& item : j.items()) values.push_back(read(item));
   if (values.size() != layers)
     throw j.error("a list of " + std::to_string(layers) + " values (one per dilation)",
@@ -81,20 +77,6 @@ void require_divides(const Json& where, Index groups, Index rows, const std::str
     throw where.error("groups dividing " + what + " (" + std::to_string(rows) + ")", std::to_string(groups));
 }
 
-// Rows a FiLM site modulates in layer i (docs/model_format.md): the conv's input (channels), the
-// mixer's input (condition_size), the activation's output (bottleneck), the layer1x1's (channels),
-// the head1x1's, or z.
-Index film_rows(const LayerArrayOptions& o, const LayerArrayConfig& a, size_t site, size_t i) {
-  switch (site) {
-    case kConvPreFilm: return a.channels;
-    case kMixinPreFilm: return a.condition_size;
-    case kActivationPostFilm: return o.bottleneck;
-    case kLayer1x1PostFilm: return a.channels;
-    case kHead1x1PostFilm: return o.head1x1_out_channels;
-    default: return o.z_rows(i);
-  }
-}
-
 // Every layer option of 0.5 to 0.7, read into LayerArrayOptions; the array keeps them (general) only
 // when the fused layer cannot run it, else they become the fused layer's fields.
 void read_layer_options(const Json& l, LayerArrayConfig& a) {
@@ -134,7 +116,7 @@ void read_layer_options(const Json& l, LayerArrayConfig& a) {
   if (!o.layer1x1 && o.bottleneck != a.channels)
     throw l["bottleneck"].error("equal to channels (" + std::to_string(a.channels) + ") when layer1x1 is off");
   for (size_t f = 0; f < kLayerFilmSites; ++f)
-    if (auto site = l.find(kFilmSites[f])) o.films[f] = read_film(*site);
+    if (auto site = l.find(kLayerFilmKeys[f])) o.films[f] = read_film(*site);
   if (o.films[kLayer1x1PostFilm].active && !o.layer1x1)
     throw l["layer1x1_post_film"].error("off when layer1x1 is off");
   if (o.films[kHead1x1PostFilm].active && !o.head1x1) throw l["head1x1_post_film"].error("off when head1x1 is off");
@@ -157,9 +139,9 @@ void read_layer_options(const Json& l, LayerArrayConfig& a) {
                                     std::to_string(act->slopes.size()));
     for (size_t f = 0; f < kLayerFilmSites; ++f) {
       if (!o.films[f].active) continue;
-      const Index dim = film_rows(o, a, f, i);
-      require_divides(l[kFilmSites[f]], o.films[f].groups, a.condition_size, "condition_size");
-      require_divides(l[kFilmSites[f]], o.films[f].groups, (o.films[f].shift ? 2 : 1) * dim,
+      const Index dim = film_rows(o, a.channels, a.condition_size, f, i);
+      require_divides(l[kLayerFilmKeys[f]], o.films[f].groups, a.condition_size, "condition_size");
+      require_divides(l[kLayerFilmKeys[f]], o.films[f].groups, (o.films[f].shift ? 2 : 1) * dim,
                       "the FiLM's outputs");
     }
   }
@@ -246,7 +228,7 @@ std::string write_options(const LayerArrayOptions& o) {
   s << ", \"secondary_activation\": " << list(secondaries, [](const std::string& v) { return v; });
   for (size_t f = 0; f < kLayerFilmSites; ++f) {
     if (!o.films[f].active) continue;
-    s << ", \"" << kFilmSites[f] << "\": {\"active\": true, \"shift\": " << boolean(o.films[f].shift)
+    s << ", \"" << kLayerFilmKeys[f] << "\": {\"active\": true, \"shift\": " << boolean(o.films[f].shift)
       << ", \"groups\": " << o.films[f].groups << "}";
   }
   return s.str();
