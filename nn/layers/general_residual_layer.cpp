@@ -13,25 +13,39 @@ namespace namk {
 
 namespace {
 
-// NAM's activation of one value of channel c (PReLU's slope index).
-Scalar activate(const LayerActivation& a, Scalar x, Index c) noexcept {
+// y = f(x, channel) elementwise; x and y: (rows, n).
+template <class F>
+void each(ConstMatRef x, MatRef y, F f) noexcept {
+  for (Index t = 0; t < x.cols(); ++t)
+    for (Index c = 0; c < x.rows(); ++c) y(c, t) = f(x(c, t), c);
+}
+
+// NAM's activation a over a block whose rows are its channels (PReLU's slope index). The kind is
+// chosen once per block, so each loop is one tight pass.
+void activate(const LayerActivation& a, ConstMatRef x, MatRef y) noexcept {
   using K = LayerActivation::Kind;
+  const Scalar slope = a.slopes.front(), lo = a.min_val, hi = a.max_val, lo_slope = a.min_slope,
+               hi_slope = a.max_slope;
   switch (a.kind) {
-    case K::Tanh: return std::tanh(x);
-    case K::Hardtanh: return std::clamp(x, Scalar(-1), Scalar(1));
-    case K::ReLU: return x > 0 ? x : Scalar(0);
-    case K::LeakyReLU: return x > 0 ? x : a.slopes[0] * x;
-    case K::PReLU: return x > 0 ? x : a.slopes[a.slopes.size() == 1 ? 0 : static_cast<size_t>(c)] * x;
-    case K::Sigmoid: return Scalar(1) / (Scalar(1) + std::exp(-x));
-    case K::SiLU: return x / (Scalar(1) + std::exp(-x));
-    case K::Hardswish: return x * std::clamp(x + Scalar(3), Scalar(0), Scalar(6)) / Scalar(6);
+    case K::Tanh: return each(x, y, [](Scalar v, Index) { return std::tanh(v); });
+    case K::Hardtanh: return each(x, y, [](Scalar v, Index) { return std::clamp(v, Scalar(-1), Scalar(1)); });
+    case K::ReLU: return each(x, y, [](Scalar v, Index) { return v > 0 ? v : Scalar(0); });
+    case K::LeakyReLU: return each(x, y, [&](Scalar v, Index) { return v > 0 ? v : slope * v; });
+    case K::PReLU:
+      if (a.slopes.size() == 1) return each(x, y, [&](Scalar v, Index) { return v > 0 ? v : slope * v; });
+      return each(x, y, [&](Scalar v, Index c) { return v > 0 ? v : a.slopes[static_cast<size_t>(c)] * v; });
+    case K::Sigmoid: return each(x, y, [](Scalar v, Index) { return Scalar(1) / (Scalar(1) + std::exp(-v)); });
+    case K::SiLU: return each(x, y, [](Scalar v, Index) { return v / (Scalar(1) + std::exp(-v)); });
+    case K::Hardswish:
+      return each(x, y, [](Scalar v, Index) { return v * std::clamp(v + Scalar(3), Scalar(0), Scalar(6)) / Scalar(6); });
     case K::LeakyHardtanh:
-      if (x < a.min_val) return std::fma(x - a.min_val, a.min_slope, a.min_val);
-      if (x > a.max_val) return std::fma(x - a.max_val, a.max_slope, a.max_val);
-      return x;
-    case K::Softsign: return x / (Scalar(1) + std::abs(x));
+      return each(x, y, [&](Scalar v, Index) {
+        if (v < lo) return std::fma(v - lo, lo_slope, lo);
+        if (v > hi) return std::fma(v - hi, hi_slope, hi);
+        return v;
+      });
+    case K::Softsign: return each(x, y, [](Scalar v, Index) { return v / (Scalar(1) + std::abs(v)); });
   }
-  return x;
 }
 
 MatMap columns(Mat& m, Index rows, Index n) { return MatMap(m.data(), rows, n); }
@@ -162,19 +176,15 @@ void GeneralResidualLayer::step(const Packed& p, ConstMatRef window, ConstMatRef
   if (films[kMixinPostFilm].active) film(p, kMixinPostFilm, condition, m, fb);
   for (Index i = 0; i < zr * n; ++i) z.data()[i] += m.data()[i];
   if (films[kActivationPreFilm].active) film(p, kActivationPreFilm, condition, z, fb);
-  const LayerActivation& act = o.activations[layer_];
-  const LayerActivation& gate = o.secondaries[layer_];
-  for (Index t = 0; t < n; ++t)
-    for (Index ch = 0; ch < b; ++ch) {
-      const Scalar x = z(ch, t), a = activate(act, x, ch);
-      if (gating == Gating::None) {
-        u(ch, t) = a;
-        continue;
-      }
-      const Scalar g = activate(gate, z(b + ch, t), ch);
-      // Gated: the activation times the gate; blended: the gate mixes the activation and z.
-      u(ch, t) = gating == Gating::Gated ? a * g : std::fma(g, a - x, x);
-    }
+  activate(o.activations[layer_], z.topRows(b), u);
+  if (gating != Gating::None) {
+    MatMap g = columns(s.mix, b, n);  // the mixer's output is in z by now
+    activate(o.secondaries[layer_], z.bottomRows(b), g);
+    // Gated: the activation times the gate; blended: the gate mixes the activation and z.
+    for (Index t = 0; t < n; ++t)
+      for (Index ch = 0; ch < b; ++ch)
+        u(ch, t) = gating == Gating::Gated ? u(ch, t) * g(ch, t) : std::fma(g(ch, t), u(ch, t) - z(ch, t), z(ch, t));
+  }
   if (films[kActivationPostFilm].active) film(p, kActivationPostFilm, condition, u, fb);
   if (o.layer1x1) {
     MatMap r = columns(s.r, c, n);
