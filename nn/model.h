@@ -149,12 +149,14 @@ struct WaveNetConfig {
   std::vector<LayerArrayConfig> layers;
   double head_scale = 0.02;
   std::optional<ConditionDsp> condition_dsp;
-  // A condition_dsp or an array with NAM 0.6 layer options: the model runs, but cannot train.
-  bool inference_only() const {
-    return condition_dsp || std::any_of(layers.begin(), layers.end(), [](const LayerArrayConfig& a) {
-             return a.general.has_value();
-           });
+  // An array runs NAM 0.6 layer options (general residual layers, which take no knobs).
+  bool layer_options() const {
+    return std::any_of(layers.begin(), layers.end(), [](const LayerArrayConfig& a) { return a.general.has_value(); });
   }
+  // A condition_dsp: the model runs, but cannot train (the condition model's weights are fixed).
+  bool inference_only() const { return condition_dsp.has_value(); }
+  // Knob conditioning needs neither.
+  bool takes_knobs() const { return !layer_options() && !inference_only(); }
 };
 
 // NAM's LSTM: stacked layers, learned initial state, linear head to one output.

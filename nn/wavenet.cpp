@@ -25,7 +25,7 @@ WaveNet::WaveNet(const ModelConfig& config) : Model(config) {
   std::vector<Index> film_sites;
   stage_ = WaveNetStage(layout_, "", "config", config_.wavenet, knob_channels, config_.film.head, film_sites,
                         condition_size);
-  if (has_knobs() && config_.wavenet.inference_only())
+  if (has_knobs() && config_.wavenet.layer_options())
     throw InputError(describe_error("model config", "config.layers",
                                     "no NAM 0.6 layer options (bottleneck, groups, head1x1, blended gating, PReLU, "
                                     "FiLM sites...) in a model with knobs",
@@ -42,8 +42,8 @@ double WaveNet::flops_per_sample() const {
 Var WaveNet::forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const {
   check_input(t, x);
   if (grad && config_.wavenet.inference_only())
-    throw UsageError("training a WaveNet with NAM 0.6 layer options or a condition_dsp: these run for inference "
-                     "only (their layers record no gradient)");
+    throw UsageError("training a WaveNet with a condition_dsp: it runs for inference only (the condition model's "
+                     "weights are not trained parameters)");
   const Var cond = conditioning(t, knob_values, grad);
   if (const auto& dsp = config_.wavenet.condition_dsp) {
     const Var condition = dsp_.forward(t, ParamBuffers{dsp->weights.data(), nullptr}, x, conditioner(), Var{});

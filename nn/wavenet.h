@@ -3,8 +3,8 @@
 // join the input mixer's condition (concat). Parameters: each array's, in order (NAM's .nam
 // "weights" order); head_scale is a config constant, not a parameter. Streaming keeps, per layer,
 // a linear ring buffer of its input (see history.h). A condition_dsp (a WaveNet of its own weights,
-// kept in the config) computes the condition in place of the audio; with it, or with an array of
-// NAM 0.6 layer options, the model is inference only (forward with a gradient throws UsageError).
+// kept in the config) computes the condition in place of the audio; with it the model is inference
+// only (forward with a gradient throws UsageError). Arrays with NAM 0.6 layer options take no knobs.
 #pragma once
 
 #include "nn/layers/wavenet_stage.h"

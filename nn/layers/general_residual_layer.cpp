@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/error.h"
 #include "core/kernels/conv1d.h"
+#include "core/ops.h"
 
 namespace namk {
 
@@ -48,6 +50,46 @@ void activate(const LayerActivation& a, ConstMatRef x, MatRef y) noexcept {
   }
 }
 
+// Training: the activation from tape ops. Those without an op of their own are built from ReLU
+// and Hardtanh: a leaky slope s is relu(x) - s relu(-x); Hardswish is x (hardtanh(x/3) + 1) / 2;
+// LeakyHardtanh is the clamp to [lo, hi] plus the two slopes' ramps outside it.
+Var activate(Tape& t, const LayerActivation& a, Var x) {
+  using K = LayerActivation::Kind;
+  const Index rows = t.rows(x);
+  const auto column = [&](Scalar v) { return t.constant(Mat::Constant(rows, 1, v)); };
+  const auto leaky = [&](Var slopes_negated) {  // slopes_negated: (rows, 1)
+    return add(t, relu(t, x), film(t, relu(t, scale(t, x, -1)), slopes_negated, Var{}));
+  };
+  switch (a.kind) {
+    case K::Tanh: return tanh(t, x);
+    case K::Hardtanh: return activation(t, Activation::Hardtanh, x);
+    case K::ReLU: return relu(t, x);
+    case K::Sigmoid: return sigmoid(t, x);
+    case K::SiLU: return activation(t, Activation::SiLU, x);
+    case K::Softsign: return activation(t, Activation::Softsign, x);
+    case K::LeakyReLU: return leaky(column(-a.slopes.front()));
+    case K::PReLU: {
+      Mat slopes(rows, 1);
+      for (Index c = 0; c < rows; ++c) slopes(c, 0) = -a.slopes[a.slopes.size() == 1 ? 0 : static_cast<size_t>(c)];
+      return leaky(t.constant(slopes));
+    }
+    case K::Hardswish: {
+      const Var gate = add(t, activation(t, Activation::Hardtanh, scale(t, x, Scalar(1) / 3)), column(1));
+      return scale(t, mul(t, x, gate), Scalar(0.5));
+    }
+    case K::LeakyHardtanh: {
+      if (!(a.max_val > a.min_val)) throw UsageError("training LeakyHardtanh needs max_val above min_val");
+      const Scalar mid = (a.min_val + a.max_val) / 2, half = (a.max_val - a.min_val) / 2;
+      const Var clamped = add(
+          t, scale(t, activation(t, Activation::Hardtanh, scale(t, add(t, x, column(-mid)), 1 / half)), half), column(mid));
+      const Var below = scale(t, relu(t, scale(t, add(t, x, column(-a.min_val)), -1)), -a.min_slope);
+      const Var above = scale(t, relu(t, add(t, x, column(-a.max_val))), a.max_slope);
+      return add(t, add(t, clamped, below), above);
+    }
+  }
+  return x;
+}
+
 MatMap columns(Mat& m, Index rows, Index n) { return MatMap(m.data(), rows, n); }
 
 }  // namespace
@@ -74,6 +116,20 @@ void GroupedConv::apply(const Packed& p, ConstMatRef x, MatRef y) const noexcept
     MatRef yg = y.middleRows(g * out, out);
     if (!conv1d_forward_small(xg, wg, bg, d, yg, Conv1dExtras{})) conv1d_forward_naive(xg, wg, bg, d, yg);
   }
+}
+
+Var GroupedConv::forward(Tape& t, const ParamBuffers& p, Var x) const {
+  const Var w = conv_.weight(t, p), b = conv_.bias(t, p);
+  const Index d = conv_.shape().dilation;
+  if (groups_ == 1) return conv1d(t, x, w, b, d);
+  const Index in = conv_.shape().in, out = conv_.shape().out / groups_;
+  Var y;
+  for (Index g = 0; g < groups_; ++g) {
+    const Var yg = conv1d(t, slice_channels(t, x, g * in, in), slice_channels(t, w, g * out, out),
+                          b.valid() ? slice_channels(t, b, g * out, out) : Var{}, d);
+    y = g == 0 ? yg : concat_channels(t, y, yg);
+  }
+  return y;
 }
 
 GeneralResidualLayer::GeneralResidualLayer(ParamLayout& layout, const std::string& name, const LayerArrayConfig& array,
@@ -222,6 +278,43 @@ void GeneralResidualLayer::run(const Scalar* params, ConstMatRef h, ConstMatRef 
   Mat input(channels_, all);
   conv_input(s.weights, h, condition.rightCols(all), input, s.film);
   step(s.weights, input, condition.rightCols(n), h.rightCols(n), h_next, head, s, n);
+}
+
+Var GeneralResidualLayer::film(Tape& t, const ParamBuffers& p, size_t f, Var x, Var condition) const {
+  const Index rows = film_rows_[f];
+  const Var ss = films_[f].forward(t, p, crop_last(t, condition, t.cols(x)));
+  const Var y = mul(t, x, slice_channels(t, ss, 0, rows));
+  return options_.films[f].shift ? add(t, y, slice_channels(t, ss, rows, rows)) : y;
+}
+
+ResidualLayerResult GeneralResidualLayer::forward(Tape& t, const ParamBuffers& p, Var h, Var condition,
+                                                  Var head) const {
+  const LayerArrayOptions& o = options_;
+  const auto& films = o.films;
+  const Index n = t.cols(h) - reach(), b = o.bottleneck;
+  const Gating gating = o.gating[layer_];
+  const auto site = [&](size_t f, Var x) { return films[f].active ? film(t, p, f, x, condition) : x; };
+  Var z = site(kConvPostFilm, conv_.forward(t, p, site(kConvPreFilm, h)));
+  const Var cond = crop_last(t, condition, n);
+  z = add(t, z, site(kMixinPostFilm, mixer_.forward(t, p, site(kMixinPreFilm, cond))));
+  z = site(kActivationPreFilm, z);
+  Var u;
+  if (gating == Gating::None) {
+    u = activate(t, o.activations[layer_], z);
+  } else {
+    const Var top = slice_channels(t, z, 0, b);
+    const Var a = activate(t, o.activations[layer_], top), g = activate(t, o.secondaries[layer_], slice_channels(t, z, b, b));
+    u = gating == Gating::Gated ? mul(t, a, g) : add(t, top, mul(t, g, sub(t, a, top)));
+  }
+  u = site(kActivationPostFilm, u);
+  Var h_next = crop_last(t, h, n);
+  if (o.layer1x1) {
+    Var r = layer1x1_.forward(t, p, u);
+    if (gating == Gating::Blended) r = site(kLayer1x1PostFilm, r);
+    h_next = add(t, h_next, r);
+  }
+  const Var term = o.head1x1 ? site(kHead1x1PostFilm, head1x1_.forward(t, p, u)) : u;
+  return {h_next, head.valid() ? add(t, crop_last(t, head, n), term) : term};
 }
 
 }  // namespace namk

@@ -1,10 +1,10 @@
 // NAM 0.6/0.7's residual layer with every option the fused layer (residual_layer.h) leaves out: a
 // bottleneck, grouped convs, the layer1x1 and head1x1 blocks, blended gating, parameterised
 // activations (PReLU, LeakyHardtanh, any LeakyReLU slope) and FiLM at its eight sites, each fed by
-// the condition. It is inference only: forward() computes the training graph's values with the
-// same code process() runs (so the two agree to the bit), but records no gradient; training such a
-// model is refused (nn/wavenet.cpp). Every step is elementwise or a conv whose columns do not depend
-// on the block length, so any block size gives the same bits.
+// the condition. run() computes the graph's values with the code process() runs (so the two agree
+// to the bit, and any block size gives the same bits: every step is elementwise or a conv whose
+// columns do not depend on the block length); forward() builds the same layer from tape ops for
+// training, equal to them to rounding.
 // Parameters, NAM's order: conv (Z, C/groups_input, K) and bias (Z); input mixer (Z, Cc/groups);
 // layer1x1 (C, B/groups) and bias; head1x1 (H1, B/groups) and bias; then each active FiLM's 1x1
 // (rows, Cc/groups) and bias in site order (LayerFilmSite). Z = B, or 2B when gated or blended.
@@ -15,6 +15,7 @@
 
 #include "nn/history.h"
 #include "nn/layers/conv1d_layer.h"
+#include "nn/layers/residual_layer_op.h"
 #include "nn/model.h"
 
 namespace namk {
@@ -33,6 +34,8 @@ class GroupedConv {
   void pack(const Scalar* params, Packed& p) const;
   // x: (in, n + reach()) -> y: (out, n).
   void apply(const Packed& p, ConstMatRef x, MatRef y) const noexcept;
+  // Training: the same conv from tape ops (one conv1d per group on row slices).
+  Var forward(Tape& t, const ParamBuffers& p, Var x) const;
 
  private:
   Conv1dLayer conv_;
@@ -65,6 +68,9 @@ class GeneralResidualLayer {
   // The whole signal at once: h (C, T + reach()), condition (Cc, T + reach()); h_next (C, T) is
   // written, head (H, T) added to.
   void run(const Scalar* params, ConstMatRef h, ConstMatRef condition, MatRef h_next, MatRef head) const;
+  // Training: the same layer from tape ops, so gradients flow. h: (C, T + reach()), condition:
+  // (Cc, >= T + reach()), head: (H, >= T) or Var{}. Equal to run() to rounding, not to the bit.
+  ResidualLayerResult forward(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head) const;
 
  private:
   // The layer's input as its dilated conv reads it: h, after conv_pre_film when that is on.
@@ -74,6 +80,7 @@ class GeneralResidualLayer {
             State& scratch, Index n) const noexcept;
   // x (rows, n) *= scale (+ shift) of FiLM site f, computed from the condition into film.
   void film(const Packed& p, size_t f, ConstMatRef condition, MatRef x, MatRef film) const noexcept;
+  Var film(Tape& t, const ParamBuffers& p, size_t f, Var x, Var condition) const;
 
   LayerArrayOptions options_;  // of the array
   size_t layer_ = 0;

@@ -62,10 +62,17 @@ FilmSite LayerArray::head_film(const KnobConditioner& knobs) const {
 ResidualLayerResult LayerArray::forward(Tape& t, const ParamBuffers& p, Var x, Var condition, Var head,
                                         const KnobConditioner& knobs, Var cond) const {
   Var h = rechannel_.forward(t, p, x);
-  if (!general_.empty()) {
+  if (!general_.empty() && !p.grad) {
+    // Without gradients, the values streaming computes, to the bit; with them, tape ops.
     const ResidualLayerResult r = forward_general(t, p, h, condition, head);
     h = r.h;
     head = r.head;
+  } else {
+    for (const GeneralResidualLayer& l : general_) {
+      const ResidualLayerResult r = l.forward(t, p, h, condition, head);
+      h = r.h;
+      head = r.head;
+    }
   }
   for (const ResidualLayer& l : layers_) {
     const ResidualLayerResult r = l.forward(t, p, h, condition, head, knobs.site(l.film_site()), cond);

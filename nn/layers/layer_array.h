@@ -59,7 +59,8 @@ class LayerArray {
 
  private:
   FilmSite head_film(const KnobConditioner& knobs) const;
-  // The general layers' forward: values only (see general_residual_layer.h).
+  // The general layers' forward without gradients: streaming's values, to the bit (see
+  // general_residual_layer.h); with gradients forward() chains their tape-op forward instead.
   ResidualLayerResult forward_general(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head) const;
   void process_general(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in, Index n) const noexcept;
   // The head conv of the block's head sum (head, or the history it was written into).

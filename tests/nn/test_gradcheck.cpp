@@ -136,3 +136,7 @@ TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM networ
 TEST_CASE("WaveNet with NAM 0.7's options (none/FiLM/concat): gradients match finite differences") {
   check_variants(wavenet_07_variants());
 }
+
+TEST_CASE("WaveNet with NAM 0.6's layer options (the general layer's tape ops): gradients match finite differences") {
+  check_variants(wavenet_06_variants());
+}

@@ -256,16 +256,33 @@ TEST_CASE("WaveNet with NAM 0.6's layer options or a condition_dsp streams its g
   }
 }
 
-TEST_CASE("NAM 0.6's layer options and condition_dsp are inference only, and take no knobs") {
+// Training runs the general layers as tape ops (gradients are checked in test_gradcheck.cpp):
+// their values equal streaming's to rounding.
+TEST_CASE("NAM 0.6's layer options train: the tape graph equals streaming to rounding") {
+  for (const auto& variant : wavenet_06_variants()) {
+    CAPTURE(variant.first);
+    auto m = make_model(variant.second);
+    randomise(*m, 14);
+    const Mat x = random_signal(1500, 7);
+    Tape t;
+    std::vector<Scalar> grad(static_cast<size_t>(m->num_params()), 0);
+    const Mat graph = t.value(m->forward(t, t.constant(x), {}, grad.data()));
+    m->prepare(64);
+    m->reset();
+    const Mat streamed = stream_output(*m, x, {64}).rightCols(graph.cols());
+    CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
+    CHECK((streamed - graph).cwiseAbs().maxCoeff() <= 1e-5 * graph.cwiseAbs().maxCoeff());
+  }
+}
+
+TEST_CASE("condition_dsp is inference only, and NAM 0.6's layer options take no knobs") {
   const ModelConfig blended = wavenet_06(R"(, "gating_mode": "blended")");
-  auto m = make_model(blended);
   Tape t;
-  std::vector<Scalar> grad(static_cast<size_t>(m->num_params()));
-  CHECK_THROWS_WITH_AS(m->forward(t, t.constant(random_signal(200, 1)), {}, grad.data()),
-                       doctest::Contains("NAM 0.6 layer options or a condition_dsp: these run for inference only"),
-                       UsageError);
   auto dsp = load_model(std::string(NAMK_FIXTURES_DIR) + "/nam_models/wavenet_condition_dsp.nam").model;
-  CHECK_THROWS_AS(dsp->forward(t, t.constant(random_signal(200, 1)), {}, grad.data()), UsageError);
+  std::vector<Scalar> grad(static_cast<size_t>(dsp->num_params()));
+  CHECK_THROWS_WITH_AS(dsp->forward(t, t.constant(random_signal(200, 1)), {}, grad.data()),
+                       doctest::Contains("training a WaveNet with a condition_dsp: it runs for inference only"),
+                       UsageError);
   ModelConfig knobs = blended;
   knobs.knobs = two_knobs();
   CHECK_THROWS_WITH_AS(make_model(knobs), doctest::Contains("config.layers: expected no NAM 0.6 layer options"),
@@ -273,6 +290,6 @@ TEST_CASE("NAM 0.6's layer options and condition_dsp are inference only, and tak
   // A ToneStackWaveNet's stages are trained with knobs: they cannot have them either.
   ModelConfig tone = tiny_tone_stack_wavenet();
   tone.tone_stack_wavenet.post.layers = blended.wavenet.layers;
-  CHECK_THROWS_WITH_AS(make_model(tone), doctest::Contains("config.post: expected a stage without NAM 0.6 layer options"),
+  CHECK_THROWS_WITH_AS(make_model(tone), doctest::Contains("config.post: expected a stage without NAM 0.6 layer options or condition_dsp"),
                        InputError);
 }
