@@ -205,6 +205,8 @@ void bench_inference(const std::vector<std::pair<std::string, ModelConfig>>& mod
                                 "stream", "block 16", "block 32", "block 64", "block 256", "block 2048");
   for (const auto& [name, config] : models)
     for (int knobs : {0, 2}) {
+      // NAM 0.6's further options run without knobs only (docs/model_format.md).
+      if (knobs > 0 && config.architecture == "WaveNet" && !config.wavenet.takes_knobs()) continue;
       auto model = bench_model(with_knobs(config, knobs), 2);
       if (!report.json) std::printf("%-22s", (name + (knobs ? " FiLM x2" : "")).c_str());
       for (int block : blocks) {

@@ -149,6 +149,9 @@ int train_command(const Words& argv, const Distributed& ranks) {
 
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));
+  if (model_spec.config.architecture == "WaveNet" && model_spec.config.wavenet.inference_only())
+    throw InputError(model_spec.description + ": config.condition_dsp: expected null (a WaveNet this runtime can "
+                     "train), found a condition model, which runs for inference only (docs/model_format.md)");
   const Index nx = make_model(model_spec.config)->receptive_field();
   // Training maps the audio from float32 cache files next to it (made on the first run): ranks on
   // one machine share the pages. Rank 0 loads first, so it alone makes missing caches there.

@@ -22,6 +22,20 @@ std::unique_ptr<Model> build_convnet(const ModelConfig& config) {
   return std::make_unique<ConvNet>(config, build_convnet_blocks);
 }
 
+// NAM 0.6's layer options an array uses (inference only), in a few words.
+std::string describe_options(const LayerArrayConfig& l) {
+  if (!l.general) return "";
+  const LayerArrayOptions& o = *l.general;
+  std::string s = " [0.6 options: bottleneck " + std::to_string(o.bottleneck);
+  if (o.groups_input > 1 || o.groups_input_mixin > 1) s += ", grouped convs";
+  if (!o.layer1x1) s += ", no layer1x1";
+  if (o.head1x1) s += ", head1x1 " + std::to_string(o.head1x1_out_channels);
+  if (std::count(o.gating.begin(), o.gating.end(), Gating::Blended) > 0) s += ", blended";
+  const auto films = std::count_if(o.films.begin(), o.films.end(), [](const LayerFilm& f) { return f.active; });
+  if (films > 0) s += ", FiLM at " + std::to_string(films) + " sites";
+  return s + "]";
+}
+
 std::string describe_stage(const WaveNetConfig& w) {
   std::string s = std::to_string(w.layers.size()) + (w.layers.size() == 1 ? " layer array:" : " layer arrays:");
   for (const LayerArrayConfig& l : w.layers) {
@@ -33,8 +47,9 @@ std::string describe_stage(const WaveNetConfig& w) {
     s += std::string(&l == &w.layers.front() ? " " : ", ") + std::to_string(l.channels) + "ch K=" + k + " x" +
          std::to_string(l.dilations.size()) + " layers" + (l.gated ? " gated" : "") +
          (l.activations.empty() ? "" : " (per-layer activations)") +
-         (l.head_kernel_size > 1 ? " head K=" + std::to_string(l.head_kernel_size) : "");
+         (l.head_kernel_size > 1 ? " head K=" + std::to_string(l.head_kernel_size) : "") + describe_options(l);
   }
+  if (w.condition_dsp) s += "; condition from a WaveNet (" + describe_stage(*w.condition_dsp->config) + ")";
   return s + "; head_scale " + format_number(w.head_scale);
 }
 std::string describe_wavenet(const ModelConfig& c) { return describe_stage(c.wavenet); }

@@ -3,10 +3,13 @@
 // names the file, the key, what was expected and what was found.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "base/json.h"
 #include "core/kernels/pointwise.h"
+#include "nn/model.h"
 
 namespace namk {
 
@@ -26,5 +29,13 @@ std::vector<Index> read_dilations(const Json& j);
 // A name ("Tanh") or, as NAM 0.6+ writes it, an object {"type": name, parameters...}. Only the
 // parameters the runtime implements are accepted (LeakyReLU's default slope).
 Activation read_activation(const Json& j);
+// The same, with every activation NAM writes and its parameters (LeakyReLU's negative_slope,
+// PReLU's negative_slope or negative_slopes, LeakyHardtanh's min_val, max_val, min_slope, max_slope).
+LayerActivation read_layer_activation(const Json& j);
+// The fused layer's activation when one means the same (none for PReLU, Hardswish, LeakyHardtanh,
+// and LeakyReLU with another slope than 0.01).
+std::optional<Activation> fused_activation(const LayerActivation& a);
+// NAM's spelling: a name, or an object when the activation has parameters.
+std::string write_layer_activation(const LayerActivation& a);
 
 }  // namespace namk

@@ -21,8 +21,11 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -37,6 +40,65 @@
 #include "nn/param_layout.h"
 
 namespace namk {
+
+// NAM's activations with their parameters, as the general residual layer evaluates them (the fused
+// layer's Activation enum holds only the parameterless ones). Parameters are float32, as NAM reads them.
+struct LayerActivation {
+  enum class Kind { Tanh, Hardtanh, ReLU, LeakyReLU, PReLU, Sigmoid, SiLU, Hardswish, LeakyHardtanh, Softsign };
+  Kind kind = Kind::Tanh;
+  std::vector<Scalar> slopes{Scalar(0.01)};  // LeakyReLU: one; PReLU: one, or one per channel
+  Scalar min_val = -1, max_val = 1, min_slope = Scalar(0.01), max_slope = Scalar(0.01);  // LeakyHardtanh
+  bool operator==(const LayerActivation&) const = default;
+};
+
+enum class Gating { None, Gated, Blended };
+
+// One of the eight FiLM sites of a 0.6/0.7 residual layer: a 1x1 (with bias, in groups) of the
+// condition gives a scale (and, with shift, a shift) per channel and sample.
+struct LayerFilm {
+  bool active = false, shift = true;
+  Index groups = 1;
+  bool operator==(const LayerFilm&) const = default;
+};
+enum LayerFilmSite : size_t {
+  kConvPreFilm, kConvPostFilm, kMixinPreFilm, kMixinPostFilm, kActivationPreFilm, kActivationPostFilm,
+  kLayer1x1PostFilm, kHead1x1PostFilm, kLayerFilmSites
+};
+// Their config keys, which also name their parameters.
+inline constexpr const char* kLayerFilmKeys[kLayerFilmSites] = {
+    "conv_pre_film",       "conv_post_film",       "input_mixin_pre_film", "input_mixin_post_film",
+    "activation_pre_film", "activation_post_film", "layer1x1_post_film",   "head1x1_post_film"};
+
+// The 0.6/0.7 layer options beyond A2's, which the general residual layer runs
+// (nn/layers/general_residual_layer.h). Set (general) only when the array needs one of them.
+struct LayerArrayOptions {
+  Index bottleneck = 1;
+  Index groups_input = 1, groups_input_mixin = 1;
+  bool layer1x1 = true, head1x1 = false;
+  Index layer1x1_groups = 1, head1x1_out_channels = 1, head1x1_groups = 1;
+  std::array<LayerFilm, kLayerFilmSites> films{};
+  // Per layer (one entry per dilation): the activation, the gating and the gate's activation.
+  std::vector<LayerActivation> activations, secondaries;
+  std::vector<Gating> gating;
+  // Rows of each layer's pre-activation z: twice the bottleneck when a second half gates or blends.
+  Index z_rows(size_t layer) const { return gating[layer] == Gating::None ? bottleneck : 2 * bottleneck; }
+  // What each layer adds into the array's head sum.
+  Index head_input() const { return head1x1 ? head1x1_out_channels : bottleneck; }
+};
+
+// Rows FiLM site `site` modulates in layer `layer` (docs/model_format.md): the conv's input (C),
+// the mixer's input (condition_size), the activation's output (bottleneck), the layer1x1's (C), the
+// head1x1's, or z.
+inline Index film_rows(const LayerArrayOptions& o, Index channels, Index condition_size, size_t site, size_t layer) {
+  switch (site) {
+    case kConvPreFilm: return channels;
+    case kMixinPreFilm: return condition_size;
+    case kActivationPostFilm: return o.bottleneck;
+    case kLayer1x1PostFilm: return channels;
+    case kHead1x1PostFilm: return o.head1x1_out_channels;
+    default: return o.z_rows(layer);
+  }
+}
 
 // One WaveNet layer array, with NAM's config keys. The per-layer lists and the head kernel are
 // NAM 0.7's (A2); empty lists mean "the single value for every layer", as in 0.5 files.
@@ -57,6 +119,9 @@ struct LayerArrayConfig {
   // 0.7 "slimmable": the channel counts the array may be cut to (ascending, the last = channels);
   // empty: not slimmable. The model itself always runs at full size (nn/slimmable.h cuts it).
   std::vector<Index> slim_channels;
+  // NAM 0.6/0.7 options the fused layer does not run (bottleneck, groups, layer1x1/head1x1 blocks,
+  // blended gating, parameterised activations, FiLM sites): the array then runs general layers.
+  std::optional<LayerArrayOptions> general;
 
   Index layer_kernel_size(size_t i) const { return kernel_sizes.empty() ? kernel_size : kernel_sizes[i]; }
   Activation layer_activation(size_t i) const { return activations.empty() ? activation : activations[i]; }
@@ -64,13 +129,34 @@ struct LayerArrayConfig {
   // Whether NAM's 0.5 keys can express this array (else the file needs 0.7's).
   bool fits_nam_05() const {
     return kernel_sizes.empty() && activations.empty() && gated_layers.empty() && head_kernel_size == 1 &&
-           slim_channels.empty();
+           slim_channels.empty() && !general;
   }
+  // Rows the array's head conv reads: its layers' head sum.
+  Index head_input() const { return general ? general->head_input() : channels; }
+};
+
+struct WaveNetConfig;
+// NAM 0.6's "condition_dsp": a WaveNet whose output, not the audio, is every layer array's condition.
+// It keeps its own weights (the nested model's "weights", head_scale last, as in every .nam file).
+struct ConditionDsp {
+  std::shared_ptr<const WaveNetConfig> config;
+  std::vector<Scalar> weights;  // without head_scale
+  std::string version;
+  double sample_rate = 48000;
 };
 
 struct WaveNetConfig {
   std::vector<LayerArrayConfig> layers;
   double head_scale = 0.02;
+  std::optional<ConditionDsp> condition_dsp;
+  // An array runs NAM 0.6 layer options (general residual layers, which take no knobs).
+  bool layer_options() const {
+    return std::any_of(layers.begin(), layers.end(), [](const LayerArrayConfig& a) { return a.general.has_value(); });
+  }
+  // A condition_dsp: the model runs, but cannot train (the condition model's weights are fixed).
+  bool inference_only() const { return condition_dsp.has_value(); }
+  // Knob conditioning needs neither.
+  bool takes_knobs() const { return !layer_options() && !inference_only(); }
 };
 
 // NAM's LSTM: stacked layers, learned initial state, linear head to one output.

@@ -41,15 +41,35 @@ std::vector<KnobSpec> read_knobs(const Json& j) {
 
 namespace {
 // NAM's WaveNet "config" object: {"layers", "head", "head_scale", ...}.
+WaveNetConfig read_wavenet_body(const Json& j);
+
+// NAM 0.6's condition_dsp: a whole WaveNet model object (its own version, config and weights, its
+// head_scale the last weight) whose output replaces the audio as the layer arrays' condition.
+ConditionDsp read_condition_dsp(const Json& j) {
+  j.allow_only({"version", "metadata", "architecture", "config", "weights", "sample_rate"});
+  if (j["architecture"].string() != "WaveNet") throw j["architecture"].error("\"WaveNet\" (the condition model)");
+  ConditionDsp dsp;
+  dsp.version = j["version"].string();
+  auto config = std::make_shared<WaveNetConfig>(read_wavenet_body(j["config"]));
+  if (config->condition_dsp) throw j["config"]["condition_dsp"].error("null (a condition model has no condition model)");
+  const std::vector<Json> weights = j["weights"].items();
+  if (weights.empty()) throw j["weights"].error("the weights followed by head_scale", "an empty list");
+  for (const Json& w : weights) dsp.weights.push_back(static_cast<Scalar>(read_finite_number(w)));
+  config->head_scale = dsp.weights.back();  // NAM's runtimes read head_scale from here
+  dsp.weights.pop_back();
+  if (auto rate = j.find("sample_rate")) dsp.sample_rate = read_sample_rate(*rate);
+  dsp.config = std::move(config);
+  return dsp;
+}
+
 WaveNetConfig read_wavenet_body(const Json& j) {
   j.allow_only({"layers", "head", "head_scale", "condition_dsp", "in_channels"});
   if (auto head = j.find("head"); head && !head->is_null())
     throw head->error("null (a post-head is not supported)");
-  if (auto dsp = j.find("condition_dsp"); dsp && !dsp->is_null())
-    throw dsp->error("null (a condition_dsp model is not supported yet)", "a model object");
   if (auto in = j.find("in_channels"); in && in->integer() != 1)
     throw in->error("1 (more input channels are not supported yet)");
   WaveNetConfig w;
+  if (auto dsp = j.find("condition_dsp"); dsp && !dsp->is_null()) w.condition_dsp = read_condition_dsp(*dsp);
   w.head_scale = read_finite_number(j["head_scale"]);
   for (const Json& l : j["layers"].items()) w.layers.push_back(read_layer_array_config(l));
   return w;

@@ -229,7 +229,16 @@ namespace {
 std::string write_wavenet_body(const WaveNetConfig& w) {
   std::string s = "{\"layers\": [";
   for (size_t i = 0; i < w.layers.size(); ++i) s += (i ? ", " : "") + write_layer_array_config(w.layers[i]);
-  return s + "], \"head\": null, \"head_scale\": " + number(w.head_scale) + "}";
+  s += "], \"head\": null, \"head_scale\": " + number(w.head_scale);
+  if (const auto& dsp = w.condition_dsp) {
+    std::vector<Scalar> weights = dsp->weights;
+    weights.push_back(static_cast<Scalar>(dsp->config->head_scale));
+    s += ", \"condition_dsp\": {\"version\": " + json_quote(dsp->version) +
+         ", \"architecture\": \"WaveNet\", \"config\": " + write_wavenet_body(*dsp->config) +
+         ", \"weights\": " + weight_list(weights.data(), static_cast<Index>(weights.size())) +
+         ", \"sample_rate\": " + number(dsp->sample_rate) + "}";
+  }
+  return s + "}";
 }
 
 const char* tone_section_type(BiquadKind kind) {
@@ -293,7 +302,8 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
   const bool knobs = !c.knobs.empty() || !arch->nam;
   std::ostringstream s;
   const bool nam_05 = std::all_of(c.wavenet.layers.begin(), c.wavenet.layers.end(),
-                                  [](const LayerArrayConfig& l) { return l.fits_nam_05(); });
+                                  [](const LayerArrayConfig& l) { return l.fits_nam_05(); }) &&
+                      !c.wavenet.condition_dsp;
   s << "{\n  \"version\": " << json_quote(knobs ? kKnobVersion : nam_05 ? kNamVersion : kNam07Version) << ",\n";
   s << "  \"metadata\": " << metadata_to_json(md) << ",\n";
   s << "  \"architecture\": " << json_quote((knobs ? kKnobPrefix : "") + c.architecture) << ",\n";

@@ -30,6 +30,11 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
   // The sections are designed at the model's rate; the tone stack's config does not carry one of its own.
   config_.tone_stack_wavenet.tone_stack.sample_rate = config_.sample_rate;
   const ToneStackWaveNetConfig& c = config_.tone_stack_wavenet;
+  for (const auto& [stage, field] : {std::pair{&c.pre, "config.pre"}, std::pair{&c.post, "config.post"}})
+    if (!stage->takes_knobs())
+      throw InputError(describe_error("model config", field,
+                                      "a stage without NAM 0.6 layer options or condition_dsp (they take no knobs)",
+                                      "a stage with them"));
   std::vector<Index> film_sites;  // both stages', in parameter order
   pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
   // Without knobs in the second stage its sites are counted apart and never built: post_knobs_

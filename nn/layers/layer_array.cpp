@@ -15,6 +15,10 @@ LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const Layer
   rechannel_ = Conv1dLayer(layout, name + "rechannel", {config.input_size, c});
   for (size_t i = 0; i < config.dilations.size(); ++i) {
     const std::string layer = name + "layer[" + std::to_string(i) + "].";
+    if (config.general) {
+      general_.emplace_back(layout, layer, config, i);
+      continue;
+    }
     layers_.emplace_back(layout, layer,
                          ResidualLayerConfig{c, condition_channels, config.layer_kernel_size(i), config.dilations[i],
                                              config.layer_activation(i), config.layer_gated(i)},
@@ -23,7 +27,8 @@ LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const Layer
   // NAM 0.7's array head may look back (A2: 16 taps); NAM names its weight (out, in, K) then.
   const Index head_k = config.head_kernel_size;
   head_rechannel_ =
-      Conv1dLayer(layout, name + "head_rechannel", {c, config.head_size, head_k, 1, config.head_bias, head_k > 1});
+      Conv1dLayer(layout, name + "head_rechannel",
+                  {config.head_input(), config.head_size, head_k, 1, config.head_bias, head_k > 1});
   if (film_head) {
     head_film_site_ = film_sites.size();
     film_sites.push_back(config.head_size);
@@ -39,12 +44,14 @@ Index LayerArray::z_channels() const {
 Index LayerArray::reach() const {
   Index r = head_rechannel_.reach();
   for (const ResidualLayer& l : layers_) r += l.reach();
+  for (const GeneralResidualLayer& l : general_) r += l.reach();
   return r;
 }
 
 double LayerArray::flops() const {
   double f = rechannel_.flops() + head_rechannel_.flops();
   for (const ResidualLayer& l : layers_) f += l.flops();
+  for (const GeneralResidualLayer& l : general_) f += l.flops();
   return f;
 }
 
@@ -55,6 +62,18 @@ FilmSite LayerArray::head_film(const KnobConditioner& knobs) const {
 ResidualLayerResult LayerArray::forward(Tape& t, const ParamBuffers& p, Var x, Var condition, Var head,
                                         const KnobConditioner& knobs, Var cond) const {
   Var h = rechannel_.forward(t, p, x);
+  if (!general_.empty() && !p.grad) {
+    // Without gradients, the values streaming computes, to the bit; with them, tape ops.
+    const ResidualLayerResult r = forward_general(t, p, h, condition, head);
+    h = r.h;
+    head = r.head;
+  } else {
+    for (const GeneralResidualLayer& l : general_) {
+      const ResidualLayerResult r = l.forward(t, p, h, condition, head);
+      h = r.h;
+      head = r.head;
+    }
+  }
   for (const ResidualLayer& l : layers_) {
     const ResidualLayerResult r = l.forward(t, p, h, condition, head, knobs.site(l.film_site()), cond);
     h = r.h;
@@ -67,22 +86,49 @@ ResidualLayerResult LayerArray::forward(Tape& t, const ParamBuffers& p, Var x, V
   return {h, head_out};
 }
 
+ResidualLayerResult LayerArray::forward_general(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head) const {
+  Index n = t.cols(h);
+  for (const GeneralResidualLayer& l : general_) n -= l.reach();
+  const Index rows = config_.head_input();
+  Mat h_in = t.value(h), head_sum(rows, n);
+  if (head.valid())
+    head_sum = t.value(head).rightCols(n);
+  else
+    head_sum.setZero();
+  for (const GeneralResidualLayer& l : general_) {
+    // Each layer's head term starts from zero and joins the sum on the columns the array outputs,
+    // the same additions streaming makes.
+    const Index m = h_in.cols() - l.reach();
+    Mat h_next(config_.channels, m), term = Mat::Zero(rows, m);
+    l.run(p.values, h_in, t.value(condition), h_next, term);
+    head_sum += term.rightCols(n);
+    h_in = std::move(h_next);
+  }
+  const Var h_out = t.output(config_.channels, n, false), head_out = t.output(rows, n, false);
+  t.value(h_out) = h_in;
+  t.value(head_out) = head_sum;
+  return {h_out, head_out};
+}
+
 void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const {
   rechannel_.prepare(params, {}, s.rechannel);
   head_rechannel_.prepare(params, head_film(knobs), s.head_rechannel);
   s.layers.resize(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i)
     layers_[i].prepare(params, knobs.site(layers_[i].film_site()), max_block, s.layers[i]);
+  s.general.resize(general_.size());
+  for (size_t i = 0; i < general_.size(); ++i) general_[i].prepare(params, max_block, s.general[i]);
   if (head_rechannel_.reach() > 0)
-    s.head_history.prepare(config_.channels, head_rechannel_.reach(), max_block);
+    s.head_history.prepare(config_.head_input(), head_rechannel_.reach(), max_block);
   else
-    s.head.resize(config_.channels, max_block);
+    s.head.resize(config_.head_input(), max_block);
   s.head_out.resize(config_.head_size, max_block);
   s.out.resize(config_.channels, max_block);
 }
 
 void LayerArray::reset(State& s) const noexcept {
   for (ResidualLayer::State& l : s.layers) l.input.reset();
+  for (GeneralResidualLayer::State& l : s.general) l.input.reset();
   if (head_rechannel_.reach() > 0) s.head_history.reset();
 }
 
@@ -93,6 +139,10 @@ void LayerArray::fold_film(const KnobConditioner& knobs, const Vec& cond, State&
 
 void LayerArray::process(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in,
                          ResidualLayer::Scratch& scratch, Index n) const noexcept {
+  if (!general_.empty()) {
+    process_general(s, x, condition, head_in, n);
+    return;
+  }
   const Index c = config_.channels;
   rechannel_.process(s.rechannel, x, s.layers.front().input.next(n));
   // A head that looks back keeps its input's history; a 1x1 head (0.5 files) reads s.head.
@@ -104,8 +154,26 @@ void LayerArray::process(State& s, ConstMatRef x, ConstMatRef condition, ConstMa
     // The first layer's skip input is the previous array's head (none for the first array).
     layers_[i].process(s.layers[i], condition, i == 0 ? head_in : ConstMatRef(head), head, h_next, scratch, n);
   }
+  process_head(s, head, n);
+}
+
+void LayerArray::process_general(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in,
+                                 Index n) const noexcept {
+  MatMap h(s.out.data(), config_.channels, n);
+  rechannel_.process(s.rechannel, x, h);
+  const bool head_history = head_rechannel_.reach() > 0;
+  MatMap head = head_history ? s.head_history.next(n) : MatMap(s.head.data(), config_.head_input(), n);
+  if (head_in.size() > 0)
+    head = head_in;
+  else
+    head.setZero();
+  for (size_t i = 0; i < general_.size(); ++i) general_[i].process(s.general[i], condition, h, head, n);
+  process_head(s, head, n);
+}
+
+void LayerArray::process_head(State& s, ConstMatRef head, Index n) const noexcept {
   MatMap head_out(s.head_out.data(), config_.head_size, n);
-  if (head_history) {
+  if (head_rechannel_.reach() > 0) {
     head_rechannel_.process(s.head_rechannel, s.head_history.window(n), head_out);
     s.head_history.advance(n);
   } else {
@@ -118,6 +186,7 @@ void LayerArray::bake(const Scalar* src, const KnobConditioner& knobs, const Vec
   if (head_film(knobs).active() && head_film(knobs).shift && !config_.head_bias)
     throw UsageError("cannot bake: FiLM shifts the head of a layer array without head_bias, "
                      "and NAM's head has no other place for that constant");
+  if (!general_.empty()) throw UsageError("cannot bake knobs into an array with NAM 0.6 layer options");
   rechannel_.bake(src, {}, cond, to.rechannel_, dst);
   for (size_t i = 0; i < layers_.size(); ++i)
     layers_[i].bake(src, knobs.site(layers_[i].film_site()), cond, to.layers_[i], dst);

@@ -3,6 +3,8 @@
 // an optional bias, and FiLM when the config modulates heads; 1x1 except in NAM 0.7's head blocks).
 // The array's outputs are the residual stream (the next array's input) and the head (the next
 // array's head input, or the model's output).
+// An array with NAM 0.6 layer options (config.general) runs general layers (general_residual_layer.h)
+// instead of the fused ones, and its head conv reads their head sum (bottleneck or head1x1 rows).
 // Parameters, NAM's order: rechannel (C, in), each layer's (residual_layer.h), head rechannel
 // (H, C, K) (+ bias (H)).
 #pragma once
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "nn/layers/conv1d_layer.h"
+#include "nn/layers/general_residual_layer.h"
 #include "nn/layers/knob_conditioner.h"
 #include "nn/layers/residual_layer.h"
 #include "nn/model.h"
@@ -39,6 +42,7 @@ class LayerArray {
   struct State {
     Conv1dLayer::State rechannel, head_rechannel;
     std::vector<ResidualLayer::State> layers;
+    std::vector<GeneralResidualLayer::State> general;
     Mat head, head_out, out;  // (C, N), (H, N), (C, N)
     History head_history;     // the head sum, in place of head, when the head looks back
   };
@@ -55,11 +59,18 @@ class LayerArray {
 
  private:
   FilmSite head_film(const KnobConditioner& knobs) const;
+  // The general layers' forward without gradients: streaming's values, to the bit (see
+  // general_residual_layer.h); with gradients forward() chains their tape-op forward instead.
+  ResidualLayerResult forward_general(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head) const;
+  void process_general(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in, Index n) const noexcept;
+  // The head conv of the block's head sum (head, or the history it was written into).
+  void process_head(State& s, ConstMatRef head, Index n) const noexcept;
 
   LayerArrayConfig config_;
   Index condition_channels_ = 1;
   Conv1dLayer rechannel_, head_rechannel_;
   std::vector<ResidualLayer> layers_;
+  std::vector<GeneralResidualLayer> general_;  // instead of layers_ when config.general
   bool film_head_ = false;
   size_t head_film_site_ = 0;
 };

@@ -1,6 +1,6 @@
-// See layer_array_config.h. Options the runtime does not implement are accepted only at the value
-// that means "off" (the defaults NAM's trainer writes into every 0.6/0.7 file), so such files load
-// and any other value is refused instead of silently ignored.
+// See layer_array_config.h. Every layer option of 0.5 to 0.7 is read; an array the fused layer
+// can run keeps only its fields, any other keeps LayerArrayOptions too (the general layer's), and
+// the writer writes those back so a file round-trips.
 #include "nn/layers/layer_array_config.h"
 
 #include <algorithm>
@@ -12,41 +12,16 @@ namespace namk {
 
 namespace {
 
-constexpr const char* kFilmSites[] = {"conv_pre_film",       "conv_post_film",        "input_mixin_pre_film",
-                                      "input_mixin_post_film", "activation_pre_film", "activation_post_film",
-                                      "layer1x1_post_film",  "head1x1_post_film"};
-
-// A key given once for the array or as a list with one entry per layer; the list has one value
-// per dilation. Returns the per-layer values, or one value when all are equal.
-template <class T, class Read>
-std::vector<T> per_layer(const Json& j, size_t layers, Read read) {
-  if (!j.is_array()) return {read(j)};
-  std::vector<T> values;
+// One value for the whole array, or a list with exactly one per layer.
+template <class Read>
+auto each_layer(const Json& j, size_t layers, Read read) {
+  if (!j.is_array()) return std::vector<decltype(read(j))>(layers, read(j));
+  std::vector<decltype(read(j))> values;
   for (const Json& item : j.items()) values.push_back(read(item));
   if (values.size() != layers)
     throw j.error("a list of " + std::to_string(layers) + " values (one per dilation)",
                   "a list of " + std::to_string(values.size()));
-  if (std::all_of(values.begin(), values.end(), [&](const T& v) { return v == values.front(); }))
-    values.resize(1);
   return values;
-}
-
-void require_integer(const Json& j, long long value, const std::string& why) {
-  if (j.integer() != value) throw j.error(std::to_string(value) + " (" + why + ")");
-}
-
-// "gating_mode": "none" or "gated" (a Sigmoid gate, as 0.5's gated); "blended" is refused.
-bool gating(const Json& j) {
-  const std::string mode = j.string();
-  if (mode == "none") return false;
-  if (mode == "gated") return true;
-  throw j.error("\"none\" or \"gated\" (\"blended\" is not supported yet)");
-}
-
-// The gate's activation of a gated layer: only NAM's default, Sigmoid.
-void require_sigmoid_gate(const Json& j) {
-  if (j.is_null() || read_activation(j) != Activation::Sigmoid)
-    throw j.error("Sigmoid for a gated layer (other gate activations are not supported yet)");
 }
 
 void read_head(const Json& l, LayerArrayConfig& a) {
@@ -66,56 +41,144 @@ void read_kernel_sizes(const Json& l, LayerArrayConfig& a) {
   if (auto ks = l.find("kernel_sizes")) {
     if (l.has("kernel_size")) throw ks->error("either \"kernel_sizes\" or \"kernel_size\", not both");
     if (!ks->is_array()) throw ks->error("a list of kernel sizes, one per dilation");
-    a.kernel_sizes = per_layer<Index>(*ks, a.dilations.size(), [](const Json& k) { return read_positive(k, kMaxKernel); });
+    a.kernel_sizes = each_layer(*ks, a.dilations.size(), [](const Json& k) { return read_positive(k, kMaxKernel); });
     a.kernel_size = a.kernel_sizes.front();
-    if (a.kernel_sizes.size() == 1) a.kernel_sizes.clear();
+    if (std::all_of(a.kernel_sizes.begin(), a.kernel_sizes.end(), [&](Index k) { return k == a.kernel_size; }))
+      a.kernel_sizes.clear();
     return;
   }
   a.kernel_size = read_positive(l["kernel_size"], kMaxKernel);
 }
 
-void read_activations_and_gating(const Json& l, LayerArrayConfig& a) {
+// "gating_mode" values, in Gating's order.
+constexpr const char* kGatingModes[] = {"none", "gated", "blended"};
+
+Gating read_gating(const Json& j) {
+  const std::string mode = j.string();
+  for (int g = 0; g < 3; ++g)
+    if (mode == kGatingModes[g]) return static_cast<Gating>(g);
+  throw j.error("\"none\", \"gated\" or \"blended\"");
+}
+
+// A FiLM site: absent, null or false is off; else {"active", "shift", "groups"}.
+LayerFilm read_film(const Json& j) {
+  LayerFilm f;
+  if (j.is_null() || (j.is_bool() && !j.boolean())) return f;
+  if (j.is_bool()) throw j.error("an object {\"active\", \"shift\", \"groups\"}, null or false");
+  j.allow_only({"active", "shift", "groups"});
+  f.active = j.boolean_or("active", true);
+  f.shift = j.boolean_or("shift", true);
+  if (auto g = j.find("groups")) f.groups = read_positive(*g, kMaxWidth);
+  return f;
+}
+
+void require_divides(const Json& where, Index groups, Index rows, const std::string& what) {
+  if (rows % groups != 0)
+    throw where.error("groups dividing " + what + " (" + std::to_string(rows) + ")", std::to_string(groups));
+}
+
+// Every layer option of 0.5 to 0.7, read into LayerArrayOptions; the array keeps them (general) only
+// when the fused layer cannot run it, else they become the fused layer's fields.
+void read_layer_options(const Json& l, LayerArrayConfig& a) {
   const size_t n = a.dilations.size();
-  a.activations = per_layer<Activation>(l["activation"], n, read_activation);
-  a.activation = a.activations.front();
-  if (a.activations.size() == 1) a.activations.clear();
-  a.gated = l.boolean_or("gated", false);
-  if (auto mode = l.find("gating_mode")) {
-    a.gated_layers = per_layer<bool>(*mode, n, gating);
-    a.gated = a.gated_layers.front();
-    if (a.gated_layers.size() == 1) a.gated_layers.clear();
-  }
-  // The gate's activation is read only where a layer is gated (files write null for the others).
+  LayerArrayOptions o;
+  o.bottleneck = l.has("bottleneck") ? read_positive(l["bottleneck"], kMaxWidth) : a.channels;
+  o.activations = each_layer(l["activation"], n, read_layer_activation);
+  o.gating.assign(n, l.boolean_or("gated", false) ? Gating::Gated : Gating::None);
+  if (auto mode = l.find("gating_mode")) o.gating = each_layer(*mode, n, read_gating);  // wins over 0.5's gated
+  // A gate or blend without a named secondary activation is a Sigmoid (0.5's gate); ungated layers'
+  // entries (null or "" in NAM's files) are not read.
+  LayerActivation sigmoid;
+  sigmoid.kind = LayerActivation::Kind::Sigmoid;
+  o.secondaries.assign(n, sigmoid);
   if (auto secondary = l.find("secondary_activation")) {
     const std::vector<Json> each = secondary->is_array() ? secondary->items() : std::vector<Json>(n, *secondary);
     if (each.size() != n)
       throw secondary->error("a list of " + std::to_string(n) + " values (one per dilation)",
                              "a list of " + std::to_string(each.size()));
     for (size_t i = 0; i < n; ++i)
-      if (a.layer_gated(i)) require_sigmoid_gate(each[i]);
+      if (o.gating[i] != Gating::None) o.secondaries[i] = read_layer_activation(each[i]);
   }
-}
-
-// The 0.6 blocks the runtime implements only in their default form.
-void require_defaults(const Json& l, const LayerArrayConfig& a) {
-  if (auto b = l.find("bottleneck")) require_integer(*b, a.channels, "equal to channels: a bottleneck is not supported yet");
-  for (const char* key : {"groups_input", "groups_input_mixin"})
-    if (auto g = l.find(key)) require_integer(*g, 1, "grouped convolutions are not supported yet");
+  if (auto g = l.find("groups_input")) o.groups_input = read_positive(*g, kMaxWidth);
+  if (auto g = l.find("groups_input_mixin")) o.groups_input_mixin = read_positive(*g, kMaxWidth);
   if (auto b = l.find("layer1x1")) {
     b->allow_only({"active", "groups"});
-    if (!b->boolean_or("active", true)) throw (*b)["active"].error("true (a layer without its 1x1 is not supported yet)");
-    if (auto g = b->find("groups")) require_integer(*g, 1, "a grouped layer1x1 is not supported yet");
+    o.layer1x1 = b->boolean_or("active", true);
+    if (auto g = b->find("groups")) o.layer1x1_groups = read_positive(*g, kMaxWidth);
   }
+  o.head1x1_out_channels = a.channels;
   if (auto b = l.find("head1x1")) {
     b->allow_only({"active", "out_channels", "groups"});
-    if (b->boolean_or("active", false)) throw (*b)["active"].error("false (head1x1 is not supported yet)");
+    o.head1x1 = b->boolean_or("active", false);
+    if (auto c = b->find("out_channels")) o.head1x1_out_channels = read_positive(*c, kMaxWidth);
+    if (auto g = b->find("groups")) o.head1x1_groups = read_positive(*g, kMaxWidth);
   }
-  for (const char* key : kFilmSites) {
-    const auto site = l.find(key);
-    if (!site || site->is_null() || (site->is_bool() && !site->boolean())) continue;
-    if (site->is_bool() || site->boolean_or("active", true))
-      throw (site->is_bool() ? *site : (*site)["active"]).error(std::string("false (FiLM at ") + key + " is not supported yet)");
+  if (!o.layer1x1 && o.bottleneck != a.channels)
+    throw l["bottleneck"].error("equal to channels (" + std::to_string(a.channels) + ") when layer1x1 is off");
+  for (size_t f = 0; f < kLayerFilmSites; ++f)
+    if (auto site = l.find(kLayerFilmKeys[f])) o.films[f] = read_film(*site);
+  if (o.films[kLayer1x1PostFilm].active && !o.layer1x1)
+    throw l["layer1x1_post_film"].error("off when layer1x1 is off");
+  if (o.films[kHead1x1PostFilm].active && !o.head1x1) throw l["head1x1_post_film"].error("off when head1x1 is off");
+
+  // Shapes: every group count divides what it splits, PReLU has one slope or one per channel.
+  for (size_t i = 0; i < n; ++i) {
+    const Index z = o.z_rows(i);
+    if (auto g = l.find("groups_input")) {
+      require_divides(*g, o.groups_input, a.channels, "channels");
+      require_divides(*g, o.groups_input, z, "the layer's conv outputs");
+    }
+    if (auto g = l.find("groups_input_mixin")) {
+      require_divides(*g, o.groups_input_mixin, a.condition_size, "condition_size");
+      require_divides(*g, o.groups_input_mixin, z, "the layer's mixer outputs");
+    }
+    for (const LayerActivation* act : {&o.activations[i], &o.secondaries[i]})
+      if (act->kind == LayerActivation::Kind::PReLU && act->slopes.size() != 1 &&
+          static_cast<Index>(act->slopes.size()) != o.bottleneck)
+        throw l["activation"].error("PReLU with 1 or " + std::to_string(o.bottleneck) + " (bottleneck) negative_slopes",
+                                    std::to_string(act->slopes.size()));
+    for (size_t f = 0; f < kLayerFilmSites; ++f) {
+      if (!o.films[f].active) continue;
+      const Index dim = film_rows(o, a.channels, a.condition_size, f, i);
+      require_divides(l[kLayerFilmKeys[f]], o.films[f].groups, a.condition_size, "condition_size");
+      require_divides(l[kLayerFilmKeys[f]], o.films[f].groups, (o.films[f].shift ? 2 : 1) * dim,
+                      "the FiLM's outputs");
+    }
   }
+  if (o.layer1x1) {
+    require_divides(l.has("layer1x1") ? l["layer1x1"] : l, o.layer1x1_groups, o.bottleneck, "bottleneck");
+    require_divides(l.has("layer1x1") ? l["layer1x1"] : l, o.layer1x1_groups, a.channels, "channels");
+  }
+  if (o.head1x1) {
+    require_divides(l["head1x1"], o.head1x1_groups, o.bottleneck, "bottleneck");
+    require_divides(l["head1x1"], o.head1x1_groups, o.head1x1_out_channels, "head1x1.out_channels");
+  }
+
+  // The fused layer: bottleneck = channels, no groups, layer1x1 on, no head1x1 or FiLM, gates of
+  // Sigmoid and activations it holds.
+  bool fused = o.bottleneck == a.channels && o.groups_input == 1 && o.groups_input_mixin == 1 && o.layer1x1 &&
+               o.layer1x1_groups == 1 && !o.head1x1;
+  for (const LayerFilm& f : o.films) fused = fused && !f.active;
+  std::vector<Activation> activations;
+  std::vector<bool> gated;
+  for (size_t i = 0; i < n; ++i) {
+    const std::optional<Activation> act = fused_activation(o.activations[i]);
+    fused = fused && act && o.gating[i] != Gating::Blended &&
+            (o.gating[i] == Gating::None || o.secondaries[i] == sigmoid);
+    activations.push_back(act.value_or(Activation::Tanh));
+    gated.push_back(o.gating[i] == Gating::Gated);
+  }
+  const auto one_value = [](auto& values) {
+    if (std::all_of(values.begin(), values.end(), [&](const auto& v) { return v == values.front(); }))
+      values.resize(1);
+  };
+  one_value(activations);
+  one_value(gated);
+  a.activation = activations.front();
+  if (activations.size() > 1) a.activations = activations;
+  a.gated = gated.front();
+  if (gated.size() > 1) a.gated_layers = gated;
+  if (!fused) a.general = std::move(o);
 }
 
 // 0.7 "slimmable": {"method": "slice_channels_uniform", "kwargs": {"allowed_channels": [...]}}.
@@ -126,6 +189,7 @@ void read_slimmable(const Json& l, LayerArrayConfig& a) {
   s->allow_only({"method", "kwargs"});
   if ((*s)["method"].string() != "slice_channels_uniform") throw (*s)["method"].error("\"slice_channels_uniform\"");
   if (a.head_kernel_size != 1) throw (*s).error("null for an array whose head looks back (NAM slims only 1x1 heads)");
+  if (a.general) throw (*s).error("null for an array with NAM 0.6 layer options (slimming those is not supported)");
   const auto kwargs = s->find("kwargs");
   const auto allowed = kwargs ? kwargs->find("allowed_channels") : std::nullopt;
   if (kwargs) kwargs->allow_only({"allowed_channels"});
@@ -149,6 +213,27 @@ std::string list(const std::vector<T>& values, F item) {
   return text + "]";
 }
 
+// The keys of LayerArrayOptions, after 0.7's own.
+std::string write_options(const LayerArrayOptions& o) {
+  const auto boolean = [](bool b) { return b ? "true" : "false"; };
+  std::ostringstream s;
+  s << ", \"bottleneck\": " << o.bottleneck << ", \"groups_input\": " << o.groups_input
+    << ", \"groups_input_mixin\": " << o.groups_input_mixin << ", \"layer1x1\": {\"active\": "
+    << boolean(o.layer1x1) << ", \"groups\": " << o.layer1x1_groups << "}, \"head1x1\": {\"active\": "
+    << boolean(o.head1x1) << ", \"out_channels\": " << o.head1x1_out_channels << ", \"groups\": " << o.head1x1_groups
+    << "}";
+  std::vector<std::string> secondaries;
+  for (size_t i = 0; i < o.gating.size(); ++i)
+    secondaries.push_back(o.gating[i] == Gating::None ? "null" : write_layer_activation(o.secondaries[i]));
+  s << ", \"secondary_activation\": " << list(secondaries, [](const std::string& v) { return v; });
+  for (size_t f = 0; f < kLayerFilmSites; ++f) {
+    if (!o.films[f].active) continue;
+    s << ", \"" << kLayerFilmKeys[f] << "\": {\"active\": true, \"shift\": " << boolean(o.films[f].shift)
+      << ", \"groups\": " << o.films[f].groups << "}";
+  }
+  return s.str();
+}
+
 }  // namespace
 
 LayerArrayConfig read_layer_array_config(const Json& l) {
@@ -164,8 +249,7 @@ LayerArrayConfig read_layer_array_config(const Json& l) {
   a.dilations = read_dilations(l["dilations"]);
   read_head(l, a);
   read_kernel_sizes(l, a);
-  read_activations_and_gating(l, a);
-  require_defaults(l, a);
+  read_layer_options(l, a);
   read_slimmable(l, a);
   return a;
 }
@@ -190,11 +274,16 @@ std::string write_layer_array_config(const LayerArrayConfig& l) {
     activations.push_back(l.layer_activation(i));
     gating.push_back(l.layer_gated(i) ? "\"gated\"" : "\"none\"");
   }
+  if (l.general)
+    for (size_t i = 0; i < gating.size(); ++i)
+      gating[i] = json_quote(kGatingModes[static_cast<int>(l.general->gating[i])]);
   s << ", \"head\": {\"out_channels\": " << l.head_size << ", \"kernel_size\": " << l.head_kernel_size
     << ", \"bias\": " << (l.head_bias ? "true" : "false") << "}, \"channels\": " << l.channels
     << ", \"kernel_sizes\": " << list(kernels, number) << ", \"dilations\": " << list(l.dilations, number)
-    << ", \"activation\": " << list(activations, name)
+    << ", \"activation\": "
+    << (l.general ? list(l.general->activations, write_layer_activation) : list(activations, name))
     << ", \"gating_mode\": " << list(gating, [](const std::string& g) { return g; });
+  if (l.general) s << write_options(*l.general);
   if (!l.slim_channels.empty())
     s << ", \"slimmable\": {\"method\": \"slice_channels_uniform\", \"kwargs\": {\"allowed_channels\": "
       << list(l.slim_channels, number) << "}}";

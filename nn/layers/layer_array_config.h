@@ -1,7 +1,7 @@
 // A WaveNet layer array's entry in NAM's "config.layers", read and written beside the layer array
-// (layer_array.h), so a new layer option touches that file and this one. Reads NAM's 0.5 keys and
-// the 0.6/0.7 ones the runtime implements; every other option is refused by name
-// (docs/model_format.md lists both).
+// (layer_array.h), so a new layer option touches that file and this one. Reads every layer key of
+// NAM 0.5 to 0.7; the options the fused layer does not run are kept in LayerArrayConfig::general
+// (the general residual layer's). Shapes that do not fit are refused by name (docs/model_format.md).
 #pragma once
 
 #include <string>

@@ -12,8 +12,8 @@ namespace namk {
 
 WaveNetStage::WaveNetStage(ParamLayout& layout, const std::string& name, const std::string& field,
                            const WaveNetConfig& config, Index knob_channels, bool film_head,
-                           std::vector<Index>& film_sites)
-    : config_(config), knob_channels_(knob_channels) {
+                           std::vector<Index>& film_sites, Index condition_size, Index out_channels)
+    : config_(config), knob_channels_(knob_channels), condition_size_(condition_size), out_channels_(out_channels) {
   const auto& layers = config_.layers;
   if (layers.empty())
     throw InputError(describe_error("model config", field + ".layers", "at least one layer array", "none"));
@@ -26,11 +26,18 @@ WaveNetStage::WaveNetStage(ParamLayout& layout, const std::string& name, const s
     };
     require(c.input_size == (i == 0 ? 1 : layers[i - 1].channels), "input_size",
             i == 0 ? "1 (the audio)" : "the previous array's channels", c.input_size);
-    require(c.condition_size == 1, "condition_size", "1 (the audio)", c.condition_size);
+    require(c.condition_size == condition_size, "condition_size",
+            std::to_string(condition_size) + " (the condition's channels: the audio, or a condition_dsp's output)",
+            c.condition_size);
     require(c.channels >= 1, "channels", "at least 1", c.channels);
     require(c.kernel_size >= 1, "kernel_size", "at least 1", c.kernel_size);
-    require(c.head_size == (i + 1 < layers.size() ? layers[i + 1].channels : 1), "head_size",
-            i + 1 < layers.size() ? "the next array's channels" : "1 (the output)", c.head_size);
+    require(c.head_size == (i + 1 < layers.size() ? layers[i + 1].channels : out_channels), "head_size",
+            i + 1 < layers.size() ? "the next array's channels" : std::to_string(out_channels) + " (the output)",
+            c.head_size);
+    // The previous head seeds this array's head sum.
+    if (i > 0)
+      require(c.head_input() == layers[i - 1].head_size, "head1x1.out_channels",
+              "the previous array's head_size (its head seeds this array's head sum)", c.head_input());
     require(!c.dilations.empty(), "dilations", "at least one dilation", 0);
     for (Index d : c.dilations) require(d >= 1, "dilations", "dilations >= 1", d);
     const auto per_layer = [&](size_t size, const char* key) {
@@ -57,9 +64,10 @@ double WaveNetStage::flops() const {
   return f + 1;  // head_scale
 }
 
-Var WaveNetStage::forward(Tape& t, const ParamBuffers& p, Var x, const KnobConditioner& knobs, Var cond) const {
+Var WaveNetStage::forward(Tape& t, const ParamBuffers& p, Var x, const KnobConditioner& knobs, Var cond,
+                          Var given) const {
   // The input mixer's condition: the input, plus the knobs as constant channels for concat.
-  const Var condition = knob_channels_ > 0 ? with_knob_channels(t, x, cond) : x;
+  const Var condition = given.valid() ? given : knob_channels_ > 0 ? with_knob_channels(t, x, cond) : x;
   ResidualLayerResult r{x, Var{}};
   for (const LayerArray& a : arrays_) r = a.forward(t, p, r.h, condition, r.head, knobs, cond);
   return scale(t, r.head, static_cast<Scalar>(config_.head_scale));
@@ -86,13 +94,13 @@ void WaveNetStage::reset(State& s) const noexcept {
 }
 
 void WaveNetStage::process(State& s, const KnobConditioner& knobs, const Vec& cond, const Scalar* in, Scalar* out,
-                           Index n) const noexcept {
+                           Index n, const Scalar* given) const noexcept {
   // Knobs are still between moves and step every few samples while one ramps: refold only then.
   if (knobs.film() && s.folded_cond != cond) {
     for (size_t i = 0; i < arrays_.size(); ++i) arrays_[i].fold_film(knobs, cond, s.arrays[i]);
     s.folded_cond = cond;
   }
-  s.condition.topLeftCorner(1, n) = ConstMatMap(in, 1, n);
+  s.condition.topLeftCorner(condition_size_, n) = ConstMatMap(given ? given : in, condition_size_, n);
   if (knob_channels_ > 0) fill_knob_channels(cond, s.condition.block(1, 0, cond.size(), n));
   const ConstMatMap condition(s.condition.data(), s.condition.rows(), n);
   for (size_t i = 0; i < arrays_.size(); ++i) {
@@ -101,12 +109,12 @@ void WaveNetStage::process(State& s, const KnobConditioner& knobs, const Vec& co
     const ConstMatMap x =
         i == 0 ? ConstMatMap(in, 1, n) : ConstMatMap(s.arrays[i - 1].out.data(), a.config().input_size, n);
     const ConstMatMap head_in =
-        i == 0 ? ConstMatMap(nullptr, 0, 0) : ConstMatMap(s.arrays[i - 1].head_out.data(), a.config().channels, n);
+        i == 0 ? ConstMatMap(nullptr, 0, 0) : ConstMatMap(s.arrays[i - 1].head_out.data(), a.config().head_input(), n);
     a.process(s.arrays[i], x, condition, head_in, s.scratch, n);
   }
   const Scalar* head = s.arrays.back().head_out.data();
   const Scalar head_scale = static_cast<Scalar>(config_.head_scale);
-  for (Index i = 0; i < n; ++i) out[i] = head_scale * head[i];
+  for (Index i = 0; i < out_channels_ * n; ++i) out[i] = head_scale * head[i];
 }
 
 void WaveNetStage::bake(const Scalar* src, const KnobConditioner& knobs, const Vec& cond, const WaveNetStage& to,

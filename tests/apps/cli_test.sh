@@ -118,6 +118,11 @@ case "$case_name" in
     "$nk" bench --section inference --model nano --seconds 0.02 --json >"$work/bench.json" || fail "bench inference"
     grep -q '"model": "nano", "knobs": 2, "block": 2048, "realtime_factor"' "$work/bench.json" ||
       fail "bench --json has no nano streaming figure"
+    # info and render run a file that uses a condition_dsp and every NAM 0.6 layer option.
+    "$nk" info --model "$src/tests/fixtures/nam_models/wavenet_a2_max.nam" >"$work/info.txt" || fail "info a2_max"
+    grep -q "FiLM at 8 sites\]; condition from a WaveNet" "$work/info.txt" || fail "info a2_max: options"
+    "$nk" render --model "$src/tests/fixtures/nam_models/wavenet_a2_max.nam" --input "$work/data/input.wav" \
+      --output "$work/a2_max.wav" >/dev/null || fail "render a2_max"
     [ -e "$work/r/model.nam" ] && fail "a failed run wrote a model"
     # --resume needs a checkpoint (a mistyped --out must not start afresh); --resume=auto does not.
     expect_error "$work/fresh/checkpoint.bin: expected a checkpoint to resume from" train "$work/fresh" --resume

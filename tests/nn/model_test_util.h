@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "core/ops.h"
 #include "nn/model.h"
+#include "nn/model_config.h"
 
 namespace namk::test {
 
@@ -154,6 +155,59 @@ inline std::vector<std::pair<std::string, ModelConfig>> wavenet_07_variants() {
   c.conditioning = Conditioning::Concat;
   v.push_back({"0.7 options concat", c});
   return v;
+}
+
+// A two-array WaveNet from NAM 0.6 keys: extra0 and extra1 are added to the arrays' configs (the
+// first has 4 channels, the second `channels1`, which is the first's head_size).
+inline ModelConfig wavenet_06(const std::string& extra0, const std::string& extra1 = "", int channels1 = 3) {
+  const std::string c1 = std::to_string(channels1);
+  const auto tanh_unless_given = [](const std::string& extra) {
+    return extra.find("\"activation\":") == std::string::npos ? R"(, "activation": "Tanh")" + extra : extra;
+  };
+  const std::string text =
+      R"({"architecture": "WaveNet", "config": {"head": null, "head_scale": 0.3, "layers": [)"
+      R"({"input_size": 1, "condition_size": 1, "head_size": )" + c1 +
+      R"(, "channels": 4, "kernel_size": 3, "dilations": [1, 2], "head_bias": false)" + tanh_unless_given(extra0) +
+      R"(}, {"input_size": 4, "condition_size": 1, "head_size": 1, "channels": )" + c1 +
+      R"(, "kernel_size": 2, "dilations": [1, 3], "head_bias": true)" + tanh_unless_given(extra1) + "}]}}";
+  return model_config_from_json(Json::parse_string(text, "wavenet_06"));
+}
+
+// Each NAM 0.6 layer option the general residual layer runs, on wavenet_06().
+inline std::vector<std::pair<std::string, ModelConfig>> wavenet_06_variants() {
+  const std::string all_films = [] {
+    std::string s;
+    for (const char* site : {"conv_pre_film", "conv_post_film", "input_mixin_pre_film", "input_mixin_post_film",
+                             "activation_pre_film", "activation_post_film", "layer1x1_post_film", "head1x1_post_film"})
+      s += std::string(", \"") + site + "\": {\"active\": true, \"shift\": SHIFT, \"groups\": 1}";
+    return s;
+  }();
+  const auto films = [&](const char* shift) {
+    std::string s = all_films;
+    for (size_t at; (at = s.find("SHIFT")) != std::string::npos;) s.replace(at, 5, shift);
+    return s;
+  };
+  return {
+      {"PReLU per channel, LeakyHardtanh, LeakyReLU 0.2, Hardswish",
+       wavenet_06(R"(, "activation": [{"type": "PReLU", "negative_slopes": [0.1, 0.2, 0.3, 0.4]},)"
+                  R"( {"type": "LeakyHardtanh", "min_val": -0.5, "max_val": 0.7, "min_slope": 0.05, "max_slope": 0.1}])",
+                  R"(, "activation": [{"type": "LeakyReLU", "negative_slope": 0.2}, "Hardswish"])")},
+      {"blended and gated layers with other gate activations",
+       wavenet_06(R"(, "gating_mode": ["blended", "gated"], "secondary_activation": ["Hardswish", )"
+                  R"({"type": "PReLU", "negative_slope": 0.3}])",
+                  R"(, "gating_mode": "blended", "activation": "Softsign")")},
+      {"bottleneck, grouped conv and blocks, head1x1, layer1x1 off",
+       wavenet_06(R"(, "bottleneck": 2, "groups_input": 2, "layer1x1": {"active": true, "groups": 2},)"
+                  R"( "head1x1": {"active": true, "out_channels": 4, "groups": 2})",
+                  R"(, "layer1x1": {"active": false, "groups": 1}, "gating_mode": "gated")", 4)},
+      {"every FiLM site with shift (a blended layer, where layer1x1_post_film applies)",
+       wavenet_06(R"(, "gating_mode": ["blended", "none"], "head1x1": {"active": true, "out_channels": 3, "groups": 1})" +
+                  films("true"))},
+      {"every FiLM site scale-only, bottleneck, gated",
+       wavenet_06(R"(, "bottleneck": 2, "gating_mode": "gated", "head1x1": {"active": true, "out_channels": 3, "groups": 1})" +
+                      films("false"),
+                  R"(, "conv_post_film": {"active": true, "shift": true, "groups": 1})")},
+  };
 }
 
 inline Mat random_signal(Index n, uint64_t seed, double amplitude = 0.8) {

@@ -137,3 +137,7 @@ TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM networ
   randomise(*u, 6, 0.6);
   CHECK(check_model(*u, {3.0, 0.4}, 40, h) < 5e-8);
 }
+
+TEST_CASE("WaveNet with NAM 0.6's layer options (the general layer's tape ops): gradients match finite differences") {
+  check_variants(wavenet_06_variants());
+}

@@ -90,34 +90,46 @@ TEST_CASE("the smallest 0.6/0.7 WaveNet loads; versions 0.5 to 0.7 are read") {
   refused(wavenet07("", "", R"("Tanh")", "0.8.0"), {"version", "0.5.x, 0.6.x or 0.7.x", "0.8.0"});
 }
 
-TEST_CASE("each 0.6/0.7 option the runtime does not implement is refused by name") {
-  refused(wavenet07(R"(, "bottleneck": 2)"),
-          {"config.layers[0].bottleneck", "expected 1 (equal to channels: a bottleneck is not supported yet)", "found the number 2"});
+TEST_CASE("0.6/0.7 options whose values do not fit, and those the runtime does not implement, are refused by name") {
   refused(wavenet07(R"(, "groups_input": 2)"),
-          {"config.layers[0].groups_input", "expected 1 (grouped convolutions are not supported yet)", "found the number 2"});
-  refused(wavenet07(R"(, "groups_input_mixin": 4)"), {"config.layers[0].groups_input_mixin", "grouped", "found the number 4"});
-  refused(wavenet07(R"(, "layer1x1": {"active": false, "groups": 1})"),
-          {"config.layers[0].layer1x1.active", "expected true (a layer without its 1x1 is not supported yet)", "found false"});
+          {"config.layers[0].groups_input", "expected groups dividing channels (1)", "found 2"});
+  refused(wavenet07(R"(, "groups_input_mixin": 4)"),
+          {"config.layers[0].groups_input_mixin", "groups dividing condition_size (1)", "found 4"});
   refused(wavenet07(R"(, "layer1x1": {"active": true, "groups": 2})"),
-          {"config.layers[0].layer1x1.groups", "a grouped layer1x1 is not supported yet", "found the number 2"});
-  refused(wavenet07(R"(, "head1x1": {"active": true, "out_channels": 1, "groups": 1})"),
-          {"config.layers[0].head1x1.active", "expected false (head1x1 is not supported yet)", "found true"});
-  refused(wavenet07(R"(, "conv_post_film": {"active": true, "shift": false, "groups": 1})"),
-          {"config.layers[0].conv_post_film.active", "FiLM at conv_post_film is not supported yet", "found true"});
-  refused(wavenet07(R"(, "gating_mode": "blended")"),
-          {"config.layers[0].gating_mode", "\"none\" or \"gated\" (\"blended\" is not supported yet)", "blended"});
-  refused(wavenet07(R"(, "gating_mode": "gated", "secondary_activation": "ReLU")"),
-          {"config.layers[0].secondary_activation", "Sigmoid for a gated layer", "ReLU"});
-  refused(wavenet07("", "", R"({"type": "PReLU", "negative_slopes": [0.2]})"),
-          {"config.layers[0].activation.type", "one of Identity, Tanh", "PReLU"});
-  refused(wavenet07("", "", R"({"type": "LeakyReLU", "negative_slope": 0.2})"),
-          {"config.layers[0].activation.negative_slope", "0.01 (other LeakyReLU slopes are not supported yet)", "0.2"});
+          {"config.layers[0].layer1x1", "groups dividing bottleneck (1)", "found 2"});
+  refused(wavenet07(R"(, "bottleneck": 2, "layer1x1": {"active": false, "groups": 1})"),
+          {"config.layers[0].bottleneck", "equal to channels (1) when layer1x1 is off", "found the number 2"});
+  refused(wavenet07(R"(, "layer1x1": {"active": false, "groups": 1}, "layer1x1_post_film": {"active": true})"),
+          {"config.layers[0].layer1x1_post_film", "off when layer1x1 is off"});
+  refused(wavenet07(R"(, "head1x1_post_film": {"active": true, "shift": true, "groups": 1})"),
+          {"config.layers[0].head1x1_post_film", "off when head1x1 is off"});
+  refused(wavenet07(R"(, "conv_post_film": true)"),
+          {"config.layers[0].conv_post_film", "an object {\"active\", \"shift\", \"groups\"}, null or false"});
+  refused(wavenet07(R"(, "conv_post_film": {"active": true, "groups": 3})"),
+          {"config.layers[0].conv_post_film", "groups dividing condition_size (1)", "found 3"});
+  refused(wavenet07(R"(, "gating_mode": "mixed")"),
+          {"config.layers[0].gating_mode", "\"none\", \"gated\" or \"blended\"", "mixed"});
+  refused(wavenet07(R"(, "gating_mode": "gated", "secondary_activation": "Swish")"),
+          {"config.layers[0].secondary_activation", "one of Tanh, Hardtanh, ReLU, LeakyReLU, PReLU", "Swish"});
+  refused(wavenet07("", "", R"({"type": "PReLU", "negative_slopes": [0.2, 0.3]})"),
+          {"config.layers[0].activation", "PReLU with 1 or 1 (bottleneck) negative_slopes", "found 2"});
+  refused(wavenet07("", "", R"({"type": "LeakyReLU", "negative_slope": 0.2, "min_val": 0})"),
+          {"config.layers[0].activation", "min_val"});
   refused(wavenet07("", "", R"(["Tanh", "ReLU"])"),
           {"config.layers[0].activation", "a list of 1 values (one per dilation)", "a list of 2"});
   refused(wavenet07(R"(, "slimmable": {"method": "slice_channels_random", "kwargs": {}})"),
           {"config.layers[0].slimmable.method", "\"slice_channels_uniform\"", "slice_channels_random"});
-  refused(wavenet07("", R"(, "condition_dsp": {"version": "0.6.0"})"),
-          {"config.condition_dsp", "null (a condition_dsp model is not supported yet)", "a model object"});
+  refused(wavenet07(R"(, "gating_mode": "blended", "slimmable": {"method": "slice_channels_uniform"})"),
+          {"config.layers[0].slimmable", "null for an array with NAM 0.6 layer options"});
+  // condition_dsp: a WaveNet model object whose output channels are every array's condition_size.
+  const std::string lstm = R"({"version": "0.6.0", "architecture": "LSTM", "config": {}, "weights": []})";
+  refused(wavenet07("", R"(, "condition_dsp": )" + lstm),
+          {"config.condition_dsp.architecture", "\"WaveNet\" (the condition model)", "LSTM"});
+  const std::string dsp = without(wavenet07("", "", R"("Tanh")", "0.6.0"), R"(, "sample_rate": 48000)");
+  std::string two = wavenet07("", R"(, "condition_dsp": )" + dsp);
+  two.replace(two.find(R"("condition_size": 1)"), 19, R"("condition_size": 2)");
+  refused(two, {"config.layers[0].condition_size", "expected 1 (the condition's channels: the audio, or a condition_dsp's output)", "found 2"});
+  CHECK_NOTHROW(model_from_json(wavenet07("", R"(, "condition_dsp": )" + dsp), "new.nam"));
   refused(wavenet07("", R"(, "in_channels": 2)"), {"config.in_channels", "more input channels", "2"});
   refused(without(wavenet07(R"(, "head": {"out_channels": 1, "kernel_size": 2, "bias": false}, "slimmable": {"method":
               "slice_channels_uniform"})"),
@@ -138,11 +150,39 @@ TEST_CASE("a SlimmableContainer's submodels must be in ascending order and reach
   refused(container("0.2", "0.9"), {"config.submodels[1].max_value", "at least 1 for the last submodel", "0.9"});
 }
 
-TEST_CASE("NAM-made files with options the runtime does not implement are refused naming the option") {
-  refused(read_text_file(kNam07 + "wavenet_condition_dsp.nam", "a model file"),
-          {"config.condition_dsp", "not supported yet"}, "wavenet_condition_dsp.nam");
-  refused(read_text_file(kNam07 + "wavenet_a2_max.nam", "a model file"), {"config.condition_dsp", "not supported yet"},
-          "wavenet_a2_max.nam");
+// Their agreement with the reference evaluator is tested in tests/reference; streaming in
+// tests/nn/test_wavenet.cpp.
+TEST_CASE("NAM's test files of every 0.6 option load: wavenet_a2_max and wavenet_condition_dsp") {
+  const LoadedModel max = load_model(kNam07 + "wavenet_a2_max.nam");
+  CHECK(max.version == "0.6.0");
+  CHECK(max.model->num_params() == 818 - 1);  // head_scale is the last weight; the condition model keeps its own
+  REQUIRE(max.model->config().wavenet.condition_dsp.has_value());
+  CHECK(max.model->config().wavenet.condition_dsp->weights.size() == 1052 - 1);
+  const LayerArrayConfig& a = max.model->config().wavenet.layers.at(0);
+  REQUIRE(a.general.has_value());
+  CHECK(a.general->groups_input_mixin == 4);
+  CHECK(a.general->films[kLayer1x1PostFilm].groups == 8);
+  // Condition model: (2-1)*(1+2) + (3-1)*(1+3+5) = 21; the WaveNet: (4-1)*(1+2) = 9; plus 1.
+  CHECK(max.model->receptive_field() == 21 + 9 + 1);
+  const LoadedModel dsp = load_model(kNam07 + "wavenet_condition_dsp.nam");
+  CHECK(dsp.model->num_params() == 147 - 1);
+  CHECK(dsp.model->receptive_field() == (2 + 4 + 16) + (2 + 4 + 16) + 1);
+}
+
+// Written back, each file reads as the same model (its 0.6 keys and its condition model included).
+TEST_CASE("NAM's 0.6 test files round-trip through the writer") {
+  for (const std::string file : {"wavenet_a2_max.nam", "wavenet_condition_dsp.nam"}) {
+    CAPTURE(file);
+    auto m = load_model(kNam07 + file).model;
+    const std::string text = model_to_json(*m);
+    auto back = model_from_json(text, file).model;
+    CHECK(back->params() == m->params());
+    CHECK(model_to_json(*back) == text);
+    const Mat x = random_signal(500, 3);
+    m->prepare(64);
+    back->prepare(64);
+    CHECK((stream_output(*m, x, {64}).array() == stream_output(*back, x, {64}).array()).all());
+  }
 }
 
 TEST_CASE("slimmable_wavenet.nam: full size by default, cut to 1, 2 or 3 channels by slim value") {

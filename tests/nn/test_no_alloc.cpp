@@ -8,6 +8,7 @@
 
 #include "alloc_counter.h"
 #include "model_test_util.h"
+#include "nn/model_file.h"
 
 using namespace namk;
 using namespace namk::test;
@@ -81,6 +82,9 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
   v.push_back({"tone stack wavenet, no knobs in post", unmodulated});
   for (auto& variant : all_variants()) v.push_back(variant);
   for (auto& variant : wavenet_07_variants()) v.push_back(variant);
+  for (auto& variant : wavenet_06_variants()) v.push_back(variant);
+  for (const char* file : {"wavenet_a2_max.nam", "wavenet_condition_dsp.nam"})
+    v.push_back({file, load_model(std::string(NAMK_FIXTURES_DIR) + "/nam_models/" + file).model->config()});
   return v;
 }
 }  // namespace

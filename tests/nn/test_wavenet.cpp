@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "model_test_util.h"
+#include "nn/model_file.h"
 #include "nn/wavenet.h"
 
 using namespace namk;
@@ -209,4 +210,68 @@ TEST_CASE("NAM 0.7's options add the head's look-back to the receptive field") {
   const ModelConfig c = tiny_wavenet_07();
   // Array 1: (2-1)*1 + (4-1)*2 + (3-1)*4 + (4-1); array 2: (3-1)*8 + (5-1)*1 + (3-1); plus 1.
   CHECK(make_model(c)->receptive_field() == 1 + (1 + 6 + 8 + 3) + (16 + 4 + 2));
+}
+
+// NAM 0.6's layer options (the general residual layer) and condition_dsp: streaming equals the
+// graph's values to the bit (both run the same code) and every block size streams the same bits.
+TEST_CASE("WaveNet with NAM 0.6's layer options or a condition_dsp streams its graph's bits at any block size") {
+  std::vector<std::pair<std::string, std::unique_ptr<Model>>> models;
+  for (const auto& variant : wavenet_06_variants()) {
+    models.emplace_back(variant.first, make_model(variant.second));
+    randomise(*models.back().second, 13);
+  }
+  for (const char* file : {"wavenet_a2_max.nam", "wavenet_condition_dsp.nam"})
+    models.emplace_back(file, load_model(std::string(NAMK_FIXTURES_DIR) + "/nam_models/" + file).model);
+  for (auto& entry : models) {
+    CAPTURE(entry.first);
+    Model* m = entry.second.get();
+    m->prepare(4096);
+    const Mat x = random_signal(3000, 6);
+    const Mat graph = graph_output(*m, x, {});
+    REQUIRE(graph.cols() == x.cols() - m->receptive_field() + 1);
+    CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
+    for (const std::vector<int>& blocks : kBlockSweeps) {
+      CAPTURE(blocks.front());
+      m->reset();
+      CHECK((stream_output(*m, x, blocks).rightCols(graph.cols()).array() == graph.array()).all());
+    }
+  }
+}
+
+// Training runs the general layers as tape ops (gradients are checked in test_gradcheck.cpp):
+// their values equal streaming's to rounding.
+TEST_CASE("NAM 0.6's layer options train: the tape graph equals streaming to rounding") {
+  for (const auto& variant : wavenet_06_variants()) {
+    CAPTURE(variant.first);
+    auto m = make_model(variant.second);
+    randomise(*m, 14);
+    const Mat x = random_signal(1500, 7);
+    Tape t;
+    std::vector<Scalar> grad(static_cast<size_t>(m->num_params()), 0);
+    const Mat graph = t.value(m->forward(t, t.constant(x), {}, grad.data()));
+    m->prepare(64);
+    m->reset();
+    const Mat streamed = stream_output(*m, x, {64}).rightCols(graph.cols());
+    CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
+    CHECK((streamed - graph).cwiseAbs().maxCoeff() <= 1e-5 * graph.cwiseAbs().maxCoeff());
+  }
+}
+
+TEST_CASE("condition_dsp is inference only, and NAM 0.6's layer options take no knobs") {
+  const ModelConfig blended = wavenet_06(R"(, "gating_mode": "blended")");
+  Tape t;
+  auto dsp = load_model(std::string(NAMK_FIXTURES_DIR) + "/nam_models/wavenet_condition_dsp.nam").model;
+  std::vector<Scalar> grad(static_cast<size_t>(dsp->num_params()));
+  CHECK_THROWS_WITH_AS(dsp->forward(t, t.constant(random_signal(200, 1)), {}, grad.data()),
+                       doctest::Contains("training a WaveNet with a condition_dsp: it runs for inference only"),
+                       UsageError);
+  ModelConfig knobs = blended;
+  knobs.knobs = two_knobs();
+  CHECK_THROWS_WITH_AS(make_model(knobs), doctest::Contains("config.layers: expected no NAM 0.6 layer options"),
+                       InputError);
+  // A ToneStackWaveNet's stages are trained with knobs: they cannot have them either.
+  ModelConfig tone = tiny_tone_stack_wavenet();
+  tone.tone_stack_wavenet.post.layers = blended.wavenet.layers;
+  CHECK_THROWS_WITH_AS(make_model(tone), doctest::Contains("config.post: expected a stage without NAM 0.6 layer options or condition_dsp"),
+                       InputError);
 }

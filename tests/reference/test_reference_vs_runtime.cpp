@@ -170,3 +170,39 @@ TEST_CASE("NAM 0.7's slimmable_wavenet: every width agrees with the reference") 
     check_agree(got, want, 2e-5);
   }
 }
+
+// NAM 0.6's layer options, one family at a time on small random models (written by the runtime,
+// which exercises its writer, then read by both).
+TEST_CASE("NAM 0.6's layer options: the runtime and the reference agree on each") {
+  for (const auto& variant : wavenet_06_variants()) {
+    const std::string& name = variant.first;
+    CAPTURE(name);
+    auto m = make_model(variant.second);
+    randomise(*m, 21, 0.5);
+    const std::string text = model_to_json(*m);
+    const std::vector<double> x = float_signal(2000, 10);
+    const std::vector<double> want = ReferenceModel::from_json(text, "options.nam").render(x),
+                              got = runtime_render(*model_from_json(text, "options.nam").model, x);
+    MESSAGE(name << ": relative RMS error " << relative_rms_error(got, want));
+    CHECK(relative_rms_error(got, want) <= 1e-5);
+    check_agree(got, want, 2e-5);
+  }
+}
+
+// NAM's own test files of the 0.6 options: wavenet_a2_max (every option at once, FiLM groups fed
+// by an 8-channel condition_dsp that has FiLM and groups of its own) and wavenet_condition_dsp.
+TEST_CASE("NAM 0.6's option test files: the runtime and the reference agree") {
+  for (const std::string file : {"wavenet_a2_max.nam", "wavenet_condition_dsp.nam"}) {
+    CAPTURE(file);
+    const std::string f = kNam07 + file;
+    const ReferenceModel ref = ReferenceModel::load(f);
+    auto m = load_model(f).model;
+    CHECK(m->receptive_field() == ref.prewarm_samples(1.0));
+    const std::vector<double> x = float_signal(4000, 11);
+    const std::vector<double> want = ref.render(x), got = runtime_render(*m, x);
+    MESSAGE(file << ": relative RMS error " << relative_rms_error(got, want) << ", max error / peak "
+                 << max_abs_difference(got, want) / max_abs(want));
+    CHECK(relative_rms_error(got, want) <= 1e-5);
+    check_agree(got, want, 2e-5);
+  }
+}
