@@ -240,12 +240,14 @@ inline Mat stream_output(Model& m, const Mat& x, const std::vector<int>& blocks)
 // and the knobs at knob_values (a model without knobs ignores them) from the first sample, the
 // model gives its training graph's output on the columns the graph yields, and a second pass after
 // reset() repeats the first to the bit.
-inline void check_streams_like_graph(Model& m, const Mat& x, const std::vector<double>& knob_values) {
+// `floor`: the graph's output must reach it somewhere, so that an output near zero cannot pass.
+inline void check_streams_like_graph(Model& m, const Mat& x, const std::vector<double>& knob_values,
+                                     double floor = 1e-3) {
   const std::vector<double> knobs = m.knobs().empty() ? std::vector<double>{} : knob_values;
   m.set_smoothing_ms(0);
   const Mat graph = graph_output(m, x, knobs);
   REQUIRE(graph.cols() == x.cols() - m.receptive_field() + 1);
-  CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);  // not trivially zero
+  CHECK(graph.cwiseAbs().maxCoeff() > floor);
   for (const std::vector<int>& blocks : kBlockSweeps) {
     CAPTURE(blocks.front());
     m.prepare(*std::max_element(blocks.begin(), blocks.end()));
