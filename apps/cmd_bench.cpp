@@ -25,6 +25,7 @@
 #include "apps/bench_machine.h"
 #ifdef NAMK_HAVE_LV2
 #include "apps/bench_plugin.h"
+#include "nn/architecture.h"
 #include "nn/model_file.h"
 #endif
 #include "apps/commands.h"
@@ -206,7 +207,7 @@ void bench_inference(const std::vector<std::pair<std::string, ModelConfig>>& mod
   for (const auto& [name, config] : models)
     for (int knobs : {0, 2}) {
       // NAM 0.6's further options run without knobs only (docs/model_format.md).
-      if (knobs > 0 && config.architecture == "WaveNet" && !config.wavenet.takes_knobs()) continue;
+      if (knobs > 0 && !takes_knobs(config)) continue;
       auto model = bench_model(with_knobs(config, knobs), 2);
       if (!report.json) std::printf("%-22s", (name + (knobs ? " FiLM x2" : "")).c_str());
       for (int block : blocks) {

@@ -27,6 +27,7 @@
 #include "base/atomic_file.h"
 #include "data/knob_dataset.h"
 #include "apps/report_facts.h"
+#include "nn/architecture.h"
 #include "nn/init_from_model.h"
 #include "nn/loudness.h"
 #include "nn/model_file.h"
@@ -149,7 +150,7 @@ int train_command(const Words& argv, const Distributed& ranks) {
 
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));
-  if (model_spec.config.architecture == "WaveNet" && model_spec.config.wavenet.inference_only())
+  if (!trainable(model_spec.config))
     throw InputError(model_spec.description + ": config.condition_dsp: expected null (a WaveNet this runtime can "
                      "train), found a condition model, which runs for inference only (docs/model_format.md)");
   const Index nx = make_model(model_spec.config)->receptive_field();

@@ -69,8 +69,12 @@ std::string describe_linear(const ModelConfig& c) {
   return std::to_string(c.linear.receptive_field) + " taps" + (c.linear.bias ? " + bias" : "");
 }
 
+bool wavenet_takes_knobs(const ModelConfig& c) { return c.wavenet.takes_knobs(); }
+bool wavenet_trainable(const ModelConfig& c) { return !c.wavenet.inference_only(); }
+
 const std::array<Architecture, 5> kArchitectures{{
-    {"WaveNet", read_wavenet_config, write_wavenet_config, build<WaveNet>, describe_wavenet, true},
+    {"WaveNet", read_wavenet_config, write_wavenet_config, build<WaveNet>, describe_wavenet, true, nullptr, true,
+     wavenet_takes_knobs, wavenet_trainable},
     {"LSTM", read_lstm_config, write_lstm_config, build_lstm, describe_lstm, false},
     {"ConvNet", read_convnet_config, write_convnet_config, build_convnet, describe_convnet, false},
     {"Linear", read_linear_config, write_linear_config, build<Linear>, describe_linear, false, reverse_linear_taps},
@@ -84,6 +88,16 @@ const Architecture* find_architecture(std::string_view name) {
   for (const Architecture& a : kArchitectures)
     if (name == a.name) return &a;
   return nullptr;
+}
+
+bool takes_knobs(const ModelConfig& config) {
+  const Architecture* a = find_architecture(config.architecture);
+  return a && (!a->takes_knobs || a->takes_knobs(config));
+}
+
+bool trainable(const ModelConfig& config) {
+  const Architecture* a = find_architecture(config.architecture);
+  return a && (!a->trainable || a->trainable(config));
 }
 
 void reverse_linear_taps(const ParamLayout& layout, std::span<Scalar> weights) {

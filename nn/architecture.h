@@ -31,10 +31,18 @@ struct Architecture {
   // NAM has it: a model without knobs is written as a NAM file. Ours only (false): every file of
   // it is a nam-knobs file, knobs or not.
   bool nam = true;
+  // Whether knobs may condition a config, and whether it can be trained (nullptr: always). A
+  // WaveNet with NAM 0.6's further layer options runs without knobs; one with a condition_dsp runs
+  // for inference only.
+  bool (*takes_knobs)(const ModelConfig& config) = nullptr;
+  bool (*trainable)(const ModelConfig& config) = nullptr;
 };
 
 // nullptr for an unknown name.
 const Architecture* find_architecture(std::string_view name);
+// What the config's architecture says (above); false for an unknown architecture.
+bool takes_knobs(const ModelConfig& config);
+bool trainable(const ModelConfig& config);
 // "WaveNet, LSTM, ConvNet, Linear": for messages.
 std::string architecture_names();
 

@@ -123,6 +123,25 @@ case "$case_name" in
     grep -q "FiLM at 8 sites\]; condition from a WaveNet" "$work/info.txt" || fail "info a2_max: options"
     "$nk" render --model "$src/tests/fixtures/nam_models/wavenet_a2_max.nam" --input "$work/data/input.wav" \
       --output "$work/a2_max.wav" >/dev/null || fail "render a2_max"
+    # A condition_dsp runs for inference only: train refuses it before reading any audio.
+    zeros="$(printf '0, %.0s' $(seq 136))0"  # the condition model's 137 weights
+    cat >"$work/condition_dsp.json" <<EOF
+{"architecture": "WaveNet", "config": {"layers": [
+  {"input_size": 1, "condition_size": 3, "head_size": 2, "channels": 3, "kernel_size": 3, "dilations": [1, 2],
+   "activation": "Tanh", "gated": false, "head_bias": false},
+  {"input_size": 3, "condition_size": 3, "head_size": 1, "channels": 2, "kernel_size": 3, "dilations": [8],
+   "activation": "Tanh", "gated": false, "head_bias": true}],
+ "head": null, "head_scale": 0.02,
+ "condition_dsp": {"version": "0.6.0", "architecture": "WaveNet", "sample_rate": 48000, "weights": [$zeros],
+  "config": {"layers": [
+   {"input_size": 1, "condition_size": 1, "head_size": 2, "channels": 3, "kernel_size": 3, "dilations": [1, 2],
+    "activation": "Tanh", "gated": false, "head_bias": false},
+   {"input_size": 3, "condition_size": 1, "head_size": 3, "channels": 2, "kernel_size": 3, "dilations": [8],
+    "activation": "Tanh", "gated": false, "head_bias": true}],
+   "head": null, "head_scale": 0.02}}}}
+EOF
+    expect_error "condition_dsp.json: config.condition_dsp: expected null (a WaveNet this runtime can train)" \
+      "$nk" train --data "$work/data/data.json" --model "$work/condition_dsp.json" --out "$work/r"
     [ -e "$work/r/model.nam" ] && fail "a failed run wrote a model"
     # --resume needs a checkpoint (a mistyped --out must not start afresh); --resume=auto does not.
     expect_error "$work/fresh/checkpoint.bin: expected a checkpoint to resume from" train "$work/fresh" --resume
