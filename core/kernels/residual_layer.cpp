@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "core/kernels/conv1d.h"
+#include "core/kernels/residual_layer_tiny.h"
+#include "core/kernels/tuned.h"
 
 namespace namk {
 
@@ -40,6 +42,19 @@ void elementwise(ConstMatRef a, ConstMatRef b, MatRef y, Op op) {
 void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
                             ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
                             MatRef head_out, MatRef h_next) {
+  // Up to 4 channels the whole layer runs per column (residual_layer_tiny.h), in the order of the
+  // channel-pair kernel the tiled path takes for those shapes: floats with AVX-512 only.
+#if defined(__AVX512F__)
+  if constexpr (kTunedKernels && sizeof(Scalar) == 4)
+    if (residual_tiny::applies(w, s, h, condition, z, a, head_in, head_out, h_next))
+      return residual_tiny::forward_any(w, s, h, condition, z, a, head_in, head_out, h_next);
+#endif
+  residual_layer_forward_tiled(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+}
+
+void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
+                                  ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
+                                  MatRef head_out, MatRef h_next) {
   const Index c = a.rows(), t_out = a.cols(), reach = h.cols() - t_out;
   // Equal tiles, their edges on whole 16-column groups: a block of 70 is one tile, not 64 + 6 (the
   // short tile paid every pass's fixed cost for 6 columns, 7 % of a 70-sample block's time).
