@@ -40,7 +40,7 @@ void elementwise(ConstMatRef a, ConstMatRef b, MatRef y, Op op) {
 
 // The tiled path, its Refs taken by reference: the public entry points pass theirs on without
 // copying ten Refs through the stack per call (5% of a standard layer's time at block 16).
-void tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
+[[gnu::always_inline]] inline void tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
            const ConstMatRef& condition, MatRef& z, MatRef& post, MatRef& a, const ConstMatRef& head_in,
            MatRef& head_out, MatRef& h_next) {
   const Index c = a.rows(), t_out = a.cols(), reach = h.cols() - t_out;
