@@ -531,6 +531,17 @@ inline void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Cons
 }
 
 
+// Lane l of the result: lane index[l] of (lo, hi) taken as one 32-lane vector (16 floats each).
+template <typename I>
+inline Vector64 permute_two(const Vector64& lo, const Vector64& hi, const I& index) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(Scalar) == 4) return Vector64(_mm512_permutex2var_ps(__m512(lo), __m512i(index), __m512(hi)));
+#endif
+  Vector64 v;
+  for (int l = 0; l < 16; ++l) v[l] = index[l] < 16 ? lo[index[l]] : hi[index[l] - 16];
+  return v;
+}
+
 // One output channel from three contiguous input channels (A2-lite's 16-tap head: C = 3 to 1),
 // in forward_channel_pairs' order, with eight columns per vector instead of one: lanes 2c and 2c+1
 // hold column t+c's even and odd sums. The channel-pair kernel would use 2 of 16 lanes per FMA;
@@ -567,15 +578,6 @@ Index forward_three_to_one(const ConstMatRef& x, const ConstMatRef& w, const Con
   typedef int32_t Indices __attribute__((vector_size(64)));
   const Indices pair_index = {0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22};
   const Indices odd_index = {2, 2, 5, 5, 8, 8, 11, 11, 14, 14, 17, 17, 20, 20, 23, 23};
-  auto gather = [](const Vector64& lo, const Vector64& hi, const Indices& index) {
-#if defined(__AVX512F__)
-    return Vector64(_mm512_permutex2var_ps(__m512(lo), __m512i(index), __m512(hi)));
-#else
-    Vector64 v;
-    for (int l = 0; l < 16; ++l) v[l] = index[l] < 16 ? lo[index[l]] : hi[index[l] - 16];
-    return v;
-#endif
-  };
   auto groups = [&]<int G>(Index t) {
     Vector64 acc[G];
 #pragma GCC unroll 8
@@ -587,8 +589,8 @@ Index forward_three_to_one(const ConstMatRef& x, const ConstMatRef& w, const Con
         Vector64 lo;
         std::memcpy(&lo, base, sizeof lo);
         const Vector64 hi = load_first<Vector64>(base + 16, 8);
-        acc[g] += pair_w[k] * gather(lo, hi, pair_index);
-        acc[g] += odd_w[k] * gather(lo, hi, odd_index);
+        acc[g] += pair_w[k] * permute_two(lo, hi, pair_index);
+        acc[g] += odd_w[k] * permute_two(lo, hi, odd_index);
       }
     }
 #pragma GCC unroll 8

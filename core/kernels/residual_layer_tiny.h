@@ -14,7 +14,6 @@
 // test that instantiates it compiles its own copy.
 #pragma once
 
-#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -22,6 +21,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/kernels/conv1d_tuned.h"
 #include "core/kernels/pointwise.h"
 #include "core/kernels/residual_layer.h"
 
@@ -39,18 +39,21 @@ constexpr int kMaxPairs = 64;  // (tap, input channel pair) vectors: K * ceil(C/
 
 // Lanes [0, n) from n contiguous scalars, the rest zero; and the converse store. One masked load or
 // store with AVX-512VL floats (a copy through the stack would defeat store forwarding).
-inline V8 load_n(const Scalar* p, int n) {
+// (Templates, so that doubles do not compile the float branch.)
+template <typename S>
+inline V8 load_n(const S* p, int n) {
 #if defined(__AVX512VL__)
-  if constexpr (sizeof(Scalar) == 4) return V8(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << n) - 1), p));
+  if constexpr (sizeof(S) == 4) return V8(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << n) - 1), p));
 #endif
   V8 v = {};
   std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(Scalar));
   return v;
 }
 
-inline void store_n(Scalar* p, const V8& v, int n) {
+template <typename S>
+inline void store_n(S* p, const V8& v, int n) {
 #if defined(__AVX512VL__)
-  if constexpr (sizeof(Scalar) == 4) {
+  if constexpr (sizeof(S) == 4) {
     _mm256_mask_storeu_ps(p, static_cast<__mmask8>((1u << n) - 1), __m256(v));
     return;
   }
@@ -58,20 +61,11 @@ inline void store_n(Scalar* p, const V8& v, int n) {
   std::memcpy(p, &v, static_cast<size_t>(n) * sizeof(Scalar));
 }
 
-// (p[0], p[1]) in every lane pair (a template, so that doubles do not compile the float branch).
-template <typename S>
-inline V8 broadcast_pair(const S* p) {
-  if constexpr (sizeof(S) == 4) {
-    typedef uint64_t Pairs __attribute__((vector_size(32)));
-    uint64_t bits;
-    std::memcpy(&bits, p, sizeof bits);
-    const Pairs v = {bits, bits, bits, bits};
-    V8 out;
-    std::memcpy(&out, &v, sizeof v);
-    return out;
-  } else {
-    return V8{p[0], p[1], p[0], p[1], p[0], p[1], p[0], p[1]};
-  }
+// (p[0], p[1]) in every lane pair: the low half of conv1d_tuned's 64-byte broadcast (for floats,
+// the same 8-byte broadcast into a 32-byte register).
+inline V8 broadcast_pair(const Scalar* p) {
+  const conv1d_tuned::Vector64 v = conv1d_tuned::broadcast_pair(p);
+  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
 }
 
 // Index patterns for __builtin_shufflevector over (v, zero): lane 8 is the zero vector's first.

@@ -3,6 +3,9 @@
 // shape errors that name the argument.
 #include <doctest/doctest.h>
 
+// See residual_layer_tiny.h: its vectors cross only internal-linkage functions here.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 #include <cmath>
 
 #include "core/kernels/conv1d.h"
