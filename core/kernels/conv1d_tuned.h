@@ -64,11 +64,16 @@ inline Vector64 broadcast_pair(const S* p) {
 // zero or left alone. On AVX-512 (floats, 64-byte vectors) one masked load or store: a fixed-size
 // copy through the stack instead (12 floats as 32 + 16 bytes, read back as one 64-byte vector)
 // defeats store forwarding, and cost a streaming 1x1 with short columns more than its FMAs.
+// (32-byte vectors too, with AVX-512VL: residual_layer_tiny.h's.)
 template <typename V>
 inline V load_first(const Scalar* p, Index n) {
 #if defined(__AVX512F__)
   if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4)
     return V(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+#endif
+#if defined(__AVX512VL__)
+  if constexpr (sizeof(V) == 32 && sizeof(Scalar) == 4)
+    return V(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << n) - 1), p));
 #endif
   V v = {};
   std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(Scalar));
@@ -80,6 +85,12 @@ inline void store_first(Scalar* p, const V& v, Index n) {
 #if defined(__AVX512F__)
   if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), __m512(v));
+    return;
+  }
+#endif
+#if defined(__AVX512VL__)
+  if constexpr (sizeof(V) == 32 && sizeof(Scalar) == 4) {
+    _mm256_mask_storeu_ps(p, static_cast<__mmask8>((1u << n) - 1), __m256(v));
     return;
   }
 #endif

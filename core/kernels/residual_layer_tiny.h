@@ -17,10 +17,6 @@
 #include <cstring>
 #include <utility>
 
-#if defined(__AVX512VL__)
-#include <immintrin.h>
-#endif
-
 #include "core/kernels/conv1d_tuned.h"
 #include "core/kernels/pointwise.h"
 #include "core/kernels/residual_layer.h"
@@ -37,29 +33,11 @@ namespace {
 typedef Scalar V8 __attribute__((vector_size(8 * sizeof(Scalar))));
 constexpr int kMaxPairs = 64;  // (tap, input channel pair) vectors: K * ceil(C/2) <= 64
 
-// Lanes [0, n) from n contiguous scalars, the rest zero; and the converse store. One masked load or
-// store with AVX-512VL floats (a copy through the stack would defeat store forwarding).
-// (Templates, so that doubles do not compile the float branch.)
-template <typename S>
-inline V8 load_n(const S* p, int n) {
-#if defined(__AVX512VL__)
-  if constexpr (sizeof(S) == 4) return V8(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << n) - 1), p));
-#endif
-  V8 v = {};
-  std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(Scalar));
-  return v;
-}
-
-template <typename S>
-inline void store_n(S* p, const V8& v, int n) {
-#if defined(__AVX512VL__)
-  if constexpr (sizeof(S) == 4) {
-    _mm256_mask_storeu_ps(p, static_cast<__mmask8>((1u << n) - 1), __m256(v));
-    return;
-  }
-#endif
-  std::memcpy(p, &v, static_cast<size_t>(n) * sizeof(Scalar));
-}
+// Lanes [0, n) from n contiguous scalars, the rest zero, and the converse store: conv1d_tuned's,
+// one masked load or store with AVX-512VL floats (a copy through the stack would defeat store
+// forwarding).
+inline V8 load_n(const Scalar* p, int n) { return conv1d_tuned::load_first<V8>(p, n); }
+inline void store_n(Scalar* p, const V8& v, int n) { conv1d_tuned::store_first(p, v, n); }
 
 // (p[0], p[1]) in every lane pair: the low half of conv1d_tuned's 64-byte broadcast (for floats,
 // the same 8-byte broadcast into a 32-byte register).
