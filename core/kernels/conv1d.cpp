@@ -41,6 +41,17 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
   constexpr Index lanes = kLanes;
 #if defined(__AVX512F__)
   if (c_out <= lanes / 2 && sizeof(Scalar) == 4) {
+    // A2-lite's head (3 channels to 1, no extras): eight columns per vector, the same bits.
+    if (c_out == 1 && x.rows() == 3 && x.outerStride() == 3 && w.outerStride() == 1 && e.side.size() == 0 &&
+        e.residual.size() == 0) {
+      const Index done = forward_three_to_one(x, w, b, dilation, y);
+      if (done == y.cols()) return true;
+      const Index rest = y.cols() - done, reach = x.cols() - y.cols();
+      const ConstMatRef x_rest = x.middleCols(done, rest + reach);
+      MatRef y_rest = y.middleCols(done, rest);
+      channel_pairs(x_rest, w, b, dilation, y_rest, e);
+      return true;
+    }
     channel_pairs(x, w, b, dilation, y, e);
     return true;
   }

@@ -64,11 +64,16 @@ inline Vector64 broadcast_pair(const S* p) {
 // zero or left alone. On AVX-512 (floats, 64-byte vectors) one masked load or store: a fixed-size
 // copy through the stack instead (12 floats as 32 + 16 bytes, read back as one 64-byte vector)
 // defeats store forwarding, and cost a streaming 1x1 with short columns more than its FMAs.
+// (32-byte vectors too, with AVX-512VL: residual_layer_tiny.h's.)
 template <typename V>
 inline V load_first(const Scalar* p, Index n) {
 #if defined(__AVX512F__)
   if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4)
     return V(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+#endif
+#if defined(__AVX512VL__)
+  if constexpr (sizeof(V) == 32 && sizeof(Scalar) == 4)
+    return V(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << n) - 1), p));
 #endif
   V v = {};
   std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(Scalar));
@@ -80,6 +85,12 @@ inline void store_first(Scalar* p, const V& v, Index n) {
 #if defined(__AVX512F__)
   if constexpr (sizeof(V) == 64 && sizeof(Scalar) == 4) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), __m512(v));
+    return;
+  }
+#endif
+#if defined(__AVX512VL__)
+  if constexpr (sizeof(V) == 32 && sizeof(Scalar) == 4) {
+    _mm256_mask_storeu_ps(p, static_cast<__mmask8>((1u << n) - 1), __m256(v));
     return;
   }
 #endif
@@ -530,6 +541,84 @@ inline void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Cons
   forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
 }
 
+
+// Lane l of the result: lane index[l] of (lo, hi) taken as one 32-lane vector (16 floats each).
+template <typename I>
+inline Vector64 permute_two(const Vector64& lo, const Vector64& hi, const I& index) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(Scalar) == 4) return Vector64(_mm512_permutex2var_ps(__m512(lo), __m512i(index), __m512(hi)));
+#endif
+  Vector64 v;
+  for (int l = 0; l < 16; ++l) v[l] = index[l] < 16 ? lo[index[l]] : hi[index[l] - 16];
+  return v;
+}
+
+// One output channel from three contiguous input channels (A2-lite's 16-tap head: C = 3 to 1),
+// in forward_channel_pairs' order, with eight columns per vector instead of one: lanes 2c and 2c+1
+// hold column t+c's even and odd sums. The channel-pair kernel would use 2 of 16 lanes per FMA;
+// here one load of the 24 inputs of 8 columns and two permutes give every lane pair its column's
+// (x0, x1) and (x2, x2), against weights (w0, w1) and (w2, 0) repeated. Every lane sees the
+// channel-pair kernel's operations in its order, so the bits are the same. GROUPS vectors of 8
+// columns run side by side: one accumulator's 2K FMAs form a single dependent chain. Columns past
+// the last whole group take forward_channel_pairs. Returns how many columns it wrote.
+template <int GROUPS = 4>
+Index forward_three_to_one(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
+                           MatRef& y) {
+  constexpr int span = 8;  // columns per vector
+  if constexpr (kLanes != 2 * span) {
+    return 0;  // doubles: 8 lanes, not written for
+  } else {
+  const Index taps = w.cols() / 3, t_out = y.cols();
+  if (taps > kMaxWeightCols / 2) return 0;
+  Vector64 pair_w[kMaxWeightCols / 2], odd_w[kMaxWeightCols / 2];
+  for (Index k = 0; k < taps; ++k) {
+    const Scalar w0 = w(0, 3 * k), w1 = w(0, 3 * k + 1), w2 = w(0, 3 * k + 2);
+    for (int c = 0; c < span; ++c) {
+      pair_w[k][2 * c] = w0;
+      pair_w[k][2 * c + 1] = w1;
+      odd_w[k][2 * c] = w2;
+      odd_w[k][2 * c + 1] = 0;
+    }
+  }
+  Vector64 bias = {};
+  if (b.size() > 0)
+    for (int c = 0; c < span; ++c) bias[2 * c] = b(0, 0);
+  const Scalar* xd = x.data();
+  Scalar* yd = y.data();
+  const Index ys = y.outerStride();
+  typedef int32_t Indices __attribute__((vector_size(64)));
+  const Indices pair_index = {0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22};
+  const Indices odd_index = {2, 2, 5, 5, 8, 8, 11, 11, 14, 14, 17, 17, 20, 20, 23, 23};
+  auto groups = [&]<int G>(Index t) {
+    Vector64 acc[G];
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) acc[g] = bias;
+    for (Index k = 0; k < taps; ++k) {
+#pragma GCC unroll 8
+      for (int g = 0; g < G; ++g) {
+        const Scalar* base = xd + (t + g * span + k * dilation) * 3;
+        Vector64 lo;
+        std::memcpy(&lo, base, sizeof lo);
+        const Vector64 hi = load_first<Vector64>(base + 16, 8);
+        acc[g] += pair_w[k] * permute_two(lo, hi, pair_index);
+        acc[g] += odd_w[k] * permute_two(lo, hi, odd_index);
+      }
+    }
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) {
+      const Vector64 folded = fold_pairs(acc[g], acc[g]);  // lanes [0, 8): the 8 columns' sums
+      if (ys == 1)
+        std::memcpy(yd + t + g * span, &folded, span * sizeof(Scalar));
+      else
+        for (int c = 0; c < span; ++c) yd[(t + g * span + c) * ys] = folded[c];
+    }
+  };
+  Index t = 0;
+  for (; t + GROUPS * span <= t_out; t += GROUPS * span) groups.template operator()<GROUPS>(t);
+  for (; t + span <= t_out; t += span) groups.template operator()<1>(t);
+  return t;
+  }
+}
 
 // C_out = 8 floats on AVX-512, the forward's channel-pair layout (conv1d.cpp): the accumulator of
 // tap k and input channels (2p, 2p+1) holds dW(o, k*C_in + 2p) in lane 2o and dW(o, k*C_in + 2p + 1)

@@ -69,6 +69,21 @@ void tanh_forward(ConstMatRef x, MatRef y) {
     for (Index t = 0; t < x.cols(); ++t) tanh_array(x.col(t).data(), y.col(t).data(), x.rows());
 }
 
+// LeakyReLU as a plain loop, which GCC vectorises with a compare and a masked multiply. Eigen's
+// select over a block with few rows (a WaveNet layer's (C, T) tile) compiled to a scalar loop with
+// a branch per value, mispredicted on about half of them: 38% of A2-lite's streaming time.
+void leaky_relu_array(const Scalar* x, Scalar* y, Index n) {
+  const Scalar slope = Scalar(kLeakyReluSlope);
+  for (Index i = 0; i < n; ++i) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+}
+
+void leaky_relu_forward(ConstMatRef x, MatRef y) {
+  if (x.outerStride() == x.rows() && y.outerStride() == y.rows())
+    leaky_relu_array(x.data(), y.data(), x.size());
+  else
+    for (Index t = 0; t < x.cols(); ++t) leaky_relu_array(x.col(t).data(), y.col(t).data(), x.rows());
+}
+
 struct ActivationName {
   Activation activation;
   const char* name;
@@ -98,14 +113,13 @@ std::string activation_name(Activation a) {
 }
 
 void activation_forward(Activation a, ConstMatRef x, MatRef y) {
-  const Scalar slope = Scalar(kLeakyReluSlope);
   auto xa = x.array();
   switch (a) {
     case Activation::Identity: y = x; break;
     case Activation::Tanh: tanh_forward(x, y); break;
     case Activation::Sigmoid: y.array() = Scalar(1) / (Scalar(1) + (-xa).exp()); break;
     case Activation::ReLU: y.array() = xa.max(Scalar(0)); break;
-    case Activation::LeakyReLU: y.array() = (xa > 0).select(xa, slope * xa); break;
+    case Activation::LeakyReLU: leaky_relu_forward(x, y); break;
     case Activation::Hardtanh: y.array() = xa.max(Scalar(-1)).min(Scalar(1)); break;
     case Activation::SiLU: y.array() = xa / (Scalar(1) + (-xa).exp()); break;
     case Activation::Softsign: y.array() = xa / (Scalar(1) + xa.abs()); break;

@@ -34,5 +34,11 @@ struct ResidualLayerShape {
 void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
                             ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
                             MatRef head_out, MatRef h_next);
+// The same in tiles of columns, three passes per tile over conv1d's kernels: the general path, and
+// the reference of the per-column kernel residual_layer_forward takes for up to 4 channels
+// (residual_layer_tiny.h), which matches it bit for bit.
+void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
+                                  ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
+                                  MatRef head_out, MatRef h_next);
 
 }  // namespace namk

@@ -148,6 +148,30 @@ TEST_CASE("tuned conv: the channel-pair kernels equal the reference on any ISA")
   }
 }
 
+TEST_CASE("tuned conv: the 3-to-1 kernel (eight columns per vector) equals the channel-pair kernel bit for bit") {
+  if constexpr (kLanes == 16) {
+    std::mt19937_64 rng(47);
+    for (Index taps : {1, 6, 16})
+      for (Index len : {8, 45, 77, 200}) {
+        CAPTURE(taps);
+        CAPTURE(len);
+        const Index d = 3, reach = (taps - 1) * d;
+        const Mat x = random_mat(3, len + reach, rng), w = random_mat(1, taps * 3, rng), b = random_mat(1, 1, rng);
+        Mat pairs(1, len), fast = Mat::Constant(1, len, Scalar(9)), expected(1, len);
+        MatRef pairs_ref(pairs), fast_ref(fast);
+        forward_channel_pairs<8, 0, 0>(x, w, b, d, pairs_ref, Conv1dExtras{});
+        // As conv1d.cpp dispatches it: whole groups of 8 columns, the rest by the channel-pair kernel.
+        const Index done = forward_three_to_one(x, w, b, d, fast_ref);
+        CHECK(done == len / 8 * 8);
+        MatRef rest = fast.middleCols(done, len - done);
+        forward_channel_pairs<8, 0, 0>(x.middleCols(done, len - done + reach), w, b, d, rest, Conv1dExtras{});
+        conv1d_forward_naive(x, w, b, d, expected);
+        CHECK((fast.array() == pairs.array()).all());
+        CHECK((fast - expected).cwiseAbs().maxCoeff() < kTol * double(1 + 3 * taps));
+      }
+  }
+}
+
 TEST_CASE("tuned conv: the vector bias gradient equals the row sums") {
   std::mt19937_64 rng(47);
   for (Index cols : {1, 3, 4, 9, 200}) {

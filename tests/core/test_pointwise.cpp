@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/kernels/pointwise.h"
 #include "gradcheck.h"
@@ -36,4 +37,24 @@ TEST_CASE("tanh: within 4e-7 of std::tanh, in [-1, 1], odd, and independent of t
   big.topRows(5) = x5;
   activation_forward(Activation::Tanh, big.topRows(5), out.topRows(5));
   CHECK((out.topRows(5).array() == Eigen::Map<Mat>(y.data(), 5, 40000).array()).all());
+}
+
+TEST_CASE("LeakyReLU: x for x > 0, 0.01 x otherwise, whatever the block's stride") {
+  std::mt19937_64 rng(17);
+  Mat x = random_mat(5, 40, rng);
+  x(0, 0) = 0;
+  x(1, 0) = Scalar(-0.0);
+  x(2, 0) = std::numeric_limits<Scalar>::denorm_min();
+  for (Index rows : {Index(5), Index(3)}) {  // contiguous, then a block with stride 5
+    CAPTURE(rows);
+    Mat y = Mat::Constant(5, 40, Scalar(7));
+    activation_forward(Activation::LeakyReLU, x.topRows(rows), y.topRows(rows));
+    for (Index t = 0; t < x.cols(); ++t)
+      for (Index r = 0; r < 5; ++r) {
+        const double v = double(x(r, t));
+        // 0.01 x rounded once, from double: the float product rounds the same way here.
+        const double expected = r >= rows ? 7.0 : v > 0 ? v : double(Scalar(double(Scalar(0.01)) * v));
+        CHECK(double(y(r, t)) == expected);
+      }
+  }
 }

@@ -3,9 +3,13 @@
 // shape errors that name the argument.
 #include <doctest/doctest.h>
 
+// See residual_layer_tiny.h: its vectors cross only internal-linkage functions here.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 #include <cmath>
 
 #include "core/kernels/conv1d.h"
+#include "core/kernels/residual_layer_tiny.h"
 #include "nn/layers/residual_layer_op.h"
 #include "../core/gradcheck.h"
 
@@ -106,6 +110,81 @@ TEST_CASE("residual layer forward: a time step's output does not depend on the b
     CHECK((run(7).array() == all.array()).all());
     CHECK((run(64).array() == all.array()).all());
   }
+}
+
+// The per-column kernel for up to 4 channels (residual_layer_tiny.h): instantiated here on any CPU
+// and checked against the layer's equations in double; and residual_layer_forward, which takes it
+// for floats with AVX-512, bit-identical to the tiled three-pass path at any block size.
+TEST_CASE("tiny-channel residual layer equals its equations and, bit for bit, the tiled path") {
+  std::mt19937_64 rng(21);
+  const double tol = kDouble ? 1e-12 : 1e-5;
+  for (Index c : {1, 2, 3, 4})
+    for (Index k : {1, 6, 15})
+      for (Index c_cond : {1, 3})
+        for (bool with_head : {false, true})
+          for (Activation act : {Activation::LeakyReLU, Activation::Identity}) {
+            CAPTURE(c);
+            CAPTURE(k);
+            CAPTURE(c_cond);
+            CAPTURE(with_head);
+            const Index d = k == 15 ? 2 : 3, reach = (k - 1) * d, n = 37;  // groups of 8, 4 and 1
+            const Layer l(c, false, c_cond, k, d, rng);
+            const Mat h = random_mat(c, n + reach, rng), cond = random_mat(c_cond, n, rng);
+            const Mat head_in = with_head ? random_mat(c, n, rng) : Mat();
+            const ResidualLayerWeights w{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias};
+            const ResidualLayerShape shape{d, act, false};
+            MatMap no_post = empty_mat();
+            // z, a, head, h_next stacked, from one of the three entry points over blocks of `block`.
+            auto run = [&](int path, Index block) {
+              Mat z(c, n), a(c, n), head(c, n), h_next(c, n);
+              for (Index t = 0; t < n; t += block) {
+                const Index m = std::min(block, n - t);
+                const ConstMatRef hin = with_head ? ConstMatRef(head_in.middleCols(t, m)) : ConstMatRef(empty_mat());
+                MatRef zb = z.middleCols(t, m), ab = a.middleCols(t, m), hb = head.middleCols(t, m),
+                       yb = h_next.middleCols(t, m);
+                const ConstMatRef hw = h.middleCols(t, m + reach), cb = cond.middleCols(t, m);
+                if (path == 0) {
+                  REQUIRE(residual_tiny::applies(w, shape, hw, cb, zb, ab, hin, hb, yb));
+                  residual_tiny::forward_any(w, shape, hw, cb, zb, ab, hin, hb, yb);
+                } else if (path == 1) {
+                  residual_layer_forward(w, shape, hw, cb, zb, no_post, ab, hin, hb, yb);
+                } else {
+                  residual_layer_forward_tiled(w, shape, hw, cb, zb, no_post, ab, hin, hb, yb);
+                }
+              }
+              Mat all(4 * c, n);
+              all << z, a, head, h_next;
+              return all;
+            };
+            // The equations in double, one column at a time.
+            Mat expected(4 * c, n);
+            for (Index t = 0; t < n; ++t)
+              for (Index o = 0; o < c; ++o) {
+                double zv = l.conv_bias(o, 0);
+                for (Index tap = 0; tap < k; ++tap)
+                  for (Index i = 0; i < c; ++i) zv += double(l.conv(o, tap * c + i)) * double(h(i, t + tap * d));
+                for (Index j = 0; j < c_cond; ++j) zv += double(l.mixer(o, j)) * double(cond(j, t));
+                const double av = act == Activation::LeakyReLU && zv <= 0 ? kLeakyReluSlope * zv : zv;
+                expected(o, t) = Scalar(zv);
+                expected(c + o, t) = Scalar(av);
+                expected(2 * c + o, t) = Scalar(av + (with_head ? double(head_in(o, t)) : 0.0));
+              }
+            for (Index t = 0; t < n; ++t)
+              for (Index o = 0; o < c; ++o) {
+                double r = double(l.out_bias(o, 0)) + double(h(o, t + reach));
+                for (Index i = 0; i < c; ++i) r += double(l.out(o, i)) * double(expected(c + i, t));
+                expected(3 * c + o, t) = Scalar(r);
+              }
+            const Mat tiny = run(0, n);
+            CHECK((tiny - expected).cwiseAbs().maxCoeff() < tol * double(k * c + 1));
+            CHECK((run(0, 1).array() == tiny.array()).all());
+            CHECK((run(0, 5).array() == tiny.array()).all());
+            const Mat tiled = run(2, n);
+            CHECK((tiled - expected).cwiseAbs().maxCoeff() < tol * double(k * c + 1));
+            CHECK((run(1, n).array() == tiled.array()).all());
+            CHECK((run(1, 1).array() == tiled.array()).all());
+            CHECK((run(1, 16).array() == tiled.array()).all());
+          }
 }
 
 TEST_CASE("residual layer backward matches finite differences for every input") {
