@@ -175,9 +175,12 @@ std::string metadata_to_json(const ModelMetadata& md) {
                       {"gear_make", text(md.gear_make), empty},
                       {"gear_model", text(md.gear_model), empty},
                       {"tone_type", text(md.tone_type), empty},
-                      {"input_level_dbu", num(md.input_level_dbu), null},
-                      {"output_level_dbu", num(md.output_level_dbu), null},
-                      {"loudness", num(md.loudness), null},
+                      // Unknown numbers are left out, never written as null: NAM's runtime reads
+                      // a present "loudness" (and the levels) as a number and refuses the file
+                      // when it is null.
+                      {"input_level_dbu", num(md.input_level_dbu), std::nullopt},
+                      {"output_level_dbu", num(md.output_level_dbu), std::nullopt},
+                      {"loudness", num(md.loudness), std::nullopt},
                       {"gain", num(md.gain), std::nullopt},
                       {"training", md.validation_esr || !md.training_kept.empty() ? std::optional(training) : std::nullopt,
                        training}},

@@ -127,3 +127,21 @@ TEST_CASE("metadata: a file as train writes it reads back and writes again byte 
   CHECK(back.metadata.date.size() == 19);  // "2026-12-05T01:02:03"
   CHECK(model_to_json(*back.model, back.metadata) == text);
 }
+
+// NAM's runtime reads a present "loudness" (and the dBu levels) as a number, and refuses a file
+// where it is null: a number we do not know is left out, never written as null.
+TEST_CASE("metadata: unknown loudness and levels are left out of a written file") {
+  auto m = make_model(tiny_wavenet());
+  const Json md = Json::parse_string(model_to_json(*m, ModelMetadata{}), "fresh")["metadata"];
+  for (const char* key : {"loudness", "input_level_dbu", "output_level_dbu", "gain"}) {
+    CAPTURE(key);
+    CHECK_FALSE(md.has(key));
+  }
+  ModelMetadata known;
+  known.loudness = -20.5;
+  known.input_level_dbu = 12.0;
+  const Json set = Json::parse_string(model_to_json(*m, known), "known")["metadata"];
+  CHECK(set["loudness"].number() == -20.5);
+  CHECK(set["input_level_dbu"].number() == 12.0);
+  CHECK_FALSE(set.has("output_level_dbu"));
+}
