@@ -199,6 +199,10 @@ struct FilmConfig {
   Activation activation = Activation::Tanh;
   bool shift = true;
   bool head = false;
+  // Each knob gets its own `hidden` units, which see no other knob, so the coefficients are a sum
+  // of one function per knob. One-knob sweeps record each of those functions; a dense MLP would be
+  // free to invent any interaction at combinations nobody recorded.
+  bool separable = false;
 };
 
 struct ModelConfig {

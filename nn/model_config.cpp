@@ -172,7 +172,7 @@ double read_smoothing_ms(const Json& j) {
 }
 
 void read_conditioning(const Json& c, ModelConfig& config) {
-  c.allow_only({"method", "hidden", "activation", "shift", "head"});
+  c.allow_only({"method", "hidden", "activation", "shift", "head", "separable"});
   const std::string method = c.string_or("method", "film");
   if (method == "film")
     config.conditioning = Conditioning::Film;
@@ -184,6 +184,7 @@ void read_conditioning(const Json& c, ModelConfig& config) {
   if (c.has("activation")) config.film.activation = read_activation(c["activation"]);
   config.film.shift = c.boolean_or("shift", true);
   config.film.head = c.boolean_or("head", false);
+  config.film.separable = c.boolean_or("separable", false);
 }
 
 ModelConfig model_config_from_json(const Json& j) {

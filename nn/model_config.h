@@ -26,7 +26,7 @@ inline constexpr double kMaxSmoothingMs = 10000;
 double read_sample_rate(const Json& j);
 double read_smoothing_ms(const Json& j);
 
-// "conditioning": {"method", "hidden", "activation", "shift", "head"} (shared with model files).
+// "conditioning": {"method", "hidden", "activation", "shift", "head", "separable"} (shared with model files).
 void read_conditioning(const Json& c, ModelConfig& config);
 
 }  // namespace namk

@@ -74,7 +74,8 @@ std::string conditioning_json(const ModelConfig& c) {
   if (c.conditioning == Conditioning::Concat) return "{\"method\": \"concat\"}";
   return "{\"method\": \"film\", \"hidden\": " + std::to_string(c.film.hidden) +
          ", \"activation\": " + json_quote(activation_name(c.film.activation)) +
-         ", \"shift\": " + boolean(c.film.shift) + ", \"head\": " + boolean(c.film.head) + "}";
+         ", \"shift\": " + boolean(c.film.shift) + ", \"head\": " + boolean(c.film.head) +
+         (c.film.separable ? ", \"separable\": true}" : "}");  // absent when false: files stay as before
 }
 
 // ---- reading ----

@@ -18,7 +18,8 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   film_ = nk > 0 && config.conditioning == Conditioning::Film;
   concat_ = nk > 0 && config.conditioning == Conditioning::Concat;
   shift_ = config.film.shift;
-  hidden_ = config.film.hidden;
+  separable_ = config.film.separable;
+  hidden_ = config.film.hidden * (separable_ ? nk : 1);
   activation_ = config.film.activation;
   sites_.clear();
   outputs_ = concat_ ? nk : 0;
@@ -29,7 +30,7 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   }
   controls_offset_ = outputs_;
   outputs_ += controls;
-  w1_ = layout.add("film.w1", {hidden_, nk}, nk);
+  w1_ = layout.add("film.w1", {hidden_, nk}, separable_ ? 1 : nk);  // fan-in: the knobs a unit reads
   b1_ = layout.add("film.b1", {hidden_}, nk);
   w2_ = layout.add("film.w2", {outputs_, hidden_}, 0);  // zero: see init()
   b2_ = layout.add("film.b2", {outputs_}, 0);
@@ -39,6 +40,10 @@ FilmSite KnobConditioner::site(size_t s) const { return film_ && s < sites_.size
 
 void KnobConditioner::init(Scalar* params) const {
   if (!film_) return;
+  const Index nk = static_cast<Index>(knobs_.size());
+  for (Index j = 0; j < hidden_; ++j)  // w1 is row-major (hidden, n_knobs)
+    for (Index i = 0; i < nk; ++i)
+      if (!connected(j, i)) params[w1_ + j * nk + i] = 0;
   // w2 stays zero; b2 gives gamma = 1, beta = 0 and controls 0 whatever the knobs.
   for (const FilmSite& s : sites_) std::fill_n(params + b2_ + s.offset, s.channels, Scalar(1));
 }
@@ -52,7 +57,14 @@ Var KnobConditioner::forward(Tape& t, const ParamBuffers& p, std::span<const dou
   Var k = t.output(nk, 1, false);
   for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = static_cast<Scalar>(knobs_[i].normalise(knob_values[i]));
   if (concat_) return k;
-  Var hidden = conv1d(t, k, p.weight(t, w1_, hidden_, nk, 1), p.vector(t, b1_, hidden_), 1);
+  Var w1 = p.weight(t, w1_, hidden_, nk, 1);
+  if (separable_) {  // the mask keeps the cross-knob weights at zero: their gradient is zero too
+    Var mask = t.output(hidden_, nk, false);
+    for (Index j = 0; j < hidden_; ++j)
+      for (Index i = 0; i < nk; ++i) t.value(mask)(j, i) = connected(j, i) ? Scalar(1) : Scalar(0);
+    w1 = mul(t, w1, mask);
+  }
+  Var hidden = conv1d(t, k, w1, p.vector(t, b1_, hidden_), 1);
   hidden = activation(t, activation_, hidden);
   return conv1d(t, hidden, p.weight(t, w2_, outputs_, hidden_, 1), p.vector(t, b2_, outputs_), 1);
 }
@@ -63,6 +75,9 @@ void KnobConditioner::prepare(const Scalar* params, State& s) const {
   s.w1.resize(hidden_, nk);
   s.w2.resize(outputs_, hidden_);
   nam_weight_pack(params + w1_, nk, 1, s.w1);
+  for (Index j = 0; j < hidden_; ++j)  // as the graph's mask does, whatever the file holds
+    for (Index i = 0; i < nk; ++i)
+      if (!connected(j, i)) s.w1(j, i) = 0;
   nam_weight_pack(params + w2_, hidden_, 1, s.w2);
   s.knobs.resize(nk, 1);
   s.hidden.resize(hidden_, 1);

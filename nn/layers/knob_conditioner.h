@@ -2,7 +2,9 @@
 // FiLM: a small MLP, normalised knobs -> dense(hidden) -> activation -> dense -> per FiLM site in
 // order, gamma (c) then beta (c, with shift), then any controls the architecture reads itself (a
 // tone stack's settings); its tensors film.w1 (hidden, n_knobs), film.b1, film.w2 (F, hidden),
-// film.b2 follow the architecture's in the flat buffer. Concat: the column is
+// film.b2 follow the architecture's in the flat buffer. Separable FiLM: each knob owns a block of
+// `hidden` units (w1 is (hidden * n_knobs, n_knobs) and zero outside each unit's own knob column,
+// held there by a mask in the graph), so the column is a sum of one function per knob. Concat: the column is
 // the normalised knobs, which the layers see as constant input channels (with_knob_channels /
 // fill_knob_channels, the one place those channels are filled). Without knobs the column is empty.
 // forward() builds the training graph; evaluate() computes the same numbers with the same kernels
@@ -57,8 +59,10 @@ class KnobConditioner {
 
  private:
   std::vector<KnobSpec> knobs_;
-  bool film_ = false, concat_ = false, shift_ = false;
-  Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;
+  bool film_ = false, concat_ = false, shift_ = false, separable_ = false;
+  Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;  // hidden_: all units (every knob's when separable)
+  // Separable: whether unit `unit` of w1 reads knob `knob`. Always true for a dense MLP.
+  bool connected(Index unit, Index knob) const { return !separable_ || unit / (hidden_ / Index(knobs_.size())) == knob; }
   Activation activation_ = Activation::Tanh;
   std::vector<FilmSite> sites_;
   Index w1_ = 0, b1_ = 0, w2_ = 0, b2_ = 0;  // offsets of the MLP's tensors

@@ -134,6 +134,11 @@ inline std::vector<std::pair<std::string, ModelConfig>> all_variants() {
     base.knobs = two_knobs();
     base.film.hidden = 4;  // small: the gradient checks visit every parameter
     v.push_back({name + " film", base});
+    if (name == "wavenet") {  // the mask changes only the conditioner, which every architecture shares
+      base.film.separable = true;
+      v.push_back({name + " film separable", base});
+      base.film.separable = false;
+    }
     base.film.shift = false;
     base.film.head = true;
     v.push_back({name + " film scale-only (+head)", base});
