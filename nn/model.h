@@ -149,6 +149,9 @@ struct WaveNetConfig {
   std::vector<LayerArrayConfig> layers;
   double head_scale = 0.02;
   std::optional<ConditionDsp> condition_dsp;
+  // NAM's "in_channels": the audio, then constant channels (a knob model's knobs as inputs,
+  // nn/knob_inputs.h). Only written: the runtime itself reads 1.
+  Index in_channels = 1;
   // An array runs NAM 0.6 layer options (general residual layers, which take no knobs).
   bool layer_options() const {
     return std::any_of(layers.begin(), layers.end(), [](const LayerArrayConfig& a) { return a.general.has_value(); });

@@ -233,6 +233,7 @@ std::string write_wavenet_body(const WaveNetConfig& w) {
   std::string s = "{\"layers\": [";
   for (size_t i = 0; i < w.layers.size(); ++i) s += (i ? ", " : "") + write_layer_array_config(w.layers[i]);
   s += "], \"head\": null, \"head_scale\": " + number(w.head_scale);
+  if (w.in_channels != 1) s += ", \"in_channels\": " + std::to_string(w.in_channels);
   if (const auto& dsp = w.condition_dsp) {
     std::vector<Scalar> weights = dsp->weights;
     weights.push_back(static_cast<Scalar>(dsp->config->head_scale));
@@ -337,6 +338,15 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
       << ",\n";
   s << "  \"sample_rate\": " << number(c.sample_rate) << "\n}\n";
   return s.str();
+}
+
+std::string nam_wavenet_json(const ModelConfig& c, std::span<const Scalar> weights, const ModelMetadata& md) {
+  std::vector<Scalar> all(weights.begin(), weights.end());
+  all.push_back(static_cast<Scalar>(c.wavenet.head_scale));
+  return "{\n  \"version\": " + json_quote(kNam07Version) + ",\n  \"metadata\": " + metadata_to_json(md) +
+         ",\n  \"architecture\": \"WaveNet\",\n  \"config\": " + write_wavenet_body(c.wavenet) +
+         ",\n  \"weights\": " + weight_list(all.data(), static_cast<Index>(all.size())) +
+         ",\n  \"sample_rate\": " + number(c.sample_rate) + "\n}\n";
 }
 
 void save_model(const Model& model, const std::string& path, const ModelMetadata& metadata) {
