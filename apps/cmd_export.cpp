@@ -61,6 +61,12 @@ int cmd_export(const Words& argv) {
     return 0;
   }
   const std::vector<KnobEvent> events = parse_knob_arguments(args.all("knob"), model);
+  // A file whose knobs are input channels (nn/knob_inputs.h) is a NAM file already: written as it is.
+  if (model.config().architecture == "WaveNet" && model.config().wavenet.in_channels > 1 && events.empty()) {
+    save_model(model, out, loaded.metadata);
+    std::printf("export: wrote %s (NAM 0.7 WaveNet, its knobs as input channels)\n", out.c_str());
+    return 0;
+  }
   if (!model.knobs().empty() && events.empty()) {
     std::string example;
     for (const KnobSpec& k : model.knobs()) example += " --knob " + k.name + "=" + format_number(k.default_value);

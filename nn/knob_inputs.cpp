@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "nn/config_values.h"
+#include "nn/model_config.h"
 
 namespace namk {
 
@@ -112,7 +113,7 @@ ConditionDsp film_condition_dsp(const Model& model, Index outputs) {
   }
   Mat at_zero = Mat::Zero(1, 1);
   activation_forward(c.film.activation, at_zero, at_zero);
-  w.push_back(-at_zero(0, 0));
+  w.push_back(Scalar(0) - at_zero(0, 0));  // +0, not -0, when a(0) is 0: the file reads back the same
   w.insert(w.end(), b2, b2 + outputs);
   return ConditionDsp{config, w, "0.7.0", c.sample_rate};
 }
@@ -131,6 +132,7 @@ std::string knob_channels_json(const std::vector<KnobSpec>& knobs) {
 
 std::string knob_inputs_json(const Model& model, const ModelMetadata& metadata, const std::string& file) {
   const ModelConfig& c = model.config();
+  if (c.architecture == "WaveNet" && c.wavenet.in_channels > 1) return model_to_json(model, metadata);
   if (c.knobs.empty())
     throw UsageError(file + " has no knobs to make input channels of: export it as it is, without --knobs-as-inputs");
   if (c.architecture == "ToneStackWaveNet")
@@ -220,15 +222,46 @@ std::string knob_inputs_json(const Model& model, const ModelMetadata& metadata, 
     throw std::logic_error("knob inputs: the FiLM sites cover " + std::to_string(site) + " of the conditioner's " +
                            std::to_string(outputs) + " outputs");
 
-  // A null number kept from an older file is left out: NAM's runtime refuses a null loudness.
+  return nam_wavenet_json(out, weights, knob_inputs_metadata(metadata, c.knobs));
+}
+
+ModelMetadata knob_inputs_metadata(const ModelMetadata& metadata, const std::vector<KnobSpec>& knobs) {
   ModelMetadata md = metadata;
   std::erase_if(md.kept, [](const auto& kept) {
     const std::string_view numbers[] = {"loudness", "input_level_dbu", "output_level_dbu", "gain"};
-    return kept.first == kKnobInputsKey ||
-           (kept.second == "null" && std::find(std::begin(numbers), std::end(numbers), kept.first) != std::end(numbers));
+    return kept.second == "null" && std::find(std::begin(numbers), std::end(numbers), kept.first) != std::end(numbers);
   });
-  md.kept.emplace_back(kKnobInputsKey, knob_channels_json(c.knobs));
-  return nam_wavenet_json(out, weights, md);
+  // In the file's place when it has the key, so a file read and written again is unchanged.
+  const auto key = std::find_if(md.kept.begin(), md.kept.end(), [](const auto& kept) { return kept.first == kKnobInputsKey; });
+  if (key != md.kept.end())
+    key->second = knob_channels_json(knobs);
+  else
+    md.kept.emplace_back(kKnobInputsKey, knob_channels_json(knobs));
+  return md;
+}
+
+std::vector<KnobSpec> read_knob_inputs(const std::optional<Json>& metadata, Index inputs, const std::string& file) {
+  const std::optional<Json> list = metadata && metadata->is_object() ? metadata->find(kKnobInputsKey) : std::nullopt;
+  if (!list)
+    throw input_error(file, std::string("metadata.") + kKnobInputsKey,
+                      "the knobs feeding input channels 1.." + std::to_string(inputs - 1) +
+                          " (config.in_channels is " + std::to_string(inputs) +
+                          "; nam-knobs runs extra input channels only as knobs)",
+                      "no such key");
+  std::string plain = "[";  // the entries without "channel", as read_knobs reads a knob model's list
+  const std::vector<Json> items = list->items();
+  for (size_t j = 0; j < items.size(); ++j) {
+    items[j].allow_only({"channel", "name", "min", "max", "default", "units"});
+    if (items[j]["channel"].integer() != static_cast<long long>(j + 1))
+      throw items[j]["channel"].error(std::to_string(j + 1) + " (the entries in channel order)");
+    std::string entry;
+    for (const char* key : {"name", "min", "max", "default", "units"})
+      if (auto v = items[j].find(key)) entry += std::string(entry.empty() ? "" : ", ") + json_quote(key) + ": " + v->text();
+    plain += std::string(j ? ", " : "") + "{" + entry + "}";
+  }
+  if (static_cast<Index>(items.size()) != inputs - 1)
+    throw list->error(std::to_string(inputs - 1) + " knobs (config.in_channels - 1)", std::to_string(items.size()));
+  return read_knobs(Json::parse_string(plain + "]", file + ": metadata." + kKnobInputsKey));
 }
 
 }  // namespace namk

@@ -20,6 +20,15 @@ inline constexpr const char* kKnobInputsKey = "namk_knob_inputs";
 // The file's text. `file` names the model in errors: InputError for a model the format cannot
 // express this way (ToneStackWaveNet, an LSTM/ConvNet/Linear with knobs, FiLM on array heads, a
 // slimmable array), UsageError for a model without knobs.
+// A model read from such a file (in_channels > 1) is written back as it is.
 std::string knob_inputs_json(const Model& model, const ModelMetadata& metadata, const std::string& file);
+
+// metadata with kKnobInputsKey listing these knobs (replacing any), and without the null numbers a
+// kept block may hold (NAM's runtime refuses a null loudness).
+ModelMetadata knob_inputs_metadata(const ModelMetadata& metadata, const std::vector<KnobSpec>& knobs);
+
+// A file's kKnobInputsKey list read back as knobs (channel j + 1 is knob j); `inputs` is the file's
+// in_channels. Throws InputError naming the file and key when the list is missing or does not fit.
+std::vector<KnobSpec> read_knob_inputs(const std::optional<Json>& metadata, Index inputs, const std::string& file);
 
 }  // namespace namk

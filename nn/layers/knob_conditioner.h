@@ -60,6 +60,11 @@ class KnobConditioner {
   bool film_ = false, concat_ = false, shift_ = false;
   Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;
   Activation activation_ = Activation::Tanh;
+  // Concat into a WaveNet's input channels (in_channels > 1): the knobs' raw values, not normalised.
+  bool raw_ = false;
+  Scalar knob_input(Index i, double value) const {
+    return static_cast<Scalar>(raw_ ? value : knobs_[static_cast<size_t>(i)].normalise(value));
+  }
   std::vector<FilmSite> sites_;
   Index w1_ = 0, b1_ = 0, w2_ = 0, b2_ = 0;  // offsets of the MLP's tensors
 };

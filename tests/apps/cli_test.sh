@@ -375,6 +375,26 @@ JSON
       --knobs-as-inputs --knob gain=3
     expect_error "pick one" "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --lv2 "$work/x.lv2" --knobs-as-inputs
     [ ! -e "$work/x.nam" ] || fail "a refused export wrote a file"
+    # nam-knobs reads the file back as a knob model whose knobs are the input channels: info lists
+    # them, render takes --knob, export writes it back unchanged, train and bake refuse it.
+    "$nk" info --model "$work/film.nam" >"$work/info.txt" || fail "info of the exported file"
+    grep -q "gain" "$work/info.txt" && grep -q "bass" "$work/info.txt" || fail "info lacks the knob channels"
+    pulse='\x00\x00\x80\x3f\x00\x00\x00\xbf\x00\x00\x00\x00\x00\x00\x00\x3f\x00\x00\x00\x00\x00\x00\x00\x00'
+    float_wav "$work/pulse.wav" "$pulse$pulse$pulse$pulse"
+    for setting in "gain=3 --knob bass=-6" "gain=9 --knob bass=6"; do
+      # shellcheck disable=SC2086
+      "$nk" render --model "$work/film.nam" --input "$work/pulse.wav" --output "$work/r_${setting%% *}.wav" \
+        --knob $setting >/dev/null || fail "render --knob $setting of the exported file"
+    done
+    if cmp -s "$work/r_gain=3.wav" "$work/r_gain=9.wav"; then fail "the knob channels change nothing"; fi
+    "$nk" export --model "$work/film.nam" --out "$work/film2.nam" >/dev/null || fail "export of the exported file"
+    cmp -s "$work/film.nam" "$work/film2.nam" || fail "the exported file does not write back unchanged"
+    expect_error "reads its knobs as input channels" "$nk" export --model "$work/film.nam" --out "$work/x.nam" \
+      --knob gain=3
+    # Without the knob list, extra input channels stay refused, naming the key and the file.
+    sed 's/"namk_knob_inputs"/"other"/' "$work/film.nam" >"$work/unlisted.nam"
+    expect_error "$work/unlisted.nam: metadata.namk_knob_inputs: expected the knobs feeding input channels 1..2" \
+      "$nk" info --model "$work/unlisted.nam"
     # Without --knobs-as-inputs export still bakes a setting.
     "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --out "$work/baked.nam" --knob gain=3 >/dev/null ||
       fail "export --knob"

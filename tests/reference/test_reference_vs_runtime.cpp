@@ -243,7 +243,9 @@ std::vector<std::pair<std::string, ModelConfig>> knob_input_variants() {
 TEST_CASE("a knob model exported with its knobs as input channels: the reference renders it as the runtime") {
   const std::vector<double> x = float_signal(2000, 12);
   const std::vector<std::vector<double>> settings = {{0, -1}, {2.5, 0.3}, {10, 1}, {7, -0.6}};
-  for (const auto& [name, config] : knob_input_variants()) {
+  for (const auto& variant : knob_input_variants()) {
+    const std::string& name = variant.first;
+    const ModelConfig& config = variant.second;
     CAPTURE(name);
     auto m = make_model(config);
     // Sigmoid's hidden units are all positive, so at the same weight scale the FiLM gains grow and
@@ -297,4 +299,63 @@ TEST_CASE("export with knobs as inputs refuses what NAM's format cannot express,
   auto plain = make_model(tiny_wavenet());
   CHECK_THROWS_WITH_AS(knob_inputs_json(*plain, {}, "plain.nam"), doctest::Contains("plain.nam has no knobs"),
                        UsageError);
+}
+
+// nam-knobs reads such a file back as a knob model whose knobs are the extra input channels: it
+// renders as the knob model it came from, and is written back unchanged.
+TEST_CASE("a file with knobs as input channels loads back as a knob model") {
+  const std::vector<double> x = float_signal(1500, 13);
+  for (const auto& variant : knob_input_variants()) {
+    const std::string& name = variant.first;
+    const ModelConfig& config = variant.second;
+    CAPTURE(name);
+    auto m = make_model(config);
+    randomise(*m, 32, config.film.activation == Activation::Sigmoid ? 0.3 : 0.5);
+    const std::string text = knob_inputs_json(*m, {}, "in.nam");
+    const LoadedModel loaded = model_from_json(text, "in.nam");
+    Model& back = *loaded.model;
+    REQUIRE(back.knobs().size() == 2);
+    CHECK(back.knobs()[1].name == "tone");
+    CHECK(back.knobs()[1].min == -1);
+    CHECK(back.knobs()[1].default_value == 0);
+    CHECK(back.receptive_field() == ReferenceModel::from_json(text, "in.nam").prewarm_samples());
+    double worst = 0;
+    for (const std::vector<double>& knobs : {std::vector<double>{2.5, 0.3}, std::vector<double>{9, -0.8}}) {
+      const std::vector<double> want = runtime_render_at(*m, x, knobs), got = runtime_render_at(back, x, knobs);
+      worst = std::max(worst, relative_rms_error(got, want));
+      CHECK(relative_rms_error(got, want) <= 1e-6);
+    }
+    MESSAGE(name << ": read back, worst relative RMS error against the knob model " << worst);
+    CHECK(model_to_json(back, loaded.metadata) == text);
+    CHECK(knob_inputs_json(back, loaded.metadata, "in.nam") == text);
+    // Inference only, and no plain one-input form.
+    Tape t;
+    const Var in = t.constant(Mat::Zero(1, back.receptive_field()));
+    std::vector<Scalar> grad(static_cast<size_t>(back.num_params()));
+    CHECK_THROWS_WITH_AS(back.forward(t, in, std::vector<double>{5, 0}, grad.data()),
+                         doctest::Contains("with knob input channels: it runs for inference only"), UsageError);
+    CHECK_THROWS_WITH_AS(back.baked(std::vector<double>{5, 0}), doctest::Contains("reads its knobs as input channels"),
+                         UsageError);
+  }
+}
+
+TEST_CASE("a file with input channels is refused unless its metadata lists that many knobs in channel order") {
+  auto m = make_model(with_two_knobs(tiny_wavenet(), Conditioning::Concat));
+  const std::string text = knob_inputs_json(*m, {}, "k.nam");
+  const auto refused = [](std::string t, const std::string& what) {
+    CHECK_THROWS_WITH_AS(model_from_json(t, "k.nam"), doctest::Contains(what.c_str()), InputError);
+  };
+  const size_t key = text.find("\"namk_knob_inputs\"");
+  REQUIRE(key != std::string::npos);
+  std::string unlisted = text;
+  unlisted.replace(key, 18, "\"other_key\"");
+  refused(unlisted, "k.nam: metadata.namk_knob_inputs: expected the knobs feeding input channels 1..2 "
+                    "(config.in_channels is 3");
+  std::string swapped = text;
+  swapped.replace(swapped.find("\"channel\": 1"), 12, "\"channel\": 2");
+  refused(swapped, "metadata.namk_knob_inputs[0].channel: expected 1 (the entries in channel order), found the number 2");
+  std::string one = text;
+  const size_t second = one.find(", {\"channel\": 2");
+  one.erase(second, one.find(']', second) - second);
+  refused(one, "expected 2 knobs (config.in_channels - 1), found 1");
 }
