@@ -235,6 +235,15 @@ std::vector<std::pair<std::string, ModelConfig>> knob_input_variants() {
   return v;
 }
 
+// Sigmoid's hidden units are all positive, so at the same weight scale the FiLM gains grow and the
+// model amplifies float32 rounding: at 0.5 the runtime's own baked plain model differs from the
+// reference by 5e-6. A smaller scale keeps the comparison about the construction.
+std::unique_ptr<Model> random_knob_model(const ModelConfig& config, uint64_t seed) {
+  auto m = make_model(config);
+  randomise(*m, seed, config.film.activation == Activation::Sigmoid ? 0.3 : 0.5);
+  return m;
+}
+
 }  // namespace
 
 // export --knobs-as-inputs: the file, run by the reference with the raw knob values on input
@@ -247,11 +256,7 @@ TEST_CASE("a knob model exported with its knobs as input channels: the reference
     const std::string& name = variant.first;
     const ModelConfig& config = variant.second;
     CAPTURE(name);
-    auto m = make_model(config);
-    // Sigmoid's hidden units are all positive, so at the same weight scale the FiLM gains grow and
-    // the model amplifies float32 rounding: at 0.5 the runtime's own baked plain model differs from
-    // the reference by 5e-6. A smaller scale keeps the comparison about the construction.
-    randomise(*m, 31, config.film.activation == Activation::Sigmoid ? 0.3 : 0.5);
+    auto m = random_knob_model(config, 31);
     const std::string text = knob_inputs_json(*m, {}, name + ".nam");
     CHECK(text.find("\"in_channels\": 3") != std::string::npos);
     CHECK(text.find(R"("namk_knob_inputs": [{"channel": 1, "name": "gain", "min": 0, "max": 10, "default": 5)") !=
@@ -309,8 +314,7 @@ TEST_CASE("a file with knobs as input channels loads back as a knob model") {
     const std::string& name = variant.first;
     const ModelConfig& config = variant.second;
     CAPTURE(name);
-    auto m = make_model(config);
-    randomise(*m, 32, config.film.activation == Activation::Sigmoid ? 0.3 : 0.5);
+    auto m = random_knob_model(config, 32);
     const std::string text = knob_inputs_json(*m, {}, "in.nam");
     const LoadedModel loaded = model_from_json(text, "in.nam");
     Model& back = *loaded.model;
