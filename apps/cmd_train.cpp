@@ -150,6 +150,10 @@ int train_command(const Words& argv, const Distributed& ranks) {
 
   const ModelSpec model_spec = resolve_model_spec(args.require("model"));
   const DataConfig data_config = read_data_config(args.require("data"));
+  if (!trainable(model_spec.config) && model_spec.config.wavenet.in_channels > 1)
+    throw InputError(model_spec.description + ": config.in_channels: expected 1 (a WaveNet this runtime can train), "
+                     "found " + std::to_string(model_spec.config.wavenet.in_channels) +
+                     ": knob input channels run for inference only (docs/model_format.md)");
   if (!trainable(model_spec.config))
     throw InputError(model_spec.description + ": config.condition_dsp: expected null (a WaveNet this runtime can "
                      "train), found a condition model, which runs for inference only (docs/model_format.md)");

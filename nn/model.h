@@ -149,12 +149,15 @@ struct WaveNetConfig {
   std::vector<LayerArrayConfig> layers;
   double head_scale = 0.02;
   std::optional<ConditionDsp> condition_dsp;
+  // NAM's "in_channels": the audio, then constant channels. Above 1 the model's knobs feed them at
+  // their raw values (a file export --knobs-as-inputs writes, nn/knob_inputs.h), for inference only.
+  Index in_channels = 1;
   // An array runs NAM 0.6 layer options (general residual layers, which take no knobs).
   bool layer_options() const {
     return std::any_of(layers.begin(), layers.end(), [](const LayerArrayConfig& a) { return a.general.has_value(); });
   }
-  // A condition_dsp: the model runs, but cannot train (the condition model's weights are fixed).
-  bool inference_only() const { return condition_dsp.has_value(); }
+  // A condition_dsp (its weights are fixed) or knob input channels: the model runs, but cannot train.
+  bool inference_only() const { return condition_dsp.has_value() || in_channels > 1; }
   // Knob conditioning needs neither.
   bool takes_knobs() const { return !layer_options() && !inference_only(); }
 };

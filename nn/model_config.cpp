@@ -66,10 +66,14 @@ WaveNetConfig read_wavenet_body(const Json& j) {
   j.allow_only({"layers", "head", "head_scale", "condition_dsp", "in_channels"});
   if (auto head = j.find("head"); head && !head->is_null())
     throw head->error("null (a post-head is not supported)");
-  if (auto in = j.find("in_channels"); in && in->integer() != 1)
-    throw in->error("1 (more input channels are not supported yet)");
   WaveNetConfig w;
-  if (auto dsp = j.find("condition_dsp"); dsp && !dsp->is_null()) w.condition_dsp = read_condition_dsp(*dsp);
+  if (auto in = j.find("in_channels")) w.in_channels = read_positive(*in, kMaxWidth);
+  if (auto dsp = j.find("condition_dsp"); dsp && !dsp->is_null()) {
+    w.condition_dsp = read_condition_dsp(*dsp);
+    if (w.condition_dsp->config->in_channels != w.in_channels)
+      throw (*dsp)["config"].error("a condition model taking the WaveNet's " + std::to_string(w.in_channels) +
+                                   " input channels", std::to_string(w.condition_dsp->config->in_channels));
+  }
   w.head_scale = read_finite_number(j["head_scale"]);
   for (const Json& l : j["layers"].items()) w.layers.push_back(read_layer_array_config(l));
   return w;

@@ -15,6 +15,7 @@
 #include "base/json.h"
 #include "base/text_file.h"
 #include "nn/architecture.h"
+#include "nn/knob_inputs.h"
 #include "nn/layers/layer_array_config.h"
 #include "nn/model_config.h"
 #include "nn/slimmable.h"
@@ -234,6 +235,7 @@ std::string write_wavenet_body(const WaveNetConfig& w) {
   std::string s = "{\"layers\": [";
   for (size_t i = 0; i < w.layers.size(); ++i) s += (i ? ", " : "") + write_layer_array_config(w.layers[i]);
   s += "], \"head\": null, \"head_scale\": " + number(w.head_scale);
+  if (w.in_channels != 1) s += ", \"in_channels\": " + std::to_string(w.in_channels);
   if (const auto& dsp = w.condition_dsp) {
     std::vector<Scalar> weights = dsp->weights;
     weights.push_back(static_cast<Scalar>(dsp->config->head_scale));
@@ -302,6 +304,10 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
   const ModelConfig& c = model.config();
   const Architecture* arch = find_architecture(c.architecture);
   if (!arch) throw UsageError("model file: no file form for architecture '" + c.architecture + "'");
+  // Knobs as input channels: a plain NAM WaveNet listing them in its metadata (nn/knob_inputs.h).
+  if (c.architecture == "WaveNet" && c.wavenet.in_channels > 1)
+    return nam_wavenet_json(c, std::span<const Scalar>(model.params().data(), static_cast<size_t>(model.architecture_params())),
+                            knob_inputs_metadata(md, c.knobs));
   // A nam-knobs file (knobs, or an architecture NAM does not have) or a NAM file.
   const bool knobs = !c.knobs.empty() || !arch->nam;
   std::ostringstream s;
@@ -338,6 +344,16 @@ std::string model_to_json(const Model& model, const ModelMetadata& md) {
       << ",\n";
   s << "  \"sample_rate\": " << number(c.sample_rate) << "\n}\n";
   return s.str();
+}
+
+std::string nam_wavenet_json(const ModelConfig& c, std::span<const Scalar> weights, const ModelMetadata& md) {
+  // head_scale as the config holds it (as model_to_json writes it), so the file reads back the same.
+  std::string list = weight_list(weights.data(), static_cast<Index>(weights.size()));
+  list.insert(list.size() - 1, std::string(weights.empty() ? "" : ", ") + number(c.wavenet.head_scale));
+  return "{\n  \"version\": " + json_quote(kNam07Version) + ",\n  \"metadata\": " + metadata_to_json(md) +
+         ",\n  \"architecture\": \"WaveNet\",\n  \"config\": " + write_wavenet_body(c.wavenet) +
+         ",\n  \"weights\": " + list +
+         ",\n  \"sample_rate\": " + number(c.sample_rate) + "\n}\n";
 }
 
 void save_model(const Model& model, const std::string& path, const ModelMetadata& metadata) {
@@ -400,6 +416,12 @@ LoadedModel model_from_node(const Json& root, const std::string& name, std::opti
 
   ModelConfig config;
   read_nam_architecture(architecture, root["config"], config);
+  if (!knob_file && architecture == "WaveNet" && config.wavenet.in_channels > 1) {
+    config.knobs = read_knob_inputs(root.find("metadata"), config.wavenet.in_channels, name);
+    config.conditioning = Conditioning::Concat;
+  }
+  if (knob_file && config.wavenet.in_channels > 1)
+    throw root["config"]["in_channels"].error("1 in a nam-knobs knob file (its knobs are declared under \"knobs\")");
   if (knob_file) {
     config.knobs = read_knobs(root["knobs"]);
     read_conditioning(root["conditioning"], config);

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ struct LoadedModel {
 
 // The file's text. Throws UsageError for a model that has no NAM form (none today).
 std::string model_to_json(const Model& model, const ModelMetadata& metadata = {});
+// A plain NAM 0.7 WaveNet file from a config (wavenet: in_channels and condition_dsp included) and
+// its weights in NAM's order, head_scale excluded (written last from the config): for files this
+// runtime cannot run itself, such as a knob model with its knobs as input channels (nn/knob_inputs.h).
+std::string nam_wavenet_json(const ModelConfig& config, std::span<const Scalar> weights,
+                             const ModelMetadata& metadata);
 // Writes atomically (temp file + rename).
 void save_model(const Model& model, const std::string& path, const ModelMetadata& metadata = {});
 

@@ -4,7 +4,9 @@
 // "weights" order); head_scale is a config constant, not a parameter. Streaming keeps, per layer,
 // a linear ring buffer of its input (see history.h). A condition_dsp (a WaveNet of its own weights,
 // kept in the config) computes the condition in place of the audio; with it the model is inference
-// only (forward with a gradient throws UsageError). Arrays with NAM 0.6 layer options take no knobs.
+// only (forward with a gradient throws UsageError). Arrays with NAM 0.6 layer options take no knobs,
+// except as input channels: a file with in_channels = 1 + n (nn/knob_inputs.h) runs with its knobs
+// (concat, raw values) as the input's rows 1..n, for inference only.
 #pragma once
 
 #include "nn/layers/wavenet_stage.h"
@@ -35,6 +37,7 @@ class WaveNet final : public Model {
   WaveNetStage dsp_;
   WaveNetStage::State dsp_state_;
   Mat dsp_out_;  // (its output channels, max_block)
+  Mat inputs_;   // with knob input channels: [audio; knobs] (in_channels, max_block)
 };
 
 }  // namespace namk

@@ -17,6 +17,7 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   const Index nk = static_cast<Index>(knobs_.size());
   film_ = nk > 0 && config.conditioning == Conditioning::Film;
   concat_ = nk > 0 && config.conditioning == Conditioning::Concat;
+  raw_ = concat_ && config.architecture == "WaveNet" && config.wavenet.in_channels > 1;
   shift_ = config.film.shift;
   separable_ = config.film.separable;
   hidden_ = config.film.hidden * (separable_ ? nk : 1);
@@ -55,7 +56,7 @@ Var KnobConditioner::forward(Tape& t, const ParamBuffers& p, std::span<const dou
     throw UsageError("model forward: expected " + std::to_string(nk) + " knob values, found " +
                      std::to_string(knob_values.size()));
   Var k = t.output(nk, 1, false);
-  for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = static_cast<Scalar>(knobs_[i].normalise(knob_values[i]));
+  for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = knob_input(i, knob_values[i]);
   if (concat_) return k;
   Var w1 = p.weight(t, w1_, hidden_, nk, 1);
   if (separable_) {  // the mask keeps the cross-knob weights at zero: their gradient is zero too
@@ -87,7 +88,7 @@ void KnobConditioner::evaluate(const Scalar* params, std::span<const double> kno
                                Scalar* column) const noexcept {
   const Index nk = static_cast<Index>(knobs_.size());
   if (concat_) {
-    for (Index i = 0; i < nk; ++i) column[i] = static_cast<Scalar>(knobs_[i].normalise(knob_values[i]));
+    for (Index i = 0; i < nk; ++i) column[i] = knob_input(i, knob_values[i]);
     return;
   }
   if (!film_) return;

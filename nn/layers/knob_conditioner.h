@@ -64,6 +64,11 @@ class KnobConditioner {
   // Separable: whether unit `unit` of w1 reads knob `knob`. Always true for a dense MLP.
   bool connected(Index unit, Index knob) const { return !separable_ || unit / (hidden_ / Index(knobs_.size())) == knob; }
   Activation activation_ = Activation::Tanh;
+  // Concat into a WaveNet's input channels (in_channels > 1): the knobs' raw values, not normalised.
+  bool raw_ = false;
+  Scalar knob_input(Index i, double value) const {
+    return static_cast<Scalar>(raw_ ? value : knobs_[static_cast<size_t>(i)].normalise(value));
+  }
   std::vector<FilmSite> sites_;
   Index w1_ = 0, b1_ = 0, w2_ = 0, b2_ = 0;  // offsets of the MLP's tensors
 };

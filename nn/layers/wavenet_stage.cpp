@@ -24,8 +24,10 @@ WaveNetStage::WaveNetStage(ParamLayout& layout, const std::string& name, const s
       if (!ok)
         throw InputError(describe_error("model config", field + "." + array + "." + key, expected, std::to_string(found)));
     };
-    require(c.input_size == (i == 0 ? 1 : layers[i - 1].channels), "input_size",
-            i == 0 ? "1 (the audio)" : "the previous array's channels", c.input_size);
+    const Index in = config_.in_channels;
+    require(c.input_size == (i == 0 ? in : layers[i - 1].channels), "input_size",
+            i > 0 ? "the previous array's channels" : in == 1 ? "1 (the audio)" : std::to_string(in) + " (in_channels)",
+            c.input_size);
     require(c.condition_size == condition_size, "condition_size",
             std::to_string(condition_size) + " (the condition's channels: the audio, or a condition_dsp's output)",
             c.condition_size);
@@ -107,7 +109,8 @@ void WaveNetStage::process(State& s, const KnobConditioner& knobs, const Vec& co
     const LayerArray& a = arrays_[i];
     // Each array reads the previous one's residual stream and head.
     const ConstMatMap x =
-        i == 0 ? ConstMatMap(in, 1, n) : ConstMatMap(s.arrays[i - 1].out.data(), a.config().input_size, n);
+        i == 0 ? ConstMatMap(in, config_.in_channels, n)
+               : ConstMatMap(s.arrays[i - 1].out.data(), a.config().input_size, n);
     const ConstMatMap head_in =
         i == 0 ? ConstMatMap(nullptr, 0, 0) : ConstMatMap(s.arrays[i - 1].head_out.data(), a.config().head_input(), n);
     a.process(s.arrays[i], x, condition, head_in, s.scratch, n);

@@ -31,7 +31,7 @@ class WaveNetStage {
   Index reach() const;
   double flops() const;  // per output sample, head_scale included
 
-  // x: (1, T + reach()) -> (out_channels, T). cond: the conditioner's column (Var{} without knobs).
+  // x: (in_channels, T + reach()) -> (out_channels, T). cond: the conditioner's column (Var{} without knobs).
   // condition: the mixers' condition (condition_size, >= T + reach()), or Var{} for x itself.
   Var forward(Tape& t, const ParamBuffers& p, Var x, const KnobConditioner& knobs, Var cond,
               Var condition = Var{}) const;
@@ -44,7 +44,7 @@ class WaveNetStage {
   };
   void prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const;
   void reset(State& s) const noexcept;
-  // in and out: n <= max_block samples (out: (out_channels, n)); they may not alias. cond: the
+  // in: (in_channels, n) and out: (out_channels, n), n <= max_block samples; they may not alias. cond: the
   // conditioning in use, constant over the block; FiLM is refolded into the weights only when it
   // changed. condition: (condition_size, n), or null for in itself.
   void process(State& s, const KnobConditioner& knobs, const Vec& cond, const Scalar* in, Scalar* out, Index n,

@@ -346,5 +346,60 @@ JSON
       fail "best validation ESR by epoch 12 is $best12, below 0.05: implausible for 60 steps, is validation broken?"
     echo "learning curve inside the band: best $best6 by epoch 6, $best12 by epoch 12"
     ;;
+  knob_inputs)
+    # export --knobs-as-inputs: a knob WaveNet (FiLM or concat) as a NAM 0.7 WaveNet whose input
+    # channels 1..n are the knobs; what the format cannot express is refused with the file and why.
+    fixtures="$src/tests/fixtures"
+    "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --out "$work/film.nam" --knobs-as-inputs \
+      >"$work/out" || fail "export --knobs-as-inputs (FiLM)"
+    grep -qF "input channel 0 the audio, 1 gain, 2 bass" "$work/out" || fail "export does not list the channels"
+    for want in '"version": "0.7.0"' '"architecture": "WaveNet"' '"in_channels": 3' '"condition_dsp": {' \
+      '"activation_pre_film": {"active": true, "shift": true' \
+      '"namk_knob_inputs": [{"channel": 1, "name": "gain", "min": 0, "max": 10, "default": 5, "units": "clock position"}, {"channel": 2, "name": "bass", "min": -12, "max": 12'; do
+      grep -qF "$want" "$work/film.nam" || fail "the FiLM export lacks $want"
+    done
+    # The fixture's metadata has a null loudness (an older writer), which NAM's runtime refuses.
+    grep -q '"loudness": null' "$fixtures/c_api/knob_wavenet.nam" || fail "the fixture no longer has a null loudness"
+    if grep -qF '"loudness": null' "$work/film.nam"; then fail "the export keeps a null loudness"; fi
+    "$nk" export --model "$fixtures/renders/trained_concat.nam" --out "$work/concat.nam" --knobs-as-inputs \
+      >/dev/null || fail "export --knobs-as-inputs (concat)"
+    grep -qF '"in_channels": 3' "$work/concat.nam" || fail "the concat export lacks in_channels 3"
+    if grep -qF '"condition_dsp"' "$work/concat.nam"; then fail "the concat export needs no condition_dsp"; fi
+    expect_error "$fixtures/renders/trained_film.nam: conditioning.head: expected false (NAM has no FiLM site" \
+      "$nk" export --model "$fixtures/renders/trained_film.nam" --out "$work/x.nam" --knobs-as-inputs
+    expect_error "$fixtures/renders/trained_lstm_film.nam: architecture" \
+      "$nk" export --model "$fixtures/renders/trained_lstm_film.nam" --out "$work/x.nam" --knobs-as-inputs
+    expect_error "has no knobs to make input channels of" \
+      "$nk" export --model "$fixtures/nam/wavenet.nam" --out "$work/x.nam" --knobs-as-inputs
+    expect_error "drop --knob" "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --out "$work/x.nam" \
+      --knobs-as-inputs --knob gain=3
+    expect_error "pick one" "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --lv2 "$work/x.lv2" --knobs-as-inputs
+    [ ! -e "$work/x.nam" ] || fail "a refused export wrote a file"
+    # nam-knobs reads the file back as a knob model whose knobs are the input channels: info lists
+    # them, render takes --knob, export writes it back unchanged, train and bake refuse it.
+    "$nk" info --model "$work/film.nam" >"$work/info.txt" || fail "info of the exported file"
+    grep -q "gain" "$work/info.txt" && grep -q "bass" "$work/info.txt" || fail "info lacks the knob channels"
+    pulse='\x00\x00\x80\x3f\x00\x00\x00\xbf\x00\x00\x00\x00\x00\x00\x00\x3f\x00\x00\x00\x00\x00\x00\x00\x00'
+    float_wav "$work/pulse.wav" "$pulse$pulse$pulse$pulse"
+    for setting in "gain=3 --knob bass=-6" "gain=9 --knob bass=6"; do
+      # shellcheck disable=SC2086
+      "$nk" render --model "$work/film.nam" --input "$work/pulse.wav" --output "$work/r_${setting%% *}.wav" \
+        --knob $setting >/dev/null || fail "render --knob $setting of the exported file"
+    done
+    if cmp -s "$work/r_gain=3.wav" "$work/r_gain=9.wav"; then fail "the knob channels change nothing"; fi
+    "$nk" export --model "$work/film.nam" --out "$work/film2.nam" >/dev/null || fail "export of the exported file"
+    cmp -s "$work/film.nam" "$work/film2.nam" || fail "the exported file does not write back unchanged"
+    expect_error "reads its knobs as input channels" "$nk" export --model "$work/film.nam" --out "$work/x.nam" \
+      --knob gain=3
+    # Without the knob list, extra input channels stay refused, naming the key and the file.
+    sed 's/"namk_knob_inputs"/"other"/' "$work/film.nam" >"$work/unlisted.nam"
+    expect_error "$work/unlisted.nam: metadata.namk_knob_inputs: expected the knobs feeding input channels 1..2" \
+      "$nk" info --model "$work/unlisted.nam"
+    # Without --knobs-as-inputs export still bakes a setting.
+    "$nk" export --model "$fixtures/c_api/knob_wavenet.nam" --out "$work/baked.nam" --knob gain=3 >/dev/null ||
+      fail "export --knob"
+    grep -qF '"in_channels"' "$work/baked.nam" && fail "a baked export has in_channels"
+    echo "knob models export with their knobs as input channels; refusals name the file and the reason"
+    ;;
   *) fail "unknown case $case_name" ;;
 esac

@@ -130,7 +130,9 @@ TEST_CASE("0.6/0.7 options whose values do not fit, and those the runtime does n
   two.replace(two.find(R"("condition_size": 1)"), 19, R"("condition_size": 2)");
   refused(two, {"config.layers[0].condition_size", "expected 1 (the condition's channels: the audio, or a condition_dsp's output)", "found 2"});
   CHECK_NOTHROW(model_from_json(wavenet07("", R"(, "condition_dsp": )" + dsp), "new.nam"));
-  refused(wavenet07("", R"(, "in_channels": 2)"), {"config.in_channels", "more input channels", "2"});
+  // Extra input channels run only as knobs listed under metadata.namk_knob_inputs (nn/knob_inputs.h).
+  refused(wavenet07("", R"(, "in_channels": 2)"),
+          {"metadata.namk_knob_inputs", "input channels 1..1 (config.in_channels is 2", "found no such key"});
   refused(without(wavenet07(R"(, "head": {"out_channels": 1, "kernel_size": 2, "bias": false}, "slimmable": {"method":
               "slice_channels_uniform"})"),
                   R"("head": {"out_channels": 1, "kernel_size": 1, "bias": false}, )"),

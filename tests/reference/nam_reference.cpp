@@ -135,8 +135,9 @@ ReferenceModel ReferenceModel::from_json(const std::string& text, const std::str
   JsonObject top = root.object();
   m.version_ = top.get("version").string();
   m.architecture_ = top.get("architecture").string();
-  if (m.root_->in_channels() != 1 || m.root_->out_channels() != 1)
-    throw input_error(name, "", "a mono model (one input, one output channel)", "another shape");
+  if (m.root_->out_channels() != 1)
+    throw input_error(name, "", "a model with one output channel",
+                      std::to_string(m.root_->out_channels()) + " output channels");
   return m;
 }
 
@@ -155,8 +156,16 @@ std::vector<double> ReferenceModel::render(const std::vector<double>& x,
   const std::shared_ptr<const Node> node = root_->at_size(options.slim);
   const long warm =
       options.prewarm_samples >= 0 ? options.prewarm_samples : node->prewarm_samples();
-  Signal padded = zeros(1, warm + static_cast<long>(x.size()));
+  const int channels = node->in_channels();
+  if (static_cast<int>(options.inputs.size()) != channels - 1)
+    throw UsageError("render: the model takes " + std::to_string(channels) +
+                     " input channels, the audio and " + std::to_string(channels - 1) +
+                     " constant ones; got values for " + std::to_string(options.inputs.size()));
+  Signal padded = zeros(channels, warm + static_cast<long>(x.size()));
   std::copy(x.begin(), x.end(), padded[0].begin() + warm);
+  for (int c = 1; c < channels; ++c)
+    std::fill(padded[static_cast<size_t>(c)].begin(), padded[static_cast<size_t>(c)].end(),
+              options.inputs[static_cast<size_t>(c - 1)]);
   const Signal y = node->forward(padded);
   return std::vector<double>(y[0].begin() + warm, y[0].end());
 }
@@ -164,6 +173,7 @@ std::vector<double> ReferenceModel::render(const std::vector<double>& x,
 long ReferenceModel::prewarm_samples(double slim) const {
   return root_->at_size(slim)->prewarm_samples();
 }
+int ReferenceModel::in_channels() const { return root_->in_channels(); }
 std::vector<double> ReferenceModel::size_breakpoints() const { return root_->size_breakpoints(); }
 std::string ReferenceModel::describe(double slim) const { return root_->at_size(slim)->describe(); }
 

@@ -20,6 +20,9 @@ struct RenderOptions {
   // Samples of silence run through the model before the input, as NAM's runtime does at reset;
   // -1: the count NAM's runtime uses for this model (ReferenceModel::prewarm_samples).
   long prewarm_samples = -1;
+  // The values of input channels 1..in_channels-1, held constant over the pre-warm and the input
+  // (a file whose extra input channels are knobs); exactly in_channels - 1 of them.
+  std::vector<double> inputs;
 };
 
 class ReferenceModel {
@@ -28,12 +31,14 @@ class ReferenceModel {
   static ReferenceModel from_json(const std::string& text, const std::string& name);
   static ReferenceModel load(const std::string& path);
 
-  // x: mono input -> mono output, same length.
+  // x: the audio (input channel 0), with options.inputs on the other channels -> mono output, same
+  // length.
   std::vector<double> render(const std::vector<double>& x, const RenderOptions& options = {}) const;
   long prewarm_samples(double slim = 1.0) const;
   // Slim values where the model changes (empty: not slimmable).
   std::vector<double> size_breakpoints() const;
   std::string describe(double slim = 1.0) const;
+  int in_channels() const;
   const std::string& version() const { return version_; }
   const std::string& architecture() const { return architecture_; }
 

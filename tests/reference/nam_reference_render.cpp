@@ -1,6 +1,7 @@
 // nam_reference_render: renders a mono signal through a .nam file with the reference evaluator,
 // so any loader's output can be compared with it on any file:
-//   nam_reference_render in.wav model.nam out.wav [--slim x] [--prewarm n]
+//   nam_reference_render in.wav model.nam out.wav [--slim x] [--prewarm n] [--inputs v1,v2,...]
+// --inputs gives the constant values of a file's input channels after the audio (its knobs).
 // Files ending in .wav are read and written with libsndfile when the build has it (output: 32-bit
 // float WAV at the input's rate); any other name is raw little-endian float32 samples.
 #include <cstdio>
@@ -76,12 +77,28 @@ void write_audio(const std::string& path, const std::vector<double>& y, int samp
   if (!out) throw std::runtime_error(path + ": cannot write");
 }
 
+// "0.5,-2,7" -> {0.5, -2, 7}; each item must be a number.
+std::vector<double> parse_values(const std::string& text) {
+  std::vector<double> values;
+  size_t at = 0;
+  while (true) {
+    const size_t comma = text.find(',', at);
+    const std::string item = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    char* end = nullptr;
+    values.push_back(std::strtod(item.c_str(), &end));
+    if (item.empty() || *end != '\0') throw std::runtime_error("--inputs: expected numbers v1,v2,..., found '" + text + "'");
+    if (comma == std::string::npos) return values;
+    at = comma + 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr,
-                 "usage: %s in.wav|in.f32 model.nam out.wav|out.f32 [--slim x] [--prewarm n]\n",
+                 "usage: %s in.wav|in.f32 model.nam out.wav|out.f32 [--slim x] [--prewarm n] "
+                 "[--inputs v1,v2,...]\n",
                  argv[0]);
     return 2;
   }
@@ -94,6 +111,8 @@ int main(int argc, char** argv) {
         options.slim = std::strtod(argv[++i], nullptr);
       else if (flag == "--prewarm")
         options.prewarm_samples = std::strtol(argv[++i], nullptr, 10);
+      else if (flag == "--inputs")
+        options.inputs = parse_values(argv[++i]);
       else
         throw std::runtime_error("unknown option " + flag);
     }
