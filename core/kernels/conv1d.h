@@ -31,6 +31,11 @@ struct Conv1dExtras {
 };
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                     const Conv1dExtras& extras);
+// The same with every Ref by reference, for callers that already hold them (the fused layer's
+// tiles): a Ref passed by value is rebuilt in the callee's frame at every call, which at streaming's
+// short blocks is a cost per block, not per sample.
+void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
+                         const Conv1dExtras& extras);
 // The small-channel kernel alone: false (having done nothing) when the shape is not small. Unlike
 // conv1d_forward, y may alias extras.residual: each column reads its residual before writing.
 bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,

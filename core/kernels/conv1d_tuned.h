@@ -387,9 +387,10 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
   // Columns j and j+1 of m interleaved (lane 2o: m(o, j), lane 2o+1: m(o, j+1), or 0 past `last`).
   // Two full adjacent columns are one 16-float load and one permute: streaming packs every call.
   auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
-    if constexpr (COUT > 0 && COUT < half)
+    if constexpr (COUT > 0)
       if (m.outerStride() == COUT) {
-        // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`).
+        // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`: a lone
+        // last column, such as the mixer's one column, comes out with its odd lanes zero).
         const Vector64 two = load_first<Vector64>(m.col(j).data(), j + 1 <= last ? 2 * COUT : COUT);
         v = interleave_short_columns<COUT>(two, std::make_index_sequence<kLanes>());
         return;
@@ -411,8 +412,13 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
     for (Index p = 0; p < in_pairs; ++p)
       interleave(w, k * c_in + 2 * p, k * c_in + c_in - 1, weights[k * in_pairs + p]);
   for (Index p = 0; p < side_pairs; ++p) interleave(e.side_weight, 2 * p, c_side - 1, side_weights[p]);
+  // The bias in the even lanes. With C_out fixed, one masked load and a shuffle: writing lanes one
+  // at a time went through the stack, and reading the vector back stalled on every call.
   Vector64 bias = {};
-  for (Index o = 0; o < b.size(); ++o) bias[2 * o] = b(o, 0);
+  if (COUT > 0 && b.size() == COUT)
+    bias = interleave_short_columns<COUT>(load_first<Vector64>(b.data(), COUT), std::make_index_sequence<kLanes>());
+  else
+    for (Index o = 0; o < b.size(); ++o) bias[2 * o] = b(o, 0);
   const bool odd_in = c_in % 2 == 1, odd_side = c_side % 2 == 1;
   const Scalar* xd = x.data();
   const Scalar* sd = e.side.data();
