@@ -91,9 +91,9 @@ void elementwise(const ConstMatRef& a, const ConstMatRef& b, MatRef& y, Op op) {
 }
 }  // namespace
 
-void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
-                            ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
-                            MatRef head_out, MatRef h_next) {
+void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
+                            const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
+                            const ConstMatRef& head_in, MatRef head_out, MatRef h_next) {
   // Up to 4 channels the whole layer runs per column (residual_layer_tiny.h), in the order of the
   // channel-pair kernel the tiled path takes for those shapes: floats with AVX-512 only.
 #if defined(__AVX512F__)
@@ -104,9 +104,9 @@ void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerSh
   tiled(w, s, h, condition, z, post, a, head_in, head_out, h_next);
 }
 
-void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
-                                  ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
-                                  MatRef head_out, MatRef h_next) {
+void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
+                                  const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
+                                  const ConstMatRef& head_in, MatRef head_out, MatRef h_next) {
   tiled(w, s, h, condition, z, post, a, head_in, head_out, h_next);
 }
 

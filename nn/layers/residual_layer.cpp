@@ -63,8 +63,8 @@ void ResidualLayer::fold_film(const FilmSite& film, const Vec& cond, State& s) c
   film_fold_bias(s.conv_bias_plain, film.gamma(cond), film.beta(cond), s.conv_bias);
 }
 
-void ResidualLayer::process(State& s, ConstMatRef condition, ConstMatRef head_in, MatRef head_out, MatRef h_next,
-                            Scratch& scratch, Index n) const noexcept {
+void ResidualLayer::process(State& s, const ConstMatRef& condition, const ConstMatRef& head_in, MatRef head_out,
+                            MatRef h_next, Scratch& scratch, Index n) const noexcept {
   const Index c = config_.channels, cz = z_channels();
   MatMap z(scratch.z.data(), cz, n), a(scratch.a.data(), c, n);
   MatMap post = config_.gated ? MatMap(scratch.post.data(), cz, n) : empty_mat();
