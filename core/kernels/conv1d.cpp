@@ -109,6 +109,21 @@ void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const Const
   if (extras.residual.size() > 0) y += extras.residual;
 }
 
+void conv1d_pack(const ConstMatRef& w, const ConstMatRef& b, const ConstMatRef& side_weight, Index c_in,
+                 Mat& packed) {
+#if defined(__AVX512F__)
+  if constexpr (kTunedKernels && sizeof(Scalar) == 4) {
+    // forward_small's choice of the channel-pair kernel (its other conditions concern the data).
+    if (w.rows() <= kLanes / 2 && w.cols() <= kMaxWeightCols && side_weight.cols() <= kMaxSideRows) {
+      packed.resize(kLanes, channel_pairs_packed_vectors(w, c_in, side_weight.cols()));
+      pack_channel_pairs(w, b, side_weight, c_in, packed.data());
+      return;
+    }
+  }
+#endif
+  packed.resize(0, 0);
+}
+
 void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
   const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in), t_out = y.cols();
   if (b.size() > 0)

@@ -47,7 +47,7 @@ void elementwise(const ConstMatRef& a, const ConstMatRef& b, MatRef& y, Op op) {
                                         MatRef& at, const ConstMatRef& head_in, MatRef& head_t, MatRef& next_t,
                                         const ConstMatRef& residual) {
   const Index c = at.rows();
-  conv1d_forward_refs(ht, w.conv, w.conv_bias, s.dilation, zt, Conv1dExtras{ct, w.mixer, empty_mat()});
+  conv1d_forward_refs(ht, w.conv, w.conv_bias, s.dilation, zt, Conv1dExtras{ct, w.mixer, empty_mat(), w.conv_packed});
   if (s.gated) {
     activation_forward(s.activation, zt.topRows(c), post.topRows(c));
     activation_forward(Activation::Sigmoid, zt.bottomRows(c), post.bottomRows(c));
@@ -59,7 +59,7 @@ void elementwise(const ConstMatRef& a, const ConstMatRef& b, MatRef& y, Op op) {
     elementwise(head_in, at, head_t, [](Scalar u, Scalar v) { return u + v; });
   else
     head_t = at;
-  conv1d_forward_refs(at, w.out, w.out_bias, 1, next_t, Conv1dExtras{empty_mat(), empty_mat(), residual});
+  conv1d_forward_refs(at, w.out, w.out_bias, 1, next_t, Conv1dExtras{empty_mat(), empty_mat(), residual, w.out_packed});
 }
 
 // The tiled path, its Refs taken by reference: the public entry points pass theirs on without

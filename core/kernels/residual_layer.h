@@ -19,6 +19,9 @@ struct ResidualLayerWeights {
   ConstMatRef mixer;      // (Cz, C_cond)
   ConstMatRef out;        // (C, C)
   ConstMatRef out_bias;   // (C, 1)
+  // Streaming's conv1d_pack of (conv, conv_bias, mixer) and of (out, out_bias), or null.
+  const Scalar* conv_packed = nullptr;
+  const Scalar* out_packed = nullptr;
 };
 
 struct ResidualLayerShape {

@@ -44,6 +44,7 @@ class ResidualLayer {
   struct State {
     Mat conv, conv_bias, mixer, out, out_bias;
     Mat conv_plain, conv_bias_plain, mixer_plain;  // FiLM only: what each fold starts from
+    Mat conv_packed, out_packed;                   // conv1d_pack's layouts (empty: none)
     History input;                                 // the layer's input h
   };
   // The scratch every layer of a model shares: z and post (Cz, n), a (C, n).
