@@ -109,8 +109,8 @@ void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const Const
   if (extras.residual.size() > 0) y += extras.residual;
 }
 
-void conv1d_pack(const ConstMatRef& w, const ConstMatRef& b, const ConstMatRef& side_weight, Index c_in,
-                 Mat& packed) {
+void conv1d_pack([[maybe_unused]] const ConstMatRef& w, [[maybe_unused]] const ConstMatRef& b,
+                 [[maybe_unused]] const ConstMatRef& side_weight, [[maybe_unused]] Index c_in, Mat& packed) {
 #if defined(__AVX512F__)
   if constexpr (kTunedKernels && sizeof(Scalar) == 4) {
     // forward_small's choice of the channel-pair kernel (its other conditions concern the data).
