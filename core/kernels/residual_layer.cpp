@@ -40,7 +40,7 @@ void elementwise(const ConstMatRef& a, const ConstMatRef& b, MatRef& y, Op op) {
 
 // One tile's three passes. Every argument is a Ref made once by the caller and passed down by
 // reference to the conv kernels (conv1d_forward_refs): streaming's blocks of 16 to 64 samples are
-// one tile each, and a Ref rebuilt at every call boundary cost more than the work of a short block.
+// one tile each, and a Ref rebuilt at every call boundary is a cost per block, not per sample.
 // residual: h's last n columns (the layer input at the output's times).
 [[gnu::always_inline]] inline void tile(const ResidualLayerWeights& w, const ResidualLayerShape& s,
                                         const ConstMatRef& ht, const ConstMatRef& ct, MatRef& zt, MatRef& post,
