@@ -31,9 +31,11 @@ bool twelve_channels(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
 }
 }  // namespace
 
+namespace {
 // Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
-bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
-                          const Conv1dExtras& e) {
+// Refs by reference, as every kernel below takes them.
+bool forward_small(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
+                   const Conv1dExtras& e) {
   const Index c_out = y.rows();
   if (c_out > kMaxRows || w.cols() > kMaxWeightCols || e.side.rows() > kMaxSideRows ||
       y.cols() == 0 || x.rows() == 0)
@@ -82,18 +84,44 @@ bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dil
   }
   return true;
 }
+}  // namespace
+
+bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
+                          const Conv1dExtras& e) {
+  return forward_small(x, w, b, dilation, y, e);
+}
 
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
-  conv1d_forward(x, w, b, dilation, y, Conv1dExtras{});
+  conv1d_forward_refs(x, w, b, dilation, y, Conv1dExtras{});
 }
 
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                     const Conv1dExtras& extras) {
+  conv1d_forward_refs(x, w, b, dilation, y, extras);
+}
+
+void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
+                         const Conv1dExtras& extras) {
   if constexpr (!kTunedKernels) return conv1d_forward_naive(x, w, b, dilation, y, extras);
-  if (conv1d_forward_small(x, w, b, dilation, y, extras)) return;
+  if (forward_small(x, w, b, dilation, y, extras)) return;
   conv1d_forward_generic(x, w, b, dilation, y);
   if (extras.side.size() > 0) y.noalias() += extras.side_weight * extras.side;
   if (extras.residual.size() > 0) y += extras.residual;
+}
+
+void conv1d_pack([[maybe_unused]] const ConstMatRef& w, [[maybe_unused]] const ConstMatRef& b,
+                 [[maybe_unused]] const ConstMatRef& side_weight, [[maybe_unused]] Index c_in, Mat& packed) {
+#if defined(__AVX512F__)
+  if constexpr (kTunedKernels && sizeof(Scalar) == 4) {
+    // forward_small's choice of the channel-pair kernel (its other conditions concern the data).
+    if (w.rows() <= kLanes / 2 && w.cols() <= kMaxWeightCols && side_weight.cols() <= kMaxSideRows) {
+      packed.resize(kLanes, channel_pairs_packed_vectors(w, c_in, side_weight.cols()));
+      pack_channel_pairs(w, b, side_weight, c_in, packed.data());
+      return;
+    }
+  }
+#endif
+  packed.resize(0, 0);
 }
 
 void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {

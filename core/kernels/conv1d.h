@@ -24,13 +24,28 @@ void conv1d_forward_generic(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index d
 //   y = residual + (b + conv(x) + side_weight * side)
 // side: (C_side, T_out), a second input with one tap (the input mixer's condition), side_weight:
 // (C_out, C_side); residual: (C_out, T_out). Either may be empty. y must not alias them.
+// packed: this conv's weights as conv1d_pack laid them out, or null (see there).
 struct Conv1dExtras {
   ConstMatRef side = empty_mat();
   ConstMatRef side_weight = empty_mat();
   ConstMatRef residual = empty_mat();
+  const Scalar* packed = nullptr;
 };
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                     const Conv1dExtras& extras);
+// The same with every Ref by reference, for callers that already hold them (the fused layer's
+// tiles): a Ref passed by value is rebuilt in the callee's frame at every call, which at streaming's
+// short blocks is a cost per block, not per sample.
+void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
+                         const Conv1dExtras& extras);
+// A conv's weights (w, b, the side weight) laid out once in the order of the kernel conv1d_forward
+// picks for them, where that kernel would lay them out again on every call: the channel-pair
+// kernel (C_out up to half a vector, AVX-512 floats), whose interleaving was a third of its time
+// at streaming's block 16. packed is resized (to nothing where no such kernel applies, so its data
+// is then null; to the same size, without allocating). Streaming passes packed.data() as
+// Conv1dExtras::packed along with the same w, b and side weight, and refreshes it whenever they
+// change (FiLM's fold). The kernel copies the same vectors it would have built: the same bits.
+void conv1d_pack(const ConstMatRef& w, const ConstMatRef& b, const ConstMatRef& side_weight, Index c_in, Mat& packed);
 // The small-channel kernel alone: false (having done nothing) when the shape is not small. Unlike
 // conv1d_forward, y may alias extras.residual: each column reads its residual before writing.
 bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,

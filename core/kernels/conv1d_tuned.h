@@ -357,6 +357,32 @@ inline Vector64 compact_folded_columns(const Vector64& both, std::index_sequence
   return __builtin_shufflevector(both, both, (L < N ? L : L < 2 * N ? half + L - N : 0)...);
 }
 
+// The vectors forward_channel_pairs lays out for its weights, in this order: the K * ceil(C_in / 2)
+// interleaved weight columns (lane 2o: w(o, j), lane 2o+1: w(o, j+1), zero past the tap's last
+// input channel), the ceil(C_side / 2) of the side weight, the bias in the even lanes. Written
+// element by element: the readable form of what the kernel builds with loads and shuffles, and
+// what it copies instead when Conv1dExtras::packed is given (conv1d_pack).
+inline Index channel_pairs_packed_vectors(const ConstMatRef& w, Index c_in, Index c_side) {
+  return conv1d_kernel_size(w.cols(), c_in) * ((c_in + 1) / 2) + (c_side + 1) / 2 + 1;
+}
+inline void pack_channel_pairs(const ConstMatRef& w, const ConstMatRef& b, const ConstMatRef& side_weight, Index c_in,
+                               Scalar* out) {
+  const Index c_out = w.rows(), taps = conv1d_kernel_size(w.cols(), c_in);
+  auto put = [&](const ConstMatRef& m, Index j, Index last) {
+    for (Index l = 0; l < kLanes; ++l) out[l] = Scalar(0);
+    for (Index o = 0; o < c_out; ++o) {
+      out[2 * o] = m(o, j);
+      if (j + 1 <= last) out[2 * o + 1] = m(o, j + 1);
+    }
+    out += kLanes;
+  };
+  for (Index k = 0; k < taps; ++k)
+    for (Index j = 0; j < c_in; j += 2) put(w, k * c_in + j, k * c_in + c_in - 1);
+  for (Index j = 0; j < side_weight.cols(); j += 2) put(side_weight, j, side_weight.cols() - 1);
+  for (Index l = 0; l < kLanes; ++l) out[l] = Scalar(0);
+  for (Index o = 0; o < b.size(); ++o) out[2 * o] = b(o, 0);
+}
+
 // C_out <= 8 on a 16-lane machine (floats): each vector holds output channel o's sum over even
 // input channels in lane 2o and over odd ones in lane 2o+1, so every FMA does full-width work where
 // the column kernel would use half a register. Input channels 2p and 2p+1 of a column are adjacent,
@@ -387,9 +413,10 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
   // Columns j and j+1 of m interleaved (lane 2o: m(o, j), lane 2o+1: m(o, j+1), or 0 past `last`).
   // Two full adjacent columns are one 16-float load and one permute: streaming packs every call.
   auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
-    if constexpr (COUT > 0 && COUT < half)
+    if constexpr (COUT > 0)
       if (m.outerStride() == COUT) {
-        // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`).
+        // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`: a lone
+        // last column, such as the mixer's one column, comes out with its odd lanes zero).
         const Vector64 two = load_first<Vector64>(m.col(j).data(), j + 1 <= last ? 2 * COUT : COUT);
         v = interleave_short_columns<COUT>(two, std::make_index_sequence<kLanes>());
         return;
@@ -407,12 +434,26 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
     }
   };
   Vector64 weights[kMaxWeightCols], side_weights[kMaxSideRows];
-  for (Index k = 0; k < taps; ++k)
-    for (Index p = 0; p < in_pairs; ++p)
-      interleave(w, k * c_in + 2 * p, k * c_in + c_in - 1, weights[k * in_pairs + p]);
-  for (Index p = 0; p < side_pairs; ++p) interleave(e.side_weight, 2 * p, c_side - 1, side_weights[p]);
   Vector64 bias = {};
-  for (Index o = 0; o < b.size(); ++o) bias[2 * o] = b(o, 0);
+  if (e.packed) {
+    // Laid out once by pack_channel_pairs (conv1d_pack): the same vectors, copied.
+    const Scalar* p = e.packed;
+    std::memcpy(weights, p, static_cast<size_t>(taps * in_pairs) * sizeof(Vector64));
+    p += taps * in_pairs * kLanes;
+    std::memcpy(side_weights, p, static_cast<size_t>(side_pairs) * sizeof(Vector64));
+    std::memcpy(&bias, p + side_pairs * kLanes, sizeof bias);
+  } else {
+    for (Index k = 0; k < taps; ++k)
+      for (Index p = 0; p < in_pairs; ++p)
+        interleave(w, k * c_in + 2 * p, k * c_in + c_in - 1, weights[k * in_pairs + p]);
+    for (Index p = 0; p < side_pairs; ++p) interleave(e.side_weight, 2 * p, c_side - 1, side_weights[p]);
+    // The bias in the even lanes. With C_out fixed, one masked load and a shuffle: writing lanes one
+    // at a time went through the stack, and reading the vector back stalled on every call.
+    if (COUT > 0 && b.size() == COUT)
+      bias = interleave_short_columns<COUT>(load_first<Vector64>(b.data(), COUT), std::make_index_sequence<kLanes>());
+    else
+      for (Index o = 0; o < b.size(); ++o) bias[2 * o] = b(o, 0);
+  }
   const bool odd_in = c_in % 2 == 1, odd_side = c_side % 2 == 1;
   const Scalar* xd = x.data();
   const Scalar* sd = e.side.data();

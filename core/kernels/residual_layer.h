@@ -19,6 +19,9 @@ struct ResidualLayerWeights {
   ConstMatRef mixer;      // (Cz, C_cond)
   ConstMatRef out;        // (C, C)
   ConstMatRef out_bias;   // (C, 1)
+  // Streaming's conv1d_pack of (conv, conv_bias, mixer) and of (out, out_bias), or null.
+  const Scalar* conv_packed = nullptr;
+  const Scalar* out_packed = nullptr;
 };
 
 struct ResidualLayerShape {
@@ -31,14 +34,14 @@ struct ResidualLayerShape {
 // post: (Cz, T), written when gated (f(z_top); sigmoid(z_bottom)), else empty. a: (C, T), written.
 // head_in: (C, T) or empty (the first layer: zero); head_out: (C, T), may alias head_in.
 // h_next: (C, T), must not alias h.
-void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
-                            ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
-                            MatRef head_out, MatRef h_next);
+void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
+                            const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
+                            const ConstMatRef& head_in, MatRef head_out, MatRef h_next);
 // The same in tiles of columns, three passes per tile over conv1d's kernels: the general path, and
 // the reference of the per-column kernel residual_layer_forward takes for up to 4 channels
 // (residual_layer_tiny.h), which matches it bit for bit.
-void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, ConstMatRef h,
-                                  ConstMatRef condition, MatRef z, MatRef post, MatRef a, ConstMatRef head_in,
-                                  MatRef head_out, MatRef h_next);
+void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
+                                  const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
+                                  const ConstMatRef& head_in, MatRef head_out, MatRef h_next);
 
 }  // namespace namk

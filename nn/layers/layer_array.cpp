@@ -137,7 +137,7 @@ void LayerArray::fold_film(const KnobConditioner& knobs, const Vec& cond, State&
   if (film_head_) head_rechannel_.fold_film(head_film(knobs), cond, s.head_rechannel);
 }
 
-void LayerArray::process(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in,
+void LayerArray::process(State& s, const ConstMatRef& x, const ConstMatRef& condition, const ConstMatRef& head_in,
                          ResidualLayer::Scratch& scratch, Index n) const noexcept {
   if (!general_.empty()) {
     process_general(s, x, condition, head_in, n);

@@ -51,8 +51,8 @@ class LayerArray {
   void fold_film(const KnobConditioner& knobs, const Vec& cond, State& s) const noexcept;
   // x: (in, n); head_in: the previous array's head (C, n) or empty. Leaves the residual stream in
   // s.out and the head in s.head_out (their first n columns).
-  void process(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in, ResidualLayer::Scratch& scratch,
-               Index n) const noexcept;
+  void process(State& s, const ConstMatRef& x, const ConstMatRef& condition, const ConstMatRef& head_in,
+               ResidualLayer::Scratch& scratch, Index n) const noexcept;
 
   // Writes this array with the knobs' constant effect folded in into dst at to's offsets.
   void bake(const Scalar* src, const KnobConditioner& knobs, const Vec& cond, const LayerArray& to, Scalar* dst) const;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/kernels/conv1d.h"
 #include "nn/nam_weight.h"
 
 namespace namk {
@@ -54,6 +55,8 @@ void ResidualLayer::prepare(const Scalar* params, const FilmSite& film, int max_
     s.conv_bias_plain = s.conv_bias;
     s.mixer_plain = s.mixer;
   }
+  conv1d_pack(s.conv, s.conv_bias, s.mixer, config_.channels, s.conv_packed);
+  conv1d_pack(s.out, s.out_bias, empty_mat(), config_.channels, s.out_packed);
   s.input.prepare(config_.channels, reach(), max_block);
 }
 
@@ -61,15 +64,17 @@ void ResidualLayer::fold_film(const FilmSite& film, const Vec& cond, State& s) c
   film_fold_weight(s.conv_plain, film.gamma(cond), s.conv);
   film_fold_weight(s.mixer_plain, film.gamma(cond), s.mixer);
   film_fold_bias(s.conv_bias_plain, film.gamma(cond), film.beta(cond), s.conv_bias);
+  conv1d_pack(s.conv, s.conv_bias, s.mixer, config_.channels, s.conv_packed);  // the same size: no allocation
 }
 
-void ResidualLayer::process(State& s, ConstMatRef condition, ConstMatRef head_in, MatRef head_out, MatRef h_next,
-                            Scratch& scratch, Index n) const noexcept {
+void ResidualLayer::process(State& s, const ConstMatRef& condition, const ConstMatRef& head_in, MatRef head_out,
+                            MatRef h_next, Scratch& scratch, Index n) const noexcept {
   const Index c = config_.channels, cz = z_channels();
   MatMap z(scratch.z.data(), cz, n), a(scratch.a.data(), c, n);
   MatMap post = config_.gated ? MatMap(scratch.post.data(), cz, n) : empty_mat();
-  residual_layer_forward({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape(), s.input.window(n), condition, z,
-                         post, a, head_in, head_out, h_next);
+  auto packed = [](const Mat& m) { return m.size() > 0 ? m.data() : nullptr; };
+  residual_layer_forward({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias, packed(s.conv_packed), packed(s.out_packed)},
+                         shape(), s.input.window(n), condition, z, post, a, head_in, head_out, h_next);
   s.input.advance(n);
 }
 

@@ -44,6 +44,7 @@ class ResidualLayer {
   struct State {
     Mat conv, conv_bias, mixer, out, out_bias;
     Mat conv_plain, conv_bias_plain, mixer_plain;  // FiLM only: what each fold starts from
+    Mat conv_packed, out_packed;                   // conv1d_pack's layouts (empty: none)
     History input;                                 // the layer's input h
   };
   // The scratch every layer of a model shares: z and post (Cz, n), a (C, n).
@@ -54,8 +55,8 @@ class ResidualLayer {
   void fold_film(const FilmSite& film, const Vec& cond, State& s) const noexcept;
   // Reads the block just written to s.input.next(n); head_in may alias head_out and is empty for
   // the first layer; h_next: (C, n).
-  void process(State& s, ConstMatRef condition, ConstMatRef head_in, MatRef head_out, MatRef h_next, Scratch& scratch,
-               Index n) const noexcept;
+  void process(State& s, const ConstMatRef& condition, const ConstMatRef& head_in, MatRef head_out, MatRef h_next,
+               Scratch& scratch, Index n) const noexcept;
 
   // Writes this layer with the knobs' constant effect folded in (FiLM at cond; concat's knob
   // channels, the condition's rows after the audio, into the conv bias) into dst at to's offsets.

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "core/kernels/conv1d.h"
+#include "core/kernels/tuned.h"
 #include "gradcheck.h"
 
 using namespace namk;
@@ -150,5 +151,50 @@ TEST_CASE("conv1d extras: the side input and the residual are added as written, 
         conv1d_forward(x.middleCols(t, r + 1), w, b, d, y_one.col(t),
                        Conv1dExtras{side.col(t), side_w, residual.col(t)});
       CHECK((y_one.array() == y.array()).all());
+    }
+}
+
+#if defined(__AVX512F__)
+constexpr bool kAvx512Floats = !kDouble && kTunedKernels;
+#else
+constexpr bool kAvx512Floats = false;
+#endif
+
+TEST_CASE("conv1d_pack: weights laid out once give the bits of the kernel's own layout, where it applies") {
+  // The channel-pair kernel (C_out up to half a vector, AVX-512 floats) copies the packed vectors
+  // instead of interleaving w, b and the side weight itself: every shape the presets stream (K = 3
+  // with the mixer's one or two condition rows, 1x1s with a residual, odd and even C_in), short
+  // blocks and long, must give the same bits either way. Elsewhere the pack is empty.
+  std::mt19937_64 rng(23);
+  struct Shape {
+    Index c_out, c_in, k, c_side;
+    bool residual;
+  };
+  const Shape shapes[] = {{8, 8, 3, 1, false}, {8, 8, 3, 2, false}, {8, 8, 1, 0, true}, {8, 16, 1, 0, false},
+                          {6, 6, 3, 1, false}, {4, 4, 1, 0, true},  {2, 2, 3, 1, false}, {3, 5, 2, 3, true},
+                          {1, 8, 1, 0, false}, {16, 16, 3, 1, false}};
+  for (const Shape& s : shapes)
+    for (Index len : {1, 16, 45}) {
+      CAPTURE(s.c_out);
+      CAPTURE(s.c_in);
+      CAPTURE(s.k);
+      CAPTURE(len);
+      const Index d = 2, r = (s.k - 1) * d;
+      const Mat x = random_mat(s.c_in, len + r, rng), w = random_mat(s.c_out, s.k * s.c_in, rng),
+                b = random_mat(s.c_out, 1, rng), side = random_mat(s.c_side, len, rng),
+                side_w = random_mat(s.c_out, s.c_side, rng), residual = random_mat(s.c_out, len, rng);
+      const ConstMatRef res = s.residual ? ConstMatRef(residual) : ConstMatRef(empty_mat());
+      Mat packed;
+      conv1d_pack(w, b, side_w, s.c_in, packed);
+      const bool pairs = kAvx512Floats && s.c_out <= 8;
+      CHECK((packed.size() > 0) == pairs);
+      Mat y(s.c_out, len), y_packed(s.c_out, len);
+      conv1d_forward(x, w, b, d, y, Conv1dExtras{side, side_w, res});
+      conv1d_forward(x, w, b, d, y_packed, Conv1dExtras{side, side_w, res, pairs ? packed.data() : nullptr});
+      CHECK((y_packed.array() == y.array()).all());
+      // Packing again into the same matrix keeps its buffer (streaming repacks after each FiLM fold).
+      const Scalar* before = packed.data();
+      conv1d_pack(w, b, side_w, s.c_in, packed);
+      CHECK(packed.data() == before);
     }
 }
