@@ -69,7 +69,8 @@ ConditionDsp film_condition_dsp(const Model& model, Index outputs) {
   const ModelConfig& c = model.config();
   const ParamLayout& layout = model.param_layout();
   const Scalar* p = model.params().data();
-  const Index n = static_cast<Index>(c.knobs.size()), hidden = c.film.hidden, width = hidden + 1;
+  const Index n = static_cast<Index>(c.knobs.size());
+  const Index hidden = c.film.hidden * (c.film.separable ? n : 1), width = hidden + 1;  // every knob's units
   LayerArrayConfig a;
   a.input_size = a.condition_size = 1 + n;
   a.channels = width;
@@ -83,7 +84,14 @@ ConditionDsp film_condition_dsp(const Model& model, Index outputs) {
   config->head_scale = 1;
   config->in_channels = 1 + n;
 
-  const Scalar* w1 = p + layout.view("film.w1").offset;
+  // Separable FiLM: the cross-knob entries count as zero whatever the buffer holds (as the
+  // conditioner reads them), so they are written as zeros.
+  std::vector<Scalar> w1_masked(p + layout.view("film.w1").offset, p + layout.view("film.w1").offset + hidden * n);
+  if (c.film.separable)
+    for (Index i = 0; i < hidden; ++i)
+      for (Index j = 0; j < n; ++j)
+        if (i / c.film.hidden != j) w1_masked[static_cast<size_t>(i * n + j)] = 0;
+  const Scalar* w1 = w1_masked.data();
   const Scalar* b1 = p + layout.view("film.b1").offset;
   const Scalar* w2 = p + layout.view("film.w2").offset;
   const Scalar* b2 = p + layout.view("film.b2").offset;

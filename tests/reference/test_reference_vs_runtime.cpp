@@ -232,6 +232,12 @@ std::vector<std::pair<std::string, ModelConfig>> knob_input_variants() {
   ModelConfig sigmoid = with_two_knobs(tiny_wavenet(), Conditioning::Film);
   sigmoid.film.activation = Activation::Sigmoid;
   v.push_back({"wavenet film sigmoid hidden", sigmoid});
+  // Separable FiLM: randomise() fills the cross-knob weights too, which the conditioner ignores,
+  // so the export must write them as zeros.
+  ModelConfig separable = with_two_knobs(tiny_wavenet(), Conditioning::Film);
+  separable.film.hidden = 3;
+  separable.film.separable = true;
+  v.push_back({"wavenet film separable", separable});
   return v;
 }
 
