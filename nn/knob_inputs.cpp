@@ -70,7 +70,7 @@ ConditionDsp film_condition_dsp(const Model& model, Index outputs) {
   const ParamLayout& layout = model.param_layout();
   const Scalar* p = model.params().data();
   const Index n = static_cast<Index>(c.knobs.size());
-  const Index hidden = c.film.hidden * (c.film.separable ? n : 1), width = hidden + 1;  // every knob's units
+  const Index hidden = c.film.units(n), width = hidden + 1;
   LayerArrayConfig a;
   a.input_size = a.condition_size = 1 + n;
   a.channels = width;
@@ -87,10 +87,9 @@ ConditionDsp film_condition_dsp(const Model& model, Index outputs) {
   // Separable FiLM: the cross-knob entries count as zero whatever the buffer holds (as the
   // conditioner reads them), so they are written as zeros.
   std::vector<Scalar> w1_masked(p + layout.view("film.w1").offset, p + layout.view("film.w1").offset + hidden * n);
-  if (c.film.separable)
-    for (Index i = 0; i < hidden; ++i)
-      for (Index j = 0; j < n; ++j)
-        if (i / c.film.hidden != j) w1_masked[static_cast<size_t>(i * n + j)] = 0;
+  for (Index i = 0; i < hidden; ++i)
+    for (Index j = 0; j < n; ++j)
+      if (!c.film.unit_reads(i, j)) w1_masked[static_cast<size_t>(i * n + j)] = 0;
   const Scalar* w1 = w1_masked.data();
   const Scalar* b1 = p + layout.view("film.b1").offset;
   const Scalar* w2 = p + layout.view("film.w2").offset;

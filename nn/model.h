@@ -35,6 +35,7 @@
 #include "core/kernels/pointwise.h"
 #include "base/knob_spec.h"
 #include "core/tape.h"
+#include "nn/film_config.h"
 #include "nn/layers/knob_conditioner.h"
 #include "nn/layers/tone_stack.h"
 #include "nn/param_layout.h"
@@ -194,19 +195,6 @@ struct ToneStackWaveNetConfig {
 };
 
 enum class Conditioning { Film, Concat };
-
-// FiLM conditioner: knobs (normalised) -> dense(hidden) -> activation -> dense -> every layer's
-// gamma (and beta when shift), and each layer array's head when head is set.
-struct FilmConfig {
-  Index hidden = 16;
-  Activation activation = Activation::Tanh;
-  bool shift = true;
-  bool head = false;
-  // Each knob gets its own `hidden` units, which see no other knob, so the coefficients are a sum
-  // of one function per knob. One-knob sweeps record each of those functions; a dense MLP would be
-  // free to invent any interaction at combinations nobody recorded.
-  bool separable = false;
-};
 
 struct ModelConfig {
   std::string architecture = "WaveNet";  // a name in nn/architecture.h's list

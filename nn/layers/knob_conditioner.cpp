@@ -19,8 +19,8 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   concat_ = nk > 0 && config.conditioning == Conditioning::Concat;
   raw_ = concat_ && config.architecture == "WaveNet" && config.wavenet.in_channels > 1;
   shift_ = config.film.shift;
-  separable_ = config.film.separable;
-  hidden_ = config.film.hidden * (separable_ ? nk : 1);
+  film_config_ = config.film;
+  hidden_ = config.film.units(nk);
   activation_ = config.film.activation;
   sites_.clear();
   outputs_ = concat_ ? nk : 0;
@@ -31,7 +31,7 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   }
   controls_offset_ = outputs_;
   outputs_ += controls;
-  w1_ = layout.add("film.w1", {hidden_, nk}, separable_ ? 1 : nk);  // fan-in: the knobs a unit reads
+  w1_ = layout.add("film.w1", {hidden_, nk}, config.film.separable ? 1 : nk);  // fan-in: the knobs a unit reads
   b1_ = layout.add("film.b1", {hidden_}, nk);
   w2_ = layout.add("film.w2", {outputs_, hidden_}, 0);  // zero: see init()
   b2_ = layout.add("film.b2", {outputs_}, 0);
@@ -59,7 +59,7 @@ Var KnobConditioner::forward(Tape& t, const ParamBuffers& p, std::span<const dou
   for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = knob_input(i, knob_values[i]);
   if (concat_) return k;
   Var w1 = p.weight(t, w1_, hidden_, nk, 1);
-  if (separable_) {  // the mask keeps the cross-knob weights at zero: their gradient is zero too
+  if (film_config_.separable) {  // the mask keeps the cross-knob weights at zero: their gradient is zero too
     Var mask = t.output(hidden_, nk, false);
     for (Index j = 0; j < hidden_; ++j)
       for (Index i = 0; i < nk; ++i) t.value(mask)(j, i) = connected(j, i) ? Scalar(1) : Scalar(0);

@@ -18,6 +18,7 @@
 #include "base/knob_spec.h"
 #include "core/tape.h"
 #include "nn/layers/film.h"
+#include "nn/film_config.h"
 #include "nn/layers/param_buffers.h"
 #include "nn/param_layout.h"
 
@@ -59,10 +60,10 @@ class KnobConditioner {
 
  private:
   std::vector<KnobSpec> knobs_;
-  bool film_ = false, concat_ = false, shift_ = false, separable_ = false;
+  bool film_ = false, concat_ = false, shift_ = false;
+  FilmConfig film_config_;  // which of w1's entries a separable network reads (unit_reads)
   Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;  // hidden_: all units (every knob's when separable)
-  // Separable: whether unit `unit` of w1 reads knob `knob`. Always true for a dense MLP.
-  bool connected(Index unit, Index knob) const { return !separable_ || unit / (hidden_ / Index(knobs_.size())) == knob; }
+  bool connected(Index unit, Index knob) const { return film_config_.unit_reads(unit, knob); }
   Activation activation_ = Activation::Tanh;
   // Concat into a WaveNet's input channels (in_channels > 1): the knobs' raw values, not normalised.
   bool raw_ = false;
