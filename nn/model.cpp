@@ -30,9 +30,9 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
                                     std::to_string(config_.film.hidden)));
 }
 
-void Model::finish_layout(const std::vector<Index>& film_sites, Index controls) {
+void Model::finish_layout(const std::vector<Index>& film_sites, Index controls, const RowRouting& routing) {
   arch_params_ = layout_.size();
-  conditioner_.build(config_, film_sites, layout_, controls);
+  conditioner_.build(config_, film_sites, layout_, controls, routing);
   total_params_ = layout_.size();
 }
 

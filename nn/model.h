@@ -192,6 +192,13 @@ struct ToneStackWaveNetConfig {
   // The knobs modulate the second stage too (FiLM). False: only the first stage and the tone
   // stack hear them, as in an amp whose power amp has no knobs.
   bool knobs_in_post = true;
+  // Which knobs each part hears, by name (unset: every knob): an amp's gain sits in its preamp,
+  // its tone controls in the tone stack, and a knob that cannot reach a part cannot bend it at
+  // settings nobody recorded. Needs separable FiLM, whose hidden units each read one knob.
+  struct KnobRouting {
+    std::optional<std::vector<std::string>> pre, tone_stack, post;
+    bool any() const { return pre || tone_stack || post; }
+  } knob_routing;
 };
 
 enum class Conditioning { Film, Concat };
@@ -298,7 +305,7 @@ class Model {
   // conditioner's output is, per site, gamma (c) then beta (c, when shift). Ignored without FiLM.
   // Only counts: make_model() allocates the buffer once the counts have passed its checks.
   // controls: rows after the sites' that the architecture reads itself (KnobConditioner::build).
-  void finish_layout(const std::vector<Index>& film_sites, Index controls = 0);
+  void finish_layout(const std::vector<Index>& film_sites, Index controls = 0, const RowRouting& routing = {});
   // FiLM site s (inactive without FiLM).
   FilmSite film_site(size_t s) const { return conditioner_.site(s); }
   bool has_knobs() const { return !config_.knobs.empty(); }

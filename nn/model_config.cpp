@@ -124,12 +124,26 @@ ToneStackConfig read_tone_stack(const Json& j) {
 void read_wavenet_config(const Json& j, ModelConfig& config) { config.wavenet = read_wavenet_body(j); }
 
 void read_tone_stack_wavenet_config(const Json& j, ModelConfig& config) {
-  j.allow_only({"pre", "tone_stack", "post", "knobs_in_post"});
+  j.allow_only({"pre", "tone_stack", "post", "knobs_in_post", "knob_routing"});
   ToneStackWaveNetConfig& c = config.tone_stack_wavenet;
   c.pre = read_wavenet_body(j["pre"]);
   c.tone_stack = read_tone_stack(j["tone_stack"]);
   c.post = read_wavenet_body(j["post"]);
   c.knobs_in_post = j.boolean_or("knobs_in_post", true);
+  if (auto routing = j.find("knob_routing")) {
+    routing->allow_only({"pre", "tone_stack", "post"});
+    for (const auto& [key, names] : {std::pair{"pre", &c.knob_routing.pre}, std::pair{"tone_stack", &c.knob_routing.tone_stack},
+                                     std::pair{"post", &c.knob_routing.post}}) {
+      const auto list = routing->find(key);
+      if (!list) continue;
+      if (!list->is_array()) throw list->error("an array of knob names");
+      names->emplace();
+      for (const Json& name : list->items()) {
+        if (!name.is_string()) throw name.error("a knob name (a string)");
+        (*names)->push_back(name.string());
+      }
+    }
+  }
 }
 
 void read_lstm_config(const Json& j, ModelConfig& config) {

@@ -270,11 +270,26 @@ std::string write_tone_stack(const ToneStackConfig& tone) {
 
 std::string write_wavenet_config(const ModelConfig& c) { return write_wavenet_body(c.wavenet); }
 
+namespace {
+// ", \"knob_routing\": {...}" with the parts that are set, or nothing (files without it stay as they were).
+std::string write_knob_routing(const ToneStackWaveNetConfig::KnobRouting& r) {
+  if (!r.any()) return "";
+  std::string out;
+  for (const auto& [key, names] : {std::pair{"pre", &r.pre}, std::pair{"tone_stack", &r.tone_stack}, std::pair{"post", &r.post}}) {
+    if (!*names) continue;
+    std::string list;
+    for (const std::string& n : **names) list += (list.empty() ? "" : ", ") + json_quote(n);
+    out += std::string(out.empty() ? "" : ", ") + "\"" + key + "\": [" + list + "]";
+  }
+  return ", \"knob_routing\": {" + out + "}";
+}
+}  // namespace
+
 std::string write_tone_stack_wavenet_config(const ModelConfig& c) {
   const ToneStackWaveNetConfig& t = c.tone_stack_wavenet;
   return "{\"pre\": " + write_wavenet_body(t.pre) + ", \"tone_stack\": " + write_tone_stack(t.tone_stack) +
          ", \"post\": " + write_wavenet_body(t.post) +
-         ", \"knobs_in_post\": " + (t.knobs_in_post ? "true" : "false") + "}";
+         ", \"knobs_in_post\": " + (t.knobs_in_post ? "true" : "false") + write_knob_routing(t.knob_routing) + "}";
 }
 
 std::string write_lstm_config(const ModelConfig& c) {

@@ -1,6 +1,8 @@
 // See tone_stack_wavenet.h.
 #include "nn/tone_stack_wavenet.h"
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "core/ops.h"
 
@@ -23,6 +25,26 @@ const ModelConfig& checked(const ModelConfig& c) {
                                       format_number(sections[s].max_hz)));
   return c;
 }
+
+// A part's knob set from its routing entry: empty when unset (every knob), or when the model has no
+// knobs (a config names the knobs a dataset brings; without them the tone stack is a fixed EQ, and
+// `train` sizes the receptive field from the config before it has read the dataset).
+KnobSet knob_set(const std::optional<std::vector<std::string>>& names, const std::vector<KnobSpec>& knobs,
+                 const std::string& field) {
+  if (!names || knobs.empty()) return {};
+  KnobSet set(knobs.size(), false);
+  for (const std::string& name : *names) {
+    const auto it = std::find_if(knobs.begin(), knobs.end(), [&](const KnobSpec& k) { return k.name == name; });
+    if (it == knobs.end()) {
+      std::string known;
+      for (const KnobSpec& k : knobs) known += (known.empty() ? "" : ", ") + k.name;
+      throw InputError(describe_error("model config", field, "names of the model's knobs (" + known + ")",
+                                      "\"" + name + "\""));
+    }
+    set[static_cast<size_t>(it - knobs.begin())] = true;
+  }
+  return set;
+}
 }  // namespace
 
 ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
@@ -35,16 +57,23 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
       throw InputError(describe_error("model config", field,
                                       "a stage without NAM 0.6 layer options or condition_dsp (they take no knobs)",
                                       "a stage with them"));
+  const ToneStackWaveNetConfig::KnobRouting& route = c.knob_routing;
+  const KnobSet pre_knobs = knob_set(route.pre, config_.knobs, "config.knob_routing.pre"),
+                post_knobs = knob_set(route.post, config_.knobs, "config.knob_routing.post");
+  RowRouting routing;
+  routing.controls = knob_set(route.tone_stack, config_.knobs, "config.knob_routing.tone_stack");
   std::vector<Index> film_sites;  // both stages', in parameter order
   pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
+  routing.sites.assign(film_sites.size(), pre_knobs);
   // Without knobs in the second stage its sites are counted apart and never built: post_knobs_
   // stays empty, and an empty conditioner's sites are inactive.
   knobs_in_post_ = c.knobs_in_post;
   std::vector<Index> unmodulated;
   post_ = WaveNetStage(layout_, "post.", "config.post", c.post, 0, config_.film.head,
                        knobs_in_post_ ? film_sites : unmodulated);
+  routing.sites.resize(film_sites.size(), post_knobs);
   if (has_knobs()) {
-    finish_layout(film_sites, tone().controls());
+    finish_layout(film_sites, tone().controls(), routing);
   } else {
     fixed_controls_ = layout_.add("tone_stack.controls", {tone().controls()}, 0);  // zero: flat
     finish_layout(film_sites);

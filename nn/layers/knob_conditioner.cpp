@@ -12,7 +12,7 @@
 namespace namk {
 
 void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout,
-                            Index controls) {
+                            Index controls, const RowRouting& routing) {
   knobs_ = config.knobs;
   const Index nk = static_cast<Index>(knobs_.size());
   film_ = nk > 0 && config.conditioning == Conditioning::Film;
@@ -23,14 +23,28 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   hidden_ = config.film.units(nk);
   activation_ = config.film.activation;
   sites_.clear();
+  row_knobs_.clear();
   outputs_ = concat_ ? nk : 0;
   if (!film_) return;
-  for (Index c : film_sites) {
+  if (routing.any() && !config.film.separable)
+    throw InputError(describe_error("model config", "conditioning.separable",
+                                    "true with knob routing (a row can be kept from a knob only when each hidden "
+                                    "unit reads one knob)",
+                                    "false"));
+  for (size_t s = 0; s < film_sites.size(); ++s) {
+    const Index c = film_sites[s], rows = shift_ ? 2 * c : c;
     sites_.push_back({outputs_, c, shift_});
-    outputs_ += shift_ ? 2 * c : c;
+    outputs_ += rows;
+    if (routing.any())
+      row_knobs_.insert(row_knobs_.end(), static_cast<size_t>(rows), s < routing.sites.size() ? routing.sites[s] : KnobSet{});
   }
   controls_offset_ = outputs_;
   outputs_ += controls;
+  if (routing.any()) row_knobs_.insert(row_knobs_.end(), static_cast<size_t>(controls), routing.controls);
+  for (const KnobSet& k : row_knobs_)
+    if (!k.empty() && static_cast<Index>(k.size()) != nk)
+      throw UsageError("knob routing: a row's knob set has " + std::to_string(k.size()) + " flags for " +
+                       std::to_string(nk) + " knobs");
   w1_ = layout.add("film.w1", {hidden_, nk}, config.film.separable ? 1 : nk);  // fan-in: the knobs a unit reads
   b1_ = layout.add("film.b1", {hidden_}, nk);
   w2_ = layout.add("film.w2", {outputs_, hidden_}, 0);  // zero: see init()
@@ -45,7 +59,10 @@ void KnobConditioner::init(Scalar* params) const {
   for (Index j = 0; j < hidden_; ++j)  // w1 is row-major (hidden, n_knobs)
     for (Index i = 0; i < nk; ++i)
       if (!connected(j, i)) params[w1_ + j * nk + i] = 0;
-  // w2 stays zero; b2 gives gamma = 1, beta = 0 and controls 0 whatever the knobs.
+  for (Index r = 0; r < outputs_; ++r)  // w2 is row-major (outputs, hidden)
+    for (Index j = 0; j < hidden_; ++j)
+      if (!row_reads(r, j)) params[w2_ + r * hidden_ + j] = 0;
+  // w2's other entries stay as they are (zero from the layout); b2 gives gamma = 1, beta = 0 and controls 0 whatever the knobs.
   for (const FilmSite& s : sites_) std::fill_n(params + b2_ + s.offset, s.channels, Scalar(1));
 }
 
@@ -59,15 +76,14 @@ Var KnobConditioner::forward(Tape& t, const ParamBuffers& p, std::span<const dou
   for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = knob_input(i, knob_values[i]);
   if (concat_) return k;
   Var w1 = p.weight(t, w1_, hidden_, nk, 1);
-  if (film_config_.separable) {  // the mask keeps the cross-knob weights at zero: their gradient is zero too
-    Var mask = t.output(hidden_, nk, false);
-    for (Index j = 0; j < hidden_; ++j)
-      for (Index i = 0; i < nk; ++i) t.value(mask)(j, i) = connected(j, i) ? Scalar(1) : Scalar(0);
-    w1 = mul(t, w1, mask);
-  }
+  if (film_config_.separable)  // the mask keeps the cross-knob weights at zero: their gradient is zero too
+    w1 = mul(t, w1, t.constant(mask(hidden_, nk, [&](Index j, Index i) { return connected(j, i); })));
+  Var w2 = p.weight(t, w2_, outputs_, hidden_, 1);
+  if (!row_knobs_.empty())  // knob routing, the same way
+    w2 = mul(t, w2, t.constant(mask(outputs_, hidden_, [&](Index r, Index j) { return row_reads(r, j); })));
   Var hidden = conv1d(t, k, w1, p.vector(t, b1_, hidden_), 1);
   hidden = activation(t, activation_, hidden);
-  return conv1d(t, hidden, p.weight(t, w2_, outputs_, hidden_, 1), p.vector(t, b2_, outputs_), 1);
+  return conv1d(t, hidden, w2, p.vector(t, b2_, outputs_), 1);
 }
 
 void KnobConditioner::prepare(const Scalar* params, State& s) const {
@@ -80,6 +96,9 @@ void KnobConditioner::prepare(const Scalar* params, State& s) const {
     for (Index i = 0; i < nk; ++i)
       if (!connected(j, i)) s.w1(j, i) = 0;
   nam_weight_pack(params + w2_, hidden_, 1, s.w2);
+  for (Index r = 0; r < outputs_; ++r)  // knob routing, as the graph's mask does
+    for (Index j = 0; j < hidden_; ++j)
+      if (!row_reads(r, j)) s.w2(r, j) = 0;
   s.knobs.resize(nk, 1);
   s.hidden.resize(hidden_, 1);
 }

@@ -11,6 +11,7 @@
 // into a State prepared once, allocating nothing (the streaming path and bake).
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <vector>
 
@@ -26,13 +27,26 @@ namespace namk {
 
 struct ModelConfig;
 
+// Knob routing: which knobs a group of rows may depend on (one flag per knob; empty: every knob),
+// one set per FiLM site and one for the controls. A row reads a hidden unit only when the unit's
+// knob is in its set, so it needs separable FiLM, whose units each read one knob.
+using KnobSet = std::vector<bool>;
+struct RowRouting {
+  std::vector<KnobSet> sites;  // one per FiLM site, or none: every site every knob
+  KnobSet controls;
+  bool any() const {
+    return !controls.empty() || std::any_of(sites.begin(), sites.end(), [](const KnobSet& k) { return !k.empty(); });
+  }
+};
+
 class KnobConditioner {
  public:
   // Registers the FiLM MLP's tensors after the architecture's. film_sites: the channel count of
   // every FiLM site in order (ignored unless the config conditions with FiLM). controls: rows the
   // architecture reads directly after the sites' (a tone stack's settings), starting at zero.
+  // routing: see RowRouting; throws InputError when it is set without separable FiLM.
   void build(const ModelConfig& config, const std::vector<Index>& film_sites, ParamLayout& layout,
-             Index controls = 0);
+             Index controls = 0, const RowRouting& routing = {});
 
   bool film() const { return film_; }
   bool concat() const { return concat_; }
@@ -64,6 +78,22 @@ class KnobConditioner {
   FilmConfig film_config_;  // which of w1's entries a separable network reads (unit_reads)
   Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;  // hidden_: all units (every knob's when separable)
   bool connected(Index unit, Index knob) const { return film_config_.unit_reads(unit, knob); }
+  // Knob routing: the knobs each row of the column hears (empty: unrouted), and whether row `row`
+  // reads hidden unit `unit` (w2's masked entries count as zero whatever a buffer holds).
+  std::vector<KnobSet> row_knobs_;
+  bool row_reads(Index row, Index unit) const {
+    if (row_knobs_.empty()) return true;
+    const KnobSet& k = row_knobs_[static_cast<size_t>(row)];
+    return k.empty() || k[static_cast<size_t>(unit / film_config_.hidden)];
+  }
+  // A constant mask over a (rows, cols) weight: 1 where `reads`, else 0.
+  template <class Reads>
+  static Mat mask(Index rows, Index cols, Reads reads) {
+    Mat m(rows, cols);
+    for (Index r = 0; r < rows; ++r)
+      for (Index c = 0; c < cols; ++c) m(r, c) = reads(r, c) ? Scalar(1) : Scalar(0);
+    return m;
+  }
   Activation activation_ = Activation::Tanh;
   // Concat into a WaveNet's input channels (in_channels > 1): the knobs' raw values, not normalised.
   bool raw_ = false;

@@ -39,6 +39,11 @@ TEST_CASE("shipped knob configs load") {
   CHECK(lstm.architecture == "LSTM");
   CHECK(lstm.lstm.hidden_size == 16);
   CHECK(lstm.conditioning == Conditioning::Concat);
+  ModelConfig routed = load_model_config(kConfigs + "tonestack_film_routed.json");
+  CHECK(routed.film.separable);
+  CHECK(*routed.tone_stack_wavenet.knob_routing.tone_stack == std::vector<std::string>{"bass", "mid", "treble"});
+  for (const char* name : {"gain", "bass", "mid", "treble"}) routed.knobs.push_back(KnobSpec{name, 0, 10, 5, ""});
+  CHECK(make_model(routed)->num_params() > 0);
 }
 
 TEST_CASE("a preset with knobs and options") {
