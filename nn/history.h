@@ -5,6 +5,8 @@
 // never overlaps itself and happens at most once per R samples, O(1) per sample amortised.
 #pragma once
 
+#include <cstring>
+
 #include "core/scalar.h"
 
 namespace namk {
@@ -23,7 +25,10 @@ class History {
   // The columns to write the next n samples into (call once per block, before window()).
   MatMap next(Index n) noexcept {
     if (pos_ + n > buffer_.cols()) {
-      buffer_.leftCols(r_) = buffer_.middleCols(pos_ - r_, r_);
+      // Whole columns are one contiguous run: one plain copy. Small dilations wrap at almost every
+      // block, and Eigen's block assignment cost more than the few columns it moved.
+      std::memcpy(buffer_.data(), buffer_.data() + (pos_ - r_) * buffer_.rows(),
+                  static_cast<size_t>(r_ * buffer_.rows()) * sizeof(Scalar));
       pos_ = r_;
     }
     return columns(pos_, n);

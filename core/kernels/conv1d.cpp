@@ -7,6 +7,8 @@
 // on T, so a time step's rounding would depend on the block it was computed in.
 #include "core/kernels/conv1d.h"
 
+#include <type_traits>
+
 #include "core/kernels/conv1d_tuned.h"
 #include "core/kernels/tuned.h"
 
@@ -21,11 +23,12 @@ constexpr int kWideColumns = kRegisterBytes == 64 ? 16 : small_columns<Vector64,
 
 // Lite's 12-channel layers (K = 3 or 1, C to C) as compile-time shapes; false for other K, and
 // where a vector holds fewer than 12 scalars (doubles).
-bool twelve_channels(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
-                     const Conv1dExtras& e, Index taps) {
+template <typename A>
+bool twelve_channels(const typename A::In& x, const typename A::In& w, const typename A::In& b, Index dilation,
+                     typename A::Out& y, const typename A::Extras& e, Index taps) {
   if constexpr (kLanes >= 12) {
-    if (taps == 3) return forward_columns<Vector64, 1, kWideColumns, 12, 3, 12>(x, w, b, dilation, y, e), true;
-    if (taps == 1) return forward_columns<Vector64, 1, kWideColumns, 12, 1, 12>(x, w, b, dilation, y, e), true;
+    if (taps == 3) return forward_columns<Vector64, 1, kWideColumns, 12, 3, 12, A>(x, w, b, dilation, y, e), true;
+    if (taps == 1) return forward_columns<Vector64, 1, kWideColumns, 12, 1, 12, A>(x, w, b, dilation, y, e), true;
   }
   return false;
 }
@@ -33,9 +36,10 @@ bool twelve_channels(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
 
 namespace {
 // Whether (and how) the small-channel kernel takes this shape; false leaves it to the GEMM path.
-// Refs by reference, as every kernel below takes them.
-bool forward_small(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
-                   const Conv1dExtras& e) {
+// Refs (or views) by reference, as every kernel below takes them.
+template <typename A>
+bool forward_small(const typename A::In& x, const typename A::In& w, const typename A::In& b, Index dilation,
+                   typename A::Out& y, const typename A::Extras& e) {
   const Index c_out = y.rows();
   if (c_out > kMaxRows || w.cols() > kMaxWeightCols || e.side.rows() > kMaxSideRows ||
       y.cols() == 0 || x.rows() == 0)
@@ -46,39 +50,39 @@ bool forward_small(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef
     // A2-lite's head (3 channels to 1, no extras): eight columns per vector, the same bits.
     if (c_out == 1 && x.rows() == 3 && x.outerStride() == 3 && w.outerStride() == 1 && e.side.size() == 0 &&
         e.residual.size() == 0) {
-      const Index done = forward_three_to_one(x, w, b, dilation, y);
+      const Index done = forward_three_to_one<4, A>(x, w, b, dilation, y);
       if (done == y.cols()) return true;
       const Index rest = y.cols() - done, reach = x.cols() - y.cols();
-      const ConstMatRef x_rest = x.middleCols(done, rest + reach);
-      MatRef y_rest = y.middleCols(done, rest);
-      channel_pairs(x_rest, w, b, dilation, y_rest, e);
+      const typename A::In x_rest = middle_cols(x, done, rest + reach);
+      std::remove_const_t<typename A::Out> y_rest = middle_cols(y, done, rest);
+      channel_pairs<A>(x_rest, w, b, dilation, y_rest, e);
       return true;
     }
-    channel_pairs(x, w, b, dilation, y, e);
+    channel_pairs<A>(x, w, b, dilation, y, e);
     return true;
   }
 #endif
   if (c_out <= lanes / 2)
-    forward_columns<Vector32, 1, small_columns<Vector32, 1>()>(x, w, b, dilation, y, e);
+    forward_columns<Vector32, 1, small_columns<Vector32, 1>(), 0, 0, 0, A>(x, w, b, dilation, y, e);
   else if (c_out <= lanes) {
     // Compile-time shapes for the presets' layers, C to C with K = 3 or 1: 16 channels (standard)
     // and 12 (lite, three quarters of a 16-lane vector).
     const Index taps = conv1d_kernel_size(w.cols(), x.rows());
     const bool square = x.rows() == c_out && x.outerStride() == c_out;
     if (square && c_out == lanes && taps == 3)
-      forward_columns<Vector64, 1, kWideColumns, lanes, 3>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 1, kWideColumns, lanes, 3, 0, A>(x, w, b, dilation, y, e);
     else if (square && c_out == lanes && taps == 1)
-      forward_columns<Vector64, 1, kWideColumns, lanes, 1>(x, w, b, dilation, y, e);
-    else if (!twelve_channels(x, w, b, dilation, y, e, square && c_out == 12 ? taps : 0))
-      forward_columns<Vector64, 1, small_columns<Vector64, 1>()>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 1, kWideColumns, lanes, 1, 0, A>(x, w, b, dilation, y, e);
+    else if (!twelve_channels<A>(x, w, b, dilation, y, e, square && c_out == 12 ? taps : 0))
+      forward_columns<Vector64, 1, small_columns<Vector64, 1>(), 0, 0, 0, A>(x, w, b, dilation, y, e);
   }
   else if (c_out <= 2 * lanes)
-    forward_columns<Vector64, 2, small_columns<Vector64, 2>()>(x, w, b, dilation, y, e);
+    forward_columns<Vector64, 2, small_columns<Vector64, 2>(), 0, 0, 0, A>(x, w, b, dilation, y, e);
   else if constexpr (3 * lanes <= kMaxRows) {
     if (c_out <= 3 * lanes)
-      forward_columns<Vector64, 3, small_columns<Vector64, 3>()>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 3, small_columns<Vector64, 3>(), 0, 0, 0, A>(x, w, b, dilation, y, e);
     else
-      forward_columns<Vector64, 4, small_columns<Vector64, 4>()>(x, w, b, dilation, y, e);
+      forward_columns<Vector64, 4, small_columns<Vector64, 4>(), 0, 0, 0, A>(x, w, b, dilation, y, e);
   } else {
     return false;
   }
@@ -88,7 +92,7 @@ bool forward_small(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef
 
 bool conv1d_forward_small(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y,
                           const Conv1dExtras& e) {
-  return forward_small(x, w, b, dilation, y, e);
+  return forward_small<RefArgs>(x, w, b, dilation, y, e);
 }
 
 void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation, MatRef y) {
@@ -103,10 +107,22 @@ void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation,
 void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
                          const Conv1dExtras& extras) {
   if constexpr (!kTunedKernels) return conv1d_forward_naive(x, w, b, dilation, y, extras);
-  if (forward_small(x, w, b, dilation, y, extras)) return;
+  if (forward_small<RefArgs>(x, w, b, dilation, y, extras)) return;
   conv1d_forward_generic(x, w, b, dilation, y);
   if (extras.side.size() > 0) y.noalias() += extras.side_weight * extras.side;
   if (extras.residual.size() > 0) y += extras.residual;
+}
+
+void conv1d_forward_views(const ConstMatView& x, const ConstMatView& w, const ConstMatView& b, Index dilation,
+                          const MatView& y, const Conv1dViewExtras& extras) {
+  if constexpr (kTunedKernels)
+    if (forward_small<ViewArgs>(x, w, b, dilation, y, extras)) return;
+  // Shapes the small kernels leave (and the reference build): the Ref path, which sends them on.
+  auto y_map = as_eigen(y);
+  MatRef y_ref(y_map);
+  conv1d_forward_refs(as_eigen(x), as_eigen(w), as_eigen(b), dilation, y_ref,
+                      Conv1dExtras{as_eigen(extras.side), as_eigen(extras.side_weight), as_eigen(extras.residual),
+                                   extras.packed});
 }
 
 void conv1d_pack([[maybe_unused]] const ConstMatRef& w, [[maybe_unused]] const ConstMatRef& b,

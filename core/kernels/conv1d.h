@@ -8,6 +8,7 @@
 // Backward kernels accumulate (+=).
 #pragma once
 
+#include "core/kernels/mat_view.h"
 #include "core/scalar.h"
 
 namespace namk {
@@ -38,6 +39,14 @@ void conv1d_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, Index dilation,
 // short blocks is a cost per block, not per sample.
 void conv1d_forward_refs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
                          const Conv1dExtras& extras);
+// Streaming's form of the same: every argument a plain view (mat_view.h), so a block's call builds
+// no Eigen Ref. The same dispatch and the same kernels, so the same bits.
+struct Conv1dViewExtras {
+  ConstMatView side, side_weight, residual;
+  const Scalar* packed = nullptr;
+};
+void conv1d_forward_views(const ConstMatView& x, const ConstMatView& w, const ConstMatView& b, Index dilation,
+                          const MatView& y, const Conv1dViewExtras& extras);
 // A conv's weights (w, b, the side weight) laid out once in the order of the kernel conv1d_forward
 // picks for them, where that kernel would lay them out again on every call: the channel-pair
 // kernel (C_out up to half a vector, AVX-512 floats), whose interleaving was a third of its time

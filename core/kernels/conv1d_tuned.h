@@ -18,6 +18,7 @@
 #endif
 
 #include "core/kernels/conv1d.h"
+#include "core/kernels/mat_view.h"
 #include "core/kernels/register_width.h"
 #include "core/scalar.h"
 
@@ -36,6 +37,20 @@ namespace {
 typedef Scalar Vector64 __attribute__((vector_size(64)));
 typedef Scalar Vector32 __attribute__((vector_size(32)));
 constexpr Index kLanes = sizeof(Vector64) / sizeof(Scalar);  // 16 floats, 8 doubles
+
+// The argument types a forward kernel reads, its last template parameter: Eigen Refs (the training
+// graph, the tests) or plain views (streaming's conv1d_forward_views, see mat_view.h). One source
+// serves both; the kernels read only data(), rows(), cols(), outerStride() and elements.
+struct RefArgs {
+  using In = ConstMatRef;
+  using Out = MatRef;
+  using Extras = Conv1dExtras;
+};
+struct ViewArgs {
+  using In = ConstMatView;
+  using Out = const MatView;
+  using Extras = Conv1dViewExtras;
+};
 
 // The small path keeps the zero-padded weights on the stack: at most this many (tap, input channel)
 // pairs, i.e. K*C_in (48 for the standard preset's K=3, C=16).
@@ -110,9 +125,9 @@ inline void store_first(Scalar* p, const V& v, Index n) {
 // column of the group and they spill. COUT, when not 0, fixes C_out: a short column (lite's 12
 // channels in a 16-lane vector) is then padded, read and stored with masks or fixed-size copies
 // (load_first, store_first), where a runtime size called memcpy once per weight column per call.
-template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0, int COUT = 0>
-void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
-                     MatRef& y, const Conv1dExtras& extras) {
+template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0, int COUT = 0, typename A = RefArgs>
+void forward_columns(const typename A::In& x, const typename A::In& w, const typename A::In& b, Index dilation,
+                     typename A::Out& y, const typename A::Extras& extras) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   static_assert(COUT <= NV * lanes);
   const Index c_in = CIN > 0 ? CIN : x.rows(), c_out = COUT > 0 ? COUT : y.rows(), n_w = w.cols(),
@@ -120,7 +135,7 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
   const Index taps = TAPS > 0 ? TAPS : conv1d_kernel_size(n_w, c_in), c_side = extras.side.rows();
   // Weight columns are read as NV whole vectors: straight from w when C_out fills them (no copy per
   // call, which matters for streaming's short blocks), else from a zero-padded copy on the stack.
-  auto weights = [&](ConstMatRef m, V* packed, Index& stride) {
+  auto weights = [&](const typename A::In& m, V* packed, Index& stride) {
     if (c_out == NV * lanes) {
       stride = m.outerStride();
       return m.data();
@@ -130,7 +145,7 @@ void forward_columns(const ConstMatRef& x, const ConstMatRef& w, const ConstMatR
     } else {
       for (Index j = 0; j < m.cols(); ++j) {
         for (int v = 0; v < NV; ++v) packed[j * NV + v] = V{};
-        std::memcpy(&packed[j * NV], m.col(j).data(), static_cast<size_t>(c_out) * sizeof(Scalar));
+        std::memcpy(&packed[j * NV], m.data() + j * m.outerStride(), static_cast<size_t>(c_out) * sizeof(Scalar));
       }
     }
     stride = NV * lanes;
@@ -401,9 +416,9 @@ inline void pack_channel_pairs(const ConstMatRef& w, const ConstMatRef& b, const
 // than their FMAs at streaming's block sizes.
 // (The internal kernels take their Refs by reference: passing six Refs by value down the dispatch
 // chain copied them through the stack on every call, a quarter of a streaming 1x1's time.)
-template <int COLS, int TAPS, int PAIRS, int COUT = 0>
-void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
-                           Index dilation, MatRef& y, const Conv1dExtras& e) {
+template <int COLS, int TAPS, int PAIRS, int COUT = 0, typename A = RefArgs>
+void forward_channel_pairs(const typename A::In& x, const typename A::In& w, const typename A::In& b,
+                           Index dilation, typename A::Out& y, const typename A::Extras& e) {
   constexpr Index half = kLanes / 2;
   static_assert(COUT <= half);
   const Index c_in = PAIRS > 0 ? 2 * PAIRS : x.rows(), c_out = COUT > 0 ? COUT : y.rows(), t_out = y.cols(),
@@ -412,18 +427,18 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
               side_pairs = (c_side + 1) / 2;
   // Columns j and j+1 of m interleaved (lane 2o: m(o, j), lane 2o+1: m(o, j+1), or 0 past `last`).
   // Two full adjacent columns are one 16-float load and one permute: streaming packs every call.
-  auto interleave = [&](ConstMatRef m, Index j, Index last, Vector64& v) {
+  auto interleave = [&](const typename A::In& m, Index j, Index last, Vector64& v) {
     if constexpr (COUT > 0)
       if (m.outerStride() == COUT) {
         // Columns j and j+1 are adjacent: one load of 2 C_out values (C_out past `last`: a lone
         // last column, such as the mixer's one column, comes out with its odd lanes zero).
-        const Vector64 two = load_first<Vector64>(m.col(j).data(), j + 1 <= last ? 2 * COUT : COUT);
+        const Vector64 two = load_first<Vector64>(m.data() + j * COUT, j + 1 <= last ? 2 * COUT : COUT);
         v = interleave_short_columns<COUT>(two, std::make_index_sequence<kLanes>());
         return;
       }
     if (c_out == half && j + 1 <= last && m.outerStride() == half) {
       Vector64 two;
-      std::memcpy(&two, m.col(j).data(), sizeof two);
+      std::memcpy(&two, m.data() + j * half, sizeof two);
       v = interleave_halves(two);
       return;
     }
@@ -540,31 +555,32 @@ void forward_channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const Con
 
 // The presets' shapes get compile-time kernels: C_in 2 to 8 with K = 3, and up to 16 with K = 1 (the
 // 1x1s, and the 16-to-8 rechannel and head of the standard preset), x contiguous.
-template <int TAPS, int MAX_PAIRS, int PAIRS = 1>
-bool channel_pairs_fixed(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
-                         Index dilation, MatRef& y, const Conv1dExtras& e) {
+template <int TAPS, int MAX_PAIRS, int PAIRS = 1, typename A = RefArgs>
+bool channel_pairs_fixed(const typename A::In& x, const typename A::In& w, const typename A::In& b,
+                         Index dilation, typename A::Out& y, const typename A::Extras& e) {
   if (x.rows() == 2 * PAIRS && conv1d_kernel_size(w.cols(), x.rows()) == TAPS) {
-    forward_channel_pairs<16, TAPS, PAIRS>(x, w, b, dilation, y, e);
+    forward_channel_pairs<16, TAPS, PAIRS, 0, A>(x, w, b, dilation, y, e);
     return true;
   }
-  if constexpr (PAIRS < MAX_PAIRS) return channel_pairs_fixed<TAPS, MAX_PAIRS, PAIRS + 1>(x, w, b, dilation, y, e);
+  if constexpr (PAIRS < MAX_PAIRS)
+    return channel_pairs_fixed<TAPS, MAX_PAIRS, PAIRS + 1, A>(x, w, b, dilation, y, e);
   return false;
 }
 
 // The presets' layers with C channels (8, 6, 4, 2 in their second arrays; 4 in nano's first) also
 // fix C_out: the K = 3 conv and the 1x1 (C to C), the rechannel and the head (2C to C).
-template <int COUT>
-bool channel_pairs_fixed_out(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b,
-                             Index dilation, MatRef& y, const Conv1dExtras& e) {
+template <int COUT, typename A = RefArgs>
+bool channel_pairs_fixed_out(const typename A::In& x, const typename A::In& w, const typename A::In& b,
+                             Index dilation, typename A::Out& y, const typename A::Extras& e) {
   if constexpr (COUT <= kLanes / 2) {
     if (y.rows() != COUT) return false;
     const Index c_in = x.rows(), taps = conv1d_kernel_size(w.cols(), c_in);
     if (c_in == COUT && taps == 3)
-      forward_channel_pairs<16, 3, COUT / 2, COUT>(x, w, b, dilation, y, e);
+      forward_channel_pairs<16, 3, COUT / 2, COUT, A>(x, w, b, dilation, y, e);
     else if (c_in == COUT && taps == 1)
-      forward_channel_pairs<16, 1, COUT / 2, COUT>(x, w, b, dilation, y, e);
+      forward_channel_pairs<16, 1, COUT / 2, COUT, A>(x, w, b, dilation, y, e);
     else if (c_in == 2 * COUT && taps == 1)
-      forward_channel_pairs<16, 1, COUT, COUT>(x, w, b, dilation, y, e);
+      forward_channel_pairs<16, 1, COUT, COUT, A>(x, w, b, dilation, y, e);
     else
       return false;
     return true;
@@ -572,14 +588,15 @@ bool channel_pairs_fixed_out(const ConstMatRef& x, const ConstMatRef& w, const C
   return false;
 }
 
-inline void channel_pairs(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
-                   MatRef& y, const Conv1dExtras& e) {
+template <typename A = RefArgs>
+void channel_pairs(const typename A::In& x, const typename A::In& w, const typename A::In& b, Index dilation,
+                   typename A::Out& y, const typename A::Extras& e) {
   if (x.outerStride() == x.rows() &&
-      (channel_pairs_fixed_out<8>(x, w, b, dilation, y, e) || channel_pairs_fixed_out<6>(x, w, b, dilation, y, e) ||
-       channel_pairs_fixed_out<4>(x, w, b, dilation, y, e) || channel_pairs_fixed_out<2>(x, w, b, dilation, y, e) ||
-       channel_pairs_fixed<3, 4>(x, w, b, dilation, y, e) || channel_pairs_fixed<1, 8>(x, w, b, dilation, y, e)))
+      (channel_pairs_fixed_out<8, A>(x, w, b, dilation, y, e) || channel_pairs_fixed_out<6, A>(x, w, b, dilation, y, e) ||
+       channel_pairs_fixed_out<4, A>(x, w, b, dilation, y, e) || channel_pairs_fixed_out<2, A>(x, w, b, dilation, y, e) ||
+       channel_pairs_fixed<3, 4, 1, A>(x, w, b, dilation, y, e) || channel_pairs_fixed<1, 8, 1, A>(x, w, b, dilation, y, e)))
     return;
-  forward_channel_pairs<8, 0, 0>(x, w, b, dilation, y, e);
+  forward_channel_pairs<8, 0, 0, 0, A>(x, w, b, dilation, y, e);
 }
 
 
@@ -602,9 +619,9 @@ inline Vector64 permute_two(const Vector64& lo, const Vector64& hi, const I& ind
 // channel-pair kernel's operations in its order, so the bits are the same. GROUPS vectors of 8
 // columns run side by side: one accumulator's 2K FMAs form a single dependent chain. Columns past
 // the last whole group take forward_channel_pairs. Returns how many columns it wrote.
-template <int GROUPS = 4>
-Index forward_three_to_one(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation,
-                           MatRef& y) {
+template <int GROUPS = 4, typename A = RefArgs>
+Index forward_three_to_one(const typename A::In& x, const typename A::In& w, const typename A::In& b, Index dilation,
+                           typename A::Out& y) {
   constexpr int span = 8;  // columns per vector
   if constexpr (kLanes != 2 * span) {
     return 0;  // doubles: 8 lanes, not written for

@@ -126,6 +126,15 @@ void activation_forward(Activation a, ConstMatRef x, MatRef y) {
   }
 }
 
+void activation_forward_views(Activation a, const ConstMatView& x, const MatView& y) {
+  if (x.outerStride() == x.rows() && y.outerStride() == y.rows()) {
+    if (a == Activation::Tanh) return tanh_array(x.data(), y.data(), x.size());
+    if (a == Activation::LeakyReLU) return leaky_relu_array(x.data(), y.data(), x.size());
+  }
+  auto y_map = as_eigen(y);
+  activation_forward(a, as_eigen(x), y_map);
+}
+
 namespace {
 // dx += f'(x) ⊙ dy when ACCUMULATE, else dx = f'(x) ⊙ dy.
 template <bool ACCUMULATE>

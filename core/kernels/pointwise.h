@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "core/kernels/mat_view.h"
 #include "core/scalar.h"
 
 namespace namk {
@@ -22,6 +23,9 @@ constexpr double kLeakyReluSlope = 0.01;
 
 // x, y: (C, T)
 void activation_forward(Activation a, ConstMatRef x, MatRef y);
+// The same over views (streaming's per-block path, see mat_view.h): contiguous tanh and LeakyReLU go
+// straight to their array loops, the rest through the Ref path; the same bits either way.
+void activation_forward_views(Activation a, const ConstMatView& x, const MatView& y);
 // dx += f'(x) ⊙ dy
 void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
 // dx = f'(x) ⊙ dy: for a fused op's scratch gradient, which then needs no zeroing first.

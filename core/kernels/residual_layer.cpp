@@ -5,6 +5,7 @@
 #include "core/kernels/residual_layer.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "core/kernels/conv1d.h"
 #include "core/kernels/residual_layer_tiny.h"
@@ -19,11 +20,41 @@ namespace {
 // of up to 128 samples are one tile.
 constexpr Index kTile = 128;
 
-// y = a + b, or a ⊙ b, elementwise over (C, n) blocks. Plain loops, not Eigen expressions: Eigen
-// treats a block with a runtime outer stride column by column with scalar alignment peeling,
-// which for 8 or 16 rows cost more than the arithmetic (a quarter of streaming time).
-template <typename Op>
-void elementwise(const ConstMatRef& a, const ConstMatRef& b, MatRef& y, Op op) {
+// The two argument families tile() and tiled() are written for: Eigen Refs (the training op, the
+// tests) and views (streaming's residual_layer_stream). The overloads below tell them apart.
+struct RefArgs {
+  using In = ConstMatRef;
+  using Out = MatRef;
+  using Weights = ResidualLayerWeights;
+  using Extras = Conv1dExtras;
+};
+struct ViewArgs {
+  using In = ConstMatView;
+  using Out = const MatView;
+  using Weights = ResidualLayerWeightViews;
+  using Extras = Conv1dViewExtras;
+};
+
+void conv(const ConstMatRef& x, const ConstMatRef& w, const ConstMatRef& b, Index dilation, MatRef& y,
+          const Conv1dExtras& e) {
+  conv1d_forward_refs(x, w, b, dilation, y, e);
+}
+void conv(const ConstMatView& x, const ConstMatView& w, const ConstMatView& b, Index dilation, const MatView& y,
+          const Conv1dViewExtras& e) {
+  conv1d_forward_views(x, w, b, dilation, y, e);
+}
+void activate(Activation a, ConstMatRef x, MatRef y) { activation_forward(a, x, y); }
+void activate(Activation a, const ConstMatView& x, const MatView& y) { activation_forward_views(a, x, y); }
+// Rows [start, start + n), for the gated halves of z.
+MatRef middle_rows(MatRef& m, Index start, Index n) { return m.middleRows(start, n); }
+MatView middle_rows(const MatView& m, Index start, Index n) { return m.middle_rows(start, n); }
+
+// y = a + b, or a ⊙ b, or a alone (op of one argument), elementwise over (C, n) blocks. Plain
+// loops, not Eigen expressions: Eigen treats a block with a runtime outer stride column by column
+// with scalar alignment peeling, which for 8 or 16 rows cost more than the arithmetic (a quarter
+// of streaming time).
+template <typename CA, typename CB, typename Y, typename Op>
+void elementwise(const CA& a, const CB& b, Y& y, Op op) {
   const Index rows = y.rows(), cols = y.cols();
   if (a.outerStride() == rows && b.outerStride() == rows && y.outerStride() == rows) {
     const Scalar *pa = a.data(), *pb = b.data();
@@ -32,60 +63,66 @@ void elementwise(const ConstMatRef& a, const ConstMatRef& b, MatRef& y, Op op) {
     return;
   }
   for (Index t = 0; t < cols; ++t) {
-    const Scalar *pa = a.col(t).data(), *pb = b.col(t).data();
-    Scalar* py = y.col(t).data();
+    const Scalar *pa = a.data() + t * a.outerStride(), *pb = b.data() + t * b.outerStride();
+    Scalar* py = y.data() + t * y.outerStride();
     for (Index r = 0; r < rows; ++r) py[r] = op(pa[r], pb[r]);
   }
 }
 
-// One tile's three passes. Every argument is a Ref made once by the caller and passed down by
-// reference to the conv kernels (conv1d_forward_refs): streaming's blocks of 16 to 64 samples are
-// one tile each, and a Ref rebuilt at every call boundary is a cost per block, not per sample.
+// One tile's three passes. Every argument is a Ref (or view) made once by the caller and passed
+// down by reference to the conv kernels: streaming's blocks of 16 to 64 samples are one tile each,
+// and a Ref rebuilt at every call boundary is a cost per block, not per sample.
 // residual: h's last n columns (the layer input at the output's times).
-[[gnu::always_inline]] inline void tile(const ResidualLayerWeights& w, const ResidualLayerShape& s,
-                                        const ConstMatRef& ht, const ConstMatRef& ct, MatRef& zt, MatRef& post,
-                                        MatRef& at, const ConstMatRef& head_in, MatRef& head_t, MatRef& next_t,
-                                        const ConstMatRef& residual) {
+template <typename A>
+[[gnu::always_inline]] inline void tile(const typename A::Weights& w, const ResidualLayerShape& s,
+                                        const typename A::In& ht, const typename A::In& ct, typename A::Out& zt,
+                                        typename A::Out& post, typename A::Out& at, const typename A::In& head_in,
+                                        typename A::Out& head_t, typename A::Out& next_t,
+                                        const typename A::In& residual) {
   const Index c = at.rows();
-  conv1d_forward_refs(ht, w.conv, w.conv_bias, s.dilation, zt, Conv1dExtras{ct, w.mixer, empty_mat(), w.conv_packed});
+  conv(ht, w.conv, w.conv_bias, s.dilation, zt, typename A::Extras{ct, w.mixer, empty_mat(), w.conv_packed});
   if (s.gated) {
-    activation_forward(s.activation, zt.topRows(c), post.topRows(c));
-    activation_forward(Activation::Sigmoid, zt.bottomRows(c), post.bottomRows(c));
-    elementwise(post.topRows(c), post.bottomRows(c), at, [](Scalar u, Scalar v) { return u * v; });
+    activate(s.activation, middle_rows(zt, 0, c), middle_rows(post, 0, c));
+    activate(Activation::Sigmoid, middle_rows(zt, c, c), middle_rows(post, c, c));
+    elementwise(middle_rows(post, 0, c), middle_rows(post, c, c), at, [](Scalar u, Scalar v) { return u * v; });
   } else {
-    activation_forward(s.activation, zt, at);
+    activate(s.activation, zt, at);
   }
   if (head_in.size() > 0)
     elementwise(head_in, at, head_t, [](Scalar u, Scalar v) { return u + v; });
   else
-    head_t = at;
-  conv1d_forward_refs(at, w.out, w.out_bias, 1, next_t, Conv1dExtras{empty_mat(), empty_mat(), residual, w.out_packed});
+    elementwise(at, at, head_t, [](Scalar u, Scalar) { return u; });
+  conv(at, w.out, w.out_bias, 1, next_t, typename A::Extras{empty_mat(), empty_mat(), residual, w.out_packed});
 }
 
-// The tiled path, its Refs taken by reference: the public entry points pass theirs on without
-// copying ten Refs through the stack per call (5% of a standard layer's time at block 16).
-[[gnu::always_inline]] inline void tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
-           const ConstMatRef& condition, MatRef& z, MatRef& post, MatRef& a, const ConstMatRef& head_in,
-           MatRef& head_out, MatRef& h_next) {
+// The tiled path, its Refs (or views) taken by reference: the public entry points pass theirs on
+// without copying ten Refs through the stack per call (5% of a standard layer's time at block 16).
+template <typename A>
+[[gnu::always_inline]] inline void tiled(const typename A::Weights& w, const ResidualLayerShape& s,
+                                         const typename A::In& h, const typename A::In& condition,
+                                         typename A::Out& z, typename A::Out& post, typename A::Out& a,
+                                         const typename A::In& head_in, typename A::Out& head_out,
+                                         typename A::Out& h_next) {
   const Index t_out = a.cols(), reach = h.cols() - t_out;
   if (t_out <= kTile) {
     // One tile (every streaming block up to 128 samples): the caller's Refs as they are.
-    const ConstMatRef ct = condition.leftCols(t_out), residual = h.rightCols(t_out);
-    return tile(w, s, h, ct, z, post, a, head_in, head_out, h_next, residual);
+    const typename A::In ct = middle_cols(condition, 0, t_out), residual = middle_cols(h, reach, t_out);
+    return tile<A>(w, s, h, ct, z, post, a, head_in, head_out, h_next, residual);
   }
   // Equal tiles, their edges on whole 16-column groups: a block of 70 is one tile, not 64 + 6 (the
   // short tile paid every pass's fixed cost for 6 columns, 7 % of a 70-sample block's time).
+  using Out = std::remove_const_t<typename A::Out>;
   const Index tiles = (t_out + kTile - 1) / kTile;
   for (Index i = 0, t0 = 0; i < tiles; ++i) {
     const Index end = i + 1 == tiles ? t_out : (t_out * (i + 1) / tiles) / 16 * 16;
     const Index n = end - t0;
-    const ConstMatRef ht = h.middleCols(t0, n + reach), ct = condition.middleCols(t0, n),
-                      hin = head_in.size() > 0 ? ConstMatRef(head_in.middleCols(t0, n)) : ConstMatRef(empty_mat()),
-                      residual = h.middleCols(t0 + reach, n);
-    MatRef zt = z.middleCols(t0, n), at = a.middleCols(t0, n), head_t = head_out.middleCols(t0, n),
-           next_t = h_next.middleCols(t0, n);
-    MatRef pt = s.gated ? MatRef(post.middleCols(t0, n)) : MatRef(empty_mat());
-    tile(w, s, ht, ct, zt, pt, at, hin, head_t, next_t, residual);
+    const typename A::In ht = middle_cols(h, t0, n + reach), ct = middle_cols(condition, t0, n),
+                         hin = head_in.size() > 0 ? middle_cols(head_in, t0, n) : typename A::In(empty_mat()),
+                         residual = middle_cols(h, t0 + reach, n);
+    Out zt = middle_cols(z, t0, n), at = middle_cols(a, t0, n), head_t = middle_cols(head_out, t0, n),
+        next_t = middle_cols(h_next, t0, n);
+    Out pt = s.gated ? middle_cols(post, t0, n) : Out(empty_mat());
+    tile<A>(w, s, ht, ct, zt, pt, at, hin, head_t, next_t, residual);
     t0 += n;
   }
 }
@@ -101,13 +138,25 @@ void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerSh
     if (residual_tiny::applies(w, s, h, condition, z, a, head_in, head_out, h_next))
       return residual_tiny::forward_any(w, s, h, condition, z, a, head_in, head_out, h_next);
 #endif
-  tiled(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+  tiled<RefArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+}
+
+void residual_layer_stream(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const ConstMatView& h,
+                           const ConstMatView& condition, const MatView& z, const MatView& post, const MatView& a,
+                           const ConstMatView& head_in, const MatView& head_out, const MatView& h_next) {
+  // As residual_layer_forward: up to 4 channels, the per-column kernel, on the views themselves.
+#if defined(__AVX512F__)
+  if constexpr (kTunedKernels && sizeof(Scalar) == 4)
+    if (residual_tiny::applies(w, s, h, condition, z, a, head_in, head_out, h_next))
+      return residual_tiny::forward_any(w, s, h, condition, z, a, head_in, head_out, h_next);
+#endif
+  tiled<ViewArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
 }
 
 void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
                                   const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
                                   const ConstMatRef& head_in, MatRef head_out, MatRef h_next) {
-  tiled(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+  tiled<RefArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
 }
 
 }  // namespace namk

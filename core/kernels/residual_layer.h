@@ -13,16 +13,20 @@
 
 namespace namk {
 
-struct ResidualLayerWeights {
-  ConstMatRef conv;       // (Cz, K*C), see conv1d.h
-  ConstMatRef conv_bias;  // (Cz, 1)
-  ConstMatRef mixer;      // (Cz, C_cond)
-  ConstMatRef out;        // (C, C)
-  ConstMatRef out_bias;   // (C, 1)
+// M: ConstMatRef, or ConstMatView for streaming's residual_layer_stream.
+template <typename M>
+struct ResidualLayerWeightsOf {
+  M conv;       // (Cz, K*C), see conv1d.h
+  M conv_bias;  // (Cz, 1)
+  M mixer;      // (Cz, C_cond)
+  M out;        // (C, C)
+  M out_bias;   // (C, 1)
   // Streaming's conv1d_pack of (conv, conv_bias, mixer) and of (out, out_bias), or null.
   const Scalar* conv_packed = nullptr;
   const Scalar* out_packed = nullptr;
 };
+using ResidualLayerWeights = ResidualLayerWeightsOf<ConstMatRef>;
+using ResidualLayerWeightViews = ResidualLayerWeightsOf<ConstMatView>;
 
 struct ResidualLayerShape {
   Index dilation = 1;
@@ -37,6 +41,12 @@ struct ResidualLayerShape {
 void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
                             const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
                             const ConstMatRef& head_in, MatRef head_out, MatRef h_next);
+// Streaming's entry (ResidualLayer::process): the same layer over views (mat_view.h), so a block
+// builds and tears down no Eigen Ref on its way to the kernels. The same tiles and kernels as
+// residual_layer_forward (one source, written for both argument types): the same bits.
+void residual_layer_stream(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const ConstMatView& h,
+                           const ConstMatView& condition, const MatView& z, const MatView& post, const MatView& a,
+                           const ConstMatView& head_in, const MatView& head_out, const MatView& h_next);
 // The same in tiles of columns, three passes per tile over conv1d's kernels: the general path, and
 // the reference of the per-column kernel residual_layer_forward takes for up to 4 channels
 // (residual_layer_tiny.h), which matches it bit for bit.

@@ -72,8 +72,8 @@ using Lanes = std::make_index_sequence<8>;
 
 // The pair-layout vectors of a C-row matrix with contiguous columns: for each run of `per` columns
 // (a tap's input channels), columns 2p and 2p+1 interleaved, an odd last one against zero.
-template <int C>
-inline int pack_pairs(const ConstMatRef& m, int per, V8* out) {
+template <int C, typename M>
+inline int pack_pairs(const M& m, int per, V8* out) {
   const int runs = static_cast<int>(m.cols()) / per, pairs = (per + 1) / 2;
   for (int r = 0; r < runs; ++r)
     for (int p = 0; p < pairs; ++p) {
@@ -85,9 +85,11 @@ inline int pack_pairs(const ConstMatRef& m, int per, V8* out) {
 
 // Whether the tiny path may run: the shapes for which residual_layer_forward_tiled would take the
 // channel-pair kernel for both convs (floats with AVX-512, tuned kernels), every matrix contiguous.
-inline bool applies(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
-                    const ConstMatRef& cond, const MatRef& z, const MatRef& a, const ConstMatRef& head_in,
-                    const MatRef& head_out, const MatRef& h_next) {
+// Every function here takes Eigen Refs (residual_layer_forward, the tests) or views (streaming's
+// residual_layer_stream, see mat_view.h): W is the matching ResidualLayerWeightsOf.
+template <typename W, typename In, typename Out>
+inline bool applies(const W& w, const ResidualLayerShape& s, const In& h, const In& cond, const Out& z, const Out& a,
+                    const In& head_in, const Out& head_out, const Out& h_next) {
   const Index c = a.rows();
   auto packed = [c](Index stride, Index rows) { return rows == c && stride == c; };
   return c >= 1 && c <= 4 && !s.gated && (s.activation == Activation::LeakyReLU || s.activation == Activation::Identity) &&
@@ -104,9 +106,9 @@ inline bool applies(const ResidualLayerWeights& w, const ResidualLayerShape& s, 
 
 // residual_layer_forward (residual_layer.h) for C channels, when applies(); post is unused (not
 // gated). Groups of COLS columns give the conv's FMA chains independent neighbours.
-template <int C, int COLS = 8>
-void forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h, const ConstMatRef& cond,
-             MatRef& z, MatRef& a, const ConstMatRef& head_in, MatRef& head_out, MatRef& h_next) {
+template <int C, int COLS = 8, typename W, typename In, typename Out>
+void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& cond, Out& z, Out& a, const In& head_in,
+             Out& head_out, Out& h_next) {
   constexpr int pairs = (C + 1) / 2;
   const Index t_out = a.cols(), reach = h.cols() - t_out, d = s.dilation;
   const int taps = static_cast<int>(w.conv.cols()) / C, c_side = static_cast<int>(cond.rows());
@@ -174,9 +176,9 @@ void forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const C
 }
 
 // forward<C> for the runtime C (applies() holds).
-inline void forward_any(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
-                        const ConstMatRef& cond, MatRef& z, MatRef& a, const ConstMatRef& head_in, MatRef& head_out,
-                        MatRef& h_next) {
+template <typename W, typename In, typename Out>
+inline void forward_any(const W& w, const ResidualLayerShape& s, const In& h, const In& cond, Out& z, Out& a,
+                        const In& head_in, Out& head_out, Out& h_next) {
   switch (a.rows()) {
     case 1: return forward<1>(w, s, h, cond, z, a, head_in, head_out, h_next);
     case 2: return forward<2>(w, s, h, cond, z, a, head_in, head_out, h_next);

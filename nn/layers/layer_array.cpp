@@ -152,7 +152,8 @@ void LayerArray::process(State& s, const ConstMatRef& x, const ConstMatRef& cond
     // The residual goes straight into the next layer's history (or the array's output).
     MatMap h_next = i + 1 < layers_.size() ? s.layers[i + 1].input.next(n) : MatMap(s.out.data(), c, n);
     // The first layer's skip input is the previous array's head (none for the first array).
-    layers_[i].process(s.layers[i], condition, i == 0 ? head_in : ConstMatRef(head), head, h_next, scratch, n);
+    layers_[i].process(s.layers[i], condition, i == 0 ? ConstMatView(head_in) : ConstMatView(head), head, h_next,
+                       scratch, n);
   }
   process_head(s, head, n);
 }

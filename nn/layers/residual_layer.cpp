@@ -67,14 +67,14 @@ void ResidualLayer::fold_film(const FilmSite& film, const Vec& cond, State& s) c
   conv1d_pack(s.conv, s.conv_bias, s.mixer, config_.channels, s.conv_packed);  // the same size: no allocation
 }
 
-void ResidualLayer::process(State& s, const ConstMatRef& condition, const ConstMatRef& head_in, MatRef head_out,
-                            MatRef h_next, Scratch& scratch, Index n) const noexcept {
+void ResidualLayer::process(State& s, const ConstMatView& condition, const ConstMatView& head_in,
+                            const MatView& head_out, const MatView& h_next, Scratch& scratch, Index n) const noexcept {
   const Index c = config_.channels, cz = z_channels();
-  MatMap z(scratch.z.data(), cz, n), a(scratch.a.data(), c, n);
-  MatMap post = config_.gated ? MatMap(scratch.post.data(), cz, n) : empty_mat();
+  const MatView z(scratch.z.data(), cz, n, cz), a(scratch.a.data(), c, n, c);
+  const MatView post = config_.gated ? MatView(scratch.post.data(), cz, n, cz) : MatView();
   auto packed = [](const Mat& m) { return m.size() > 0 ? m.data() : nullptr; };
-  residual_layer_forward({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias, packed(s.conv_packed), packed(s.out_packed)},
-                         shape(), s.input.window(n), condition, z, post, a, head_in, head_out, h_next);
+  residual_layer_stream({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias, packed(s.conv_packed), packed(s.out_packed)},
+                        shape(), s.input.window(n), condition, z, post, a, head_in, head_out, h_next);
   s.input.advance(n);
 }
 

@@ -54,9 +54,9 @@ class ResidualLayer {
   void prepare(const Scalar* params, const FilmSite& film, int max_block, State& s) const;
   void fold_film(const FilmSite& film, const Vec& cond, State& s) const noexcept;
   // Reads the block just written to s.input.next(n); head_in may alias head_out and is empty for
-  // the first layer; h_next: (C, n).
-  void process(State& s, const ConstMatRef& condition, const ConstMatRef& head_in, MatRef head_out, MatRef h_next,
-               Scratch& scratch, Index n) const noexcept;
+  // the first layer; h_next: (C, n). Views, not Refs: see residual_layer_stream.
+  void process(State& s, const ConstMatView& condition, const ConstMatView& head_in, const MatView& head_out,
+               const MatView& h_next, Scratch& scratch, Index n) const noexcept;
 
   // Writes this layer with the knobs' constant effect folded in (FiLM at cond; concat's knob
   // channels, the condition's rows after the audio, into the conv bias) into dst at to's offsets.

@@ -187,6 +187,65 @@ TEST_CASE("tiny-channel residual layer equals its equations and, bit for bit, th
           }
 }
 
+// Streaming's entry takes views (mat_view.h) down the same tiles and conv dispatch as the Ref
+// entry the training op calls: every output bit for bit, on shapes that take each kernel (channel
+// pairs, the column kernels with 12 and 16 channels, the per-column tiny kernel, the GEMM path
+// past 32 channels), gated or not, over blocks of one column, one tile and more than one tile.
+// (That the Ref entry's output does not depend on the block size is tested above.)
+TEST_CASE("residual layer over views (streaming) equals the Ref entry bit for bit") {
+  std::mt19937_64 rng(23);
+  for (Index c : {2, 3, 6, 8, 12, 16, 40})
+    for (bool gated : {false, true})
+      for (Index k : {1, 3})
+        for (bool with_head : {false, true}) {
+          CAPTURE(c);
+          CAPTURE(gated);
+          CAPTURE(k);
+          CAPTURE(with_head);
+          const Activation act = c == 3 ? Activation::LeakyReLU : Activation::Tanh;
+          const Index d = 2, reach = (k - 1) * d, n = 300, c_cond = c == 6 ? 3 : 1;
+          const Layer l(c, gated, c_cond, k, d, rng);
+          const Mat h = random_mat(c, n + reach, rng), cond = random_mat(c_cond, n, rng);
+          const Mat head_in = with_head ? random_mat(c, n, rng) : Mat();
+          Mat conv_packed, out_packed;
+          conv1d_pack(l.conv, l.conv_bias, l.mixer, c, conv_packed);
+          conv1d_pack(l.out, l.out_bias, empty_mat(), c, out_packed);
+          const Scalar* cp = conv_packed.size() > 0 ? conv_packed.data() : nullptr;
+          const Scalar* op = out_packed.size() > 0 ? out_packed.data() : nullptr;
+          const ResidualLayerWeights w{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias, cp, op};
+          const ResidualLayerWeightViews wv{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias, cp, op};
+          const ResidualLayerShape shape{d, act, gated};
+          auto run = [&](bool views, Index block) {
+            Mat z(l.cz, n), post = Mat::Zero(gated ? l.cz : 0, gated ? n : 0), a(c, n), head(c, n), h_next(c, n);
+            for (Index t = 0; t < n; t += block) {
+              const Index m = std::min(block, n - t);
+              if (views) {
+                const ConstMatView hin = with_head ? ConstMatView(head_in).middle_cols(t, m) : ConstMatView();
+                const MatView pv = gated ? MatView(post.data(), l.cz, n, l.cz).middle_cols(t, m) : MatView();
+                residual_layer_stream(wv, shape, ConstMatView(h).middle_cols(t, m + reach),
+                                      ConstMatView(cond).middle_cols(t, m), MatView(z.data(), l.cz, n, l.cz).middle_cols(t, m),
+                                      pv, MatView(a.data(), c, n, c).middle_cols(t, m), hin,
+                                      MatView(head.data(), c, n, c).middle_cols(t, m),
+                                      MatView(h_next.data(), c, n, c).middle_cols(t, m));
+              } else {
+                const ConstMatRef hin = with_head ? ConstMatRef(head_in.middleCols(t, m)) : ConstMatRef(empty_mat());
+                MatRef pb = gated ? MatRef(post.middleCols(t, m)) : MatRef(post);
+                residual_layer_forward(w, shape, h.middleCols(t, m + reach), cond.middleCols(t, m), z.middleCols(t, m),
+                                       pb, a.middleCols(t, m), hin, head.middleCols(t, m), h_next.middleCols(t, m));
+              }
+            }
+            Mat all(l.cz + 3 * c, n);
+            all << z, a, head, h_next;
+            return all;
+          };
+          // Block by block: past 32 channels the GEMM path's rounding depends on the block size.
+          for (Index block : {Index(1), Index(16), Index(37), n}) {
+            CAPTURE(block);
+            CHECK((run(true, block).array() == run(false, block).array()).all());
+          }
+        }
+}
+
 TEST_CASE("residual layer backward matches finite differences for every input") {
   std::mt19937_64 rng(9);
   for (bool gated : {false, true})
