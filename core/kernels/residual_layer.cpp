@@ -126,31 +126,33 @@ template <typename A>
     t0 += n;
   }
 }
+
+// Both entries: up to 4 channels the whole layer runs per column (residual_layer_tiny.h), in the
+// order of the channel-pair kernel the tiled path takes for those shapes (floats with AVX-512 only);
+// otherwise the tiled path.
+template <typename A>
+void layer(const typename A::Weights& w, const ResidualLayerShape& s, const typename A::In& h,
+           const typename A::In& condition, typename A::Out& z, typename A::Out& post, typename A::Out& a,
+           const typename A::In& head_in, typename A::Out& head_out, typename A::Out& h_next) {
+#if defined(__AVX512F__)
+  if constexpr (kTunedKernels && sizeof(Scalar) == 4)
+    if (residual_tiny::applies(w, s, h, condition, z, a, head_in, head_out, h_next))
+      return residual_tiny::forward_any(w, s, h, condition, z, a, head_in, head_out, h_next);
+#endif
+  tiled<A>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+}
 }  // namespace
 
 void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
                             const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
                             const ConstMatRef& head_in, MatRef head_out, MatRef h_next) {
-  // Up to 4 channels the whole layer runs per column (residual_layer_tiny.h), in the order of the
-  // channel-pair kernel the tiled path takes for those shapes: floats with AVX-512 only.
-#if defined(__AVX512F__)
-  if constexpr (kTunedKernels && sizeof(Scalar) == 4)
-    if (residual_tiny::applies(w, s, h, condition, z, a, head_in, head_out, h_next))
-      return residual_tiny::forward_any(w, s, h, condition, z, a, head_in, head_out, h_next);
-#endif
-  tiled<RefArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+  layer<RefArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
 }
 
 void residual_layer_stream(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const ConstMatView& h,
                            const ConstMatView& condition, const MatView& z, const MatView& post, const MatView& a,
                            const ConstMatView& head_in, const MatView& head_out, const MatView& h_next) {
-  // As residual_layer_forward: up to 4 channels, the per-column kernel, on the views themselves.
-#if defined(__AVX512F__)
-  if constexpr (kTunedKernels && sizeof(Scalar) == 4)
-    if (residual_tiny::applies(w, s, h, condition, z, a, head_in, head_out, h_next))
-      return residual_tiny::forward_any(w, s, h, condition, z, a, head_in, head_out, h_next);
-#endif
-  tiled<ViewArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
+  layer<ViewArgs>(w, s, h, condition, z, post, a, head_in, head_out, h_next);
 }
 
 void residual_layer_forward_tiled(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,

@@ -19,11 +19,11 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   concat_ = nk > 0 && config.conditioning == Conditioning::Concat;
   raw_ = concat_ && config.architecture == "WaveNet" && config.wavenet.in_channels > 1;
   shift_ = config.film.shift;
-  film_config_ = config.film;
   hidden_ = config.film.units(nk);
   activation_ = config.film.activation;
   sites_.clear();
-  row_knobs_.clear();
+  w1_mask_.resize(0, 0);
+  w2_mask_.resize(0, 0);
   outputs_ = concat_ ? nk : 0;
   if (!film_) return;
   if (routing.any() && !config.film.separable)
@@ -31,20 +31,35 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
                                     "true with knob routing (a row can be kept from a knob only when each hidden "
                                     "unit reads one knob)",
                                     "false"));
+  std::vector<KnobSet> row_knobs;  // knob routing: the knobs each row of the column hears
   for (size_t s = 0; s < film_sites.size(); ++s) {
     const Index c = film_sites[s], rows = shift_ ? 2 * c : c;
     sites_.push_back({outputs_, c, shift_});
     outputs_ += rows;
-    if (routing.any())
-      row_knobs_.insert(row_knobs_.end(), static_cast<size_t>(rows), s < routing.sites.size() ? routing.sites[s] : KnobSet{});
+    row_knobs.insert(row_knobs.end(), static_cast<size_t>(rows), s < routing.sites.size() ? routing.sites[s] : KnobSet{});
   }
   controls_offset_ = outputs_;
   outputs_ += controls;
-  if (routing.any()) row_knobs_.insert(row_knobs_.end(), static_cast<size_t>(controls), routing.controls);
-  for (const KnobSet& k : row_knobs_)
+  row_knobs.insert(row_knobs.end(), static_cast<size_t>(controls), routing.controls);
+  for (const KnobSet& k : row_knobs)
     if (!k.empty() && static_cast<Index>(k.size()) != nk)
       throw UsageError("knob routing: a row's knob set has " + std::to_string(k.size()) + " flags for " +
                        std::to_string(nk) + " knobs");
+  // w1: unit j reads knob i (separable: only its own); w2: row r reads unit j (routing: only the
+  // units of the knobs the row hears).
+  if (config.film.separable) {
+    w1_mask_.resize(hidden_, nk);
+    for (Index j = 0; j < hidden_; ++j)
+      for (Index i = 0; i < nk; ++i) w1_mask_(j, i) = config.film.unit_reads(j, i) ? Scalar(1) : Scalar(0);
+  }
+  if (routing.any()) {
+    w2_mask_.resize(outputs_, hidden_);
+    for (Index r = 0; r < outputs_; ++r) {
+      const KnobSet& k = row_knobs[static_cast<size_t>(r)];
+      for (Index j = 0; j < hidden_; ++j)
+        w2_mask_(r, j) = k.empty() || k[static_cast<size_t>(j / config.film.hidden)] ? Scalar(1) : Scalar(0);
+    }
+  }
   w1_ = layout.add("film.w1", {hidden_, nk}, config.film.separable ? 1 : nk);  // fan-in: the knobs a unit reads
   b1_ = layout.add("film.b1", {hidden_}, nk);
   w2_ = layout.add("film.w2", {outputs_, hidden_}, 0);  // zero: see init()
@@ -56,12 +71,12 @@ FilmSite KnobConditioner::site(size_t s) const { return film_ && s < sites_.size
 void KnobConditioner::init(Scalar* params) const {
   if (!film_) return;
   const Index nk = static_cast<Index>(knobs_.size());
-  for (Index j = 0; j < hidden_; ++j)  // w1 is row-major (hidden, n_knobs)
+  for (Index j = 0; j < w1_mask_.rows(); ++j)  // w1 is row-major (hidden, n_knobs)
     for (Index i = 0; i < nk; ++i)
-      if (!connected(j, i)) params[w1_ + j * nk + i] = 0;
-  for (Index r = 0; r < outputs_; ++r)  // w2 is row-major (outputs, hidden)
+      if (w1_mask_(j, i) == 0) params[w1_ + j * nk + i] = 0;
+  for (Index r = 0; r < w2_mask_.rows(); ++r)  // w2 is row-major (outputs, hidden)
     for (Index j = 0; j < hidden_; ++j)
-      if (!row_reads(r, j)) params[w2_ + r * hidden_ + j] = 0;
+      if (w2_mask_(r, j) == 0) params[w2_ + r * hidden_ + j] = 0;
   // w2's other entries stay as they are (zero from the layout); b2 gives gamma = 1, beta = 0 and controls 0 whatever the knobs.
   for (const FilmSite& s : sites_) std::fill_n(params + b2_ + s.offset, s.channels, Scalar(1));
 }
@@ -76,11 +91,9 @@ Var KnobConditioner::forward(Tape& t, const ParamBuffers& p, std::span<const dou
   for (Index i = 0; i < nk; ++i) t.value(k)(i, 0) = knob_input(i, knob_values[i]);
   if (concat_) return k;
   Var w1 = p.weight(t, w1_, hidden_, nk, 1);
-  if (film_config_.separable)  // the mask keeps the cross-knob weights at zero: their gradient is zero too
-    w1 = mul(t, w1, t.constant(mask(hidden_, nk, [&](Index j, Index i) { return connected(j, i); })));
+  if (w1_mask_.size()) w1 = mul(t, w1, t.constant(w1_mask_));  // the masked weights' gradient is zero too
   Var w2 = p.weight(t, w2_, outputs_, hidden_, 1);
-  if (!row_knobs_.empty())  // knob routing, the same way
-    w2 = mul(t, w2, t.constant(mask(outputs_, hidden_, [&](Index r, Index j) { return row_reads(r, j); })));
+  if (w2_mask_.size()) w2 = mul(t, w2, t.constant(w2_mask_));
   Var hidden = conv1d(t, k, w1, p.vector(t, b1_, hidden_), 1);
   hidden = activation(t, activation_, hidden);
   return conv1d(t, hidden, w2, p.vector(t, b2_, outputs_), 1);
@@ -92,13 +105,10 @@ void KnobConditioner::prepare(const Scalar* params, State& s) const {
   s.w1.resize(hidden_, nk);
   s.w2.resize(outputs_, hidden_);
   nam_weight_pack(params + w1_, nk, 1, s.w1);
-  for (Index j = 0; j < hidden_; ++j)  // as the graph's mask does, whatever the file holds
-    for (Index i = 0; i < nk; ++i)
-      if (!connected(j, i)) s.w1(j, i) = 0;
   nam_weight_pack(params + w2_, hidden_, 1, s.w2);
-  for (Index r = 0; r < outputs_; ++r)  // knob routing, as the graph's mask does
-    for (Index j = 0; j < hidden_; ++j)
-      if (!row_reads(r, j)) s.w2(r, j) = 0;
+  // As the graph's masks do, whatever the file holds.
+  if (w1_mask_.size()) s.w1 = (w1_mask_.array() == 0).select(Scalar(0), s.w1);
+  if (w2_mask_.size()) s.w2 = (w2_mask_.array() == 0).select(Scalar(0), s.w2);
   s.knobs.resize(nk, 1);
   s.hidden.resize(hidden_, 1);
 }

@@ -75,25 +75,11 @@ class KnobConditioner {
  private:
   std::vector<KnobSpec> knobs_;
   bool film_ = false, concat_ = false, shift_ = false;
-  FilmConfig film_config_;  // which of w1's entries a separable network reads (unit_reads)
   Index hidden_ = 0, outputs_ = 0, controls_offset_ = 0;  // hidden_: all units (every knob's when separable)
-  bool connected(Index unit, Index knob) const { return film_config_.unit_reads(unit, knob); }
-  // Knob routing: the knobs each row of the column hears (empty: unrouted), and whether row `row`
-  // reads hidden unit `unit` (w2's masked entries count as zero whatever a buffer holds).
-  std::vector<KnobSet> row_knobs_;
-  bool row_reads(Index row, Index unit) const {
-    if (row_knobs_.empty()) return true;
-    const KnobSet& k = row_knobs_[static_cast<size_t>(row)];
-    return k.empty() || k[static_cast<size_t>(unit / film_config_.hidden)];
-  }
-  // A constant mask over a (rows, cols) weight: 1 where `reads`, else 0.
-  template <class Reads>
-  static Mat mask(Index rows, Index cols, Reads reads) {
-    Mat m(rows, cols);
-    for (Index r = 0; r < rows; ++r)
-      for (Index c = 0; c < cols; ++c) m(r, c) = reads(r, c) ? Scalar(1) : Scalar(0);
-    return m;
-  }
+  // Which entries of w1 (separable) and w2 (knob routing) the network reads: 1 or 0, made once in
+  // build(), empty when every entry is read. The graph multiplies the weights by them, so the
+  // masked entries' gradients are zero too; prepare() and init() zero those entries.
+  Mat w1_mask_, w2_mask_;
   Activation activation_ = Activation::Tanh;
   // Concat into a WaveNet's input channels (in_channels > 1): the knobs' raw values, not normalised.
   bool raw_ = false;
