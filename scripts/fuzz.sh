@@ -21,7 +21,7 @@ dir=build-fuzz
 if [ -z "${NAMK_FUZZ_BUILT:-}" ]; then
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNAMK_FUZZ=ON \
-      -DNAMK_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+      -DNAMK_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
       >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
   fi
   if [ "$target" = all ]; then build_targets=("${targets[@]/#/fuzz_}"); else build_targets=("fuzz_$target"); fi

@@ -56,7 +56,7 @@ stage_done "reference-kernel and inference-only"
 # and without the double twins: their gradient checks run above, and the float suites cover the
 # same code under the sanitizers.
 bash scripts/build.sh build-asan -DNAMK_SANITIZE=ON -DNAMK_BUILD_DOUBLE=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
 # Left out here: the kill soak and the MPI resume-after-kill cases, which exist to check that
 # resumed weights are bit-exact (the portable stage checks that) and run through the same code as
 # kill_resume, interrupt_resume and mpi_equal, which the sanitizers do see.
@@ -67,7 +67,7 @@ stage_done "sanitizer"
 # ThreadSanitizer: only the C API threads test and the inference libraries it links (8 threads, one
 # handle each, at once). TSan reports make it exit non-zero.
 cmake -S . -B build-tsan -DNAMK_TSAN=ON -DNAMK_BUILD_TRAINING=OFF -DNAMK_BUILD_DOUBLE=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >build-tsan.configure.log 2>&1 \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >build-tsan.configure.log 2>&1 \
   || { cat build-tsan.configure.log; exit 1; }
 cmake --build build-tsan -j "$(nproc)" --target namk_c_api_threads_test -- --no-print-directory \
   >build-tsan.build.log 2>&1 || { tail -40 build-tsan.build.log; exit 1; }
