@@ -96,10 +96,13 @@ TEST_CASE("NAM's 0.5.x LSTM: the runtime and the reference agree (both pre-warme
 }
 
 TEST_CASE("every architecture the runtime writes as .nam reads back the same in the reference") {
-  for (auto [name, config] : {std::pair{std::string("wavenet"), tiny_wavenet()},
-                              std::pair{std::string("wavenet gated K=2"), tiny_wavenet(true, 2)},
-                              std::pair{std::string("lstm 2 layers"), tiny_lstm()},
-                              std::pair{std::string("convnet"), tiny_convnet()}}) {
+  // Named references, not a structured binding: CAPTURE's lambda cannot capture one before clang 16.
+  for (const auto& entry : {std::pair{std::string("wavenet"), tiny_wavenet()},
+                            std::pair{std::string("wavenet gated K=2"), tiny_wavenet(true, 2)},
+                            std::pair{std::string("lstm 2 layers"), tiny_lstm()},
+                            std::pair{std::string("convnet"), tiny_convnet()}}) {
+    const std::string& name = entry.first;
+    const auto& config = entry.second;
     CAPTURE(name);
     auto m = make_model(config);
     randomise(*m, 11, 0.4);
