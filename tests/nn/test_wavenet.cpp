@@ -142,11 +142,12 @@ TEST_CASE("tiny-channel arrays stream the same bits at any block size, and as th
   ModelConfig two = tiny_wavenet(false, 6);
   two.wavenet.layers[0].activation = Activation::LeakyReLU;
   two.wavenet.layers[1].activation = Activation::Identity;
-  for (auto [name, base] : {std::pair{std::string("a2-like"), a2}, std::pair{std::string("two arrays"), two}})
+  for (const auto& [name, base] : std::vector<std::pair<std::string, ModelConfig>>{{"a2-like", a2}, {"two arrays", two}})
     for (int knobs = 0; knobs < 3; ++knobs) {
       ModelConfig c = knobs == 0 ? base : with_two_knobs(base, knobs == 1 ? Conditioning::Film : Conditioning::Concat);
       c.film.hidden = 4;
-      CAPTURE(name);
+      const std::string& label = name;  // clang 14 cannot capture a structured binding (CAPTURE does)
+      CAPTURE(label);
       CAPTURE(knobs);
       auto m = make_model(c);
       randomise(*m, 31, 0.4);
