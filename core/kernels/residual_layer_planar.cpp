@@ -63,7 +63,7 @@ template <int C, int G>
       odd[o][g] = V{};
     }
   // Input rows (channels, or condition rows) p and p + 1 into the two sums; an odd last row alone.
-  auto add_rows = [&](const Scalar* w, const ConstPlanes& in, Index rows, Index offset) {
+  auto add_rows = [&](const Scalar* w, ConstPlanes in, Index rows, Index offset) {
     Index p = 0;
     for (; p + 1 < rows; p += 2) {
       const Scalar *r0 = in.row(p) + offset, *r1 = in.row(p + 1) + offset;
@@ -128,8 +128,8 @@ void layer(const Args& x, Index n) {
   for (; v < vectors; ++v) group<C, 1>(x, v * kLanes);
 }
 
-Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const ConstPlanes& h,
-             const ConstPlanes& condition, bool head_in, const Planes& head, const Planes& h_next) {
+Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, ConstPlanes h,
+             ConstPlanes condition, bool head_in, Planes head, Planes h_next) {
   const Index c = w.out.rows(), taps = w.conv.cols() / c;
   return {w.conv.data(), w.conv_bias.data(), w.mixer.data(), w.out.data(), w.out_bias.data(),
           h, condition, head, h_next, taps, s.dilation, (taps - 1) * s.dilation, w.mixer.cols(), head_in,
@@ -138,8 +138,8 @@ Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, con
 
 }  // namespace
 
-void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const ConstPlanes& h,
-                           const ConstPlanes& condition, bool head_in, const Planes& head, const Planes& h_next,
+void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, ConstPlanes h,
+                           ConstPlanes condition, bool head_in, Planes head, Planes h_next,
                            Index n) {
   const Args x = args_of(w, s, h, condition, head_in, head, h_next);
   switch (w.out.rows()) {
@@ -151,8 +151,8 @@ void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLaye
 }
 
 void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const ResidualLayerShape& s,
-                                     const ConstPlanes& h, const ConstPlanes& condition, bool head_in,
-                                     const Planes& head, const Planes& h_next, Index n) {
+                                     ConstPlanes h, ConstPlanes condition, bool head_in,
+                                     Planes head, Planes h_next, Index n) {
   const Args x = args_of(w, s, h, condition, head_in, head, h_next);
   const Index c = w.out.rows();
   const Scalar slope = Scalar(kLeakyReluSlope);

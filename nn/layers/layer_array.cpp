@@ -179,17 +179,17 @@ namespace {
 // sample against the layers' hundreds of operations. Rows known at compile time (C <= 4) so each
 // column is a few moves, not a loop.
 template <int R>
-void to_planes_fixed(const Scalar* m, Index stride, const Planes& p, Index n) noexcept {
+void to_planes_fixed(const Scalar* m, Index stride, Planes p, Index n) noexcept {
   for (Index t = 0; t < n; ++t)
     for (int r = 0; r < R; ++r) p.row(r)[t] = m[t * stride + r];
 }
 template <int R>
-void from_planes_fixed(const ConstPlanes& p, Scalar* m, Index stride, Index n) noexcept {
+void from_planes_fixed(ConstPlanes p, Scalar* m, Index stride, Index n) noexcept {
   for (Index t = 0; t < n; ++t)
     for (int r = 0; r < R; ++r) m[t * stride + r] = p.row(r)[t];
 }
 template <typename M>
-void to_planes(const M& m, const Planes& p, Index n) noexcept {
+void to_planes(const M& m, Planes p, Index n) noexcept {
   switch (m.rows()) {
     case 1: return to_planes_fixed<1>(m.data(), m.outerStride(), p, n);
     case 2: return to_planes_fixed<2>(m.data(), m.outerStride(), p, n);
@@ -201,7 +201,7 @@ void to_planes(const M& m, const Planes& p, Index n) noexcept {
   }
 }
 // m: (C, n) with C <= 4, the array's channels (planar_ holds).
-void from_planes(const ConstPlanes& p, MatMap m) noexcept {
+void from_planes(ConstPlanes p, MatMap m) noexcept {
   switch (m.rows()) {
     case 1: return from_planes_fixed<1>(p, m.data(), m.outerStride(), m.cols());
     case 2: return from_planes_fixed<2>(p, m.data(), m.outerStride(), m.cols());

@@ -83,8 +83,8 @@ bool ResidualLayer::planar() const {
          residual_planar_applies(config_.channels, config_.condition_channels, config_.kernel_size, shape());
 }
 
-void ResidualLayer::process_planar(const State& s, const ConstPlanes& h, const ConstPlanes& condition, bool head_in,
-                                   const Planes& head, const Planes& h_next, Index n) const noexcept {
+void ResidualLayer::process_planar(const State& s, ConstPlanes h, ConstPlanes condition, bool head_in,
+                                   Planes head, Planes h_next, Index n) const noexcept {
   residual_layer_planar({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape(), h, condition, head_in, head,
                         h_next, n);
 }

@@ -62,8 +62,8 @@ class ResidualLayer {
   bool planar() const;
   // The same layer time-major (residual_layer_planar.h): h, the input's window (C, reach() + n);
   // condition (C_cond, n); head (C, n), read when head_in, rewritten; h_next (C, n). Planes padded.
-  void process_planar(const State& s, const ConstPlanes& h, const ConstPlanes& condition, bool head_in,
-                      const Planes& head, const Planes& h_next, Index n) const noexcept;
+  void process_planar(const State& s, ConstPlanes h, ConstPlanes condition, bool head_in,
+                      Planes head, Planes h_next, Index n) const noexcept;
 
   // Writes this layer with the knobs' constant effect folded in (FiLM at cond; concat's knob
   // channels, the condition's rows after the audio, into the conv bias) into dst at to's offsets.
