@@ -221,7 +221,7 @@ void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRe
   rechannel_.process(s.rechannel, x, first);
   to_planes(first, s.planar_inputs.front().next(n), n);
   const Planes cond = planes_of(s.planar_condition), head = planes_of(s.planar_head), out = planes_of(s.planar_out);
-  to_planes(condition, cond, n);
+  to_planes(condition.topRows(condition_channels_), cond, n);  // the mixer's rows, as planar_condition's
   if (head_in.size() > 0) to_planes(head_in, head, n);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Planes next = i + 1 < layers_.size() ? s.planar_inputs[i + 1].next(n) : out;
