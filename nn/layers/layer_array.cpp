@@ -128,8 +128,10 @@ void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int
   s.out.resize(config_.channels, max_block);
   if (planar_) {
     s.planar_inputs.resize(layers_.size());
-    for (size_t i = 0; i < layers_.size(); ++i)
+    for (size_t i = 0; i < layers_.size(); ++i) {
       s.planar_inputs[i].prepare(config_.channels, layers_[i].reach(), max_block);
+      s.layers[i].input = History();  // the column history the planes replace (A2-lite: 170 KiB)
+    }
     // Zeros: the kernel's last vector reads past the block, and those lanes are thrown away, but
     // they had better be ordinary numbers.
     s.planar_condition.setZero(max_block + kPlanarPad, condition_channels_);
