@@ -33,6 +33,8 @@ LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const Layer
     head_film_site_ = film_sites.size();
     film_sites.push_back(config.head_size);
   }
+  planar_ = !layers_.empty() &&
+             std::all_of(layers_.begin(), layers_.end(), [](const ResidualLayer& l) { return l.planar(); });
 }
 
 Index LayerArray::z_channels() const {
@@ -124,12 +126,25 @@ void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int
     s.head.resize(config_.head_input(), max_block);
   s.head_out.resize(config_.head_size, max_block);
   s.out.resize(config_.channels, max_block);
+  if (planar_) {
+    s.planar_inputs.resize(layers_.size());
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      s.planar_inputs[i].prepare(config_.channels, layers_[i].reach(), max_block);
+      s.layers[i].input = History();  // the column history the planes replace (A2-lite: 170 KiB)
+    }
+    // Zeros: the kernel's last vector reads past the block, and those lanes are thrown away, but
+    // they had better be ordinary numbers.
+    s.planar_condition.setZero(max_block + kPlanarPad, condition_channels_);
+    s.planar_head.setZero(max_block + kPlanarPad, config_.channels);
+    s.planar_out.setZero(max_block + kPlanarPad, config_.channels);
+  }
 }
 
 void LayerArray::reset(State& s) const noexcept {
   for (ResidualLayer::State& l : s.layers) l.input.reset();
   for (GeneralResidualLayer::State& l : s.general) l.input.reset();
   if (head_rechannel_.reach() > 0) s.head_history.reset();
+  for (PlanarHistory& h : s.planar_inputs) h.reset();
 }
 
 void LayerArray::fold_film(const KnobConditioner& knobs, const Vec& cond, State& s) const noexcept {
@@ -141,6 +156,10 @@ void LayerArray::process(State& s, const ConstMatRef& x, const ConstMatRef& cond
                          ResidualLayer::Scratch& scratch, Index n) const noexcept {
   if (!general_.empty()) {
     process_general(s, x, condition, head_in, n);
+    return;
+  }
+  if (planar_) {
+    process_planar(s, x, condition, head_in, n);
     return;
   }
   const Index c = config_.channels;
@@ -156,6 +175,67 @@ void LayerArray::process(State& s, const ConstMatRef& x, const ConstMatRef& cond
                        scratch, n);
   }
   process_head(s, head, n);
+}
+
+namespace {
+// Between columns (rows = channels) and planes, once per block for the whole array: C values per
+// sample against the layers' hundreds of operations. Rows known at compile time (C <= 4) so each
+// column is a few moves, not a loop.
+template <int R>
+void to_planes_fixed(const Scalar* m, Index stride, Planes p, Index n) noexcept {
+  for (Index t = 0; t < n; ++t)
+    for (int r = 0; r < R; ++r) p.row(r)[t] = m[t * stride + r];
+}
+template <int R>
+void from_planes_fixed(ConstPlanes p, Scalar* m, Index stride, Index n) noexcept {
+  for (Index t = 0; t < n; ++t)
+    for (int r = 0; r < R; ++r) m[t * stride + r] = p.row(r)[t];
+}
+template <typename M>
+void to_planes(const M& m, Planes p, Index n) noexcept {
+  switch (m.rows()) {
+    case 1: return to_planes_fixed<1>(m.data(), m.outerStride(), p, n);
+    case 2: return to_planes_fixed<2>(m.data(), m.outerStride(), p, n);
+    case 3: return to_planes_fixed<3>(m.data(), m.outerStride(), p, n);
+    case 4: return to_planes_fixed<4>(m.data(), m.outerStride(), p, n);
+    default:
+      for (Index t = 0; t < n; ++t)
+        for (Index r = 0; r < m.rows(); ++r) p.row(r)[t] = m(r, t);
+  }
+}
+// m: (C, n) with C <= 4, the array's channels (planar_ holds).
+void from_planes(ConstPlanes p, MatMap m) noexcept {
+  switch (m.rows()) {
+    case 1: return from_planes_fixed<1>(p, m.data(), m.outerStride(), m.cols());
+    case 2: return from_planes_fixed<2>(p, m.data(), m.outerStride(), m.cols());
+    case 3: return from_planes_fixed<3>(p, m.data(), m.outerStride(), m.cols());
+    default: return from_planes_fixed<4>(p, m.data(), m.outerStride(), m.cols());
+  }
+}
+Planes planes_of(Mat& m) { return {m.data(), m.rows()}; }
+}  // namespace
+
+void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRef& condition,
+                                const ConstMatRef& head_in, Index n) const noexcept {
+  const Index c = config_.channels;
+  // The rechannel writes columns into s.out, free until the last layer's output comes back.
+  MatMap first(s.out.data(), c, n);
+  rechannel_.process(s.rechannel, x, first);
+  to_planes(first, s.planar_inputs.front().next(n), n);
+  const Planes cond = planes_of(s.planar_condition), head = planes_of(s.planar_head), out = planes_of(s.planar_out);
+  to_planes(condition.topRows(condition_channels_), cond, n);  // the mixer's rows, as planar_condition's
+  if (head_in.size() > 0) to_planes(head_in, head, n);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Planes next = i + 1 < layers_.size() ? s.planar_inputs[i + 1].next(n) : out;
+    // The first layer's skip input is the previous array's head (none for the first array).
+    layers_[i].process_planar(s.layers[i], s.planar_inputs[i].window(), cond, i > 0 || head_in.size() > 0, head,
+                              next, n);
+    s.planar_inputs[i].advance(n);
+  }
+  from_planes(out, MatMap(s.out.data(), c, n));
+  MatMap head_columns = head_rechannel_.reach() > 0 ? s.head_history.next(n) : MatMap(s.head.data(), c, n);
+  from_planes(head, head_columns);
+  process_head(s, head_columns, n);
 }
 
 void LayerArray::process_general(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in,

@@ -17,6 +17,7 @@
 #include "nn/layers/knob_conditioner.h"
 #include "nn/layers/residual_layer.h"
 #include "nn/model.h"
+#include "nn/planar_history.h"
 
 namespace namk {
 
@@ -45,6 +46,10 @@ class LayerArray {
     std::vector<GeneralResidualLayer::State> general;
     Mat head, head_out, out;  // (C, N), (H, N), (C, N)
     History head_history;     // the head sum, in place of head, when the head looks back
+    // The planar path's (see process_planar): each layer's input as planes, and the block's
+    // condition, head sum and last layer's output as planes (max_block + kPlanarPad per row).
+    std::vector<PlanarHistory> planar_inputs;
+    Mat planar_condition, planar_head, planar_out;
   };
   void prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const;
   void reset(State& s) const noexcept;
@@ -63,6 +68,12 @@ class LayerArray {
   // general_residual_layer.h); with gradients forward() chains their tape-op forward instead.
   ResidualLayerResult forward_general(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head) const;
   void process_general(State& s, ConstMatRef x, ConstMatRef condition, ConstMatRef head_in, Index n) const noexcept;
+  // Every layer time-major (ResidualLayer::process_planar), when planar_: the rechannel's output,
+  // the condition and the head input go to planes once per block, the last layer's output and the
+  // head sum come back to columns for the array's output and its head conv. The same bits as the
+  // layers' own process(), which the training graph matches.
+  void process_planar(State& s, const ConstMatRef& x, const ConstMatRef& condition, const ConstMatRef& head_in,
+                      Index n) const noexcept;
   // The head conv of the block's head sum (head, or the history it was written into).
   void process_head(State& s, ConstMatRef head, Index n) const noexcept;
 
@@ -72,6 +83,7 @@ class LayerArray {
   std::vector<ResidualLayer> layers_;
   std::vector<GeneralResidualLayer> general_;  // instead of layers_ when config.general
   bool film_head_ = false;
+  bool planar_ = false;  // every layer planar()
   size_t head_film_site_ = 0;
 };
 

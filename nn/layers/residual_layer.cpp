@@ -78,6 +78,17 @@ void ResidualLayer::process(State& s, const ConstMatView& condition, const Const
   s.input.advance(n);
 }
 
+bool ResidualLayer::planar() const {
+  return kPlanarStreaming &&
+         residual_planar_applies(config_.channels, config_.condition_channels, config_.kernel_size, shape());
+}
+
+void ResidualLayer::process_planar(const State& s, ConstPlanes h, ConstPlanes condition, bool head_in,
+                                   Planes head, Planes h_next, Index n) const noexcept {
+  residual_layer_planar({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape(), h, condition, head_in, head,
+                        h_next, n);
+}
+
 void ResidualLayer::bake(const Scalar* src, const FilmSite& film, const Vec& cond, const ResidualLayer& to,
                          Scalar* dst) const {
   const Index cz = z_channels(), cc = config_.condition_channels;

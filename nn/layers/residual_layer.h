@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/kernels/pointwise.h"
+#include "core/kernels/residual_layer_planar.h"
 #include "nn/history.h"
 #include "nn/layers/conv1d_layer.h"
 #include "nn/layers/residual_layer_op.h"
@@ -57,6 +58,12 @@ class ResidualLayer {
   // the first layer; h_next: (C, n). Views, not Refs: see residual_layer_stream.
   void process(State& s, const ConstMatView& condition, const ConstMatView& head_in, const MatView& head_out,
                const MatView& h_next, Scratch& scratch, Index n) const noexcept;
+  // Whether process_planar() may run instead (kPlanarStreaming, and a tiny layer).
+  bool planar() const;
+  // The same layer time-major (residual_layer_planar.h): h, the input's window (C, reach() + n);
+  // condition (C_cond, n); head (C, n), read when head_in, rewritten; h_next (C, n). Planes padded.
+  void process_planar(const State& s, ConstPlanes h, ConstPlanes condition, bool head_in,
+                      Planes head, Planes h_next, Index n) const noexcept;
 
   // Writes this layer with the knobs' constant effect folded in (FiLM at cond; concat's knob
   // channels, the condition's rows after the audio, into the conv bias) into dst at to's offsets.

@@ -65,6 +65,10 @@ std::vector<std::pair<std::string, ModelConfig>> configs() {
   ModelConfig standard = preset_config("standard");
   standard.knobs = two_knobs();
   v.push_back({"standard film", standard});
+  ModelConfig a2_lite = preset_config("a2-lite");  // tiny layers: the planar path (layer_array.h)
+  v.push_back({"a2-lite", a2_lite});
+  a2_lite.knobs = two_knobs();
+  v.push_back({"a2-lite film", a2_lite});
   ModelConfig lstm;
   lstm.architecture = "LSTM";
   lstm.lstm.hidden_size = 8;

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/kernels/conv1d.h"
+#include "core/kernels/residual_layer_planar.h"
 #include "core/kernels/residual_layer_tiny.h"
 #include "nn/layers/residual_layer_op.h"
 #include "../core/gradcheck.h"
@@ -244,6 +245,72 @@ TEST_CASE("residual layer over views (streaming) equals the Ref entry bit for bi
             CHECK((run(true, block).array() == run(false, block).array()).all());
           }
         }
+}
+
+// Streaming's time-major tiny layers (residual_layer_planar.h): the vector kernel against its
+// scalar reference bit for bit on any CPU; against the training graph's entry, bit for bit where
+// streaming takes it (kPlanarStreaming), within rounding elsewhere. Each block gets planes of its
+// own with random padding, as streaming's (the last vector runs into it), in blocks that end
+// inside a vector, on one and past two.
+TEST_CASE("planar tiny residual layer equals its reference and the column entry bit for bit") {
+  std::mt19937_64 rng(29);
+  const double tol = kDouble ? 1e-12 : 1e-5;
+  for (Index c : {1, 2, 3, 4})
+    for (Index k : {1, 6, 15})
+      for (Index c_cond : {1, 2, 3})
+        for (bool with_head : {false, true})
+          for (Activation act : {Activation::LeakyReLU, Activation::Identity}) {
+            CAPTURE(c);
+            CAPTURE(k);
+            CAPTURE(c_cond);
+            CAPTURE(with_head);
+            const Index d = k == 15 ? 2 : 3, reach = (k - 1) * d, n = 70;
+            const Layer l(c, false, c_cond, k, d, rng);
+            const Mat h = random_mat(c, n + reach, rng), cond = random_mat(c_cond, n, rng);
+            const Mat head_in = with_head ? random_mat(c, n, rng) : Mat();
+            const ResidualLayerShape shape{d, act, false};
+            REQUIRE(residual_planar_applies(c, c_cond, k, shape));
+            // (rows, m) columns as padded planes: (m + pad, rows), a column per plane.
+            auto planes = [&](const Mat& m) {
+              Mat p = random_mat(m.cols() + kPlanarPad, m.rows(), rng);
+              p.topRows(m.cols()) = m.transpose();
+              return p;
+            };
+            // head and h_next stacked, from the kernel or its reference over blocks of `block`.
+            auto run = [&](bool reference, Index block) {
+              Mat all(2 * c, n);
+              for (Index t = 0; t < n; t += block) {
+                const Index m = std::min(block, n - t);
+                const Mat hp = planes(h.middleCols(t, m + reach)), cp = planes(cond.middleCols(t, m));
+                Mat head = planes(with_head ? Mat(head_in.middleCols(t, m)) : Mat::Zero(c, m));
+                Mat next = planes(Mat::Zero(c, m));
+                const ResidualLayerWeightViews wv{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias};
+                (reference ? residual_layer_planar_reference : residual_layer_planar)(
+                    wv, shape, {hp.data(), hp.rows()}, {cp.data(), cp.rows()}, with_head, {head.data(), head.rows()},
+                    {next.data(), next.rows()}, m);
+                all.block(0, t, c, m) = head.topRows(m).transpose();
+                all.block(c, t, c, m) = next.topRows(m).transpose();
+              }
+              return all;
+            };
+            Mat z(c, n), a(c, n), head(c, n), h_next(c, n);
+            MatMap no_post = empty_mat();
+            residual_layer_forward({l.conv, l.conv_bias, l.mixer, l.out, l.out_bias}, shape, h, cond, z, no_post, a,
+                                   with_head ? ConstMatRef(head_in) : ConstMatRef(empty_mat()), head, h_next);
+            Mat columns(2 * c, n);
+            columns << head, h_next;
+            const Mat planar = run(false, n);
+            CHECK((run(true, n).array() == planar.array()).all());
+            for (Index block : {Index(1), Index(5), Index(16), Index(33)}) {
+              CAPTURE(block);
+              CHECK((run(false, block).array() == planar.array()).all());
+              CHECK((run(true, block).array() == planar.array()).all());
+            }
+            if (kPlanarStreaming)
+              CHECK((planar.array() == columns.array()).all());
+            else
+              CHECK((planar - columns).cwiseAbs().maxCoeff() < tol * double(k * c + c_cond + 1));
+          }
 }
 
 TEST_CASE("residual layer backward matches finite differences for every input") {

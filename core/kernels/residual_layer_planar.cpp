@@ -1,0 +1,180 @@
+// See residual_layer_planar.h. The order every value is computed in, per output channel o and time
+// step t, which is residual_layer_tiny.h's channel-pair order written per lane:
+//   z:  two sums, "even" from o's conv bias and "odd" from zero; per tap in order, input channel i
+//       adds (an FMA) into even when i is even, odd when it is odd, i ascending; then the mixer's
+//       condition rows j the same way; z = even + odd.
+//   a:  z > 0 ? z : slope * z (LeakyReLU), or z.   head = head + a (or a, the first layer).
+//   h': the 1x1 the same way from even = o's bias and odd = zero over the channels of a;
+//       h' = h + (even + odd).
+// The pair kernel also adds zero weights into the odd sum for an odd last channel: a no-op for
+// finite inputs (the odd sum starts at +0 and rounds to nearest, so it is never -0 and adding a
+// signed zero leaves it), which this kernel skips; only an infinite input could tell the two apart.
+#include "core/kernels/residual_layer_planar.h"
+
+#include <cstring>
+
+// Without AVX-512 a 64-byte vector is passed differently from AVX-512 code: harmless here, where
+// every function taking one has internal linkage.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace namk {
+
+namespace {
+
+// One vector: 16 time steps of one channel (floats); other targets split it into what they have.
+constexpr int kLanes = 64 / sizeof(Scalar);
+typedef Scalar V __attribute__((vector_size(64)));
+static_assert(kPlanarPad == kLanes);
+
+inline V load(const Scalar* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(Scalar* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+// Keeps a loaded input in a register (an empty asm that may change it, which it does not). GCC
+// otherwise folds the load into each of the C FMAs that read it: C loads of 64 bytes where one
+// does, and the load ports, not the FMAs, set the pace (measured 35% slower per layer). SSE2
+// builds, where a vector spans four registers, have no such constraint, and need none.
+inline void in_register([[maybe_unused]] V& v) {
+#if defined(__AVX512F__)
+  asm("" : "+v"(v));
+#endif
+}
+
+struct Args {
+  const Scalar *conv, *conv_bias, *mixer, *out, *out_bias;  // contiguous: (o, col) at col * C + o
+  ConstPlanes h, condition;
+  Planes head, h_next;
+  Index taps, dilation, reach, c_cond;
+  bool head_in, leaky;
+};
+
+// G vectors of time steps from t: every output channel's two sums for each, kept in registers
+// through the layer (G = 4, C = 3: 24 accumulators), so 24 FMA chains run side by side; a chain
+// is 13 dependent FMAs long for K = 6, and fewer chains leave the FMA units waiting on it.
+template <int C, int G>
+[[gnu::always_inline]] inline void group(const Args& x, Index t) {
+  V even[C][G], odd[C][G];
+  for (int o = 0; o < C; ++o)
+    for (int g = 0; g < G; ++g) {
+      even[o][g] = V{} + x.conv_bias[o];
+      odd[o][g] = V{};
+    }
+  // Input rows (channels, or condition rows) p and p + 1 into the two sums; an odd last row alone.
+  auto add_rows = [&](const Scalar* w, ConstPlanes in, Index rows, Index offset) {
+    Index p = 0;
+    for (; p + 1 < rows; p += 2) {
+      const Scalar *r0 = in.row(p) + offset, *r1 = in.row(p + 1) + offset;
+      V v0[G], v1[G];
+      for (int g = 0; g < G; ++g) {
+        v0[g] = load(r0 + g * kLanes);
+        v1[g] = load(r1 + g * kLanes);
+        in_register(v0[g]);
+        in_register(v1[g]);
+      }
+      for (int o = 0; o < C; ++o)
+        for (int g = 0; g < G; ++g) {
+          even[o][g] += v0[g] * w[p * C + o];
+          odd[o][g] += v1[g] * w[(p + 1) * C + o];
+        }
+    }
+    if (p < rows) {
+      const Scalar* r0 = in.row(p) + offset;
+      V v0[G];
+      for (int g = 0; g < G; ++g) {
+        v0[g] = load(r0 + g * kLanes);
+        in_register(v0[g]);
+      }
+      for (int o = 0; o < C; ++o)
+        for (int g = 0; g < G; ++g) even[o][g] += v0[g] * w[p * C + o];
+    }
+  };
+  for (Index k = 0; k < x.taps; ++k) add_rows(x.conv + k * C * C, x.h, C, t + k * x.dilation);
+  add_rows(x.mixer, x.condition, x.c_cond, t);
+
+  const Scalar slope = Scalar(kLeakyReluSlope);
+  V a[C][G];
+  for (int o = 0; o < C; ++o)
+    for (int g = 0; g < G; ++g) {
+      const V z = even[o][g] + odd[o][g];
+      a[o][g] = x.leaky ? (z > 0 ? z : slope * z) : z;
+      Scalar* hp = x.head.row(o) + t + g * kLanes;
+      store(hp, x.head_in ? load(hp) + a[o][g] : a[o][g]);
+    }
+  for (int o = 0; o < C; ++o)
+    for (int g = 0; g < G; ++g) {
+      V ye = V{} + x.out_bias[o], yo = V{};
+      int i = 0;
+      for (; i + 1 < C; i += 2) {
+        ye += a[i][g] * x.out[i * C + o];
+        yo += a[i + 1][g] * x.out[(i + 1) * C + o];
+      }
+      if (i < C) ye += a[i][g] * x.out[i * C + o];
+      const Index col = t + g * kLanes;
+      store(x.h_next.row(o) + col, load(x.h.row(o) + x.reach + col) + (ye + yo));
+    }
+}
+
+template <int C>
+void layer(const Args& x, Index n) {
+  // Whole vectors, the last one running past n into the planes' padding.
+  const Index vectors = (n + kLanes - 1) / kLanes;
+  Index v = 0;
+  if constexpr (C <= 3)  // with 4 channels, 32 accumulators would not leave room for the inputs
+    for (; v + 4 <= vectors; v += 4) group<C, 4>(x, v * kLanes);
+  for (; v + 2 <= vectors; v += 2) group<C, 2>(x, v * kLanes);
+  for (; v < vectors; ++v) group<C, 1>(x, v * kLanes);
+}
+
+Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, ConstPlanes h,
+             ConstPlanes condition, bool head_in, Planes head, Planes h_next) {
+  const Index c = w.out.rows(), taps = w.conv.cols() / c;
+  return {w.conv.data(), w.conv_bias.data(), w.mixer.data(), w.out.data(), w.out_bias.data(),
+          h, condition, head, h_next, taps, s.dilation, (taps - 1) * s.dilation, w.mixer.cols(), head_in,
+          s.activation == Activation::LeakyReLU};
+}
+
+}  // namespace
+
+void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, ConstPlanes h,
+                           ConstPlanes condition, bool head_in, Planes head, Planes h_next,
+                           Index n) {
+  const Args x = args_of(w, s, h, condition, head_in, head, h_next);
+  switch (w.out.rows()) {
+    case 1: return layer<1>(x, n);
+    case 2: return layer<2>(x, n);
+    case 3: return layer<3>(x, n);
+    default: return layer<4>(x, n);
+  }
+}
+
+void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const ResidualLayerShape& s,
+                                     ConstPlanes h, ConstPlanes condition, bool head_in,
+                                     Planes head, Planes h_next, Index n) {
+  const Args x = args_of(w, s, h, condition, head_in, head, h_next);
+  const Index c = w.out.rows();
+  const Scalar slope = Scalar(kLeakyReluSlope);
+  for (Index t = 0; t < n; ++t) {
+    Scalar a[4];
+    for (Index o = 0; o < c; ++o) {
+      Scalar sums[2] = {x.conv_bias[o], Scalar(0)};  // even, odd
+      for (Index k = 0; k < x.taps; ++k)
+        for (Index i = 0; i < c; ++i) sums[i % 2] += x.conv[(k * c + i) * c + o] * h.row(i)[t + k * x.dilation];
+      for (Index j = 0; j < x.c_cond; ++j) sums[j % 2] += x.mixer[j * c + o] * condition.row(j)[t];
+      const Scalar z = sums[0] + sums[1];
+      a[o] = x.leaky ? (z > 0 ? z : slope * z) : z;
+      head.row(o)[t] = head_in ? head.row(o)[t] + a[o] : a[o];
+    }
+    for (Index o = 0; o < c; ++o) {
+      Scalar sums[2] = {x.out_bias[o], Scalar(0)};
+      for (Index i = 0; i < c; ++i) sums[i % 2] += x.out[i * c + o] * a[i];
+      h_next.row(o)[t] = h.row(o)[x.reach + t] + (sums[0] + sums[1]);
+    }
+  }
+}
+
+}  // namespace namk
+
+#pragma GCC diagnostic pop
