@@ -234,8 +234,9 @@ TEST_CASE("invalid WaveNet configs are rejected with the field named") {
 // NAM 0.7's options (per-layer kernels, activations and gating; heads that look back): streaming
 // equals the training graph, and every block size streams the same bits.
 TEST_CASE("WaveNet with NAM 0.7's options streams like its graph, bit-identical across block sizes") {
-  for (const auto& [name, config] : wavenet_07_variants()) {
-    CAPTURE(name);
+  for (const auto& variant : wavenet_07_variants()) {
+    const auto& [name, config] = variant;
+    CAPTURE(variant.first);  // not the binding: clang before 16 cannot capture one in CAPTURE's lambda
     auto m = make_model(config);
     randomise(*m, 12);
     m->set_smoothing_ms(0);
