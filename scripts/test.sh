@@ -52,9 +52,10 @@ grep -q 'ESR against .*: 0\.0000$' build-reference/inference_render.log \
   || { echo "test.sh: the inference-only render differs from the full build's"; exit 1; }
 stage_done "reference-kernel and inference-only"
 
-# The sanitizer build runs at -O1 with debug info (fast enough for the suite, exact stack traces)
-# and without the double twins: their gradient checks run above, and the float suites cover the
-# same code under the sanitizers.
+# The sanitizer build runs at -O1 with line tables only (-g1: every frame of a report keeps its
+# function, file and line; full debug info, -g, about doubled each file's compile time for
+# variables and types that no report prints) and without the double twins: their gradient checks
+# run above, and the float suites cover the same code under the sanitizers.
 bash scripts/build.sh build-asan -DNAMK_SANITIZE=ON -DNAMK_BUILD_DOUBLE=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
 # Left out here: the kill soak and the MPI resume-after-kill cases, which exist to check that
