@@ -4,7 +4,7 @@
 # the portable build never takes), then an AddressSanitizer + UndefinedBehaviorSanitizer build; the
 # core and nn suites once more on the reference kernels (NAMK_TUNED_KERNELS=OFF), and that build's
 # inference-only command renders as the full one does;
-# then the C API threads test under ThreadSanitizer, and each fuzz target for 30 seconds.
+# then the C API threads test under ThreadSanitizer, and each fuzz target for 20 seconds.
 # Exit code = test result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +75,9 @@ cmake --build build-tsan -j "$(nproc)" --target namk_c_api_threads_test -- --no-
 TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/c_api/namk_c_api_threads_test tests/fixtures
 stage_done "thread-sanitizer"
 
-# Fuzzing (clang's libFuzzer + ASan + UBSan): every target for NAMK_FUZZ_SECONDS (default 30; a
+# Fuzzing (clang's libFuzzer + ASan + UBSan): every target for NAMK_FUZZ_SECONDS (default 20; a
 # slice: longer runs are `scripts/fuzz.sh all SECONDS`), as many at once as there are cores, from the
 # committed seeds; any crash or sanitizer report fails the run (scripts/fuzz.sh).
-bash scripts/fuzz.sh all "${NAMK_FUZZ_SECONDS:-30}"
+bash scripts/fuzz.sh all "${NAMK_FUZZ_SECONDS:-20}"
 stage_done "fuzz"
 echo "test.sh: release, native, reference-kernel, sanitizer, thread-sanitizer and fuzz suites passed in $(( $(date +%s) - start )) s"
