@@ -8,7 +8,8 @@
 # ESR, training time, epochs, and late-epoch stability (max - min of the last 20 epochs' validation
 # ESR, or of the last half when fewer). Long: not part of CI. Everything lands in quality-out/.
 #
-# Epochs are sized per candidate from a one-epoch probe of its training speed (NAMK_QUALITY_EPOCHS=N
+# Epochs are sized per candidate from a three-epoch probe of its training speed: the time its
+# second and third epochs took (validation included), after the first's start-up (NAMK_QUALITY_EPOCHS=N
 # fixes them instead); each recipe's learning-rate decay is rescaled so the whole run decays as much
 # as the recipe's own epochs do.
 set -euo pipefail
@@ -103,15 +104,16 @@ for c in "${all_candidates[@]}"; do
   mkdir -p "$dir"
   init=()
   if [[ "$name" == *-init ]]; then init=(--init "$(capture)"); fi
-  learning_json "$recipe" 1 "$extra" "$extra_loss" >"$dir/probe.json"
+  # The first epoch's rate counts start-up and cold caches: on an idle machine it read 459k samples/s
+  # where the run went on at 780k, and the budget came out 31 epochs in 83 s of a 3-minute budget.
+  learning_json "$recipe" 3 "$extra" "$extra_loss" >"$dir/probe.json"
   "$NK" train --data "$out/data/$data" --model "$model" --learning "$dir/probe.json" \
     --out "$dir-probe" "${init[@]}" >/dev/null 2>&1
-  rate=$(awk -F, 'NR == 2 { print $7 }' "$dir-probe/training_log.csv")
+  epochs=$(awk -F, -v m="$minutes" 'NR == 2 { first = $6 } NR == 4 { per = ($6 - first) / 2 }
+    END { e = int(0.95 * (m * 60 - first) / per); print e < 4 ? 4 : e }' "$dir-probe/training_log.csv")
   rm -rf "$dir-probe"
-  epochs=$(awk -v r="$rate" -v m="$minutes" -v s=$((steps * batch * ny)) \
-    'BEGIN { e = int(0.85 * m * 60 * r / s); print e < 4 ? 4 : e }')
-  # A one-epoch probe is noisy (36 and 45 epochs for two recipes of the same speed were seen):
-  # NAMK_QUALITY_EPOCHS gives every candidate the same length, to compare recipes rather than speed.
+  # The probe still moves with the machine's load: NAMK_QUALITY_EPOCHS gives every candidate the same
+  # length, to compare recipes rather than speed.
   epochs="${NAMK_QUALITY_EPOCHS:-$epochs}"
   learning_json "$recipe" "$epochs" "$extra" "$extra_loss" >"$dir/learning.json"
   echo "quality: $name: $epochs epochs ($model, $recipe recipe, $data)"
