@@ -8,6 +8,9 @@
 # ESR, training time, epochs, and late-epoch stability (max - min of the last 20 epochs' validation
 # ESR, or of the last half when fewer). Long: not part of CI. Everything lands in quality-out/.
 #
+# NAMK_QUALITY_SEED=N trains every candidate with seed N (default 0): run two seeds before calling a
+# difference between candidates real.
+#
 # Epochs are sized per candidate from a three-epoch probe of its training speed: the time its
 # second and third epochs took (validation included), after the first's start-up (NAMK_QUALITY_EPOCHS=N
 # fixes them instead); each recipe's learning-rate decay is rescaled so the whole run decays as much
@@ -22,7 +25,7 @@ if [[ -z "${NK:-}" ]]; then
   bash scripts/build.sh build-quality -DNAMK_NATIVE=ON -DNAMK_BUILD_TESTS=OFF
   NK=build-quality/apps/nam-knobs
 fi
-steps=16 batch=16 ny=8192
+seed="${NAMK_QUALITY_SEED:-0}"
 
 "$NK" synth --amp hard --out "$out/data" --seconds 5 >/dev/null
 latency=3  # kHardAmpLatency in data/demo_amp.h
@@ -38,6 +41,7 @@ all_candidates=(
   "standard-nam-before|configs/models/wavenet_film.json|nam|data_late.json|\"ema_decay\": 0, |"
   "standard-nam-noema|configs/models/wavenet_film.json|nam|data.json|\"ema_decay\": 0, |"
   "standard-nam|configs/models/wavenet_film.json|nam|data.json||"
+  "standard-nam-b4|configs/models/wavenet_film.json|nam-b4|data.json||"
   "standard-nam-separable|configs/models/wavenet_film_separable.json|nam|data.json||"
   "standard-nam-smooth|configs/models/wavenet_film.json|nam|data.json||\"knob_smoothness\": 0.1, "
   "tonestack-nam|configs/models/tonestack_film.json|nam|data.json||"
@@ -45,6 +49,9 @@ all_candidates=(
   "tonestack-nam-routed|configs/models/tonestack_film_routed.json|nam|data.json||"
   "standard-nam-init|configs/models/wavenet_film.json|nam|data.json||"
   "standard-nam-separable-init|configs/models/wavenet_film_separable.json|nam|data.json||"
+  "standard-nam-separable-init-b8|configs/models/wavenet_film_separable.json|nam-b8|data.json||"
+  "standard-nam-separable-init-b4|configs/models/wavenet_film_separable.json|nam-b4|data.json||"
+  "standard-nam-separable-init-b2|configs/models/wavenet_film_separable.json|nam-b2|data.json||"
   "tonestack-prefilm-nam|configs/models/tonestack_prefilm.json|nam|data.json||"
   "feather-nam|configs/models/feather_film.json|nam|data.json||"
   "nano-demo|configs/models/demo_film.json|demo|data.json||"
@@ -53,9 +60,15 @@ all_candidates=(
 selected=("$@")
 
 # learning_json RECIPE EPOCHS EXTRA: NAM's recipe (configs/learning/default.json: 100 epochs) or the
-# demo's (configs/learning/demo.json: 40 epochs), with the run's epochs and rescaled decay.
+# demo's (configs/learning/demo.json: 40 epochs), with the run's epochs and rescaled decay. An epoch
+# is 16 batches of 16 windows of 8192 samples; "nam-bN" is NAM's recipe in batches of N, as many
+# more of them per epoch, so an epoch still trains on the same number of samples.
 learning_json() {
   local recipe="$1" epochs="$2" extra="$3" extra_loss="${4:-}" lr decay0 epochs0 loss
+  local batch=16 steps=16
+  if [[ "$recipe" == nam-b* ]]; then
+    batch="${recipe#nam-b}" steps=$((256 / batch)) recipe=nam
+  fi
   if [[ "$recipe" == nam ]]; then
     lr=0.004 decay0=0.993 epochs0=100
     loss="{${extra_loss}\"mse\": 1.0, \"pre_emphasis_mrstft\": 0.0002, \"pre_emphasis_coef\": 0.85}"
@@ -67,7 +80,7 @@ learning_json() {
   decay=$(awk -v d="$decay0" -v e0="$epochs0" -v e="$epochs" 'BEGIN { printf "%.6f", d ^ (e0 / e) }')
   printf '{"epochs": %d, "steps_per_epoch": %d, "batch_size": %d, "lr": %s, "lr_decay": %s,\n' \
     "$epochs" "$steps" "$batch" "$lr" "$decay"
-  printf ' "seed": 0, "threads": 0, %s"loss": %s}\n' "$extra" "$loss"
+  printf ' "seed": %d, "threads": 0, %s"loss": %s}\n' "$seed" "$extra" "$loss"
 }
 
 # csv_stats LOG: "time spread" from training_log.csv (elapsed_s of the last epoch; max - min of
@@ -88,7 +101,7 @@ capture() {
     printf '{"knobs": [], "entries": [{"input_file": "input.wav", "output_file": "%s"}]}\n' \
       output_gain5_bass5_mid5_treble5.wav >"$dir/data/capture.json"
     sed 's/"dataset.json"/"capture.json"/' "$dir/data/data.json" >"$dir/data/data_capture.json"
-    learning_json nam 60 "" "" >"$dir/learning.json"
+    seed=0 learning_json nam 60 "" "" >"$dir/learning.json"  # the player's one capture, whatever the seed
     "$NK" train --data "$dir/data/data_capture.json" --model configs/models/standard.json \
       --learning "$dir/learning.json" --out "$dir/run" >"$dir/train.txt" 2>&1
   fi
@@ -103,7 +116,7 @@ for c in "${all_candidates[@]}"; do
   rm -rf "$dir" "$dir-probe"
   mkdir -p "$dir"
   init=()
-  if [[ "$name" == *-init ]]; then init=(--init "$(capture)"); fi
+  if [[ "$name" == *-init || "$name" == *-init-* ]]; then init=(--init "$(capture)"); fi
   # The first epoch's rate counts start-up and cold caches: on an idle machine it read 459k samples/s
   # where the run went on at 780k, and the budget came out 31 epochs in 83 s of a 3-minute budget.
   learning_json "$recipe" 3 "$extra" "$extra_loss" >"$dir/probe.json"
