@@ -46,6 +46,7 @@ all_candidates=(
   "standard-nam-smooth|configs/models/wavenet_film.json|nam|data.json||\"knob_smoothness\": 0.1, "
   "tonestack-nam|configs/models/tonestack_film.json|nam|data.json||"
   "tonestack-nam-separable|configs/models/tonestack_film_separable.json|nam|data.json||"
+  "tonestack-nam-separable-b4|configs/models/tonestack_film_separable.json|nam-b4|data.json||"
   "tonestack-nam-routed|configs/models/tonestack_film_routed.json|nam|data.json||"
   "standard-nam-init|configs/models/wavenet_film.json|nam|data.json||"
   "standard-nam-separable-init|configs/models/wavenet_film_separable.json|nam|data.json||"
