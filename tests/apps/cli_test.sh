@@ -198,7 +198,11 @@ EOF
   kill_resume)
     make_data
     train "$work/whole" >/dev/null || fail "uninterrupted run"
-    signal_then_resume KILL killed 0.3 137
+    # Killed as soon as the first checkpoint exists, with three epochs to go: a fixed delay after it
+    # (0.3 s until 2026-12) outlasted the whole tiny run on a fast build, whose kill then landed
+    # after model.nam was written. Kills at arbitrary moments mid-epoch are kill_soak's, which
+    # times them from the run's own epochs.
+    signal_then_resume KILL killed 0 137
     echo "killed run resumed to identical weights"
     ;;
   interrupt_resume)
