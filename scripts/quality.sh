@@ -61,8 +61,9 @@ all_candidates=(
 selected=("$@")
 
 # learning_json RECIPE EPOCHS EXTRA: NAM's recipe (configs/learning/default.json: 100 epochs) or the
-# demo's (configs/learning/demo.json: 40 epochs), with the run's epochs and rescaled decay. An epoch
-# is 16 batches of 16 windows of 8192 samples; "nam-bN" is NAM's recipe in batches of N, as many
+# demo's learning rate, decay and loss (configs/learning/demo.json: 40 epochs; its batches of 4 are
+# not taken here, so the demo candidates stay comparable with earlier runs), with the run's epochs
+# and rescaled decay. An epoch is 16 batches of 16 windows (of the data config's ny samples); "nam-bN" is NAM's recipe in batches of N, as many
 # more of them per epoch, so an epoch still trains on the same number of samples.
 learning_json() {
   local recipe="$1" epochs="$2" extra="$3" extra_loss="${4:-}" lr decay0 epochs0 loss
