@@ -59,6 +59,11 @@ Var Tape::output_sharing_grad(Index rows, Index cols, Scalar* grad) {
   return Var{static_cast<int32_t>(nodes_.size() - 1)};
 }
 
+Var Tape::output_in_place(Index rows, Index cols, Scalar* value, Scalar* grad) {
+  nodes_.push_back(Node{rows, cols, value, grad});
+  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+}
+
 Var Tape::constant(ConstMatRef x, bool requires_grad) {
   Var v = output(x.rows(), x.cols(), requires_grad);
   value(v) = x;

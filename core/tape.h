@@ -54,6 +54,11 @@ class Tape {
   // columns of an input (a residual or skip connection): backward contributions then land in the
   // input's gradient with no copy and no zeroing. The op that creates it owns the reasoning.
   Var output_sharing_grad(Index rows, Index cols, Scalar* grad);
+  // A fresh node whose value is the (rows, cols) block of memory at value, part of another node's
+  // value, and whose gradient is the block at grad (none when grad is null). For an op that updates
+  // an input in place because its caller guarantees that nothing reads that input's value again (a
+  // layer array's skip sum): the input node's value changes under it. The caller owns the reasoning.
+  Var output_in_place(Index rows, Index cols, Scalar* value, Scalar* grad);
 
   MatMap value(Var v);
   ConstMatMap value(Var v) const;

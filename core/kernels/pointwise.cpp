@@ -175,6 +175,20 @@ void activation_gradient(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef
   activation_backward_impl<false>(a, x, y, dy, dx);
 }
 
+bool activation_gradient_reads_input(Activation a) {
+  switch (a) {
+    case Activation::Identity:
+    case Activation::Tanh:
+    case Activation::Sigmoid: return false;
+    case Activation::ReLU:
+    case Activation::LeakyReLU:
+    case Activation::Hardtanh:
+    case Activation::SiLU:
+    case Activation::Softsign: return true;
+  }
+  return true;
+}
+
 void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y) {
   if (beta.size() > 0)
     y.array() = (x.array().colwise() * gamma.col(0).array()).colwise() + beta.col(0).array();

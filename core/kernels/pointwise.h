@@ -30,6 +30,10 @@ void activation_forward_views(Activation a, const ConstMatView& x, const MatView
 void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
 // dx = f'(x) ⊙ dy: for a fused op's scratch gradient, which then needs no zeroing first.
 void activation_gradient(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
+// Whether activation_backward / activation_gradient read x; when not (identity, tanh, sigmoid:
+// their derivative is a function of y), x may be any matrix of the right shape and an op need not
+// keep its activation's input for the backward.
+bool activation_gradient_reads_input(Activation a);
 
 // x: (C, T)  gamma, beta: (C, 1), beta may be empty (scale-only FiLM)  y: (C, T), may alias x
 void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y);

@@ -19,6 +19,7 @@ namespace {
 // measured 5-10 % slower per sample on long blocks, more calls for the same work). Streaming blocks
 // of up to 128 samples are one tile.
 constexpr Index kTile = 128;
+static_assert(kResidualLayerMaxTile == kTile + 15, "the header's bound on a tile's columns");
 
 // The two argument families tile() and tiled() are written for: Eigen Refs (the training op, the
 // tests) and views (streaming's residual_layer_stream). The overloads below tell them apart.
@@ -109,6 +110,8 @@ template <typename A>
     const typename A::In ct = middle_cols(condition, 0, t_out), residual = middle_cols(h, reach, t_out);
     return tile<A>(w, s, h, ct, z, post, a, head_in, head_out, h_next, residual);
   }
+  // z of fewer columns than the output is the caller's tile scratch (see residual_layer.h).
+  const bool z_is_scratch = z.cols() < t_out;
   // Equal tiles, their edges on whole 16-column groups: a block of 70 is one tile, not 64 + 6 (the
   // short tile paid every pass's fixed cost for 6 columns, 7 % of a 70-sample block's time).
   using Out = std::remove_const_t<typename A::Out>;
@@ -119,7 +122,7 @@ template <typename A>
     const typename A::In ht = middle_cols(h, t0, n + reach), ct = middle_cols(condition, t0, n),
                          hin = head_in.size() > 0 ? middle_cols(head_in, t0, n) : typename A::In(empty_mat()),
                          residual = middle_cols(h, t0 + reach, n);
-    Out zt = middle_cols(z, t0, n), at = middle_cols(a, t0, n), head_t = middle_cols(head_out, t0, n),
+    Out zt = middle_cols(z, z_is_scratch ? 0 : t0, n), at = middle_cols(a, t0, n), head_t = middle_cols(head_out, t0, n),
         next_t = middle_cols(h_next, t0, n);
     Out pt = s.gated ? middle_cols(post, t0, n) : Out(empty_mat());
     tile<A>(w, s, ht, ct, zt, pt, at, hin, head_t, next_t, residual);

@@ -34,10 +34,16 @@ struct ResidualLayerShape {
   bool gated = false;
 };
 
-// h: (C, T + (K-1)*d). condition: (C_cond, T). z: (Cz, T), written (the backward's input).
-// post: (Cz, T), written when gated (f(z_top); sigmoid(z_bottom)), else empty. a: (C, T), written.
-// head_in: (C, T) or empty (the first layer: zero); head_out: (C, T), may alias head_in.
-// h_next: (C, T), must not alias h.
+// Columns a tile of the tiled path may have: 128, plus up to 15 when T is split into equal tiles
+// whose edges fall on 16-column groups.
+constexpr Index kResidualLayerMaxTile = 128 + 15;
+
+// h: (C, T + (K-1)*d). condition: (C_cond, T). z: (Cz, T), written (the backward's input), or
+// scratch of (Cz, min(T, kResidualLayerMaxTile)) when the caller does not keep z: each tile's z
+// then goes there while it is in use. post: (Cz, T), written when gated (f(z_top);
+// sigmoid(z_bottom)), else empty. a: (C, T), written. head_in: (C, T) or empty (the first layer:
+// zero); head_out: (C, T), may alias head_in (the skip sum in place). h_next: (C, T), must not
+// alias h.
 void residual_layer_forward(const ResidualLayerWeights& w, const ResidualLayerShape& s, const ConstMatRef& h,
                             const ConstMatRef& condition, MatRef z, MatRef post, MatRef a,
                             const ConstMatRef& head_in, MatRef head_out, MatRef h_next);

@@ -98,7 +98,7 @@ inline bool applies(const W& w, const ResidualLayerShape& s, const In& h, const 
          cond.rows() >= 1 && cond.rows() <= 16 && w.mixer.cols() == cond.rows() &&
          packed(w.mixer.outerStride(), w.mixer.rows()) && packed(w.out.outerStride(), w.out.rows()) &&
          w.out.cols() == c && w.out_bias.size() == c && packed(h.outerStride(), h.rows()) &&
-         packed(z.outerStride(), z.rows()) && packed(a.outerStride(), a.rows()) &&
+         packed(z.outerStride(), z.rows()) && z.cols() == a.cols() && packed(a.outerStride(), a.rows()) &&
          packed(head_out.outerStride(), head_out.rows()) &&
          (head_in.size() == 0 || packed(head_in.outerStride(), head_in.rows())) &&
          packed(h_next.outerStride(), h_next.rows());

@@ -76,8 +76,13 @@ ResidualLayerResult LayerArray::forward(Tape& t, const ParamBuffers& p, Var x, V
       head = r.head;
     }
   }
-  for (const ResidualLayer& l : layers_) {
-    const ResidualLayerResult r = l.forward(t, p, h, condition, head, knobs.site(l.film_site()), cond);
+  // Each layer's skip sum is read by the next layer only: every layer after the first accumulates
+  // into the sum the first one started (HeadUse::Consume). The first keeps its head input, which
+  // belongs to the caller (the previous array's head output).
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const ResidualLayer& l = layers_[i];
+    const ResidualLayerResult r = l.forward(t, p, h, condition, head, knobs.site(l.film_site()), cond,
+                                            i > 0 ? HeadUse::Consume : HeadUse::Keep);
     h = r.h;
     head = r.head;
   }

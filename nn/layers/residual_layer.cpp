@@ -28,7 +28,7 @@ double ResidualLayer::flops() const {
 }
 
 ResidualLayerResult ResidualLayer::forward(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head,
-                                           const FilmSite& film, Var cond) const {
+                                           const FilmSite& film, Var cond, HeadUse head_use) const {
   ResidualLayerParams lp{conv_.weight(t, p), conv_.bias(t, p), mixer_.weight(t, p), out_.weight(t, p),
                          out_.bias(t, p)};
   if (film.active()) {
@@ -37,7 +37,7 @@ ResidualLayerResult ResidualLayer::forward(Tape& t, const ParamBuffers& p, Var h
     lp.mixer = film_fold_weight(t, lp.mixer, gamma);
     lp.conv_bias = film_fold_bias(t, lp.conv_bias, gamma, film.beta(t, cond));
   }
-  return residual_layer(t, h, condition, head, lp, shape());
+  return residual_layer(t, h, condition, head, lp, shape(), head_use);
 }
 
 void ResidualLayer::prepare(const Scalar* params, const FilmSite& film, int max_block, State& s) const {

@@ -39,8 +39,9 @@ class ResidualLayer {
   double flops() const;
 
   // h: (C, T + reach()), condition: (C_cond, >= T), head: (C, >= T) or Var{} (first layer).
+  // head_use: whether the caller reads head's value again (residual_layer_op.h).
   ResidualLayerResult forward(Tape& t, const ParamBuffers& p, Var h, Var condition, Var head, const FilmSite& film,
-                              Var cond) const;
+                              Var cond, HeadUse head_use = HeadUse::Keep) const;
 
   struct State {
     Mat conv, conv_bias, mixer, out, out_bias;

@@ -42,8 +42,8 @@ void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* wha
 constexpr Index kBackwardTile = 128;
 
 // The record's slots by name, so the forward that fills them and the backward that reads them
-// cannot disagree on a position: its inputs, its further outputs and saved tensors (post only when
-// gated), and its integer attributes. r.out is h_next.
+// cannot disagree on a position: its inputs, its further outputs and saved tensors (z only when the
+// activation's derivative reads it, post only when gated), and its integer attributes. r.out is h_next.
 enum InSlot : size_t { kH, kCondition, kHead, kConv, kConvBias, kMixer, kOut, kOutBias, kInSlots };
 enum MoreSlot : size_t { kHeadOut, kZ, kPost, kA, kMoreSlots };
 enum IntSlot : size_t { kDilation, kActivation, kGated, kIntSlots };
@@ -58,9 +58,11 @@ void backward(Tape& t, const OpRecord& r) {
   const Index dilation = r.ints[kDilation];
   const auto act = static_cast<Activation>(r.ints[kActivation]);
   const bool gated = r.ints[kGated] != 0;
-  const Index c = t.rows(a), cz = t.rows(z), n = t.cols(a), taps = t.cols(conv) / c, reach = (taps - 1) * dilation;
-  const MatMap h_v = t.value(h), z_v = t.value(z), a_v = t.value(a), w = t.value(conv), w_out = t.value(out),
-               mixer_v = t.value(mixer);
+  const Index c = t.rows(a), cz = gated ? 2 * c : c, n = t.cols(a), taps = t.cols(conv) / c, reach = (taps - 1) * dilation;
+  // Without z (an activation whose derivative reads only its output, see the forward) the output
+  // stands in for it as activation_gradient's unread input.
+  const MatMap h_v = t.value(h), a_v = t.value(a), z_v = z.valid() ? t.value(z) : gated ? t.value(post) : a_v,
+               w = t.value(conv), w_out = t.value(out), mixer_v = t.value(mixer);
   const auto cond_v = t.value(condition).rightCols(n);
   const MatMap post_v = gated ? t.value(post) : empty_mat();
   MatMap g_h = t.grad(r.out), g_head = t.grad(head_out);
@@ -121,7 +123,7 @@ void backward(Tape& t, const OpRecord& r) {
 }  // namespace
 
 ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, const ResidualLayerParams& p,
-                                   const ResidualLayerShape& shape) {
+                                   const ResidualLayerShape& shape, HeadUse head_use) {
   const Index c = t.rows(h), cz = shape.gated ? 2 * c : c;
   if (shape.dilation < 1)
     throw UsageError("residual_layer: dilation must be >= 1, found " + std::to_string(shape.dilation));
@@ -151,15 +153,29 @@ ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, cons
     if (!input.valid() || !tracks(t, input)) return t.output(c, n, true);
     return t.output_sharing_grad(c, n, t.grad(input).data() + (t.cols(input) - n) * c);
   };
-  const Var h_next = output_passing_to(h), head_out = output_passing_to(head);
+  // head' in head's own memory (HeadUse::Consume), its gradient shared as above; when head tracks
+  // no gradient but the op does, head' needs a zeroed one of its own, so it is a fresh tensor.
+  auto head_output = [&]() {
+    const bool in_place = head_use == HeadUse::Consume && head.valid() && (!any || tracks(t, head));
+    if (!in_place) return output_passing_to(head);
+    const Index offset = (t.cols(head) - n) * c;
+    return t.output_in_place(c, n, t.value(head).data() + offset, any ? t.grad(head).data() + offset : nullptr);
+  };
+  const Var h_next = output_passing_to(h), head_out = head_output();
   // Saved for the backward, which keeps their gradients in per-tile scratch: no gradient buffers.
-  const Var z = t.output(cz, n, false);
+  // z only when the activation's derivative reads its input: tanh's and sigmoid's come from their
+  // outputs (a, or post when gated), so z then lives in a tile of per-thread scratch, in L1, and
+  // the layer writes one (Cz, T) tensor less to memory.
+  const bool keep_z = activation_gradient_reads_input(shape.activation);
+  const Var z = keep_z ? t.output(cz, n, false) : Var{};
   const Var post = shape.gated ? t.output(cz, n, false) : Var{};
   const Var a = t.output(c, n, false);
+  thread_local std::vector<Scalar> z_tile_buffer;
+  MatMap z_values = keep_z ? t.value(z) : scratch_matrix(z_tile_buffer, cz, std::min(n, kResidualLayerMaxTile));
   MatMap no_post = empty_mat();
   residual_layer_forward(
       {t.value(p.conv), t.value(p.conv_bias), t.value(p.mixer), t.value(p.out), t.value(p.out_bias)}, shape,
-      t.value(h), t.value(condition).rightCols(n), t.value(z), post.valid() ? t.value(post) : no_post, t.value(a),
+      t.value(h), t.value(condition).rightCols(n), z_values, post.valid() ? t.value(post) : no_post, t.value(a),
       head.valid() ? ConstMatRef(t.value(head).rightCols(n)) : ConstMatRef(empty_mat()), t.value(head_out),
       t.value(h_next));
   OpRecord r;

@@ -1,7 +1,9 @@
 // The differentiable WaveNet residual layer: one tape op around core/kernels/residual_layer.h.
-// Fused rather than built from conv1d/add/activation ops because a layer then stores 4 tensors
-// (and their gradients) instead of about 10: at 16 channels x 12k samples each tensor is 768 KiB,
-// and that memory traffic, not arithmetic, bounded the composed graph's training speed.
+// Fused rather than built from conv1d/add/activation ops because a layer then stores 2 to 4
+// tensors (and shares its outputs' gradients with its inputs') instead of about 10: at 16 channels
+// x 12k samples each tensor is 768 KiB, and that memory traffic, not arithmetic, bounds training
+// speed. It keeps h' and a; z only when the activation's derivative needs its input (not for tanh
+// or sigmoid); post when gated; head' only when the caller keeps head (see HeadUse).
 #pragma once
 
 #include "core/kernels/residual_layer.h"
@@ -18,10 +20,17 @@ struct ResidualLayerResult {
   Var head;  // (C, T): the skip sum including this layer
 };
 
+// What the op may do with head's memory. Keep: head' is a fresh tensor. Consume: the caller reads
+// head's value no more (inside a layer array each layer's skip sum is read only by the next layer),
+// so head' = head + a is accumulated into head's last T columns in place: an array's skip sums
+// then share one tensor, which stays in cache from layer to layer, instead of writing a new one per
+// layer. The backward is the same either way (it reads no head values).
+enum class HeadUse { Keep, Consume };
+
 // h: (C, T + (K-1)*d). condition: (C_cond, >= T) and head: (C, >= T) are right-aligned (their
 // last T columns are used); head = Var{} for the first layer of an array. Throws UsageError
 // naming the argument whose shape does not fit.
 ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, const ResidualLayerParams& p,
-                                   const ResidualLayerShape& shape);
+                                   const ResidualLayerShape& shape, HeadUse head_use = HeadUse::Keep);
 
 }  // namespace namk

@@ -339,11 +339,15 @@ TEST_CASE("residual layer backward matches finite differences for every input") 
 
 TEST_CASE("residual layer backward over many tiles equals the same layer built from separate ops") {
   // The fused backward works in 128-column tiles with per-tap scatters; the composed graph (conv1d,
-  // add, activation, mul, slices) is an independent implementation of the same derivative.
+  // add, activation, mul, slices) is an independent implementation of the same derivative. Tanh's
+  // derivative comes from its output, so the fused op keeps no z (tile scratch); LeakyReLU's reads
+  // z, which the op then keeps.
   std::mt19937_64 rng(12);
   const double tol = kDouble ? 1e-10 : 1e-4;
+  for (Activation act : {Activation::Tanh, Activation::LeakyReLU})
   for (bool gated : {false, true})
     for (Index c : {8, 16}) {
+      CAPTURE(activation_name(act));
       CAPTURE(gated);
       CAPTURE(c);
       const Index n = 300, d = 3, k = 3;
@@ -358,13 +362,13 @@ TEST_CASE("residual layer backward over many tiles equals the same layer built f
         Var h_next, head_out;
         if (fused) {
           const ResidualLayerResult r =
-              residual_layer(t, v[0], v[1], v[7], {v[2], v[3], v[4], v[5], v[6]}, {d, Activation::Tanh, gated});
+              residual_layer(t, v[0], v[1], v[7], {v[2], v[3], v[4], v[5], v[6]}, {d, act, gated});
           h_next = r.h;
           head_out = r.head;
         } else {
           Var z = add(t, conv1d(t, v[0], v[2], v[3], d), conv1d(t, crop_last(t, v[1], n), v[4], Var{}, 1));
-          Var a = gated ? mul(t, tanh(t, slice_channels(t, z, 0, c)), sigmoid(t, slice_channels(t, z, c, c)))
-                        : tanh(t, z);
+          Var a = gated ? mul(t, activation(t, act, slice_channels(t, z, 0, c)), sigmoid(t, slice_channels(t, z, c, c)))
+                        : activation(t, act, z);
           head_out = add(t, crop_last(t, v[7], n), a);
           h_next = add(t, crop_last(t, v[0], n), conv1d(t, a, v[5], v[6], 1));
         }
@@ -379,6 +383,74 @@ TEST_CASE("residual layer backward over many tiles equals the same layer built f
         CHECK((fused[i] - composed[i]).cwiseAbs().maxCoeff() < tol * (1 + composed[i].cwiseAbs().maxCoeff()));
         CHECK(composed[i].cwiseAbs().maxCoeff() > 0);
       }
+    }
+}
+
+TEST_CASE("a layer that consumes its skip input sums in place and changes no bits of values or gradients") {
+  // Two layers as a layer array chains them: the first starts the skip sum, the second adds to it,
+  // keeping a fresh tensor (HeadUse::Keep) or in the first one's memory (HeadUse::Consume).
+  std::mt19937_64 rng(31);
+  for (Activation act : {Activation::Tanh, Activation::LeakyReLU})
+    for (bool gated : {false, true}) {
+      CAPTURE(activation_name(act));
+      CAPTURE(gated);
+      const Index c = 8, n = 300, d1 = 2, d2 = 5, k = 3;
+      const Layer l1(c, gated, 1, k, d1, rng), l2(c, gated, 1, k, d2, rng);
+      const Mat x = random_mat(c, n + (k - 1) * (d1 + d2), rng), cond = random_mat(1, n + (k - 1) * d2, rng);
+      const Mat weights = random_mat(2 * c, n, rng);
+      auto run = [&](HeadUse use, bool& in_place) {
+        Tape t;
+        auto params = [&](const Layer& l) {
+          return ResidualLayerParams{t.constant(l.conv, true), t.constant(l.conv_bias, true),
+                                     t.constant(l.mixer, true), t.constant(l.out, true), t.constant(l.out_bias, true)};
+        };
+        const Var xv = t.constant(x, true), cv = t.constant(cond, true);
+        const ResidualLayerParams p1 = params(l1), p2 = params(l2);
+        const ResidualLayerResult r1 = residual_layer(t, xv, cv, Var{}, p1, {d1, act, gated});
+        const Scalar* first_head = t.value(r1.head).data();
+        const ResidualLayerResult r2 = residual_layer(t, r1.h, cv, r1.head, p2, {d2, act, gated}, use);
+        in_place = t.value(r2.head).data() == first_head + (t.cols(r1.head) - n) * c;
+        Mat out(2 * c, n);
+        out << t.value(r2.h), t.value(r2.head);
+        t.backward(sum(t, mul(t, concat_channels(t, r2.h, r2.head), t.constant(weights))));
+        std::vector<Mat> result = {out, t.grad(xv), t.grad(cv)};
+        for (const ResidualLayerParams& p : {p1, p2})
+          for (Var v : {p.conv, p.conv_bias, p.mixer, p.out, p.out_bias}) result.push_back(t.grad(v));
+        return result;
+      };
+      bool kept_in_place = true, consumed_in_place = false;
+      const std::vector<Mat> kept = run(HeadUse::Keep, kept_in_place), consumed = run(HeadUse::Consume, consumed_in_place);
+      CHECK_FALSE(kept_in_place);
+      CHECK(consumed_in_place);
+      for (size_t i = 0; i < kept.size(); ++i) {
+        CAPTURE(i);
+        CHECK((kept[i].array() == consumed[i].array()).all());
+        CHECK(kept[i].cwiseAbs().maxCoeff() > 0);
+      }
+    }
+}
+
+TEST_CASE("residual layer with z in tile scratch computes the bits of one that keeps z") {
+  // The training op keeps no z for tanh (its derivative reads a): the kernel then reuses a scratch
+  // of kResidualLayerMaxTile columns for each tile's z. Lengths with one, several and the widest
+  // (143-column) tiles.
+  std::mt19937_64 rng(33);
+  for (bool gated : {false, true})
+    for (Index n : {100, 255, 300, 1000}) {
+      CAPTURE(gated);
+      CAPTURE(n);
+      const Index c = 16, reach = 6;
+      const Layer l(c, gated, 2, 3, 3, rng);
+      const Mat h = random_mat(c, n + reach, rng), cond = random_mat(2, n, rng), head_in = random_mat(c, n, rng);
+      const ResidualLayerWeights w{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias};
+      auto run = [&](Index z_cols) {
+        Mat z(l.cz, z_cols), post(gated ? l.cz : 0, gated ? n : 0), a(c, n), head(c, n), h_next(c, n);
+        residual_layer_forward(w, {l.d, Activation::Tanh, gated}, h, cond, z, post, a, head_in, head, h_next);
+        Mat all(4 * c, n);
+        all << a, head, h_next, gated ? Mat(post.bottomRows(c)) : Mat(a);
+        return all;
+      };
+      CHECK((run(std::min(n, kResidualLayerMaxTile)).array() == run(n).array()).all());
     }
 }
 
