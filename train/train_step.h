@@ -95,9 +95,10 @@ template <class Body>
 void parallel_for(int threads, Index n, Body body);
 
 // first(i, thread_index) for every i, then between() on one thread, then second(i, thread_index)
-// for every i, in one OpenMP region: both loops are schedule(static) over the same n, so item i
-// runs on the same thread in both (OpenMP guarantees it), and a thread's buffers filled by first
-// are its own in second. After an exception nothing further runs; the first one is rethrown.
+// for every i, in one OpenMP region. Each thread takes one contiguous range of items, the same in
+// both phases, so a thread's buffers filled by first are its own in second; second walks its range
+// backwards, so it starts on the item first finished last, whose tape is still partly in cache.
+// After an exception nothing further runs; the first one is rethrown.
 template <class First, class Between, class Second>
 void parallel_two_phase(int threads, Index n, First first, Between between, Second second);
 
@@ -136,10 +137,10 @@ void parallel_two_phase(int threads, Index n, First first, Between between, Seco
   bool skip = false;  // written in the single region only, read after its barrier
 #pragma omp parallel num_threads(threads)
   {
-    const int id = omp_get_thread_num();
+    const int id = omp_get_thread_num(), team = omp_get_num_threads();
+    const Index begin = n * id / team, end = n * (id + 1) / team;
     auto& error = errors[static_cast<size_t>(id)];
-#pragma omp for schedule(static)
-    for (Index i = 0; i < n; ++i) {
+    for (Index i = begin; i < end; ++i) {
       if (error) continue;
       try {
         first(i, id);
@@ -147,7 +148,8 @@ void parallel_two_phase(int threads, Index n, First first, Between between, Seco
         error = std::current_exception();
       }
     }
-    // The loop's implicit barrier: every thread's first phase is done.
+#pragma omp barrier
+    // Every thread's first phase is done.
 #pragma omp single
     {
       for (auto& e : errors)
@@ -162,8 +164,7 @@ void parallel_two_phase(int threads, Index n, First first, Between between, Seco
       }
     }
     // The single's implicit barrier: between() is done and skip is final.
-#pragma omp for schedule(static)
-    for (Index i = 0; i < n; ++i) {
+    for (Index i = end - 1; i >= begin; --i) {
       if (skip || error) continue;
       try {
         second(i, id);
