@@ -53,6 +53,9 @@ all_candidates=(
   "standard-nam-separable-init-b8|configs/models/wavenet_film_separable.json|nam-b8|data.json||"
   "standard-nam-separable-init-b4|configs/models/wavenet_film_separable.json|nam-b4|data.json||"
   "standard-nam-separable-init-b2|configs/models/wavenet_film_separable.json|nam-b2|data.json||"
+  "standard-nam-separable-init-b4-lr0.002|configs/models/wavenet_film_separable.json|nam-b4-lr0.002|data.json||"
+  "standard-nam-separable-init-b4-lr0.008|configs/models/wavenet_film_separable.json|nam-b4-lr0.008|data.json||"
+  "standard-nam-b4-lr0.008|configs/models/wavenet_film.json|nam-b4-lr0.008|data.json||"
   "tonestack-prefilm-nam|configs/models/tonestack_prefilm.json|nam|data.json||"
   "feather-nam|configs/models/feather_film.json|nam|data.json||"
   "nano-demo|configs/models/demo_film.json|demo|data.json||"
@@ -64,10 +67,14 @@ selected=("$@")
 # demo's learning rate, decay and loss (configs/learning/demo.json: 40 epochs; its batches of 4 are
 # not taken here, so the demo candidates stay comparable with earlier runs), with the run's epochs
 # and rescaled decay. An epoch is 16 batches of 16 windows (of the data config's ny samples); "nam-bN" is NAM's recipe in batches of N, as many
-# more of them per epoch, so an epoch still trains on the same number of samples.
+# more of them per epoch, so an epoch still trains on the same number of samples; a recipe ending
+# in -lrX (nam-b4-lr0.008) takes learning rate X instead of the recipe's.
 learning_json() {
   local recipe="$1" epochs="$2" extra="$3" extra_loss="${4:-}" lr decay0 epochs0 loss
-  local batch=16 steps=16
+  local batch=16 steps=16 lr_override=""
+  if [[ "$recipe" == *-lr* ]]; then
+    lr_override="${recipe##*-lr}" recipe="${recipe%-lr*}"
+  fi
   if [[ "$recipe" == nam-b* ]]; then
     batch="${recipe#nam-b}" steps=$((256 / batch)) recipe=nam
   fi
@@ -78,6 +85,7 @@ learning_json() {
     lr=0.005 decay0=0.953 epochs0=40
     loss="{${extra_loss}\"mse\": 0.0, \"setting_esr\": 1.0, \"pre_emphasis_mrstft\": 0.0}"
   fi
+  lr="${lr_override:-$lr}"
   local decay
   decay=$(awk -v d="$decay0" -v e0="$epochs0" -v e="$epochs" 'BEGIN { printf "%.6f", d ^ (e0 / e) }')
   printf '{"epochs": %d, "steps_per_epoch": %d, "batch_size": %d, "lr": %s, "lr_decay": %s,\n' \
