@@ -73,15 +73,19 @@ void elementwise(const CA& a, const CB& b, Y& y, Op op) {
 // One tile's three passes. Every argument is a Ref (or view) made once by the caller and passed
 // down by reference to the conv kernels: streaming's blocks of 16 to 64 samples are one tile each,
 // and a Ref rebuilt at every call boundary is a cost per block, not per sample.
-// residual: h's last n columns (the layer input at the output's times).
+// conv_extras: the tile's condition and the mixer, for the dilated conv. out_extras: h's last n
+// columns (the layer input at the output's times) as the 1x1's residual. The caller builds both
+// in place (conv_extras() and out_extras() below): a view built first and then copied into the
+// struct was written as 8- and 16-byte pieces and read back as one 32-byte load, which store
+// forwarding cannot serve (at block 16, a third of this function's own time).
 template <typename A>
 [[gnu::always_inline]] inline void tile(const typename A::Weights& w, const ResidualLayerShape& s,
-                                        const typename A::In& ht, const typename A::In& ct, typename A::Out& zt,
-                                        typename A::Out& post, typename A::Out& at, const typename A::In& head_in,
-                                        typename A::Out& head_t, typename A::Out& next_t,
-                                        const typename A::In& residual) {
+                                        const typename A::In& ht, const typename A::Extras& conv_extras,
+                                        typename A::Out& zt, typename A::Out& post, typename A::Out& at,
+                                        const typename A::In& head_in, typename A::Out& head_t,
+                                        typename A::Out& next_t, const typename A::Extras& out_extras) {
   const Index c = at.rows();
-  conv(ht, w.conv, w.conv_bias, s.dilation, zt, typename A::Extras{ct, w.mixer, empty_mat(), w.conv_packed});
+  conv(ht, w.conv, w.conv_bias, s.dilation, zt, conv_extras);
   if (s.gated) {
     activate(s.activation, middle_rows(zt, 0, c), middle_rows(post, 0, c));
     activate(Activation::Sigmoid, middle_rows(zt, c, c), middle_rows(post, c, c));
@@ -93,7 +97,19 @@ template <typename A>
     elementwise(head_in, at, head_t, [](Scalar u, Scalar v) { return u + v; });
   else
     elementwise(at, at, head_t, [](Scalar u, Scalar) { return u; });
-  conv(at, w.out, w.out_bias, 1, next_t, typename A::Extras{empty_mat(), empty_mat(), residual, w.out_packed});
+  conv(at, w.out, w.out_bias, 1, next_t, out_extras);
+}
+
+// The extras of a tile of n columns from t0 (see tile()), each member built where it lives.
+template <typename A>
+[[gnu::always_inline]] inline typename A::Extras conv_extras(const typename A::Weights& w,
+                                                             const typename A::In& condition, Index t0, Index n) {
+  return typename A::Extras{middle_cols(condition, t0, n), w.mixer, empty_mat(), w.conv_packed};
+}
+template <typename A>
+[[gnu::always_inline]] inline typename A::Extras out_extras(const typename A::Weights& w, const typename A::In& h,
+                                                            Index reach, Index t0, Index n) {
+  return typename A::Extras{empty_mat(), empty_mat(), middle_cols(h, t0 + reach, n), w.out_packed};
 }
 
 // The tiled path, its Refs (or views) taken by reference: the public entry points pass theirs on
@@ -107,8 +123,8 @@ template <typename A>
   const Index t_out = a.cols(), reach = h.cols() - t_out;
   if (t_out <= kTile) {
     // One tile (every streaming block up to 128 samples): the caller's Refs as they are.
-    const typename A::In ct = middle_cols(condition, 0, t_out), residual = middle_cols(h, reach, t_out);
-    return tile<A>(w, s, h, ct, z, post, a, head_in, head_out, h_next, residual);
+    const typename A::Extras ce = conv_extras<A>(w, condition, 0, t_out), oe = out_extras<A>(w, h, reach, 0, t_out);
+    return tile<A>(w, s, h, ce, z, post, a, head_in, head_out, h_next, oe);
   }
   // z of fewer columns than the output is the caller's tile scratch (see residual_layer.h).
   const bool z_is_scratch = z.cols() < t_out;
@@ -119,13 +135,13 @@ template <typename A>
   for (Index i = 0, t0 = 0; i < tiles; ++i) {
     const Index end = i + 1 == tiles ? t_out : (t_out * (i + 1) / tiles) / 16 * 16;
     const Index n = end - t0;
-    const typename A::In ht = middle_cols(h, t0, n + reach), ct = middle_cols(condition, t0, n),
-                         hin = head_in.size() > 0 ? middle_cols(head_in, t0, n) : typename A::In(empty_mat()),
-                         residual = middle_cols(h, t0 + reach, n);
+    const typename A::In ht = middle_cols(h, t0, n + reach),
+                         hin = head_in.size() > 0 ? middle_cols(head_in, t0, n) : typename A::In(empty_mat());
+    const typename A::Extras ce = conv_extras<A>(w, condition, t0, n), oe = out_extras<A>(w, h, reach, t0, n);
     Out zt = middle_cols(z, z_is_scratch ? 0 : t0, n), at = middle_cols(a, t0, n), head_t = middle_cols(head_out, t0, n),
         next_t = middle_cols(h_next, t0, n);
     Out pt = s.gated ? middle_cols(post, t0, n) : Out(empty_mat());
-    tile<A>(w, s, ht, ct, zt, pt, at, hin, head_t, next_t, residual);
+    tile<A>(w, s, ht, ce, zt, pt, at, hin, head_t, next_t, oe);
     t0 += n;
   }
 }
