@@ -44,24 +44,26 @@ const Tape::Node& Tape::node(Var v) const {
   return nodes_[v.id];
 }
 
+Var Tape::add_node(const Node& n) {
+  nodes_.push_back(n);
+  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+}
+
 Var Tape::output(Index rows, Index cols, bool requires_grad) {
   Node n{rows, cols, allocate(static_cast<size_t>(rows * cols)), nullptr};
   if (requires_grad) {
     n.grad = allocate(static_cast<size_t>(rows * cols));
     std::fill_n(n.grad, rows * cols, Scalar(0));
   }
-  nodes_.push_back(n);
-  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+  return add_node(n);
 }
 
 Var Tape::output_sharing_grad(Index rows, Index cols, Scalar* grad) {
-  nodes_.push_back(Node{rows, cols, allocate(static_cast<size_t>(rows * cols)), grad});
-  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+  return add_node(Node{rows, cols, allocate(static_cast<size_t>(rows * cols)), grad});
 }
 
 Var Tape::output_in_place(Index rows, Index cols, Scalar* value, Scalar* grad) {
-  nodes_.push_back(Node{rows, cols, value, grad});
-  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+  return add_node(Node{rows, cols, value, grad});
 }
 
 Var Tape::constant(ConstMatRef x, bool requires_grad) {
@@ -71,8 +73,7 @@ Var Tape::constant(ConstMatRef x, bool requires_grad) {
 }
 
 Var Tape::parameter(Scalar* value, Scalar* grad, Index rows, Index cols) {
-  nodes_.push_back(Node{rows, cols, value, grad});
-  return Var{static_cast<int32_t>(nodes_.size() - 1)};
+  return add_node(Node{rows, cols, value, grad});
 }
 
 MatMap Tape::value(Var v) {

@@ -95,6 +95,7 @@ class Tape {
   };
 
   const Node& node(Var v) const;
+  Var add_node(const Node& n);
   Scalar* allocate(size_t n);
 
   std::vector<Node> nodes_;

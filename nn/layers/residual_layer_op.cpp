@@ -148,20 +148,19 @@ ResidualLayerResult residual_layer(Tape& t, Var h, Var condition, Var head, cons
   // through unchanged, so when h and head track one, h' and head' share it: backward then needs no
   // residual or skip additions and the tape zeroes no gradient for them (see backward() for why
   // the sharing is safe with the conv's scatter into h's gradient).
-  auto output_passing_to = [&](Var input) {
-    if (!any) return t.output(c, n, false);
+  // With in_place (HeadUse::Consume), the output's value is also input's last n columns: the sum is
+  // accumulated where the input was. When the input tracks no gradient but the op does, the output
+  // needs a zeroed one of its own, so it is a fresh tensor.
+  auto output_passing_to = [&](Var input, bool in_place = false) {
+    in_place = in_place && input.valid();
+    const Index offset = input.valid() ? (t.cols(input) - n) * c : 0;
+    Scalar* value = in_place ? t.value(input).data() + offset : nullptr;
+    if (!any) return in_place ? t.output_in_place(c, n, value, nullptr) : t.output(c, n, false);
     if (!input.valid() || !tracks(t, input)) return t.output(c, n, true);
-    return t.output_sharing_grad(c, n, t.grad(input).data() + (t.cols(input) - n) * c);
+    Scalar* grad = t.grad(input).data() + offset;
+    return in_place ? t.output_in_place(c, n, value, grad) : t.output_sharing_grad(c, n, grad);
   };
-  // head' in head's own memory (HeadUse::Consume), its gradient shared as above; when head tracks
-  // no gradient but the op does, head' needs a zeroed one of its own, so it is a fresh tensor.
-  auto head_output = [&]() {
-    const bool in_place = head_use == HeadUse::Consume && head.valid() && (!any || tracks(t, head));
-    if (!in_place) return output_passing_to(head);
-    const Index offset = (t.cols(head) - n) * c;
-    return t.output_in_place(c, n, t.value(head).data() + offset, any ? t.grad(head).data() + offset : nullptr);
-  };
-  const Var h_next = output_passing_to(h), head_out = head_output();
+  const Var h_next = output_passing_to(h), head_out = output_passing_to(head, head_use == HeadUse::Consume);
   // Saved for the backward, which keeps their gradients in per-tile scratch: no gradient buffers.
   // z only when the activation's derivative reads its input: tanh's and sigmoid's come from their
   // outputs (a, or post when gated), so z then lives in a tile of per-thread scratch, in L1, and
