@@ -262,9 +262,18 @@ void weight_grad_block(const ConstMatRef& x, const ConstMatRef& dy, Index dilati
     for (int i = 0; i < IB; ++i)
       for (int v = 0; v < NV; ++v) acc[i][v] += g[v] * xt[i];
   };
+  // From dilation 16 the K taps read K separate regions of x, and the hardware prefetcher left the
+  // later taps' columns outside L1: in a training step x is the layer's input on the tape, written
+  // long before its backward. Each step asks for the column its tap reads kPrefetchAhead steps
+  // later (the next backward tile's), while that stays inside x; the arithmetic is unchanged.
+  // Measured on 128-column calls with x out of cache (16 channels, K = 3): 108 -> 154 GFLOP/s at
+  // dilation 512, 162-215 -> 211-215 at 64. Below 16 the taps overlap and the prefetcher keeps up.
+  constexpr Index kPrefetchAhead = 128;
+  const Index prefetched = dilation >= 16 ? std::clamp<Index>(x.cols() - k * dilation - kPrefetchAhead, 0, t_out) : 0;
   for (Index t = 0; t < whole_loads; ++t) {
     V g[NV];
     std::memcpy(g, gd + t * gs, sizeof g);
+    if (t < prefetched) __builtin_prefetch(xd + (t + kPrefetchAhead) * xs);
     step(t, g);
   }
   for (Index t = whole_loads; t < t_out; ++t) {
