@@ -35,6 +35,8 @@ sed "s/\"delay\": \"auto\"/\"delay\": $((latency + 2))/" "$out/data/data.json" >
 # name | model | recipe | data config | extra learning keys | extra loss keys
 # A name ending in -init starts from a plain capture (train --init): standard, trained on a long
 # take at the all-5 setting played differently (60 s), the few-data session of issue 13.
+# A data config data_anchorS.json adds the first S seconds of that take to the knob run's data, as
+# the capture planner's anchor take (docs/capture.md): the whole session trains the knob model.
 # standard-nam-before is the default when issue 13 was filed: the delay the correlation peak gave
 # (2 samples late) and no moving average of the weights.
 all_candidates=(
@@ -52,6 +54,8 @@ all_candidates=(
   "standard-nam-separable-init|configs/models/wavenet_film_separable.json|nam|data.json||"
   "standard-nam-separable-init-b8|configs/models/wavenet_film_separable.json|nam-b8|data.json||"
   "standard-nam-separable-init-b4|configs/models/wavenet_film_separable.json|nam-b4|data.json||"
+  "standard-nam-separable-init-b4-anchor10|configs/models/wavenet_film_separable.json|nam-b4|data_anchor10.json||"
+  "standard-nam-separable-init-b4-anchor60|configs/models/wavenet_film_separable.json|nam-b4|data_anchor60.json||"
   "standard-nam-separable-init-b2|configs/models/wavenet_film_separable.json|nam-b2|data.json||"
   "standard-nam-separable-init-b4-lr0.002|configs/models/wavenet_film_separable.json|nam-b4-lr0.002|data.json||"
   "standard-nam-separable-init-b4-lr0.008|configs/models/wavenet_film_separable.json|nam-b4-lr0.008|data.json||"
@@ -118,6 +122,17 @@ capture() {
   echo "$dir/run/model.nam"
 }
 
+# anchor_data SECONDS: data_anchorS.json, the protocol's dataset plus the capture's take (its first
+# SECONDS) as an anchor entry; paths relative to $out/data.
+anchor_data() {
+  local seconds="$1" entry
+  capture >/dev/null
+  entry="    {\"input_file\": \"../capture/data/input.wav\", \"output_file\": \"../capture/data/output_gain5_bass5_mid5_treble5.wav\", \"knobs\": {\"gain\": 5, \"bass\": 5, \"mid\": 5, \"treble\": 5}, \"split\": \"train\", \"start\": 0, \"stop\": \"${seconds}s\", \"anchor\": true}"
+  awk -v e="$entry" 'NR > 1 { if ($0 == "  ]") print prev ",\n" e; else print prev } { prev = $0 } END { print prev }' \
+    "$out/data/dataset.json" >"$out/data/dataset_anchor$seconds.json"
+  sed "s/\"dataset.json\"/\"dataset_anchor$seconds.json\"/" "$out/data/data.json" >"$out/data/data_anchor$seconds.json"
+}
+
 rows=()
 for c in "${all_candidates[@]}"; do
   IFS='|' read -r name model recipe data extra extra_loss <<<"$c"
@@ -127,6 +142,7 @@ for c in "${all_candidates[@]}"; do
   mkdir -p "$dir"
   init=()
   if [[ "$name" == *-init || "$name" == *-init-* ]]; then init=(--init "$(capture)"); fi
+  if [[ "$data" =~ ^data_anchor([0-9]+)\.json$ ]]; then anchor_data "${BASH_REMATCH[1]}"; fi
   # The first epoch's rate counts start-up and cold caches: on an idle machine it read 459k samples/s
   # where the run went on at 780k, and the budget came out 31 epochs in 83 s of a 3-minute budget.
   learning_json "$recipe" 3 "$extra" "$extra_loss" >"$dir/probe.json"
