@@ -46,21 +46,35 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Median seconds per call of fn over `reps` repetitions, after one warm-up call; each repetition
-// repeats fn enough times to last about budget/reps seconds, so fast calls are not timer noise.
-double median_seconds(const std::function<void()>& fn, double budget, int reps = 5) {
-  auto t0 = Clock::now();
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// How many calls of fn in a row last about `seconds`, from one timed call (which is also the
+// warm-up), so fast calls are not timer noise.
+int calls_lasting(const std::function<void()>& fn, double seconds) {
+  const auto t0 = Clock::now();
   fn();
-  const double once = std::max(1e-7, std::chrono::duration<double>(Clock::now() - t0).count());
-  const int calls = std::max(1, static_cast<int>(budget / reps / once));
+  return std::max(1, static_cast<int>(seconds / std::max(1e-7, seconds_since(t0))));
+}
+
+// Seconds per call over `calls` calls of fn in a row.
+double seconds_per_call(const std::function<void()>& fn, int calls) {
+  const auto t0 = Clock::now();
+  for (int c = 0; c < calls; ++c) fn();
+  return seconds_since(t0) / calls;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Median seconds per call of fn over `reps` repetitions, after one warm-up call; each repetition
+// repeats fn enough times to last about budget/reps seconds.
+double median_seconds(const std::function<void()>& fn, double budget, int reps = 5) {
+  const int calls = calls_lasting(fn, budget / reps);
   std::vector<double> times;
-  for (int r = 0; r < reps; ++r) {
-    t0 = Clock::now();
-    for (int c = 0; c < calls; ++c) fn();
-    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / calls);
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  for (int r = 0; r < reps; ++r) times.push_back(seconds_per_call(fn, calls));
+  return median(times);
 }
 
 struct Report {
@@ -228,24 +242,14 @@ void bench_inference(const std::vector<std::pair<std::string, ModelConfig>>& mod
       };
       // Passes per round: about budget / 4 per block size in all, as when they were timed in turn.
       std::vector<int> calls;
-      for (size_t b = 0; b < blocks.size(); ++b) {
-        const auto t0 = Clock::now();
-        pass(b);  // also the warm-up
-        const double once = std::max(1e-7, std::chrono::duration<double>(Clock::now() - t0).count());
-        calls.push_back(std::max(1, static_cast<int>(budget / 4 / rounds / once)));
-      }
+      for (size_t b = 0; b < blocks.size(); ++b) calls.push_back(calls_lasting([&] { pass(b); }, budget / 4 / rounds));
       std::vector<std::vector<double>> seconds(blocks.size());
       for (int r = 0; r < rounds; ++r)
-        for (size_t b = 0; b < blocks.size(); ++b) {
-          const auto t0 = Clock::now();
-          for (int c = 0; c < calls[b]; ++c) pass(b);
-          seconds[b].push_back(std::chrono::duration<double>(Clock::now() - t0).count() / calls[b]);
-        }
+        for (size_t b = 0; b < blocks.size(); ++b) seconds[b].push_back(seconds_per_call([&] { pass(b); }, calls[b]));
       if (!report.json) std::printf("%-22s", (name + (knobs ? " FiLM x2" : "")).c_str());
       const double flops = instances.front()->flops_per_sample();
       for (size_t b = 0; b < blocks.size(); ++b) {
-        std::sort(seconds[b].begin(), seconds[b].end());
-        const double rtf = static_cast<double>(in.size()) / rate / seconds[b][seconds[b].size() / 2];
+        const double rtf = static_cast<double>(in.size()) / rate / median(seconds[b]);
         if (!report.json) std::printf(" %9.1fx", rtf);
         items += std::string(items.empty() ? "" : ", ") + "{\"model\": \"" + name + "\", \"knobs\": " +
                  std::to_string(knobs) + ", \"block\": " + std::to_string(blocks[b]) + ", \"realtime_factor\": " +

@@ -107,13 +107,14 @@ csv_stats() {
           printf "%.0f %.4f %d", t, hi - lo, k }' "$1"
 }
 
+capture_take=output_gain5_bass5_mid5_treble5.wav  # the capture's long take, at the all-5 setting
 # capture: the plain model --init starts from, trained once per output folder (60 epochs, NAM's recipe).
 capture() {
   local dir="$out/capture"
   if [[ ! -f "$dir/run/model.nam" ]]; then
     "$NK" synth --amp hard --out "$dir/data" --seconds 60 --seed 7 >/dev/null
     printf '{"knobs": [], "entries": [{"input_file": "input.wav", "output_file": "%s"}]}\n' \
-      output_gain5_bass5_mid5_treble5.wav >"$dir/data/capture.json"
+      "$capture_take" >"$dir/data/capture.json"
     sed 's/"dataset.json"/"capture.json"/' "$dir/data/data.json" >"$dir/data/data_capture.json"
     seed=0 learning_json nam 60 "" "" >"$dir/learning.json"  # the player's one capture, whatever the seed
     "$NK" train --data "$dir/data/data_capture.json" --model configs/models/standard.json \
@@ -127,7 +128,9 @@ capture() {
 anchor_data() {
   local seconds="$1" entry
   capture >/dev/null
-  entry="    {\"input_file\": \"../capture/data/input.wav\", \"output_file\": \"../capture/data/output_gain5_bass5_mid5_treble5.wav\", \"knobs\": {\"gain\": 5, \"bass\": 5, \"mid\": 5, \"treble\": 5}, \"split\": \"train\", \"start\": 0, \"stop\": \"${seconds}s\", \"anchor\": true}"
+  entry="    {\"input_file\": \"../capture/data/input.wav\", \"output_file\": \"../capture/data/$capture_take\","
+  entry+=" \"knobs\": {\"gain\": 5, \"bass\": 5, \"mid\": 5, \"treble\": 5}, \"split\": \"train\","
+  entry+=" \"start\": 0, \"stop\": \"${seconds}s\", \"anchor\": true}"
   awk -v e="$entry" 'NR > 1 { if ($0 == "  ]") print prev ",\n" e; else print prev } { prev = $0 } END { print prev }' \
     "$out/data/dataset.json" >"$out/data/dataset_anchor$seconds.json"
   sed "s/\"dataset.json\"/\"dataset_anchor$seconds.json\"/" "$out/data/data.json" >"$out/data/data_anchor$seconds.json"
