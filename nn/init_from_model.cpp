@@ -57,6 +57,7 @@ void init_from_model(Model& target, const Model& source, const std::string& sour
     }
     std::copy_n(from.data() + match->offset, v.size(), to.data() + v.offset);
   }
+  if (!whole) target.adopt_plain_extras(source, source_name);
 }
 
 }  // namespace namk

@@ -12,7 +12,8 @@ namespace namk {
 
 // Copies `source`'s weights into `target`, tensor by tensor through both parameter layouts:
 // - a source without knobs gives the architecture's tensors; the target's conditioner keeps what
-//   init_params() gave it (FiLM starts as the identity), so the target then computes exactly what
+//   init_params() gave it (FiLM starts as the identity), except that a tone stack's fixed EQ
+//   becomes the biases of the conditioner's control rows, so the target then computes exactly what
 //   the source does at every knob setting;
 // - a source with the same knobs (names, in order) and the same conditioning gives every tensor.
 // Every architecture tensor must exist in both with the same name and shape. Throws

@@ -272,6 +272,12 @@ class Model {
   // it (the message says which).
   virtual std::unique_ptr<Model> baked(std::span<const double> knob_values) const;
 
+  // train --init from a plain model of the same architecture (nn/init_from_model.h), after its
+  // architecture tensors are copied: whatever else the plain model holds that a knob model keeps
+  // in its conditioner (a tone stack's fixed EQ). Throws InputError naming plain_name when those
+  // parts differ. Nothing, by default.
+  virtual void adopt_plain_extras(const Model& /*plain*/, const std::string& /*plain_name*/) {}
+
   // Streaming. prepare() allocates the history and packs the weights (call it again after the
   // parameters change); process() handles any n, in blocks of at most max_block, flushes
   // denormals for its own duration, and until prepare() has run writes silence.

@@ -75,7 +75,7 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
   if (has_knobs()) {
     finish_layout(film_sites, tone().controls(), routing);
   } else {
-    fixed_controls_ = layout_.add("tone_stack.controls", {tone().controls()}, 0);  // zero: flat
+    fixed_controls_ = layout_.add(kFixedControls, {tone().controls()}, 0);  // zero: flat
     finish_layout(film_sites);
   }
 }
@@ -103,6 +103,27 @@ std::unique_ptr<Model> ToneStackWaveNet::baked(std::span<const double>) const {
       "ToneStackWaveNet cannot be baked into a NAM file: its tone stack is a recursive (IIR) filter, which no "
       "NAM architecture can express (the 0.7 format's longest FIR, a layer array's head conv, is 16 taps). "
       "Play the knob model itself: render, the C API and the LV2 plugin run it");
+}
+
+void ToneStackWaveNet::adopt_plain_extras(const Model& plain, const std::string& plain_name) {
+  if (!has_knobs() || !plain.knobs().empty()) return;
+  const auto& views = plain.param_layout().views();
+  const auto fixed =
+      std::find_if(views.begin(), views.end(), [](const ParamView& v) { return v.name == kFixedControls; });
+  if (fixed == views.end()) return;
+  // The stages' tensors matched by name and shape; the tone stack has no tensor of the same name in a
+  // knob model, so its sections are compared here: the same controls must mean the same filters.
+  const ToneStackConfig& theirs = plain.config().tone_stack_wavenet.tone_stack;
+  const auto same_section = [](const ToneStackSection& a, const ToneStackSection& b) {
+    return a.kind == b.kind && a.min_hz == b.min_hz && a.max_hz == b.max_hz;
+  };
+  if (!std::equal(theirs.sections.begin(), theirs.sections.end(), tone().sections.begin(), tone().sections.end(),
+                  same_section) ||
+      theirs.max_gain_db != tone().max_gain_db || theirs.min_q != tone().min_q || theirs.max_q != tone().max_q)
+    throw input_error(plain_name, "config.tone_stack", "the tone stack of the model trained (its sections and ranges)",
+                      "another tone stack");
+  const Index bias = layout_.view("film.b2").offset + conditioner().controls_offset();
+  std::copy_n(plain.params().data() + fixed->offset, tone().controls(), params_.data() + bias);
 }
 
 void ToneStackWaveNet::prepare_stream(int max_block) {

@@ -31,12 +31,19 @@ namespace namk {
 class ToneStackWaveNet final : public Model {
  public:
   explicit ToneStackWaveNet(const ModelConfig& config);
+  // The tone stack's settings without knobs (a learned fixed EQ); with knobs they are the
+  // conditioner's control rows.
+  static constexpr const char* kFixedControls = "tone_stack.controls";
 
   Index receptive_field() const override;
   double flops_per_sample() const override;
   Var forward(Tape& t, Var x, std::span<const double> knob_values, Scalar* grad) const override;
   // Refuses: no NAM architecture has a recursive filter.
   std::unique_ptr<Model> baked(std::span<const double> knob_values) const override;
+  // A plain model's fixed EQ becomes the biases of the conditioner's control rows, which start at
+  // zero (flat): the knob model then starts as the plain one at every setting, EQ included, since
+  // the plain model's stages were trained around its EQ.
+  void adopt_plain_extras(const Model& plain, const std::string& plain_name) override;
 
  private:
   void prepare_stream(int max_block) override;

@@ -34,6 +34,36 @@ TEST_CASE("a FiLM knob model started from a plain capture computes the capture a
   }
 }
 
+TEST_CASE("a tone-stack knob model started from a plain one keeps the plain model's EQ") {
+  // Without knobs the tone stack's settings are a tensor (a learned EQ); with knobs they are the
+  // FiLM network's control rows, which start flat. The capture's EQ must survive the move.
+  ModelConfig plain = tiny_tone_stack_wavenet();
+  plain.knobs.clear();
+  auto capture = make_model(plain);
+  randomise(*capture, 17);
+  auto knob_model = make_model(tiny_tone_stack_wavenet());
+  knob_model->init_params(4);
+  init_from_model(*knob_model, *capture, "capture.nam");
+  const Mat x = random_signal(capture->receptive_field() + 300, 6);
+  const Mat expected = graph_output(*capture, x, {});
+  // A flat tone stack would not do: the capture's EQ changes its output.
+  auto flat = make_model(plain);
+  flat->params() = capture->params();
+  flat->params().tail(9).setZero();
+  CHECK((graph_output(*flat, x, {}) - expected).cwiseAbs().maxCoeff() > 1e-2f);
+  for (const std::vector<double>& knobs : {std::vector<double>{0, -1}, {5, 0}, {10, 1}}) {
+    const Mat y = graph_output(*knob_model, x, knobs);
+    REQUIRE(y.cols() == expected.cols());
+    CHECK((y - expected).cwiseAbs().maxCoeff() <= 1e-5f * (1 + expected.cwiseAbs().maxCoeff()));
+  }
+  // Another tone stack's controls would mean other filters: refused, with the file named.
+  ModelConfig two_sections = plain;
+  two_sections.tone_stack_wavenet.tone_stack.sections.pop_back();
+  CHECK_THROWS_WITH_AS(init_from_model(*knob_model, *make_model(two_sections), "eq2.nam"),
+                       doctest::Contains("eq2.nam: config.tone_stack: expected the tone stack of the model trained"),
+                       InputError);
+}
+
 TEST_CASE("a knob model started from one with the same knobs copies every weight") {
   ModelConfig c = tiny_wavenet();
   c.knobs = two_knobs();
