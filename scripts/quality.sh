@@ -33,8 +33,9 @@ latency=3  # kHardAmpLatency in data/demo_amp.h
 sed "s/\"delay\": \"auto\"/\"delay\": $((latency + 2))/" "$out/data/data.json" >"$out/data/data_late.json"
 
 # name | model | recipe | data config | extra learning keys | extra loss keys
-# A name ending in -init starts from a plain capture (train --init): standard, trained on a long
-# take at the all-5 setting played differently (60 s), the few-data session of issue 13.
+# A name ending in -init starts from a plain capture (train --init) of its architecture (standard
+# for the WaveNets), trained on a long take at the all-5 setting played differently (60 s), the
+# few-data session of issue 13.
 # A data config data_anchorS.json adds the first S seconds of that take to the knob run's data, as
 # the capture planner's anchor take (docs/capture.md): the whole session trains the knob model.
 # standard-nam-before is the default when issue 13 was filed: the delay the correlation peak gave
@@ -50,6 +51,11 @@ all_candidates=(
   "tonestack-nam-separable|configs/models/tonestack_film_separable.json|nam|data.json||"
   "tonestack-nam-separable-b4|configs/models/tonestack_film_separable.json|nam-b4|data.json||"
   "tonestack-nam-routed|configs/models/tonestack_film_routed.json|nam|data.json||"
+  "tonestack-nam-separable-init|configs/models/tonestack_film_separable.json|nam|data.json||"
+  "tonestack-nam-separable-init-b4|configs/models/tonestack_film_separable.json|nam-b4|data.json||"
+  "tonestack-nam-separable-init-b4-anchor10|configs/models/tonestack_film_separable.json|nam-b4|data_anchor10.json||"
+  "tonestack-nam-routed-init-b4|configs/models/tonestack_film_routed.json|nam-b4|data.json||"
+  "tonestack-nam-routed-init-b4-anchor10|configs/models/tonestack_film_routed.json|nam-b4|data_anchor10.json||"
   "standard-nam-init|configs/models/wavenet_film.json|nam|data.json||"
   "standard-nam-separable-init|configs/models/wavenet_film_separable.json|nam|data.json||"
   "standard-nam-separable-init-b8|configs/models/wavenet_film_separable.json|nam-b8|data.json||"
@@ -108,17 +114,27 @@ csv_stats() {
 }
 
 capture_take=output_gain5_bass5_mid5_treble5.wav  # the capture's long take, at the all-5 setting
-# capture: the plain model --init starts from, trained once per output folder (60 epochs, NAM's recipe).
+# capture MODEL: the plain model --init starts from, trained once per output folder and architecture
+# (60 epochs, NAM's recipe) on the take: standard for the WaveNet candidates; for the ToneStackWaveNet
+# ones tonestack_film.json, which without knobs in the data is a plain model with a fixed EQ (every
+# tonestack config has the same stages and stack; they differ only in how knobs reach them).
 capture() {
-  local dir="$out/capture"
-  if [[ ! -f "$dir/run/model.nam" ]]; then
-    "$NK" synth --amp hard --out "$dir/data" --seconds 60 --seed 7 >/dev/null
+  local data="$out/capture/data" dir="$out/capture" config=configs/models/standard.json
+  if [[ "$1" == *tonestack* ]]; then dir="$out/capture-tonestack" config=configs/models/tonestack_film.json; fi
+  if [[ ! -f "$data/capture.json" ]]; then
+    "$NK" synth --amp hard --out "$data" --seconds 60 --seed 7 >/dev/null
+    sed 's/"dataset.json"/"capture.json"/' "$data/data.json" >"$data/data_capture.json"
     printf '{"knobs": [], "entries": [{"input_file": "input.wav", "output_file": "%s"}]}\n' \
-      "$capture_take" >"$dir/data/capture.json"
-    sed 's/"dataset.json"/"capture.json"/' "$dir/data/data.json" >"$dir/data/data_capture.json"
+      "$capture_take" >"$data/capture.json"
+  fi
+  # An interrupted train still writes model.nam (the best epoch so far): only a finished run counts.
+  if [[ ! -f "$dir/finished" ]]; then
+    rm -rf "$dir/run"
+    mkdir -p "$dir"
     seed=0 learning_json nam 60 "" "" >"$dir/learning.json"  # the player's one capture, whatever the seed
-    "$NK" train --data "$dir/data/data_capture.json" --model configs/models/standard.json \
+    "$NK" train --data "$data/data_capture.json" --model "$config" \
       --learning "$dir/learning.json" --out "$dir/run" >"$dir/train.txt" 2>&1
+    touch "$dir/finished"
   fi
   echo "$dir/run/model.nam"
 }
@@ -127,7 +143,7 @@ capture() {
 # SECONDS) as an anchor entry; paths relative to $out/data.
 anchor_data() {
   local seconds="$1" entry
-  capture >/dev/null
+  capture configs/models/standard.json >/dev/null
   entry="    {\"input_file\": \"../capture/data/input.wav\", \"output_file\": \"../capture/data/$capture_take\","
   entry+=" \"knobs\": {\"gain\": 5, \"bass\": 5, \"mid\": 5, \"treble\": 5}, \"split\": \"train\","
   entry+=" \"start\": 0, \"stop\": \"${seconds}s\", \"anchor\": true}"
@@ -144,7 +160,7 @@ for c in "${all_candidates[@]}"; do
   rm -rf "$dir" "$dir-probe"
   mkdir -p "$dir"
   init=()
-  if [[ "$name" == *-init || "$name" == *-init-* ]]; then init=(--init "$(capture)"); fi
+  if [[ "$name" == *-init || "$name" == *-init-* ]]; then init=(--init "$(capture "$model")"); fi
   if [[ "$data" =~ ^data_anchor([0-9]+)\.json$ ]]; then anchor_data "${BASH_REMATCH[1]}"; fi
   # The first epoch's rate counts start-up and cold caches: on an idle machine it read 459k samples/s
   # where the run went on at 780k, and the budget came out 31 epochs in 83 s of a 3-minute budget.
