@@ -45,6 +45,7 @@ all_candidates=(
   "standard-nam-noema|configs/models/wavenet_film.json|nam|data.json|\"ema_decay\": 0, |"
   "standard-nam|configs/models/wavenet_film.json|nam|data.json||"
   "standard-nam-b4|configs/models/wavenet_film.json|nam-b4|data.json||"
+  "standard-nam-anchor60|configs/models/wavenet_film.json|nam|data_anchor60.json||"
   "standard-nam-separable|configs/models/wavenet_film_separable.json|nam|data.json||"
   "standard-nam-smooth|configs/models/wavenet_film.json|nam|data.json||\"knob_smoothness\": 0.1, "
   "tonestack-nam|configs/models/tonestack_film.json|nam|data.json||"
