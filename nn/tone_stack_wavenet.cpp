@@ -106,11 +106,7 @@ std::unique_ptr<Model> ToneStackWaveNet::baked(std::span<const double>) const {
 }
 
 void ToneStackWaveNet::adopt_plain_extras(const Model& plain, const std::string& plain_name) {
-  if (!has_knobs() || !plain.knobs().empty()) return;
-  const auto& views = plain.param_layout().views();
-  const auto fixed =
-      std::find_if(views.begin(), views.end(), [](const ParamView& v) { return v.name == kFixedControls; });
-  if (fixed == views.end()) return;
+  if (!has_knobs()) return;  // a plain target: init_from_model copied the EQ by name
   // The stages' tensors matched by name and shape; the tone stack has no tensor of the same name in a
   // knob model, so its sections are compared here: the same controls must mean the same filters.
   const ToneStackConfig& theirs = plain.config().tone_stack_wavenet.tone_stack;
@@ -123,7 +119,9 @@ void ToneStackWaveNet::adopt_plain_extras(const Model& plain, const std::string&
     throw input_error(plain_name, "config.tone_stack", "the tone stack of the model trained (its sections and ranges)",
                       "another tone stack");
   const Index bias = layout_.view("film.b2").offset + conditioner().controls_offset();
-  std::copy_n(plain.params().data() + fixed->offset, tone().controls(), params_.data() + bias);
+  // `plain` is a ToneStackWaveNet without knobs (init_from_model checked both), so it has the tensor.
+  const Index fixed = plain.param_layout().view(kFixedControls).offset;
+  std::copy_n(plain.params().data() + fixed, tone().controls(), params_.data() + bias);
 }
 
 void ToneStackWaveNet::prepare_stream(int max_block) {
