@@ -1,7 +1,9 @@
 // nam-knobs info: what a model file holds — architecture, knobs, parameters, receptive field,
 // sample rate, arithmetic per sample and the metadata — for NAM's files and ours alike; for a
 // preset or a model config (what train and bench take), the same for the untrained model.
-// --layout lists the parameter tensors in file order.
+// --layout lists the parameter tensors in file order; --tone-stack a ToneStackWaveNet's filters at
+// the knobs' defaults and as each knob turns, read from its weights.
+#include <algorithm>
 #include <cstdio>
 
 #include "apps/args.h"
@@ -10,6 +12,7 @@
 #include "base/error.h"
 #include "nn/architecture.h"
 #include "nn/model_file.h"
+#include "nn/tone_stack_wavenet.h"
 
 namespace namk::app {
 
@@ -19,12 +22,65 @@ std::string or_unknown(const std::optional<double>& x) {
   if (!x) return "(unknown)";
   return format_number(*x);
 }
+
+// "low shelf  -2.4 dB   122 Hz  Q 0.69" for each section, side by side.
+std::string describe_sections(const std::vector<ToneSectionSetting>& sections) {
+  std::string line;
+  for (const ToneSectionSetting& s : sections) {
+    const char* kind = s.kind == BiquadKind::LowShelf ? "low shelf" : s.kind == BiquadKind::HighShelf ? "high shelf" : "peak";
+    char text[96];
+    std::snprintf(text, sizeof text, "  %-10s %+6.1f dB %6.0f Hz  Q %.2f", kind, s.gain_db, s.frequency, s.q);
+    line += text;
+  }
+  return line;
+}
+
+// What the tone stack plays: at the knobs' defaults, then each knob at five points of its range
+// with the others at their defaults. A model that learned the amp's structure shows it here (the
+// sections' frequencies where the amp's filters are, each knob moving its own section).
+void print_tone_stack(const Model& m, const std::string& spec) {
+  const auto* tone = dynamic_cast<const ToneStackWaveNet*>(&m);
+  if (!tone)
+    throw UsageError("info --tone-stack: " + spec + " has no tone stack (architecture " + m.config().architecture +
+                     "; ToneStackWaveNet has one)");
+  std::vector<double> knobs;
+  for (const KnobSpec& k : m.knobs()) knobs.push_back(k.default_value);
+  const size_t n = tone->tone_settings(knobs).size();
+  if (knobs.empty()) {
+    std::printf("tone stack    %zu sections, a fixed EQ (no knobs)\n%s\n", n, describe_sections(tone->tone_settings(knobs)).c_str());
+    return;
+  }
+  std::printf("tone stack    %zu sections; at the knobs' defaults, then as each knob turns (the others at their defaults)\n",
+              n);
+  const std::string at_defaults = describe_sections(tone->tone_settings(knobs));
+  std::printf("  %-16s%s\n", "defaults", at_defaults.c_str());
+  for (size_t i = 0; i < knobs.size(); ++i) {
+    const KnobSpec& k = m.knobs()[i];
+    std::vector<std::string> lines;
+    for (int step = 0; step <= 4; ++step) {
+      std::vector<double> at = knobs;
+      at[i] = k.min + (k.max - k.min) * step / 4.0;
+      lines.push_back(describe_sections(tone->tone_settings(at)));
+    }
+    // A knob routed elsewhere (an amp's gain) moves no section: one line says so.
+    if (std::all_of(lines.begin(), lines.end(), [&](const std::string& l) { return l == at_defaults; })) {
+      std::printf("  %-16s  (moves no section)\n", k.name.c_str());
+      continue;
+    }
+    for (int step = 0; step <= 4; ++step) {
+      const std::string label = k.name + " " + format_number(k.min + (k.max - k.min) * step / 4.0);
+      std::printf("  %-16s%s\n", label.c_str(), lines[static_cast<size_t>(step)].c_str());
+    }
+  }
+}
 }  // namespace
 
 int cmd_info(const Words& argv) {
   const std::vector<OptionSpec> specs = {
       {"model", true, "model file (.nam, ours or NAM's), or a preset or model config as train takes"},
-      {"layout", false, "list the parameter tensors (name, offset, shape in NAM's weight order)"}};
+      {"layout", false, "list the parameter tensors (name, offset, shape in NAM's weight order)"},
+      {"tone-stack", false,
+       "a ToneStackWaveNet's filters (gain, frequency, Q per section) at the knobs' defaults and as each knob turns"}};
   const Args args("info", argv, specs);
   const std::string spec = args.require("model");
   LoadedModel loaded;
@@ -87,6 +143,7 @@ int cmd_info(const Words& argv) {
   std::printf("validation    ESR %s\n", or_unknown(md.validation_esr).c_str());
   // What the file holds beyond these, as written there (the trainer's checks, latency calibration).
   for (const auto& [key, text] : metadata_extras(md)) std::printf("metadata      %s: %s\n", key.c_str(), text.c_str());
+  if (args.has("tone-stack")) print_tone_stack(m, spec);
   if (args.has("layout")) {
     std::printf("layout        %zu tensors\n", m.param_layout().views().size());
     for (const ParamView& v : m.param_layout().views()) {

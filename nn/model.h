@@ -196,8 +196,15 @@ struct ToneStackWaveNetConfig {
   // its tone controls in the tone stack, and a knob that cannot reach a part cannot bend it at
   // settings nobody recorded. Needs separable FiLM, whose hidden units each read one knob.
   struct KnobRouting {
-    std::optional<std::vector<std::string>> pre, tone_stack, post;
-    bool any() const { return pre || tone_stack || post; }
+    std::optional<std::vector<std::string>> pre, post;
+    // The tone stack's knobs: one list that every section hears, or one list per section (an amp
+    // whose bass knob sets only its bass section).
+    std::optional<std::vector<std::vector<std::string>>> tone_stack;
+    // Which of each section's settings the knobs move: any of "gain", "frequency", "q" (unset:
+    // all three). The others are learned constants, the same at every setting, as in an amp whose
+    // knob only turns a section up or down: frequency and gain can then not trade for each other.
+    std::optional<std::vector<std::string>> tone_stack_moves;
+    bool any() const { return pre || tone_stack || post || tone_stack_moves; }
   } knob_routing;
 };
 

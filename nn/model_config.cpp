@@ -131,18 +131,32 @@ void read_tone_stack_wavenet_config(const Json& j, ModelConfig& config) {
   c.post = read_wavenet_body(j["post"]);
   c.knobs_in_post = j.boolean_or("knobs_in_post", true);
   if (auto routing = j.find("knob_routing")) {
-    routing->allow_only({"pre", "tone_stack", "post"});
-    for (const auto& [key, names] : {std::pair{"pre", &c.knob_routing.pre}, std::pair{"tone_stack", &c.knob_routing.tone_stack},
-                                     std::pair{"post", &c.knob_routing.post}}) {
-      const auto list = routing->find(key);
-      if (!list) continue;
-      if (!list->is_array()) throw list->error("an array of knob names");
-      names->emplace();
-      for (const Json& name : list->items()) {
+    routing->allow_only({"pre", "tone_stack", "post", "tone_stack_moves"});
+    const auto names_of = [](const Json& list, const char* what) {
+      if (!list.is_array()) throw list.error(what);
+      std::vector<std::string> names;
+      for (const Json& name : list.items()) {
         if (!name.is_string()) throw name.error("a knob name (a string)");
-        (*names)->push_back(name.string());
+        names.push_back(name.string());
+      }
+      return names;
+    };
+    for (const auto& [key, names] : {std::pair{"pre", &c.knob_routing.pre}, std::pair{"post", &c.knob_routing.post}})
+      if (const auto list = routing->find(key)) *names = names_of(*list, "an array of knob names");
+    if (const auto list = routing->find("tone_stack")) {
+      // ["bass", "treble"]: every section hears both; [["bass"], ["mid"], ["treble"]]: one list per section.
+      const char* either = "an array of knob names, or of one such array per section";
+      if (!list->is_array()) throw list->error(either);
+      auto& sections = c.knob_routing.tone_stack.emplace();
+      const std::vector<Json> items = list->items();
+      if (!items.empty() && items.front().is_array()) {
+        for (const Json& section : items) sections.push_back(names_of(section, "an array of knob names (one per section)"));
+      } else {
+        sections.push_back(names_of(*list, either));
       }
     }
+    if (const auto moves = routing->find("tone_stack_moves"))
+      c.knob_routing.tone_stack_moves = names_of(*moves, R"(an array of section settings ("gain", "frequency", "q"))");
   }
 }
 

@@ -274,13 +274,24 @@ namespace {
 // ", \"knob_routing\": {...}" with the parts that are set, or nothing (files without it stay as they were).
 std::string write_knob_routing(const ToneStackWaveNetConfig::KnobRouting& r) {
   if (!r.any()) return "";
+  const auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + json_quote(n);
+    return "[" + out + "]";
+  };
   std::string out;
-  for (const auto& [key, names] : {std::pair{"pre", &r.pre}, std::pair{"tone_stack", &r.tone_stack}, std::pair{"post", &r.post}}) {
-    if (!*names) continue;
-    std::string list;
-    for (const std::string& n : **names) list += (list.empty() ? "" : ", ") + json_quote(n);
-    out += std::string(out.empty() ? "" : ", ") + "\"" + key + "\": [" + list + "]";
+  const auto add = [&](const char* key, const std::string& value) {
+    out += std::string(out.empty() ? "" : ", ") + "\"" + key + "\": " + value;
+  };
+  if (r.pre) add("pre", list(*r.pre));
+  if (r.tone_stack) {
+    // One list is written flat, as it was read: every section hears it.
+    std::string sections;
+    for (const auto& names : *r.tone_stack) sections += (sections.empty() ? "" : ", ") + list(names);
+    add("tone_stack", r.tone_stack->size() == 1 ? list(r.tone_stack->front()) : "[" + sections + "]");
   }
+  if (r.post) add("post", list(*r.post));
+  if (r.tone_stack_moves) add("tone_stack_moves", list(*r.tone_stack_moves));
   return ", \"knob_routing\": {" + out + "}";
 }
 }  // namespace

@@ -45,6 +45,46 @@ KnobSet knob_set(const std::optional<std::vector<std::string>>& names, const std
   }
   return set;
 }
+
+// The knobs each control row of the tone stack hears (three rows per section: gain, frequency, Q),
+// or none routed: every row every knob. A section hears its own list (or the one list); a setting
+// that tone_stack_moves leaves out hears no knob, so its row is its bias: a learned constant.
+std::vector<KnobSet> control_knobs(const ToneStackWaveNetConfig::KnobRouting& route, const ToneStackConfig& tone,
+                                   const std::vector<KnobSpec>& knobs) {
+  if ((!route.tone_stack && !route.tone_stack_moves) || knobs.empty()) return {};
+  const std::string field = "config.knob_routing.tone_stack";
+  const size_t sections = tone.sections.size();
+  if (route.tone_stack && route.tone_stack->size() != 1 && route.tone_stack->size() != sections)
+    throw InputError(describe_error("model config", field,
+                                    "one list of knob names for every section, or one per section (" +
+                                        std::to_string(sections) + ")",
+                                    std::to_string(route.tone_stack->size()) + " lists"));
+  static constexpr const char* kSettings[3] = {"gain", "frequency", "q"};  // a section's three rows, in order
+  bool moves[3] = {true, true, true};
+  if (route.tone_stack_moves) {
+    std::fill(std::begin(moves), std::end(moves), false);
+    for (size_t i = 0; i < route.tone_stack_moves->size(); ++i) {
+      const std::string& name = (*route.tone_stack_moves)[i];
+      const auto it = std::find(std::begin(kSettings), std::end(kSettings), name);
+      if (it == std::end(kSettings))
+        throw InputError(describe_error("model config",
+                                        "config.knob_routing.tone_stack_moves[" + std::to_string(i) + "]",
+                                        R"("gain", "frequency" or "q")", "\"" + name + "\""));
+      moves[it - std::begin(kSettings)] = true;
+    }
+  }
+  std::vector<KnobSet> rows;
+  const KnobSet none(knobs.size(), false);
+  for (size_t s = 0; s < sections; ++s) {
+    KnobSet heard(knobs.size(), true);
+    if (route.tone_stack) {
+      const bool each = route.tone_stack->size() > 1;
+      heard = knob_set((*route.tone_stack)[each ? s : 0], knobs, each ? field + "[" + std::to_string(s) + "]" : field);
+    }
+    for (const bool moved : moves) rows.push_back(moved ? heard : none);
+  }
+  return rows;
+}
 }  // namespace
 
 ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
@@ -61,7 +101,7 @@ ToneStackWaveNet::ToneStackWaveNet(const ModelConfig& config)
   const KnobSet pre_knobs = knob_set(route.pre, config_.knobs, "config.knob_routing.pre"),
                 post_knobs = knob_set(route.post, config_.knobs, "config.knob_routing.post");
   RowRouting routing;
-  routing.controls = knob_set(route.tone_stack, config_.knobs, "config.knob_routing.tone_stack");
+  routing.controls = control_knobs(route, tone(), config_.knobs);
   std::vector<Index> film_sites;  // both stages', in parameter order
   pre_ = WaveNetStage(layout_, "pre.", "config.pre", c.pre, 0, config_.film.head, film_sites);
   routing.sites.assign(film_sites.size(), pre_knobs);
@@ -122,6 +162,14 @@ void ToneStackWaveNet::adopt_plain_extras(const Model& plain, const std::string&
   // `plain` is a ToneStackWaveNet without knobs (init_from_model checked both), so it has the tensor.
   const Index fixed = plain.param_layout().view(kFixedControls).offset;
   std::copy_n(plain.params().data() + fixed, tone().controls(), params_.data() + bias);
+}
+
+std::vector<ToneSectionSetting> ToneStackWaveNet::tone_settings(std::span<const double> knob_values) const {
+  const Vec cond = conditioning_values(knob_values);  // checks the count; empty without knobs
+  const Scalar* controls = has_knobs() ? cond.data() + conditioner().controls_offset() : params_.data() + fixed_controls_;
+  std::vector<ToneSectionSetting> settings;
+  for (size_t s = 0; s < tone().sections.size(); ++s) settings.push_back(tone_section_setting(tone(), s, controls));
+  return settings;
 }
 
 void ToneStackWaveNet::prepare_stream(int max_block) {

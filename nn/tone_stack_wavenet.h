@@ -45,6 +45,10 @@ class ToneStackWaveNet final : public Model {
   // the plain model's stages were trained around its EQ.
   void adopt_plain_extras(const Model& plain, const std::string& plain_name) override;
 
+  // The tone stack's sections at these knob values (one per knob; none without knobs: the fixed
+  // EQ), as the filters the model plays there. Throws UsageError on a wrong count.
+  std::vector<ToneSectionSetting> tone_settings(std::span<const double> knob_values) const;
+
  private:
   void prepare_stream(int max_block) override;
   void process_block(const Scalar* in, Scalar* out, int n) noexcept override;

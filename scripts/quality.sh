@@ -57,6 +57,7 @@ all_candidates=(
   "tonestack-nam-separable-init-b4-anchor10|configs/models/tonestack_film_separable.json|nam-b4|data_anchor10.json||"
   "tonestack-nam-routed-init|configs/models/tonestack_film_routed.json|nam|data.json||"
   "tonestack-nam-routed-init-b4|configs/models/tonestack_film_routed.json|nam-b4|data.json||"
+  "tonestack-nam-routed-gains-init-b4|configs/models/tonestack_film_routed_gains.json|nam-b4|data.json||"
   "tonestack-nam-routed-init-b4-anchor10|configs/models/tonestack_film_routed.json|nam-b4|data_anchor10.json||"
   "standard-nam-init|configs/models/wavenet_film.json|nam|data.json||"
   "standard-nam-separable-init|configs/models/wavenet_film_separable.json|nam|data.json||"

@@ -40,7 +40,13 @@ void KnobConditioner::build(const ModelConfig& config, const std::vector<Index>&
   }
   controls_offset_ = outputs_;
   outputs_ += controls;
-  row_knobs.insert(row_knobs.end(), static_cast<size_t>(controls), routing.controls);
+  if (routing.controls.empty())
+    row_knobs.insert(row_knobs.end(), static_cast<size_t>(controls), KnobSet{});
+  else if (static_cast<Index>(routing.controls.size()) == controls)
+    row_knobs.insert(row_knobs.end(), routing.controls.begin(), routing.controls.end());
+  else
+    throw UsageError("knob routing: " + std::to_string(routing.controls.size()) + " control rows routed for " +
+                     std::to_string(controls) + " controls");
   for (const KnobSet& k : row_knobs)
     if (!k.empty() && static_cast<Index>(k.size()) != nk)
       throw UsageError("knob routing: a row's knob set has " + std::to_string(k.size()) + " flags for " +

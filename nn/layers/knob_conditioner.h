@@ -32,10 +32,11 @@ struct ModelConfig;
 // knob is in its set, so it needs separable FiLM, whose units each read one knob.
 using KnobSet = std::vector<bool>;
 struct RowRouting {
-  std::vector<KnobSet> sites;  // one per FiLM site, or none: every site every knob
-  KnobSet controls;
+  std::vector<KnobSet> sites;     // one per FiLM site, or none: every site every knob
+  std::vector<KnobSet> controls;  // one per control row, or none: every control every knob
   bool any() const {
-    return !controls.empty() || std::any_of(sites.begin(), sites.end(), [](const KnobSet& k) { return !k.empty(); });
+    const auto set = [](const KnobSet& k) { return !k.empty(); };
+    return std::any_of(sites.begin(), sites.end(), set) || std::any_of(controls.begin(), controls.end(), set);
   }
 };
 

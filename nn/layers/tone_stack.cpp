@@ -38,6 +38,11 @@ SectionInputs section_inputs(const ToneStackConfig& c, size_t s, const Scalar* c
 }
 }  // namespace
 
+ToneSectionSetting tone_section_setting(const ToneStackConfig& c, size_t s, const Scalar* controls) {
+  const auto [gain, freq, q] = section_inputs(c, s, controls);
+  return {c.sections[s].kind, gain.value, freq.value, q.value};
+}
+
 BiquadDesign design_tone_section(const ToneStackConfig& c, size_t s, const Scalar* controls) {
   const auto [gain, freq, q] = section_inputs(c, s, controls);
   BiquadDesign d = design_biquad(c.sections[s].kind, gain.value, freq.value, q.value, c.sample_rate);

@@ -44,6 +44,14 @@ struct ToneStackConfig {
 // those controls (chain rule through the mapping above).
 BiquadDesign design_tone_section(const ToneStackConfig& config, size_t s, const Scalar* controls);
 
+// Section s's settings at its controls, through the mapping above: what the filter is, in the units
+// a player reads (`nam-knobs info --tone-stack`).
+struct ToneSectionSetting {
+  BiquadKind kind = BiquadKind::Peak;
+  double gain_db = 0, frequency = 0, q = 0;
+};
+ToneSectionSetting tone_section_setting(const ToneStackConfig& config, size_t s, const Scalar* controls);
+
 // Training: x (1, T) -> y (1, T), the cascade run from silence. controls: (3 * sections, 1).
 // Gradients flow to x and to controls. The record keeps each section's output and coefficient
 // derivatives (a node of its own), so backward needs nothing but the tape.

@@ -111,6 +111,14 @@ case "$case_name" in
     grep -q "layers\[1\].head_rechannel.bias  *840  (1)" "$work/info.txt" || fail "info --layout: last tensor"
     "$nk" info --model "$work/model.json" >/dev/null || fail "info --model CONFIG"
     expect_error "preset" "$nk" info --model nanoo
+    # --tone-stack: a tone-stack model's filters (an untrained config without knobs: a flat fixed EQ
+    # at each section's middle frequency); a model without one is refused, naming it.
+    "$nk" info --model "$src/configs/models/tonestack_film.json" --tone-stack >"$work/info.txt" ||
+      fail "info --tone-stack"
+    grep -q "^tone stack    3 sections, a fixed EQ (no knobs)" "$work/info.txt" || fail "info --tone-stack: heading"
+    grep -qF "  low shelf    +0.0 dB    126 Hz  Q 0.95  peak         +0.0 dB    775 Hz  Q 0.95  high shelf   +0.0 dB   4243 Hz  Q 0.95" \
+      "$work/info.txt" || { cat "$work/info.txt"; fail "info --tone-stack: the flat sections"; }
+    expect_error "info --tone-stack: nano has no tone stack (architecture WaveNet" "$nk" info --model nano --tone-stack
     expect_error "--loss: expected nam or mse, found 'bogus'" "$nk" bench --loss bogus
     # bench itself, briefly: one kernel figure and one streaming model, as JSON.
     "$nk" bench --section kernels --seconds 0.02 --json >"$work/bench.json" || fail "bench kernels"

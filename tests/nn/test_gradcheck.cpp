@@ -139,10 +139,16 @@ TEST_CASE("ToneStackWaveNet: gradients (stages, tone stack controls, FiLM networ
   ModelConfig routed = tiny_tone_stack_wavenet();  // knob routing: gain to the first stage only, tone to the tone stack
   routed.film.separable = true;
   routed.tone_stack_wavenet.knob_routing.pre = std::vector<std::string>{"gain"};
-  routed.tone_stack_wavenet.knob_routing.tone_stack = std::vector<std::string>{"tone"};
+  routed.tone_stack_wavenet.knob_routing.tone_stack = std::vector<std::vector<std::string>>{{"tone"}};
   auto r = make_model(routed);
   randomise(*r, 6, 0.6);
   CHECK(check_model(*r, {3.0, 0.4}, 40, h) < 5e-8);
+  // Per section, the knobs moving only the sections' gains (the frequency and Q rows are constants).
+  routed.tone_stack_wavenet.knob_routing.tone_stack = std::vector<std::vector<std::string>>{{"tone"}, {"gain"}, {}};
+  routed.tone_stack_wavenet.knob_routing.tone_stack_moves = std::vector<std::string>{"gain"};
+  auto sections = make_model(routed);
+  randomise(*sections, 6, 0.6);
+  CHECK(check_model(*sections, {3.0, 0.4}, 40, h) < 5e-8);
 }
 
 TEST_CASE("WaveNet with NAM 0.6's layer options (the general layer's tape ops): gradients match finite differences") {

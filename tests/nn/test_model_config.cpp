@@ -41,9 +41,17 @@ TEST_CASE("shipped knob configs load") {
   CHECK(lstm.conditioning == Conditioning::Concat);
   ModelConfig routed = load_model_config(kConfigs + "tonestack_film_routed.json");
   CHECK(routed.film.separable);
-  CHECK(*routed.tone_stack_wavenet.knob_routing.tone_stack == std::vector<std::string>{"bass", "mid", "treble"});
+  CHECK(*routed.tone_stack_wavenet.knob_routing.tone_stack ==
+        std::vector<std::vector<std::string>>{{"bass", "mid", "treble"}});
   for (const char* name : {"gain", "bass", "mid", "treble"}) routed.knobs.push_back(KnobSpec{name, 0, 10, 5, ""});
   CHECK(make_model(routed)->num_params() > 0);
+  ModelConfig gains = load_model_config(kConfigs + "tonestack_film_routed_gains.json");
+  CHECK(*gains.tone_stack_wavenet.knob_routing.tone_stack ==
+        std::vector<std::vector<std::string>>{{"bass", "mid", "treble"}});
+  CHECK(*gains.tone_stack_wavenet.knob_routing.tone_stack_moves == std::vector<std::string>{"gain"});
+  gains.knobs = routed.knobs;
+  // The same tensors as the routed config: a capture of tonestack_film.json starts either (train --init).
+  CHECK(make_model(gains)->num_params() == make_model(routed)->num_params());
 }
 
 TEST_CASE("a preset with knobs and options") {

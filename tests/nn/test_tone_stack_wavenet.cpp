@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "base/json.h"
 #include "core/ops.h"
@@ -11,6 +12,7 @@
 #include "nn/layers/tone_stack.h"
 #include "nn/model_config.h"
 #include "nn/model_file.h"
+#include "nn/tone_stack_wavenet.h"
 
 using namespace namk;
 using namespace namk::test;
@@ -145,6 +147,62 @@ TEST_CASE("ToneStackWaveNet without knobs learns one fixed tone stack") {
   CHECK((stream.rightCols(2000) - graph.rightCols(2000)).cwiseAbs().maxCoeff() < 1e-5);
   std::fill_n(m->params().data() + controls.offset, 9, Scalar(0));
   CHECK((graph_output(*m, x, {}) - graph).cwiseAbs().maxCoeff() > 1e-3);
+}
+
+TEST_CASE("tone_settings reads the filters the model plays from its controls, with knobs or without") {
+  // The mapping of tone_stack.h, written out here: gain = 18 tanh(r0), frequency and Q geometric.
+  const auto expect = [](const ToneStackConfig& tone, size_t s, const Scalar* r, const ToneSectionSetting& got) {
+    const ToneStackSection& section = tone.sections[s];
+    CHECK(got.kind == section.kind);
+    CHECK(got.gain_db == doctest::Approx(tone.max_gain_db * std::tanh(double(r[0]))).epsilon(1e-6));
+    CHECK(got.frequency == doctest::Approx(std::sqrt(section.min_hz * section.max_hz) *
+                                           std::pow(section.max_hz / section.min_hz, std::tanh(double(r[1])) / 2))
+                               .epsilon(1e-6));
+    CHECK(got.q == doctest::Approx(std::sqrt(tone.min_q * tone.max_q) *
+                                   std::pow(tone.max_q / tone.min_q, std::tanh(double(r[2])) / 2))
+                       .epsilon(1e-6));
+  };
+  const Scalar controls[9] = {0.5f, -0.3f, 0.2f, -1.1f, 0.7f, -0.4f, 0.05f, 1.3f, 0.9f};
+  ModelConfig fixed = tiny_tone_stack_wavenet();
+  fixed.knobs.clear();
+  auto plain = make_model(fixed);
+  randomise(*plain, 5, 0.4);
+  std::copy_n(controls, 9, plain->params().data() + plain->param_layout().view("tone_stack.controls").offset);
+  const auto& plain_tone = dynamic_cast<const ToneStackWaveNet&>(*plain);
+  const std::vector<ToneSectionSetting> settings = plain_tone.tone_settings({});
+  REQUIRE(settings.size() == 3);
+  for (size_t s = 0; s < 3; ++s) expect(fixed.tone_stack_wavenet.tone_stack, s, controls + 3 * s, settings[s]);
+  CHECK(settings[0].kind == BiquadKind::LowShelf);
+
+  // With knobs the controls are the FiLM network's last rows: with W2 zero they are its biases.
+  auto knobbed = make_model(tiny_tone_stack_wavenet());
+  randomise(*knobbed, 5, 0.4);
+  const ParamView& w2 = knobbed->param_layout().view("film.w2");
+  const ParamView& b2 = knobbed->param_layout().view("film.b2");
+  std::fill_n(knobbed->params().data() + w2.offset, w2.size(), Scalar(0));
+  std::copy_n(controls, 9, knobbed->params().data() + b2.offset + b2.size() - 9);
+  const auto& knob_tone = dynamic_cast<const ToneStackWaveNet&>(*knobbed);
+  const std::vector<ToneSectionSetting> at = knob_tone.tone_settings(std::vector<double>{3.0, 0.5});
+  for (size_t s = 0; s < 3; ++s) expect(knobbed->config().tone_stack_wavenet.tone_stack, s, controls + 3 * s, at[s]);
+  CHECK_THROWS_AS(knob_tone.tone_settings(std::vector<double>{3.0}), UsageError);
+
+  // Routed per section and moving only the gains: a knob turns its own section's gain, and no
+  // frequency or Q moves.
+  ModelConfig routed = tiny_tone_stack_wavenet();
+  routed.film.separable = true;
+  routed.tone_stack_wavenet.knob_routing.tone_stack = std::vector<std::vector<std::string>>{{"tone"}, {"gain"}, {}};
+  routed.tone_stack_wavenet.knob_routing.tone_stack_moves = std::vector<std::string>{"gain"};
+  auto sections = make_model(routed);
+  randomise(*sections, 6, 0.5);
+  const auto& section_tone = dynamic_cast<const ToneStackWaveNet&>(*sections);
+  const auto low = section_tone.tone_settings(std::vector<double>{5.0, -1.0});
+  const auto high = section_tone.tone_settings(std::vector<double>{5.0, 1.0});
+  CHECK(low[0].gain_db != high[0].gain_db);  // tone moves the low shelf's gain
+  for (size_t s = 0; s < 3; ++s) {
+    CHECK(low[s].frequency == high[s].frequency);
+    CHECK(low[s].q == high[s].q);
+    if (s > 0) CHECK(low[s].gain_db == high[s].gain_db);
+  }
 }
 
 TEST_CASE("ToneStackWaveNet streams the same bits at any block size, and settles onto its graph") {
