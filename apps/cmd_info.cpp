@@ -45,32 +45,29 @@ void print_tone_stack(const Model& m, const std::string& spec) {
                      "; ToneStackWaveNet has one)");
   std::vector<double> knobs;
   for (const KnobSpec& k : m.knobs()) knobs.push_back(k.default_value);
-  const size_t n = tone->tone_settings(knobs).size();
+  const std::vector<ToneSectionSetting> defaults = tone->tone_settings(knobs);
+  const std::string at_defaults = describe_sections(defaults);
   if (knobs.empty()) {
-    std::printf("tone stack    %zu sections, a fixed EQ (no knobs)\n%s\n", n, describe_sections(tone->tone_settings(knobs)).c_str());
+    std::printf("tone stack    %zu sections, a fixed EQ (no knobs)\n%s\n", defaults.size(), at_defaults.c_str());
     return;
   }
   std::printf("tone stack    %zu sections; at the knobs' defaults, then as each knob turns (the others at their defaults)\n",
-              n);
-  const std::string at_defaults = describe_sections(tone->tone_settings(knobs));
+              defaults.size());
   std::printf("  %-16s%s\n", "defaults", at_defaults.c_str());
   for (size_t i = 0; i < knobs.size(); ++i) {
     const KnobSpec& k = m.knobs()[i];
-    std::vector<std::string> lines;
+    std::vector<std::pair<std::string, std::string>> rows;  // (label, sections) at five points of the range
     for (int step = 0; step <= 4; ++step) {
       std::vector<double> at = knobs;
       at[i] = k.min + (k.max - k.min) * step / 4.0;
-      lines.push_back(describe_sections(tone->tone_settings(at)));
+      rows.emplace_back(k.name + " " + format_number(at[i]), describe_sections(tone->tone_settings(at)));
     }
     // A knob routed elsewhere (an amp's gain) moves no section: one line says so.
-    if (std::all_of(lines.begin(), lines.end(), [&](const std::string& l) { return l == at_defaults; })) {
+    if (std::all_of(rows.begin(), rows.end(), [&](const auto& row) { return row.second == at_defaults; })) {
       std::printf("  %-16s  (moves no section)\n", k.name.c_str());
       continue;
     }
-    for (int step = 0; step <= 4; ++step) {
-      const std::string label = k.name + " " + format_number(k.min + (k.max - k.min) * step / 4.0);
-      std::printf("  %-16s%s\n", label.c_str(), lines[static_cast<size_t>(step)].c_str());
-    }
+    for (const auto& [label, sections] : rows) std::printf("  %-16s%s\n", label.c_str(), sections.c_str());
   }
 }
 }  // namespace

@@ -284,11 +284,12 @@ std::string write_knob_routing(const ToneStackWaveNetConfig::KnobRouting& r) {
     out += std::string(out.empty() ? "" : ", ") + "\"" + key + "\": " + value;
   };
   if (r.pre) add("pre", list(*r.pre));
-  if (r.tone_stack) {
-    // One list is written flat, as it was read: every section hears it.
-    std::string sections;
+  if (r.tone_stack && r.tone_stack->size() == 1) {
+    add("tone_stack", list(r.tone_stack->front()));  // flat, as it was read: every section hears it
+  } else if (r.tone_stack) {
+    std::string sections;  // one list per section
     for (const auto& names : *r.tone_stack) sections += (sections.empty() ? "" : ", ") + list(names);
-    add("tone_stack", r.tone_stack->size() == 1 ? list(r.tone_stack->front()) : "[" + sections + "]");
+    add("tone_stack", "[" + sections + "]");
   }
   if (r.post) add("post", list(*r.post));
   if (r.tone_stack_moves) add("tone_stack_moves", list(*r.tone_stack_moves));
