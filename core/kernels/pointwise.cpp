@@ -1,66 +1,22 @@
 // See pointwise.h. Every activation is written as whole-array Eigen expressions, which vectorise,
-// except float tanh: Eigen 3.4 has no AVX-512 packet tanh and falls back to a scalar call per
-// element (30% of streaming time), so float tanh is the same rational approximation written once
-// with GCC vector extensions (SSE2 in the default build, one AVX-512 register with -march=native).
+// except float tanh (tanh_float.cpp) and LeakyReLU (a plain loop, below).
 #include "core/kernels/pointwise.h"
 
 #include <cmath>
 #include <cstring>
 
 #include "base/error.h"
+#include "core/kernels/tanh_float.h"
 
 namespace namk {
 
 namespace {
 
-typedef float Float16 __attribute__((vector_size(64)));
-
-// Eigen's generic_fast_tanh_float: a 13/6 odd/even rational fit, inputs clamped to +-7.9053
-// (where it reaches 1), tanh(x) = x below 4e-4. Max error vs std::tanh over [-10, 10]: 4.0e-7
-// absolute and relative with SSE2, 2.9e-7 with FMA (Eigen's scalar version: the same); tested in
-// test_pointwise.cpp. In place by reference: passing a 64-byte vector by value warns (-Wpsabi)
-// in the SSE2 build.
-inline void tanh16(Float16& v) {
-  const Float16 a = v;
-  const float clamp = 7.90531110763549805f;
-  const Float16 x = a < -clamp ? -clamp : (a > clamp ? clamp : a);
-  const Float16 x2 = x * x;
-  Float16 p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
-  p = x2 * p + -8.60467152213735e-11f;
-  p = x2 * p + 5.12229709037114e-08f;
-  p = x2 * p + 1.48572235717979e-05f;
-  p = x2 * p + 6.37261928875436e-04f;
-  p = x2 * p + 4.89352455891786e-03f;
-  p = x * p;
-  Float16 q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
-  q = x2 * q + 2.26843463243900e-03f;
-  q = x2 * q + 4.89352518554385e-03f;
-  v = a * a < 0.0004f * 0.0004f ? a : p / q;
-}
-
-// n contiguous floats; the tail goes through the same vector code on a zero-padded copy, so each
-// element's result does not depend on where it sits in the array.
-[[maybe_unused]] void tanh_array(const float* x, float* y, Index n) {
-  constexpr Index lanes = 16;
-  Index i = 0;
-  for (; i + lanes <= n; i += lanes) {
-    Float16 v;
-    std::memcpy(&v, x + i, sizeof v);
-    tanh16(v);
-    std::memcpy(y + i, &v, sizeof v);
-  }
-  if (i < n) {
-    Float16 v = {};
-    std::memcpy(&v, x + i, static_cast<size_t>(n - i) * sizeof(float));
-    tanh16(v);
-    std::memcpy(y + i, &v, static_cast<size_t>(n - i) * sizeof(float));
-  }
-}
-
-// The double build (gradient checks) keeps the exact tanh. Each build uses one of the two.
+// The double build (gradient checks) keeps the exact tanh; the float one is tanh_float.cpp's.
 [[maybe_unused]] void tanh_array(const double* x, double* y, Index n) {
   for (Index i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
 }
+using namk::tanh_array;  // the float overload, which the one above would hide
 
 void tanh_forward(ConstMatRef x, MatRef y) {
   if (x.outerStride() == x.rows() && y.outerStride() == y.rows())

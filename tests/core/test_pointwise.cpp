@@ -1,11 +1,16 @@
-// Activation kernels against the standard library. Float tanh is a vectorised rational
-// approximation (pointwise.cpp); its documented accuracy is checked here over a dense sweep.
+// Activation kernels against the standard library. Float tanh is a vectorised approximation, a
+// piecewise quintic with AVX-512 and a rational otherwise (tanh_float.cpp); its documented accuracy
+// is checked here over dense sweeps.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <vector>
 
 #include "core/kernels/pointwise.h"
+#include "core/kernels/tanh_float.h"
 #include "gradcheck.h"
 
 using namespace namk;
@@ -26,7 +31,7 @@ TEST_CASE("tanh: within 4e-7 of std::tanh, in [-1, 1], odd, and independent of t
     CHECK(std::abs(y(0, i)) <= 1);
     if (std::abs(exact) > 1e-3) CHECK(std::abs(double(y(0, i)) - exact) <= 4e-7 * std::abs(exact));
   }
-  CHECK(max_error <= (kDouble ? 1e-15 : 4e-7));
+  CHECK(max_error <= (kDouble ? 1e-15 : kTanhFloatMaxError));
   if (!kDouble) CHECK(y(0, 1) == x(0, 1));  // tanh(x) = x to float precision near 0
   Mat neg_x = -x, neg_y(1, n);
   activation_forward(Activation::Tanh, neg_x, neg_y);
@@ -37,6 +42,91 @@ TEST_CASE("tanh: within 4e-7 of std::tanh, in [-1, 1], odd, and independent of t
   big.topRows(5) = x5;
   activation_forward(Activation::Tanh, big.topRows(5), out.topRows(5));
   CHECK((out.topRows(5).array() == Eigen::Map<Mat>(y.data(), 5, 40000).array()).all());
+}
+
+namespace {
+
+// Every 97th float from 0 to 16 (some 11 million: every interval of the piecewise form many times
+// over, and the float spacing near 0 where relative error shows), against std::tanh in double.
+std::vector<float> tanh_sweep_inputs() {
+  std::vector<float> x;
+  uint32_t end_bits;
+  const float end = 16;
+  std::memcpy(&end_bits, &end, sizeof end);
+  for (uint32_t bits = 0; bits <= end_bits; bits += 97) {
+    float v;
+    std::memcpy(&v, &bits, sizeof v);
+    x.push_back(v);
+  }
+  return x;
+}
+
+struct TanhErrors {
+  double max_abs = 0, max_relative = 0;
+  size_t not_x_near_0 = 0;
+};
+
+TanhErrors tanh_errors(const std::vector<float>& x, const std::vector<float>& y) {
+  TanhErrors e;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double exact = std::tanh(double(x[i])), error = std::abs(double(y[i]) - exact);
+    e.max_abs = std::max(e.max_abs, error);
+    if (exact > 1e-3) e.max_relative = std::max(e.max_relative, error / exact);
+    if (x[i] < 1e-4f && y[i] != x[i]) ++e.not_x_near_0;
+  }
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("float tanh: a sweep over the floats stays within the stated maximum error") {
+  const std::vector<float> x = tanh_sweep_inputs();
+  std::vector<float> y(x.size());
+  tanh_array(x.data(), y.data(), static_cast<Index>(x.size()));
+  const TanhErrors e = tanh_errors(x, y);
+  CAPTURE(kTanhPiecewise);
+  CHECK(e.max_abs <= kTanhFloatMaxError);
+  CHECK(e.max_abs > kTanhFloatMaxError / 4);  // the stated bound is the form's, not slack
+  CHECK(e.max_relative <= 4e-7);
+  CHECK(e.not_x_near_0 == 0);
+  // A NaN stays NaN (the model's output check reports it) rather than becoming +-1.
+  float nan_in[3] = {0.5f, std::numeric_limits<float>::quiet_NaN(), -0.5f}, nan_out[3];
+  tanh_array(nan_in, nan_out, 3);
+  CHECK(std::isnan(nan_out[1]));
+  CHECK(nan_out[0] == -nan_out[2]);
+}
+
+// The piecewise quintic's plain C++ twin runs on any CPU; where the build vectorises it (AVX-512),
+// the vector code must give its bits for every input, signs, infinities and NaN included.
+TEST_CASE("float tanh: the piecewise quintic's reference is as accurate, and the AVX-512 path gives its bits") {
+  std::vector<float> x = tanh_sweep_inputs();
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) y[i] = tanh_piecewise_reference(x[i]);
+  const TanhErrors e = tanh_errors(x, y);
+  CHECK(e.max_abs <= 2.5e-7);
+  CHECK(e.max_relative <= 4e-7);
+  CHECK(e.not_x_near_0 == 0);
+  CHECK(tanh_piecewise_reference(-0.5f) == -tanh_piecewise_reference(0.5f));
+  CHECK(std::signbit(tanh_piecewise_reference(-0.f)));
+  CHECK(tanh_piecewise_reference(std::numeric_limits<float>::infinity()) == tanh_piecewise_reference(7.875f));
+  CHECK(std::isnan(tanh_piecewise_reference(std::numeric_limits<float>::quiet_NaN())));
+  if (!kTanhPiecewise) return;
+  for (float& v : x) v = -v;  // both signs
+  x.push_back(std::numeric_limits<float>::infinity());
+  x.push_back(-std::numeric_limits<float>::infinity());
+  x.push_back(std::numeric_limits<float>::quiet_NaN());
+  x.push_back(std::numeric_limits<float>::denorm_min());
+  y.resize(x.size());
+  tanh_array(x.data(), y.data(), static_cast<Index>(x.size()));
+  size_t differ = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float expected = tanh_piecewise_reference(x[i]);
+    uint32_t a, b;
+    std::memcpy(&a, &y[i], sizeof a);
+    std::memcpy(&b, &expected, sizeof b);
+    if (a != b && !(std::isnan(y[i]) && std::isnan(expected))) ++differ;
+  }
+  CHECK(differ == 0);
 }
 
 TEST_CASE("LeakyReLU: x for x > 0, 0.01 x otherwise, whatever the block's stride") {
