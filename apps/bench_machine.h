@@ -2,8 +2,8 @@
 // single-precision FMA peak = cores x FMA units x SIMD lanes x 2 FLOPs x clock. The lanes are the
 // widest vector ISA the CPU supports (and, separately, the one this build was compiled for); the
 // clock is an assumption, printed with every figure, because a VM's reported MHz is meaningless;
-// beside it the bench measures the clock it actually runs at (a chain of dependent integer adds,
-// one per cycle on every x86-64 core) and gives the peak at that clock too.
+// beside it the bench measures the clock it actually runs at (a chain of dependent integer
+// multiplies, three cycles each on every recent x86-64 core) and gives the peak at that clock too.
 #pragma once
 
 #include <string>
