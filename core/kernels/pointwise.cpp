@@ -3,7 +3,6 @@
 #include "core/kernels/pointwise.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "base/error.h"
 #include "core/kernels/tanh_float.h"
