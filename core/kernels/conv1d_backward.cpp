@@ -11,6 +11,7 @@
 // after its first.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "core/kernels/conv1d.h"
@@ -51,11 +52,16 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
     return conv1d_forward_small(pad, wt, empty_mat(), dilation, dx.middleCols(from, n),
                                 Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
   };
-  const Index total = t_out + reach, left = std::min(reach, total);
-  if (!columns(0, left)) return false;
-  const Index interior_end = std::max(left, t_out);
-  if (interior_end > left) columns(left, interior_end - left);
-  if (total > interior_end) columns(interior_end, total - interior_end);
+  // The first non-empty call answers for the shape (a kernel takes no empty range: one tap has no
+  // left edge, and its input gradient went to the GEMMs when this asked it for one).
+  const Index total = t_out + reach, left = std::min(reach, total), interior_end = std::max(left, t_out);
+  bool first = true;
+  for (const auto& [start, count] :
+       {std::pair{Index(0), left}, {left, interior_end - left}, {interior_end, total - interior_end}}) {
+    if (count == 0) continue;
+    if (!columns(start, count) && first) return false;
+    first = false;
+  }
   return true;
 }
 

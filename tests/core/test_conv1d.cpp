@@ -127,6 +127,33 @@ TEST_CASE("conv1d forward: a time step's output is bit-identical whatever block 
       }
 }
 
+TEST_CASE("conv1d backward: a small conv's input gradient is the column kernel over dy, one tap included") {
+  // dx += conv^T(dy) runs the forward column kernel over dy, zero-padded by R = (K-1)d columns on
+  // each side, with the taps transposed in reverse order: so its bits are that forward's, for every
+  // K. (With one tap the kernel was asked for the empty left edge first, took the refusal for the
+  // shape's, and sent every 1x1's input gradient to the slower GEMMs.)
+  if constexpr (!kTunedKernels) return;  // the reference build's backward is the naive loop
+  std::mt19937_64 rng(17);
+  for (Index c_in : {1, 8, 16})
+    for (Index c_out : {8, 16})
+      for (Index k : {1, 3}) {
+        CAPTURE(c_in);
+        CAPTURE(c_out);
+        CAPTURE(k);
+        const Index d = 4, len = 200, r = (k - 1) * d;
+        const Mat x = random_mat(c_in, len + r, rng), w = random_mat(c_out, k * c_in, rng),
+                  dy = random_mat(c_out, len, rng), dx_start = random_mat(c_in, len + r, rng);
+        Mat dx = dx_start;
+        conv1d_backward(x, w, dy, d, dx, empty_mat(), empty_mat());
+        Mat padded = Mat::Zero(c_out, len + 2 * r), wt(c_in, k * c_out), expected(c_in, len + r);
+        padded.middleCols(r, len) = dy;
+        for (Index tap = 0; tap < k; ++tap)
+          wt.middleCols(tap * c_out, c_out) = w.middleCols((k - 1 - tap) * c_in, c_in).transpose();
+        conv1d_forward(padded, wt, empty_mat(), d, expected, Conv1dExtras{empty_mat(), empty_mat(), dx_start});
+        CHECK((dx.array() == expected.array()).all());
+      }
+}
+
 TEST_CASE("conv1d extras: the side input and the residual are added as written, on every path") {
   // y = residual + (b + conv(x) + side_weight * side), against the naive conv plus the two terms
   // written out; C_out 8 and 16 take the small kernel (also at any block size), 40 the GEMM path.
