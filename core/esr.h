@@ -11,6 +11,29 @@ namespace namk {
 
 constexpr double kEsrEpsilon = 1e-8;
 
+// The sum of an array's squares, accumulated in double in a fixed order (a given array always gives
+// the same bits). Eigen's m.cast<double>().squaredNorm() compiled to one chain of scalar
+// conversions and multiply-adds (180 us for the 113k magnitudes of one signal's MRSTFT, about 2% of
+// a training step); sixteen partial sums let the compiler vectorise both (12 us).
+inline double sum_of_squares(ConstMatRef m) {
+  constexpr Index kPartials = 16;
+  double partial[kPartials] = {};
+  auto add_run = [&](const Scalar* p, Index n) {
+    Index i = 0;
+    for (; i + kPartials <= n; i += kPartials)
+      for (Index l = 0; l < kPartials; ++l)
+        partial[l] += static_cast<double>(p[i + l]) * static_cast<double>(p[i + l]);
+    for (; i < n; ++i) partial[0] += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+  };
+  if (m.outerStride() == m.rows())
+    add_run(m.data(), m.size());
+  else
+    for (Index j = 0; j < m.cols(); ++j) add_run(m.data() + j * m.outerStride(), m.rows());
+  double sum = 0;
+  for (double v : partial) sum += v;
+  return sum;
+}
+
 // From sums over n samples: sum of squared errors and sum of the target's squares.
 inline double esr_from_sums(double error_sum, double energy_sum, double n) {
   return error_sum / (energy_sum + kEsrEpsilon * n);

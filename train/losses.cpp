@@ -10,8 +10,7 @@ Var mse_loss(Tape& t, Var prediction, Var target) {
 namespace {
 // 1 / (mean(target^2) + kEsrEpsilon): the denominator of core/esr.h's ESR, per sample.
 Scalar inverse_energy(const Tape& t, Var target) {
-  const double energy = t.value(target).template cast<double>().squaredNorm() /
-                        static_cast<double>(t.value(target).size());
+  const double energy = sum_of_squares(t.value(target)) / static_cast<double>(t.value(target).size());
   return static_cast<Scalar>(1.0 / (energy + kEsrEpsilon));
 }
 }  // namespace

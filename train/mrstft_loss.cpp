@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "core/esr.h"
 #include "core/ops.h"
 #include "core/spectral_ops.h"
 
@@ -43,8 +44,8 @@ MrstftItem mrstft_begin(Tape& t, Var prediction, Var target, const MrstftConfig&
     Var y_hat = stft_magnitude(t, prediction, r.n_fft, r.hop, r.win_length);
     Var error = sub(t, y_hat, y);
     item.error.push_back(error);
-    item.error_sq.push_back(t.value(error).template cast<double>().squaredNorm());
-    item.target_sq.push_back(t.value(y).template cast<double>().squaredNorm());
+    item.error_sq.push_back(sum_of_squares(t.value(error)));
+    item.target_sq.push_back(sum_of_squares(t.value(y)));
     Var term = mean(t, abs(t, sub(t, log(t, y), log(t, y_hat))));
     log_mag = log_mag.valid() ? add(t, log_mag, term) : term;
   }
