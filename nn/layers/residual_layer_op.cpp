@@ -41,6 +41,17 @@ void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* wha
 // they are computed until every gradient that needs them has been accumulated.
 constexpr Index kBackwardTile = 128;
 
+// Asks for the cache lines of columns [from, from + count) of a matrix. The backward prefetches
+// the next tile's a, which the forward wrote long before: its first reader, the 1x1's weight
+// gradient (one column of a per 16 FMAs), otherwise waited on memory for it. Measured (standard,
+// one thread): the backward 3.5% faster, ten alternating runs all faster; asking for the tile's
+// other inputs too, or for a tile further ahead, was slower.
+void prefetch_columns(const MatMap& m, Index from, Index count) {
+  const Scalar* p = m.data() + from * m.outerStride();
+  const Scalar* end = m.data() + (from + count) * m.outerStride();
+  for (; p < end; p += 64 / sizeof(Scalar)) __builtin_prefetch(p);
+}
+
 // The record's slots by name, so the forward that fills them and the backward that reads them
 // cannot disagree on a position: its inputs, its further outputs and saved tensors (z only when the
 // activation's derivative reads it, post only when gated), and its integer attributes. r.out is h_next.
@@ -84,6 +95,7 @@ void backward(Tape& t, const OpRecord& r) {
 
   for (Index t0 = 0; t0 < n; t0 += kBackwardTile) {
     const Index m = std::min(kBackwardTile, n - t0);
+    if (t0 + m < n) prefetch_columns(a_v, t0 + m, std::min(kBackwardTile, n - t0 - m));
     const auto g_h_t = g_h.middleCols(t0, m), g_head_t = g_head.middleCols(t0, m);
     const auto a_t = a_v.middleCols(t0, m), z_t = z_v.middleCols(t0, m);
     // a feeds the skip sum and the 1x1: dL/da = dL/dhead' + out^T dL/dh'.
