@@ -1,10 +1,14 @@
-// The streaming history of one causal conv input: a linear ring buffer of 2*R + max_block columns
-// (R = (K-1)*dilation). A block is written at pos and the conv reads [pos - R, pos + n) as one
-// contiguous window, so the batch kernel (one GEMM per tap) serves streaming unchanged. When the
-// end is reached the last R columns move to the front: with 2*R + max_block columns that copy
-// never overlaps itself and happens at most once per R samples, O(1) per sample amortised.
+// The streaming history of one causal conv input: a linear ring buffer of R + max(R + max_block,
+// 4R) columns (R = (K-1)*dilation). A block is written at pos and the conv reads [pos - R, pos + n)
+// as one contiguous window, so the batch kernel (one GEMM per tap) serves streaming unchanged.
+// When the end is reached the last R columns move to the front: that copy never overlaps itself,
+// and with 4R columns after the first R it moves R columns once per 4R samples, a quarter of a
+// column per sample. (With R + max_block there, the long dilations copied almost a column per
+// sample: memmove was 5.6% of standard's streaming, 3.5% now, and standard streams 2.5% faster
+// for about 0.5 MiB more history.)
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/scalar.h"
@@ -15,7 +19,7 @@ class History {
  public:
   void prepare(Index channels, Index r, Index max_block) {
     r_ = r;
-    buffer_.resize(channels, 2 * r + max_block);
+    buffer_.resize(channels, r + std::max(r + max_block, kSlackRatio * r));
     reset();
   }
   void reset() noexcept {
@@ -42,6 +46,8 @@ class History {
   void advance(Index n) noexcept { pos_ += n; }
 
  private:
+  static constexpr Index kSlackRatio = 4;
+
   MatMap columns(Index start, Index n) const noexcept {
     // Columns of a column-major matrix are contiguous, so a window is a plain Map.
     return MatMap(const_cast<Scalar*>(buffer_.data()) + start * buffer_.rows(), buffer_.rows(), n);
