@@ -167,7 +167,7 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
                     double budget, const std::string& loss_name, Report& report) {
   const Index batch = 16, ny = 8192;
   std::string items;
-  double rate_plain_1 = 0, rate_1 = 0;
+  double rate_plain_1 = 0;
   for (int knobs : {0, 2}) {
     auto model = bench_model(with_knobs(base, knobs), 1);
     SyntheticBatch data(batch, model->receptive_field(), ny, knobs);
@@ -176,22 +176,38 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
     Adam adam(model->num_params());
     std::vector<int> counts = {1};
     if (threads > 1) counts.push_back(threads);
+    // The thread counts are timed in interleaved rounds, each figure the median over the rounds
+    // and the 1 -> N ratio the median of the rounds' ratios: the host's load drifts over seconds
+    // (see streaming below), and timing one count after the other put that drift into the ratio
+    // issue 17's goal is stated in (1.57-2.19x for the same build within an hour, one after the
+    // other; CPU time showed the threads waiting on nothing).
+    std::vector<std::unique_ptr<TrainStep>> steps;
+    std::vector<std::function<void()>> calls_of;
     for (int n : counts) {
-      TrainStep step(*model, loss, n);
-      const double seconds = median_seconds(
-          [&] {
-            step.gradient(data.items);
-            adam.step(model->params().data(), step.grad().data(), 1e-6);
-          },
-          budget, 3);
+      steps.push_back(std::make_unique<TrainStep>(*model, loss, n));
+      calls_of.push_back([&, &step = *steps.back()] {
+        step.gradient(data.items);
+        adam.step(model->params().data(), step.grad().data(), 1e-6);
+      });
+    }
+    constexpr int kRounds = 5;
+    std::vector<int> calls;
+    for (const auto& fn : calls_of) calls.push_back(calls_lasting(fn, budget / kRounds));
+    std::vector<std::vector<double>> times(counts.size());
+    for (int r = 0; r < kRounds; ++r)
+      for (size_t i = 0; i < counts.size(); ++i) times[i].push_back(seconds_per_call(calls_of[i], calls[i]));
+    for (size_t i = 0; i < counts.size(); ++i) {
+      const int n = counts[i];
+      std::vector<double> ratios;
+      for (size_t r = 0; r < times[i].size(); ++r) ratios.push_back(times[0][r] / times[i][r]);
+      const double seconds = median(times[i]);
       const double rate = static_cast<double>(batch * ny) / seconds;
       // Backward costs about twice the forward; the receptive-field context is not counted.
       const double flops = 3 * model->flops_per_sample() * static_cast<double>(batch * ny);
       const double gflops = flops / seconds * 1e-9, peak = machine.peak_gflops_per_core() * n;
       if (knobs == 0 && n == 1) rate_plain_1 = rate;
-      if (n == 1) rate_1 = rate;
       const std::string note = n == 1 ? (knobs ? fmt("  (FiLM overhead %+.1f%%)", 100 * (rate_plain_1 / rate - 1)) : "")
-                                      : fmt("  (%.2fx one thread)", rate / rate_1);
+                                      : fmt("  (%.2fx one thread)", median(ratios));
       if (!report.json)
         std::printf("train %-8s %-9s %d thread%s: %8.0f samples/s  step %.3f s  %6.1f GFLOP/s = %4.1f%% of peak%s\n",
                     name.c_str(), knobs ? "FiLM x2" : "no knobs", n, n > 1 ? "s" : " ", rate, seconds, gflops,
@@ -201,7 +217,8 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
                std::to_string(knobs) + ", \"threads\": " + std::to_string(n) + ", \"samples_per_s\": " +
                fmt("%.1f", rate) + ", \"step_s\": " + fmt("%.4f", seconds) + ", \"flops_per_step\": " +
                fmt("%.4g", flops) + ", \"gflops\": " + fmt("%.3f", gflops) + ", \"peak_fraction\": " +
-               fmt("%.4f", gflops / peak) + "}";
+               fmt("%.4f", gflops / peak) +
+               (n > 1 ? ", \"speedup_vs_one_thread\": " + fmt("%.3f", median(ratios)) : std::string()) + "}";
     }
   }
   report.add("training", "[" + items + "]");
