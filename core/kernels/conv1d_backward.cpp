@@ -52,8 +52,9 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
     return conv1d_forward_small(pad, wt, empty_mat(), dilation, dx.middleCols(from, n),
                                 Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
   };
-  // The first non-empty call answers for the shape (a kernel takes no empty range: one tap has no
-  // left edge, and its input gradient went to the GEMMs when this asked it for one).
+  // The first non-empty call answers for the shape, which the later ones share (a kernel takes no
+  // empty range: one tap has no left edge, and its input gradient went to the GEMMs while this
+  // asked about an empty one).
   const Index total = t_out + reach, left = std::min(reach, total), interior_end = std::max(left, t_out);
   bool first = true;
   for (const auto& [start, count] :
