@@ -179,8 +179,8 @@ void bench_training(const ModelConfig& base, const std::string& name, const Mach
     // The thread counts are timed in interleaved rounds, each figure the median over the rounds
     // and the 1 -> N ratio the median of the rounds' ratios: the host's load drifts over seconds
     // (see streaming below), and timing one count after the other put that drift into the ratio
-    // issue 17's goal is stated in (1.57-2.19x for the same build within an hour, one after the
-    // other; CPU time showed the threads waiting on nothing).
+    // issue 17's goal is stated in (1.72-2.59x for the same build within an hour, one after the
+    // other, while process CPU time showed the two threads waiting 0.5-4% of a step).
     std::vector<std::unique_ptr<TrainStep>> steps;
     std::vector<std::function<void()>> calls_of;
     for (int n : counts) {
