@@ -3,7 +3,8 @@
 //   z:  two sums, "even" from o's conv bias and "odd" from zero; per tap in order, input channel i
 //       adds (an FMA) into even when i is even, odd when it is odd, i ascending; then the mixer's
 //       condition rows j the same way; z = even + odd.
-//   a:  z > 0 ? z : slope * z (LeakyReLU), or z.   head = head + a (or a, the first layer).
+//   a:  tanh(z) (the build's: tanh_array's bits, see pointwise.h), z > 0 ? z : slope * z
+//       (LeakyReLU), or z.   head = head + a (or a, the first layer).
 //   h': the 1x1 the same way from even = o's bias and odd = zero over the channels of a;
 //       h' = h + (even + odd).
 // The pair kernel also adds zero weights into the odd sum for an odd last channel: a no-op for
@@ -12,6 +13,9 @@
 #include "core/kernels/residual_layer_planar.h"
 
 #include <cstring>
+
+#include "core/kernels/tanh_float.h"
+#include "core/kernels/tanh_vector.h"
 
 // Without AVX-512 a 64-byte vector is passed differently from AVX-512 code: harmless here, where
 // every function taking one has internal linkage.
@@ -43,19 +47,28 @@ inline void in_register([[maybe_unused]] V& v) {
 #endif
 }
 
+// The block's planes stay in the caller's PlanarBlock, read through b (see residual_layer_planar.h).
 struct Args {
   const Scalar *conv, *conv_bias, *mixer, *out, *out_bias;  // contiguous: (o, col) at col * C + o
-  ConstPlanes h, condition;
-  Planes head, h_next;
+  const PlanarBlock& b;
   Index taps, dilation, reach, c_cond;
-  bool head_in, leaky;
+  Activation activation;
 };
+
+// One value, for the reference: tanh_piecewise_reference where the vector form is the quintic
+// (its readable twin), else the activation itself.
+Scalar tanh_one(Scalar z) {
+  if (kTanhPiecewise && sizeof(Scalar) == sizeof(float)) return Scalar(tanh_piecewise_reference(float(z)));
+  Scalar y;
+  activation_forward_views(Activation::Tanh, ConstMatView(&z, 1, 1, 1), MatView(&y, 1, 1, 1));
+  return y;
+}
 
 // G vectors of time steps from t: every output channel's two sums for each, kept in registers
 // through the layer (G = 4, C = 3: 24 accumulators), so 24 FMA chains run side by side; a chain
 // is 13 dependent FMAs long for K = 6, and fewer chains leave the FMA units waiting on it.
 template <int C, int G>
-[[gnu::always_inline]] inline void group(const Args& x, Index t) {
+[[gnu::always_inline]] inline void group(const Args& x, const tanh_vector::Registers& table, Index t) {
   V even[C][G], odd[C][G];
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) {
@@ -91,17 +104,24 @@ template <int C, int G>
         for (int g = 0; g < G; ++g) even[o][g] += v0[g] * w[p * C + o];
     }
   };
-  for (Index k = 0; k < x.taps; ++k) add_rows(x.conv + k * C * C, x.h, C, t + k * x.dilation);
-  add_rows(x.mixer, x.condition, x.c_cond, t);
+  for (Index k = 0; k < x.taps; ++k) add_rows(x.conv + k * C * C, x.b.h, C, t + k * x.dilation);
+  add_rows(x.mixer, x.b.condition, x.c_cond, t);
 
   const Scalar slope = Scalar(kLeakyReluSlope);
   V a[C][G];
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) {
       const V z = even[o][g] + odd[o][g];
-      a[o][g] = x.leaky ? (z > 0 ? z : slope * z) : z;
-      Scalar* hp = x.head.row(o) + t + g * kLanes;
-      store(hp, x.head_in ? load(hp) + a[o][g] : a[o][g]);
+      switch (x.activation) {
+        case Activation::Tanh:
+          a[o][g] = z;
+          tanh_vector::tanh_lanes(a[o][g], table);
+          break;
+        case Activation::LeakyReLU: a[o][g] = z > 0 ? z : slope * z; break;
+        default: a[o][g] = z;  // Identity (residual_planar_applies)
+      }
+      Scalar* hp = x.b.head.row(o) + t + g * kLanes;
+      store(hp, x.b.head_in ? load(hp) + a[o][g] : a[o][g]);
     }
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) {
@@ -113,64 +133,62 @@ template <int C, int G>
       }
       if (i < C) ye += a[i][g] * x.out[i * C + o];
       const Index col = t + g * kLanes;
-      store(x.h_next.row(o) + col, load(x.h.row(o) + x.reach + col) + (ye + yo));
+      store(x.b.h_next.row(o) + col, load(x.b.h.row(o) + x.reach + col) + (ye + yo));
     }
 }
 
 template <int C>
-void layer(const Args& x, Index n) {
+void layer(const Args& x) {
   // Whole vectors, the last one running past n into the planes' padding.
-  const Index vectors = (n + kLanes - 1) / kLanes;
+  const Index vectors = (x.b.n + kLanes - 1) / kLanes;
+  const tanh_vector::Registers table = tanh_vector::registers();
   Index v = 0;
   if constexpr (C <= 3)  // with 4 channels, 32 accumulators would not leave room for the inputs
-    for (; v + 4 <= vectors; v += 4) group<C, 4>(x, v * kLanes);
-  for (; v + 2 <= vectors; v += 2) group<C, 2>(x, v * kLanes);
-  for (; v < vectors; ++v) group<C, 1>(x, v * kLanes);
+    for (; v + 4 <= vectors; v += 4) group<C, 4>(x, table, v * kLanes);
+  for (; v + 2 <= vectors; v += 2) group<C, 2>(x, table, v * kLanes);
+  for (; v < vectors; ++v) group<C, 1>(x, table, v * kLanes);
 }
 
-Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, ConstPlanes h,
-             ConstPlanes condition, bool head_in, Planes head, Planes h_next) {
+Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b) {
   const Index c = w.out.rows(), taps = w.conv.cols() / c;
-  return {w.conv.data(), w.conv_bias.data(), w.mixer.data(), w.out.data(), w.out_bias.data(),
-          h, condition, head, h_next, taps, s.dilation, (taps - 1) * s.dilation, w.mixer.cols(), head_in,
-          s.activation == Activation::LeakyReLU};
+  return {w.conv.data(), w.conv_bias.data(), w.mixer.data(), w.out.data(), w.out_bias.data(), b, taps, s.dilation,
+          (taps - 1) * s.dilation, w.mixer.cols(), s.activation};
 }
 
 }  // namespace
 
-void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, ConstPlanes h,
-                           ConstPlanes condition, bool head_in, Planes head, Planes h_next,
-                           Index n) {
-  const Args x = args_of(w, s, h, condition, head_in, head, h_next);
+void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b) {
+  const Args x = args_of(w, s, b);
   switch (w.out.rows()) {
-    case 1: return layer<1>(x, n);
-    case 2: return layer<2>(x, n);
-    case 3: return layer<3>(x, n);
-    default: return layer<4>(x, n);
+    case 1: return layer<1>(x);
+    case 2: return layer<2>(x);
+    case 3: return layer<3>(x);
+    default: return layer<4>(x);
   }
 }
 
 void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const ResidualLayerShape& s,
-                                     ConstPlanes h, ConstPlanes condition, bool head_in,
-                                     Planes head, Planes h_next, Index n) {
-  const Args x = args_of(w, s, h, condition, head_in, head, h_next);
+                                     const PlanarBlock& b) {
+  const Args x = args_of(w, s, b);
   const Index c = w.out.rows();
   const Scalar slope = Scalar(kLeakyReluSlope);
-  for (Index t = 0; t < n; ++t) {
+  for (Index t = 0; t < b.n; ++t) {
     Scalar a[4];
     for (Index o = 0; o < c; ++o) {
       Scalar sums[2] = {x.conv_bias[o], Scalar(0)};  // even, odd
       for (Index k = 0; k < x.taps; ++k)
-        for (Index i = 0; i < c; ++i) sums[i % 2] += x.conv[(k * c + i) * c + o] * h.row(i)[t + k * x.dilation];
-      for (Index j = 0; j < x.c_cond; ++j) sums[j % 2] += x.mixer[j * c + o] * condition.row(j)[t];
+        for (Index i = 0; i < c; ++i) sums[i % 2] += x.conv[(k * c + i) * c + o] * b.h.row(i)[t + k * x.dilation];
+      for (Index j = 0; j < x.c_cond; ++j) sums[j % 2] += x.mixer[j * c + o] * b.condition.row(j)[t];
       const Scalar z = sums[0] + sums[1];
-      a[o] = x.leaky ? (z > 0 ? z : slope * z) : z;
-      head.row(o)[t] = head_in ? head.row(o)[t] + a[o] : a[o];
+      a[o] = x.activation == Activation::Tanh        ? tanh_one(z)
+             : x.activation == Activation::LeakyReLU ? (z > 0 ? z : slope * z)
+                                                     : z;
+      b.head.row(o)[t] = b.head_in ? b.head.row(o)[t] + a[o] : a[o];
     }
     for (Index o = 0; o < c; ++o) {
       Scalar sums[2] = {x.out_bias[o], Scalar(0)};
       for (Index i = 0; i < c; ++i) sums[i % 2] += x.out[i * c + o] * a[i];
-      h_next.row(o)[t] = h.row(o)[x.reach + t] + (sums[0] + sums[1]);
+      b.h_next.row(o)[t] = b.h.row(o)[x.reach + t] + (sums[0] + sums[1]);
     }
   }
 }

@@ -1,8 +1,9 @@
-// A whole WaveNet residual layer per column for tiny channel counts (C <= 4, A2-lite's 3): conv and
-// mixer, activation, skip sum, 1x1 and residual in one pass over a group of columns, z and a kept
-// in registers between the steps. residual_layer.cpp takes it where the three-pass path (its
-// reference, residual_layer_forward_tiled) would run conv1d's channel-pair kernel, and computes
-// every value in that kernel's order, so the two agree bit for bit: the render fixtures, streaming
+// A whole WaveNet residual layer per column for tiny channel counts (C <= 4, A2-lite's 3, nano's 4
+// and 2): conv and mixer, activation (tanh, LeakyReLU or none), skip sum, 1x1 and residual in one
+// pass over a group of columns, z and a kept in registers between the steps. residual_layer.cpp
+// takes it where the three-pass path (its reference, residual_layer_forward_tiled) would run
+// conv1d's channel-pair kernel, and computes every value in that kernel's order (and tanh in
+// tanh_array's form, tanh_vector.h), so the two agree bit for bit: the render fixtures, streaming
 // against training, and block sizes are all unchanged by which path runs.
 // Why: with 3 channels a layer's arithmetic is some 20 vector FMAs per column, and the three passes
 // cost several times that in per-call set-up (weights interleaved element by element, Refs, an
@@ -20,6 +21,7 @@
 #include "core/kernels/conv1d_tuned.h"
 #include "core/kernels/pointwise.h"
 #include "core/kernels/residual_layer.h"
+#include "core/kernels/tanh_vector.h"
 
 // Without AVX-512 a 64-byte vector (8 doubles) is passed differently from AVX-512 code: harmless
 // here, where everything has internal linkage.
@@ -31,6 +33,7 @@ namespace {
 
 // Eight lanes: 2C <= 8 for C <= 4, one 256-bit register for floats.
 typedef Scalar V8 __attribute__((vector_size(8 * sizeof(Scalar))));
+typedef Scalar V16 __attribute__((vector_size(16 * sizeof(Scalar))));
 constexpr int kMaxPairs = 64;  // (tap, input channel pair) vectors: K * ceil(C/2) <= 64
 
 // Lanes [0, n) from n contiguous scalars, the rest zero, and the converse store: conv1d_tuned's,
@@ -92,7 +95,9 @@ inline bool applies(const W& w, const ResidualLayerShape& s, const In& h, const 
                     const In& head_in, const Out& head_out, const Out& h_next) {
   const Index c = a.rows();
   auto packed = [c](Index stride, Index rows) { return rows == c && stride == c; };
-  return c >= 1 && c <= 4 && !s.gated && (s.activation == Activation::LeakyReLU || s.activation == Activation::Identity) &&
+  return c >= 1 && c <= 4 && !s.gated &&
+         (s.activation == Activation::Tanh || s.activation == Activation::LeakyReLU ||
+          s.activation == Activation::Identity) &&
          a.cols() > 0 && w.conv.rows() == c && w.conv.cols() % c == 0 && w.conv.cols() / c * ((c + 1) / 2) <= kMaxPairs &&
          w.conv.cols() <= 128 && packed(w.conv.outerStride(), w.conv.rows()) && w.conv_bias.size() == c &&
          cond.rows() >= 1 && cond.rows() <= 16 && w.mixer.cols() == cond.rows() &&
@@ -118,8 +123,9 @@ void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& con
   pack_pairs<C>(w.out, C, out_w);
   const V8 bias = interleave<C>(load_n(w.conv_bias.data(), C), Lanes());
   const V8 out_bias = interleave<C>(load_n(w.out_bias.data(), C), Lanes());
-  const bool leaky = s.activation == Activation::LeakyReLU;
+  const bool leaky = s.activation == Activation::LeakyReLU, tanh = s.activation == Activation::Tanh;
   const Scalar slope = Scalar(kLeakyReluSlope);
+  const tanh_vector::Registers tanh_table = tanh_vector::registers();
   const Scalar* xd = h.data();
   const Scalar* sd = cond.data();
   const Index ss = cond.outerStride();
@@ -153,12 +159,27 @@ void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& con
     if (c_side % 2 == 1)
 #pragma GCC unroll 16
       for (int c = 0; c < N; ++c) acc[c] += side_w[c_side / 2] * sd[(t + c) * ss + c_side - 1];
+    V8 act[N];
+#pragma GCC unroll 16
+    for (int c = 0; c < N; ++c) {
+      const V8 zv = fold<C>(acc[c], Lanes());
+      store_n(zd + (t + c) * C, zv, C);
+      act[c] = leaky ? (zv > 0 ? zv : slope * zv) : zv;
+    }
+    // tanh two columns per 16-lane vector (lanes from C on are zero, and stay so).
+    if (tanh)
+#pragma GCC unroll 8
+      for (int c = 0; c < N; c += 2) {
+        const V8 second = c + 1 < N ? act[c + 1] : V8{};
+        V16 both = __builtin_shufflevector(act[c], second, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        tanh_vector::tanh_lanes(both, tanh_table);
+        act[c] = __builtin_shufflevector(both, both, 0, 1, 2, 3, 4, 5, 6, 7);
+        if (c + 1 < N) act[c + 1] = __builtin_shufflevector(both, both, 8, 9, 10, 11, 12, 13, 14, 15);
+      }
 #pragma GCC unroll 16
     for (int c = 0; c < N; ++c) {
       const Index col = (t + c) * C;
-      const V8 zv = fold<C>(acc[c], Lanes());
-      store_n(zd + col, zv, C);
-      const V8 av = leaky ? (zv > 0 ? zv : slope * zv) : zv;
+      const V8 av = act[c];
       store_n(ad + col, av, C);
       store_n(hd + col, hin ? skip[c] + av : av, C);
       V8 y = out_bias;

@@ -25,9 +25,7 @@
 // the array.
 #include "core/kernels/tanh_float.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "core/kernels/tanh_vector.h"
 
 #include <algorithm>
 #include <cmath>
@@ -40,13 +38,11 @@ namespace {
 
 typedef float Float16 __attribute__((vector_size(64)));
 
-constexpr int kIntervals = 32;
-constexpr int kCoefficients = 6;  // t^0 .. t^5
+constexpr int kIntervals = kTanhIntervals;
+constexpr int kCoefficients = kTanhCoefficients;  // t^0 .. t^5
 constexpr double kWidth = 0.25;
-// 2^21: floats of this size are spaced 1/4 apart, so |x| + kRounder is |x| rounded to a centre.
-constexpr float kRounder = 2097152.f;
-// The largest |x| that still rounds to the last centre (31/4): 7.875 would round to 32.
-constexpr float kLastInput = 7.87499952f;
+constexpr float kRounder = kTanhRounder;
+constexpr float kLastInput = kTanhLastInput;
 
 // coefficient[j][k]: t^j's coefficient for interval k.
 struct TanhTable {
@@ -85,51 +81,10 @@ const TanhTable kTanhTable = make_tanh_table();
 
 #if defined(__AVX512F__)
 
-typedef int32_t Int16 __attribute__((vector_size(64)));
-
-// The table as twelve registers: each coefficient's 32 intervals in two.
-struct TanhRegisters {
-  Float16 coefficient[kCoefficients][2];
-};
-
-TanhRegisters load_registers() {
-  TanhRegisters r;
-  for (int j = 0; j < kCoefficients; ++j)
-    for (int half = 0; half < 2; ++half)
-      std::memcpy(&r.coefficient[j][half], kTanhTable.coefficient[j] + 16 * half, sizeof(Float16));
-  return r;
-}
-
-// t^j's coefficient for each lane's interval: vpermt2ps reads the index's low 5 bits, 0-15 from
-// the first register and 16-31 from the second. (An intrinsic, not g++'s __builtin_shuffle, so
-// that clang builds it too.)
-inline Float16 pick(const Float16 (&halves)[2], const Int16& interval) {
-  return reinterpret_cast<Float16>(_mm512_permutex2var_ps(reinterpret_cast<__m512>(halves[0]),
-                                                          reinterpret_cast<__m512i>(interval),
-                                                          reinterpret_cast<__m512>(halves[1])));
-}
-
-// tanh_piecewise_reference's steps, sixteen lanes at a time; the same bits.
-inline void tanh16(Float16& v, const TanhRegisters& table) {
-  const Float16 x = v;
-  const Float16 magnitude_x = reinterpret_cast<Float16>(reinterpret_cast<Int16>(x) & int32_t(0x7fffffff));
-  // min(|x|, kLastInput) as one vminps, with |x| second: vminps returns its second operand when
-  // either is NaN, so a NaN passes through as it does in the reference. (GCC made three
-  // instructions of the same ternary in vector code; vrangeps, one instruction for both steps,
-  // returns the number when the other operand is NaN and turned a NaN into 1.)
-  const Float16 ax = reinterpret_cast<Float16>(_mm512_min_ps(_mm512_set1_ps(kLastInput), reinterpret_cast<__m512>(magnitude_x)));
-  const Float16 rounded = ax + kRounder;
-  const Int16 interval = reinterpret_cast<Int16>(rounded);  // low 5 bits: the nearest centre's number
-  const Float16 t = ax - (rounded - kRounder);
-  // Estrin's scheme: three short chains instead of Horner's one of five, so more vectors overlap.
-  const Float16 t2 = t * t;
-  const Float16 low = pick(table.coefficient[1], interval) * t + pick(table.coefficient[0], interval);
-  const Float16 mid = pick(table.coefficient[3], interval) * t + pick(table.coefficient[2], interval);
-  const Float16 high = pick(table.coefficient[5], interval) * t + pick(table.coefficient[4], interval);
-  const Float16 magnitude = (high * t2 + mid) * t2 + low;
-  const Int16 sign = reinterpret_cast<Int16>(x) & int32_t(0x80000000u);
-  v = reinterpret_cast<Float16>(reinterpret_cast<Int16>(magnitude) | sign);
-}
+// tanh_vector.h's registers and steps, shared with the kernels that apply tanh in registers.
+using TanhRegisters = tanh_vector::Registers;
+TanhRegisters load_registers() { return tanh_vector::registers(); }
+inline void tanh16(Float16& v, const TanhRegisters& table) { v = tanh_vector::tanh16(v, table); }
 
 #else
 
@@ -158,6 +113,8 @@ inline void tanh16(Float16& v, const TanhRegisters&) {
 #endif
 
 }  // namespace
+
+const float* tanh_piecewise_coefficients() { return &kTanhTable.coefficient[0][0]; }
 
 float tanh_piecewise_reference(float x) {
   const float ax = std::min(std::abs(x), kLastInput);

@@ -14,6 +14,16 @@ void tanh_array(const float* x, float* y, Index n);
 // on any CPU; tanh_array uses it only through the vector code.
 float tanh_piecewise_reference(float x);
 
+// The quintic's pieces (tanh_float.cpp): |x| in 32 intervals of width 1/4 centred on k/4, six
+// coefficients each (t^0 .. t^5, t = |x| - k/4); adding kTanhRounder to |x| <= kTanhLastInput
+// rounds it to its centre and leaves k in the sum's low mantissa bits.
+constexpr int kTanhIntervals = 32;
+constexpr int kTanhCoefficients = 6;
+constexpr float kTanhRounder = 2097152.f;      // 2^21: floats there are 1/4 apart
+constexpr float kTanhLastInput = 7.87499952f;  // the largest |x| that rounds to 31/4 (7.875 would round to 32)
+// coefficient j of interval k at [j * kTanhIntervals + k]: the table both forms read.
+const float* tanh_piecewise_coefficients();
+
 // Which form this build uses, and the largest |tanh_array(x) - tanh(x)| over all floats that it is
 // held to (measured and tested: tanh_float.cpp, tests/core/test_pointwise.cpp).
 #if defined(__AVX512F__)

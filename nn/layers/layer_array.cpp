@@ -233,8 +233,8 @@ void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRe
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Planes next = i + 1 < layers_.size() ? s.planar_inputs[i + 1].next(n) : out;
     // The first layer's skip input is the previous array's head (none for the first array).
-    layers_[i].process_planar(s.layers[i], s.planar_inputs[i].window(), cond, i > 0 || head_in.size() > 0, head,
-                              next, n);
+    const PlanarBlock block{s.planar_inputs[i].window(), cond, head, next, n, i > 0 || head_in.size() > 0};
+    layers_[i].process_planar(s.layers[i], block);
     s.planar_inputs[i].advance(n);
   }
   from_planes(out, MatMap(s.out.data(), c, n));

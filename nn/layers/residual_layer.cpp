@@ -83,10 +83,8 @@ bool ResidualLayer::planar() const {
          residual_planar_applies(config_.channels, config_.condition_channels, config_.kernel_size, shape());
 }
 
-void ResidualLayer::process_planar(const State& s, ConstPlanes h, ConstPlanes condition, bool head_in,
-                                   Planes head, Planes h_next, Index n) const noexcept {
-  residual_layer_planar({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape(), h, condition, head_in, head,
-                        h_next, n);
+void ResidualLayer::process_planar(const State& s, const PlanarBlock& b) const noexcept {
+  residual_layer_planar({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape(), b);
 }
 
 void ResidualLayer::bake(const Scalar* src, const FilmSite& film, const Vec& cond, const ResidualLayer& to,

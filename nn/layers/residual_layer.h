@@ -61,10 +61,9 @@ class ResidualLayer {
                const MatView& h_next, Scratch& scratch, Index n) const noexcept;
   // Whether process_planar() may run instead (kPlanarStreaming, and a tiny layer).
   bool planar() const;
-  // The same layer time-major (residual_layer_planar.h): h, the input's window (C, reach() + n);
+  // The same layer time-major (residual_layer_planar.h): b.h, the input's window (C, reach() + n);
   // condition (C_cond, n); head (C, n), read when head_in, rewritten; h_next (C, n). Planes padded.
-  void process_planar(const State& s, ConstPlanes h, ConstPlanes condition, bool head_in,
-                      Planes head, Planes h_next, Index n) const noexcept;
+  void process_planar(const State& s, const PlanarBlock& b) const noexcept;
 
   // Writes this layer with the knobs' constant effect folded in (FiLM at cond; concat's knob
   // channels, the condition's rows after the audio, into the conv bias) into dst at to's offsets.

@@ -123,7 +123,7 @@ TEST_CASE("tiny-channel residual layer equals its equations and, bit for bit, th
     for (Index k : {1, 6, 15})
       for (Index c_cond : {1, 3})
         for (bool with_head : {false, true})
-          for (Activation act : {Activation::LeakyReLU, Activation::Identity}) {
+          for (Activation act : {Activation::Tanh, Activation::LeakyReLU, Activation::Identity}) {
             CAPTURE(c);
             CAPTURE(k);
             CAPTURE(c_cond);
@@ -165,7 +165,9 @@ TEST_CASE("tiny-channel residual layer equals its equations and, bit for bit, th
                 for (Index tap = 0; tap < k; ++tap)
                   for (Index i = 0; i < c; ++i) zv += double(l.conv(o, tap * c + i)) * double(h(i, t + tap * d));
                 for (Index j = 0; j < c_cond; ++j) zv += double(l.mixer(o, j)) * double(cond(j, t));
-                const double av = act == Activation::LeakyReLU && zv <= 0 ? kLeakyReluSlope * zv : zv;
+                const double av = act == Activation::Tanh                   ? std::tanh(zv)
+                                  : act == Activation::LeakyReLU && zv <= 0 ? kLeakyReluSlope * zv
+                                                                            : zv;
                 expected(o, t) = Scalar(zv);
                 expected(c + o, t) = Scalar(av);
                 expected(2 * c + o, t) = Scalar(av + (with_head ? double(head_in(o, t)) : 0.0));
@@ -259,7 +261,7 @@ TEST_CASE("planar tiny residual layer equals its reference and the column entry 
     for (Index k : {1, 6, 15})
       for (Index c_cond : {1, 2, 3})
         for (bool with_head : {false, true})
-          for (Activation act : {Activation::LeakyReLU, Activation::Identity}) {
+          for (Activation act : {Activation::Tanh, Activation::LeakyReLU, Activation::Identity}) {
             CAPTURE(c);
             CAPTURE(k);
             CAPTURE(c_cond);
@@ -285,9 +287,9 @@ TEST_CASE("planar tiny residual layer equals its reference and the column entry 
                 Mat head = planes(with_head ? Mat(head_in.middleCols(t, m)) : Mat::Zero(c, m));
                 Mat next = planes(Mat::Zero(c, m));
                 const ResidualLayerWeightViews wv{l.conv, l.conv_bias, l.mixer, l.out, l.out_bias};
-                (reference ? residual_layer_planar_reference : residual_layer_planar)(
-                    wv, shape, {hp.data(), hp.rows()}, {cp.data(), cp.rows()}, with_head, {head.data(), head.rows()},
-                    {next.data(), next.rows()}, m);
+                const PlanarBlock b{{hp.data(), hp.rows()}, {cp.data(), cp.rows()}, {head.data(), head.rows()},
+                                    {next.data(), next.rows()}, m, with_head};
+                (reference ? residual_layer_planar_reference : residual_layer_planar)(wv, shape, b);
                 all.block(0, t, c, m) = head.topRows(m).transpose();
                 all.block(c, t, c, m) = next.topRows(m).transpose();
               }
