@@ -1,12 +1,15 @@
 // History (history.h) kept as planes: each channel's samples contiguous, for the time-major tiny
-// layers (core/kernels/residual_layer_planar.h). The same linear ring buffer, of 2*R + max_block +
-// kSlack samples per channel, plus kPlanarPad samples past the end that the kernel's last vector
-// may run into (the plane stride leaves them between channels). Why the slack: A2's short layers
-// (R = 5) wrapped at every block of 64, one small copy per channel and layer; with it they wrap once
-// in some 300 samples, for 1 KiB more per plane (memmove 6.8% -> 4.6% of A2-lite's bench profile).
+// layers (core/kernels/residual_layer_planar.h). The same linear ring buffer, of R + max(R +
+// max_block, 4R) + kSlack samples per channel, plus kPlanarPad samples past the end that the
+// kernel's last vector may run into (the plane stride leaves them between channels). Why the
+// slack: A2's short layers (R = 5) wrapped at every block of 64, one small copy per channel and
+// layer; with it they wrap once in some 300 samples, for 1 KiB more per plane (memmove 6.8% ->
+// 4.6% of A2-lite's bench profile). Why 4R: nano's dilation-512 layers (R = 1024) copied almost a
+// sample per sample with 2R + max_block; with 4R after the first R, a quarter.
 
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/kernels/residual_layer_planar.h"
@@ -17,7 +20,7 @@ class PlanarHistory {
  public:
   void prepare(Index channels, Index r, Index max_block) {
     r_ = r;
-    length_ = 2 * r + max_block + kSlack;
+    length_ = r + std::max(r + max_block, kSlackRatio * r) + kSlack;
     buffer_.resize(length_ + kPlanarPad, channels);  // column-major: a column is a plane
     reset();
   }
@@ -41,6 +44,7 @@ class PlanarHistory {
 
  private:
   static constexpr Index kSlack = 256;
+  static constexpr Index kSlackRatio = 4;  // as History's: long reaches wrap once per 4R samples
 
   Scalar* plane(Index c) const noexcept { return const_cast<Scalar*>(buffer_.data()) + c * buffer_.rows(); }
 
