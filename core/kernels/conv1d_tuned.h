@@ -381,6 +381,12 @@ inline Vector64 compact_folded_columns(const Vector64& both, std::index_sequence
   return __builtin_shufflevector(both, both, (L < N ? L : L < 2 * N ? half + L - N : 0)...);
 }
 
+// A folded pair's second column (lanes [half, 2 half)) moved to lanes [0, half).
+template <size_t... L>
+inline Vector64 second_folded_column(const Vector64& both, std::index_sequence<L...>) {
+  return __builtin_shufflevector(both, both, ((L + kLanes / 2) % kLanes)...);
+}
+
 // The vectors forward_channel_pairs lays out for its weights, in this order: the K * ceil(C_in / 2)
 // interleaved weight columns (lane 2o: w(o, j), lane 2o+1: w(o, j+1), zero past the tap's last
 // input channel), the ceil(C_side / 2) of the side weight, the bias in the even lanes. Written
@@ -460,11 +466,16 @@ void forward_channel_pairs(const typename A::In& x, const typename A::In& w, con
   Vector64 weights[kMaxWeightCols], side_weights[kMaxSideRows];
   Vector64 bias = {};
   if (e.packed) {
-    // Laid out once by pack_channel_pairs (conv1d_pack): the same vectors, copied.
+    // Laid out once by pack_channel_pairs (conv1d_pack): the same vectors, copied one at a time.
+    // (One memcpy of a runtime size is a call into libc, per conv and block: 5-8% of nano's
+    // streaming at block 16, whose arrays' rechannel and head convs are tiny.)
     const Scalar* p = e.packed;
-    std::memcpy(weights, p, static_cast<size_t>(taps * in_pairs) * sizeof(Vector64));
+    auto copy = [](const Scalar* from, Index n, Vector64* to) {
+      for (Index i = 0; i < n; ++i) std::memcpy(&to[i], from + i * kLanes, sizeof(Vector64));
+    };
+    copy(p, taps * in_pairs, weights);
     p += taps * in_pairs * kLanes;
-    std::memcpy(side_weights, p, static_cast<size_t>(side_pairs) * sizeof(Vector64));
+    copy(p, side_pairs, side_weights);
     std::memcpy(&bias, p + side_pairs * kLanes, sizeof bias);
   } else {
     for (Index k = 0; k < taps; ++k)
@@ -488,11 +499,12 @@ void forward_channel_pairs(const typename A::In& x, const typename A::In& w, con
   // Rows of y (and of the residual) when two columns are stored as one contiguous run.
   constexpr Index packed_rows = COUT > 0 ? COUT : half;
   const bool packed_out = c_out == packed_rows && ys == packed_rows && (!rd || rs == packed_rows);
-  // Column t's sum, y(:, t) = residual + (even + odd), from one folded vector's half h.
+  // Column t's sum, y(:, t) = residual + (even + odd), from one folded vector's half h. One masked
+  // load and store (load_first, store_first): GCC made the element loop a call to memcpy per
+  // column (the tiny rechannel and head convs of nano spent 5-8% of its block-16 streaming there).
   auto store = [&](Index t, const Vector64& folded, Index h) {
-    Scalar* yc = yd + t * ys;
-    const Scalar* rc = rd ? rd + t * rs : nullptr;
-    for (Index o = 0; o < c_out; ++o) yc[o] = rc ? rc[o] + folded[h * half + o] : folded[h * half + o];
+    const Vector64 v = h == 0 ? folded : second_folded_column(folded, std::make_index_sequence<kLanes>());
+    store_first(yd + t * ys, rd ? load_first<Vector64>(rd + t * rs, c_out) + v : v, c_out);
   };
   // PACKED (C_out = 8, y and the residual contiguous): two columns are one vector of y, stored
   // straight from a register. A template parameter, not a branch: with the element-wise store in
