@@ -1,5 +1,6 @@
 // See residual_layer_planar.h. The order every value is computed in, per output channel o and time
-// step t, which is residual_layer_tiny.h's channel-pair order written per lane:
+// step t, which is conv1d_tuned.h's channel-pair order (forward_channel_pairs, and
+// residual_layer_tiny.h's) written per lane:
 //   z:  two sums, "even" from o's conv bias and "odd" from zero; per tap in order, input channel i
 //       adds (an FMA) into even when i is even, odd when it is odd, i ascending; then the mixer's
 //       condition rows j the same way; z = even + odd.
@@ -143,9 +144,11 @@ void layer(const Args& x) {
   const Index vectors = (x.b.n + kLanes - 1) / kLanes;
   const tanh_vector::Registers table = tanh_vector::registers();
   Index v = 0;
-  if constexpr (C <= 3)  // with 4 channels, 32 accumulators would not leave room for the inputs
+  // 2 * C * G accumulators: at most 24 (C = 3, G = 4), or 16, leaving registers for the inputs.
+  if constexpr (C <= 3)
     for (; v + 4 <= vectors; v += 4) group<C, 4>(x, table, v * kLanes);
-  for (; v + 2 <= vectors; v += 2) group<C, 2>(x, table, v * kLanes);
+  if constexpr (C <= 4)
+    for (; v + 2 <= vectors; v += 2) group<C, 2>(x, table, v * kLanes);
   for (; v < vectors; ++v) group<C, 1>(x, table, v * kLanes);
 }
 
@@ -163,7 +166,11 @@ void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLaye
     case 1: return layer<1>(x);
     case 2: return layer<2>(x);
     case 3: return layer<3>(x);
-    default: return layer<4>(x);
+    case 4: return layer<4>(x);
+    case 5: return layer<5>(x);
+    case 6: return layer<6>(x);
+    case 7: return layer<7>(x);
+    default: return layer<8>(x);
   }
 }
 
@@ -173,7 +180,7 @@ void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const Re
   const Index c = w.out.rows();
   const Scalar slope = Scalar(kLeakyReluSlope);
   for (Index t = 0; t < b.n; ++t) {
-    Scalar a[4];
+    Scalar a[kPlanarMaxChannels];
     for (Index o = 0; o < c; ++o) {
       Scalar sums[2] = {x.conv_bias[o], Scalar(0)};  // even, odd
       for (Index k = 0; k < x.taps; ++k)

@@ -1,10 +1,12 @@
-// Streaming's time-major residual layer for tiny channel counts (C <= 4: A2-lite's 3, nano's 4
-// and 2): the same layer as residual_layer.h (not gated; tanh, LeakyReLU or identity), on planes
-// (each channel's samples contiguous) instead of columns, so one vector holds 16 time steps of one
-// channel and a dilated tap is a plain unaligned load. Every value gets the float operations of
-// residual_layer_tiny.h's channel-pair order, per (channel, time) (see residual_layer_planar.cpp),
-// and tanh in tanh_array's form: the same bits as the training graph, where that kernel runs
-// (floats with AVX-512, kPlanarStreaming).
+// Streaming's time-major residual layer for small channel counts (C <= 8: A2-lite's 3, nano's 4
+// and 2, feather's 8 and 4, lite's 6, standard's second array's 8): the same layer as
+// residual_layer.h (not gated; tanh, LeakyReLU or identity), on planes (each channel's samples
+// contiguous) instead of columns, so one vector holds 16 time steps of one channel and a dilated
+// tap is a plain unaligned load. Every value gets the float operations of conv1d's channel-pair
+// order (which the training graph's conv and 1x1 take for these shapes, and residual_layer_tiny.h
+// reproduces up to 4 channels) per (channel, time) (see residual_layer_planar.cpp), and tanh in
+// tanh_array's form: the same bits as the training graph, where those kernels run (floats with
+// AVX-512, kPlanarStreaming).
 // It writes neither z nor a (streaming reads neither) and leaves out gating and other activations.
 #pragma once
 
@@ -34,9 +36,10 @@ using Planes = PlanesOf<Scalar>;
 using ConstPlanes = PlanesOf<const Scalar>;
 inline constexpr Index kPlanarPad = 64 / sizeof(Scalar);
 
-// Where streaming takes the planar path: where the training graph's layer takes the per-column
-// tiny kernel, whose order it reproduces (residual_layer.cpp's dispatch). Elsewhere that order is
-// not the training graph's, and the columns path stays.
+// Where streaming takes the planar path: where the training graph's layer takes the channel-pair
+// kernels (or, up to 4 channels, the per-column tiny kernel in their order), which it reproduces
+// (residual_layer.cpp's and conv1d.cpp's dispatch). Elsewhere that order is not the training
+// graph's, and the columns path stays.
 #if defined(__AVX512F__)
 inline constexpr bool kPlanarStreaming = kTunedKernels && sizeof(Scalar) == 4;
 #else
@@ -44,10 +47,14 @@ inline constexpr bool kPlanarStreaming = false;
 #endif
 
 // Whether a layer of these shapes may run planar: channels (C) and condition rows, kernel size K.
-// The tiny kernel's limits (residual_layer_tiny.h's applies()), so the training graph takes it too.
+// Within the channel-pair kernel's limits (C_out <= 8, K * C <= 128 weight columns, 16 condition
+// rows) and, up to 4 channels, the tiny kernel's (residual_layer_tiny.h's applies()), so the
+// training graph takes them too. Why 8: a (channel, vector) pair of sums each for C channels is 2C
+// accumulators, and 16 of AVX-512's 32 registers is as far as they go beside the inputs.
+inline constexpr Index kPlanarMaxChannels = 8;
 inline bool residual_planar_applies(Index channels, Index condition_channels, Index kernel_size,
                                     const ResidualLayerShape& s) {
-  return channels >= 1 && channels <= 4 && !s.gated &&
+  return channels >= 1 && channels <= kPlanarMaxChannels && !s.gated &&
          (s.activation == Activation::Tanh || s.activation == Activation::LeakyReLU ||
           s.activation == Activation::Identity) &&
          condition_channels >= 1 && condition_channels <= 16 && kernel_size * ((channels + 1) / 2) <= 64 &&

@@ -184,7 +184,7 @@ void LayerArray::process(State& s, const ConstMatRef& x, const ConstMatRef& cond
 
 namespace {
 // Between columns (rows = channels) and planes, once per block for the whole array: C values per
-// sample against the layers' hundreds of operations. Rows known at compile time (C <= 4) so each
+// sample against the layers' hundreds of operations. Rows known at compile time (C <= 8) so each
 // column is a few moves, not a loop.
 template <int R>
 void to_planes_fixed(const Scalar* m, Index stride, Planes p, Index n) noexcept {
@@ -203,18 +203,27 @@ void to_planes(const M& m, Planes p, Index n) noexcept {
     case 2: return to_planes_fixed<2>(m.data(), m.outerStride(), p, n);
     case 3: return to_planes_fixed<3>(m.data(), m.outerStride(), p, n);
     case 4: return to_planes_fixed<4>(m.data(), m.outerStride(), p, n);
+    case 5: return to_planes_fixed<5>(m.data(), m.outerStride(), p, n);
+    case 6: return to_planes_fixed<6>(m.data(), m.outerStride(), p, n);
+    case 7: return to_planes_fixed<7>(m.data(), m.outerStride(), p, n);
+    case 8: return to_planes_fixed<8>(m.data(), m.outerStride(), p, n);
     default:
       for (Index t = 0; t < n; ++t)
         for (Index r = 0; r < m.rows(); ++r) p.row(r)[t] = m(r, t);
   }
 }
-// m: (C, n) with C <= 4, the array's channels (planar_ holds).
+// m: (C, n) with C <= kPlanarMaxChannels, the array's channels (planar_ holds).
 void from_planes(ConstPlanes p, MatMap m) noexcept {
+  static_assert(kPlanarMaxChannels == 8);
   switch (m.rows()) {
     case 1: return from_planes_fixed<1>(p, m.data(), m.outerStride(), m.cols());
     case 2: return from_planes_fixed<2>(p, m.data(), m.outerStride(), m.cols());
     case 3: return from_planes_fixed<3>(p, m.data(), m.outerStride(), m.cols());
-    default: return from_planes_fixed<4>(p, m.data(), m.outerStride(), m.cols());
+    case 4: return from_planes_fixed<4>(p, m.data(), m.outerStride(), m.cols());
+    case 5: return from_planes_fixed<5>(p, m.data(), m.outerStride(), m.cols());
+    case 6: return from_planes_fixed<6>(p, m.data(), m.outerStride(), m.cols());
+    case 7: return from_planes_fixed<7>(p, m.data(), m.outerStride(), m.cols());
+    default: return from_planes_fixed<8>(p, m.data(), m.outerStride(), m.cols());
   }
 }
 Planes planes_of(Mat& m) { return {m.data(), m.rows()}; }

@@ -249,15 +249,15 @@ TEST_CASE("residual layer over views (streaming) equals the Ref entry bit for bi
         }
 }
 
-// Streaming's time-major tiny layers (residual_layer_planar.h): the vector kernel against its
+// Streaming's time-major layers of up to 8 channels (residual_layer_planar.h): the vector kernel against its
 // scalar reference bit for bit on any CPU; against the training graph's entry, bit for bit where
 // streaming takes it (kPlanarStreaming), within rounding elsewhere. Each block gets planes of its
 // own with random padding, as streaming's (the last vector runs into it), in blocks that end
 // inside a vector, on one and past two.
-TEST_CASE("planar tiny residual layer equals its reference and the column entry bit for bit") {
+TEST_CASE("planar residual layer equals its reference and the column entry bit for bit") {
   std::mt19937_64 rng(29);
   const double tol = kDouble ? 1e-12 : 1e-5;
-  for (Index c : {1, 2, 3, 4})
+  for (Index c : {1, 2, 3, 4, 5, 6, 8})
     for (Index k : {1, 6, 15})
       for (Index c_cond : {1, 2, 3})
         for (bool with_head : {false, true})

@@ -121,14 +121,15 @@ TEST_CASE("standard preset streams the same bits at block sizes 1, 64 and 4096, 
   CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
 }
 
-// Layer arrays whose every layer is tiny (<= 4 channels, not gated; tanh, LeakyReLU or identity)
+// Layer arrays whose every layer is small (<= 8 channels, not gated; tanh, LeakyReLU or identity)
 // stream time-major on planes (LayerArray::process_planar, where kPlanarStreaming); the training
 // graph keeps columns. A2-lite's shape cut short (K = 6 and 15, a 16-tap head), and two arrays (the
-// second's skip input is the first's head) with LeakyReLU then identity, and with tanh in both
-// (nano's form), without knobs, with FiLM and with concat (three condition rows): the same bits
-// at any block size, and the graph's bits where the planar path runs (else its values to
-// rounding: the tiled layer's conv adds in another order).
-TEST_CASE("tiny-channel arrays stream the same bits at any block size, and as their graph") {
+// second's skip input is the first's head) with LeakyReLU then identity, with tanh in both
+// (nano's form), and of 8 and 6 channels (feather's and lite's second arrays' widths), without
+// knobs, with FiLM and with concat (three condition rows): the same bits at any block size, and
+// the graph's bits where the planar path runs (else its values to rounding: the tiled layer's conv
+// adds in another order).
+TEST_CASE("small-channel arrays stream the same bits at any block size, and as their graph") {
   ModelConfig a2;
   LayerArrayConfig a;
   a.channels = 3;
@@ -146,8 +147,13 @@ TEST_CASE("tiny-channel arrays stream the same bits at any block size, and as th
   const ModelConfig two_tanh = tiny_wavenet(false, 6);
   REQUIRE(two_tanh.wavenet.layers[0].activation == Activation::Tanh);
   REQUIRE(two_tanh.wavenet.layers[1].activation == Activation::Tanh);
+  ModelConfig wider = tiny_wavenet(false, 3);
+  wider.wavenet.layers[0].channels = 8;
+  wider.wavenet.layers[1].input_size = 8;
+  wider.wavenet.layers[1].channels = 6;
+  wider.wavenet.layers[0].head_size = 6;
   for (const auto& [name, base] : std::vector<std::pair<std::string, ModelConfig>>{
-           {"a2-like", a2}, {"two arrays", two}, {"two arrays, tanh", two_tanh}})
+           {"a2-like", a2}, {"two arrays", two}, {"two arrays, tanh", two_tanh}, {"8 and 6 channels", wider}})
     for (int knobs = 0; knobs < 3; ++knobs) {
       ModelConfig c = knobs == 0 ? base : with_two_knobs(base, knobs == 1 ? Conditioning::Film : Conditioning::Concat);
       c.film.hidden = 4;
