@@ -135,6 +135,14 @@ void conv1d_pack([[maybe_unused]] const ConstMatRef& w, [[maybe_unused]] const C
       pack_channel_pairs(w, b, side_weight, c_in, packed.data());
       return;
     }
+    // The column kernel's short columns (forward_columns): w's columns, then the side weight's,
+    // each zero-padded to a whole vector.
+    if (short_columns_packed(w.rows(), kLanes) && w.cols() <= kMaxWeightCols && side_weight.cols() <= kMaxSideRows) {
+      packed.setZero(kLanes, w.cols() + side_weight.cols());
+      packed.topLeftCorner(w.rows(), w.cols()) = w;
+      if (side_weight.size() > 0) packed.block(0, w.cols(), w.rows(), side_weight.cols()) = side_weight;
+      return;
+    }
   }
 #endif
   packed.resize(0, 0);

@@ -50,7 +50,8 @@ void conv1d_forward_views(const ConstMatView& x, const ConstMatView& w, const Co
 // A conv's weights (w, b, the side weight) laid out once in the order of the kernel conv1d_forward
 // picks for them, where that kernel would lay them out again on every call: the channel-pair
 // kernel (C_out up to half a vector, AVX-512 floats), whose interleaving was a third of its time
-// at streaming's block 16. packed is resized (to nothing where no such kernel applies, so its data
+// at streaming's block 16, and the column kernel's zero-padded short columns (C_out past half a
+// vector and short of a whole one: lite's 12 channels), a sixth of its time there. packed is resized (to nothing where no such kernel applies, so its data
 // is then null; to the same size, without allocating). Streaming passes packed.data() as
 // Conv1dExtras::packed along with the same w, b and side weight, and refreshes it whenever they
 // change (FiLM's fold). The kernel copies the same vectors it would have built: the same bits.
