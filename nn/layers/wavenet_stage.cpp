@@ -102,7 +102,15 @@ void WaveNetStage::process(State& s, const KnobConditioner& knobs, const Vec& co
     for (size_t i = 0; i < arrays_.size(); ++i) arrays_[i].fold_film(knobs, cond, s.arrays[i]);
     s.folded_cond = cond;
   }
-  s.condition.topLeftCorner(condition_size_, n) = ConstMatMap(given ? given : in, condition_size_, n);
+  // A plain copy per column (one run when the condition is the audio alone): Eigen's assignment to a
+  // block of a runtime size peeled and looped per column, 3% of nano's block-16 time.
+  const Scalar* source = given ? given : in;
+  const Index rows = s.condition.rows();
+  if (rows == condition_size_)
+    std::copy_n(source, condition_size_ * n, s.condition.data());
+  else
+    for (Index t = 0; t < n; ++t)
+      std::copy_n(source + t * condition_size_, condition_size_, s.condition.data() + t * rows);
   if (knob_channels_ > 0) fill_knob_channels(cond, s.condition.block(1, 0, cond.size(), n));
   const ConstMatMap condition(s.condition.data(), s.condition.rows(), n);
   for (size_t i = 0; i < arrays_.size(); ++i) {
