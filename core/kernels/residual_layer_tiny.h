@@ -111,7 +111,9 @@ inline bool applies(const W& w, const ResidualLayerShape& s, const In& h, const 
 
 // residual_layer_forward (residual_layer.h) for C channels, when applies(); post is unused (not
 // gated). Groups of COLS columns give the conv's FMA chains independent neighbours.
-template <int C, int COLS = 8, typename W, typename In, typename Out>
+// TANH: the activation is tanh, else LeakyReLU or identity (a template parameter, as the planar
+// kernel's: residual_layer_planar.cpp).
+template <int C, bool TANH, int COLS = 8, typename W, typename In, typename Out>
 void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& cond, Out& z, Out& a, const In& head_in,
              Out& head_out, Out& h_next) {
   constexpr int pairs = (C + 1) / 2;
@@ -123,9 +125,10 @@ void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& con
   pack_pairs<C>(w.out, C, out_w);
   const V8 bias = interleave<C>(load_n(w.conv_bias.data(), C), Lanes());
   const V8 out_bias = interleave<C>(load_n(w.out_bias.data(), C), Lanes());
-  const bool leaky = s.activation == Activation::LeakyReLU, tanh = s.activation == Activation::Tanh;
+  const bool leaky = s.activation == Activation::LeakyReLU;
   const Scalar slope = Scalar(kLeakyReluSlope);
-  const tanh_vector::Registers tanh_table = tanh_vector::registers();
+  tanh_vector::Registers tanh_table{};
+  if constexpr (TANH) tanh_table = tanh_vector::registers();
   const Scalar* xd = h.data();
   const Scalar* sd = cond.data();
   const Index ss = cond.outerStride();
@@ -167,7 +170,7 @@ void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& con
       act[c] = leaky ? (zv > 0 ? zv : slope * zv) : zv;
     }
     // tanh two columns per 16-lane vector (lanes from C on are zero, and stay so).
-    if (tanh)
+    if constexpr (TANH)
 #pragma GCC unroll 8
       for (int c = 0; c < N; c += 2) {
         const V8 second = c + 1 < N ? act[c + 1] : V8{};
@@ -200,11 +203,20 @@ void forward(const W& w, const ResidualLayerShape& s, const In& h, const In& con
 template <typename W, typename In, typename Out>
 inline void forward_any(const W& w, const ResidualLayerShape& s, const In& h, const In& cond, Out& z, Out& a,
                         const In& head_in, Out& head_out, Out& h_next) {
+  const bool tanh = s.activation == Activation::Tanh;
   switch (a.rows()) {
-    case 1: return forward<1>(w, s, h, cond, z, a, head_in, head_out, h_next);
-    case 2: return forward<2>(w, s, h, cond, z, a, head_in, head_out, h_next);
-    case 3: return forward<3>(w, s, h, cond, z, a, head_in, head_out, h_next);
-    default: return forward<4>(w, s, h, cond, z, a, head_in, head_out, h_next);
+    case 1:
+      return tanh ? forward<1, true>(w, s, h, cond, z, a, head_in, head_out, h_next)
+                  : forward<1, false>(w, s, h, cond, z, a, head_in, head_out, h_next);
+    case 2:
+      return tanh ? forward<2, true>(w, s, h, cond, z, a, head_in, head_out, h_next)
+                  : forward<2, false>(w, s, h, cond, z, a, head_in, head_out, h_next);
+    case 3:
+      return tanh ? forward<3, true>(w, s, h, cond, z, a, head_in, head_out, h_next)
+                  : forward<3, false>(w, s, h, cond, z, a, head_in, head_out, h_next);
+    default:
+      return tanh ? forward<4, true>(w, s, h, cond, z, a, head_in, head_out, h_next)
+                  : forward<4, false>(w, s, h, cond, z, a, head_in, head_out, h_next);
   }
 }
 
