@@ -114,17 +114,6 @@ inline void store_first(Scalar* p, const V& v, Index n) {
 
 // ---- Column kernels: vectorised over output channels, one time step (column) at a time ----
 
-// y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
-// side term, then residual), one output column at a time, vectorised over output channels (NV
-// vectors of V per column, zero-padded). Every column is accumulated in the same fixed order (bias,
-// then k, then i, then the side input), whether it is computed in a group of COLS columns (which
-// share each weight load) or alone, so y[:, t] is bit-identical whatever the block size: streaming
-// at any block size equals the training forward bit for bit.
-// CIN and TAPS, when not 0, fix C_in (with x's columns contiguous) and K at compile time: every
-// broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
-// column of the group and they spill. COUT, when not 0, fixes C_out: a short column (lite's 12
-// channels in a 16-lane vector) is then padded, read and stored with masks or fixed-size copies
-// (load_first, store_first), where a runtime size called memcpy once per weight column per call.
 // Whether conv1d_pack lays out a conv with C_out rows for the column kernel, whose vectors hold
 // `width` rows: C_out past half a vector (fewer go to the channel-pair kernel) and short of a whole
 // one (whole columns are read from w in place), floats with AVX-512. Lite's 12 channels.
@@ -136,6 +125,17 @@ constexpr bool short_columns_packed(Index c_out, Index width) {
 #endif
 }
 
+// y = b + sum over taps k and input channels i of w[:, k*C_in + i] * x(i, t + k*d) (+ the extras'
+// side term, then residual), one output column at a time, vectorised over output channels (NV
+// vectors of V per column, zero-padded). Every column is accumulated in the same fixed order (bias,
+// then k, then i, then the side input), whether it is computed in a group of COLS columns (which
+// share each weight load) or alone, so y[:, t] is bit-identical whatever the block size: streaming
+// at any block size equals the training forward bit for bit.
+// CIN and TAPS, when not 0, fix C_in (with x's columns contiguous) and K at compile time: every
+// broadcast is then a constant offset from one pointer, where a runtime stride needs a register per
+// column of the group and they spill. COUT, when not 0, fixes C_out: a short column (lite's 12
+// channels in a 16-lane vector) is then padded, read and stored with masks or fixed-size copies
+// (load_first, store_first), where a runtime size called memcpy once per weight column per call.
 template <typename V, int NV, int COLS, int CIN = 0, int TAPS = 0, int COUT = 0, typename A = RefArgs>
 void forward_columns(const typename A::In& x, const typename A::In& w, const typename A::In& b, Index dilation,
                      typename A::Out& y, const typename A::Extras& extras) {

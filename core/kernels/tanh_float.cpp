@@ -38,15 +38,11 @@ namespace {
 
 typedef float Float16 __attribute__((vector_size(64)));
 
-constexpr int kIntervals = kTanhIntervals;
-constexpr int kCoefficients = kTanhCoefficients;  // t^0 .. t^5
 constexpr double kWidth = 0.25;
-constexpr float kRounder = kTanhRounder;
-constexpr float kLastInput = kTanhLastInput;
 
 // coefficient[j][k]: t^j's coefficient for interval k.
 struct TanhTable {
-  alignas(64) float coefficient[kCoefficients][kIntervals];
+  alignas(64) float coefficient[kTanhCoefficients][kTanhIntervals];
 };
 
 // Each interval's polynomial interpolates std::tanh (in double) at the six Chebyshev nodes of
@@ -57,8 +53,8 @@ struct TanhTable {
 // tanh(0) = 0 exactly.
 TanhTable make_tanh_table() {
   TanhTable table{};
-  constexpr int n = kCoefficients;
-  for (int k = 0; k < kIntervals; ++k) {
+  constexpr int n = kTanhCoefficients;
+  for (int k = 0; k < kTanhIntervals; ++k) {
     double node[n], diff[n];
     for (int i = 0; i < n; ++i) {
       node[i] = kWidth / 2 * std::cos(M_PI * (i + 0.5) / n);
@@ -117,12 +113,12 @@ inline void tanh16(Float16& v, const TanhRegisters&) {
 const float* tanh_piecewise_coefficients() { return &kTanhTable.coefficient[0][0]; }
 
 float tanh_piecewise_reference(float x) {
-  const float ax = std::min(std::abs(x), kLastInput);
-  const float rounded = ax + kRounder;
+  const float ax = std::min(std::abs(x), kTanhLastInput);
+  const float rounded = ax + kTanhRounder;
   uint32_t bits;
   std::memcpy(&bits, &rounded, sizeof bits);
-  const int k = static_cast<int>(bits % kIntervals);
-  const float t = ax - (rounded - kRounder);
+  const int k = static_cast<int>(bits % kTanhIntervals);
+  const float t = ax - (rounded - kTanhRounder);
   const float t2 = t * t;
   const auto& c = kTanhTable.coefficient;
   const float low = std::fma(c[1][k], t, c[0][k]);
