@@ -31,6 +31,14 @@ JSON
   sed -i 's/"ny": 8192/"ny": 2048/' "$work/data/data.json"
 }
 
+# The signal tests' runs: 12 epochs instead of 4. A tiny epoch takes some 30 ms, and with three
+# left after the first checkpoint a signal sent on the next poll (every 50 ms) could land after the
+# last one, while the run evaluated and wrote its report, and find it finishing with status 0.
+signal_runs_longer() {
+  sed -i 's/"epochs": 4,/"epochs": 12,/' "$work/learn.json"
+  grep -q '"epochs": 12,' "$work/learn.json" || fail "learn.json's epochs not found"
+}
+
 train() {  # train OUT [extra args]
   local out="$1"
   shift
@@ -205,8 +213,9 @@ EOF
     ;;
   kill_resume)
     make_data
+    signal_runs_longer
     train "$work/whole" >/dev/null || fail "uninterrupted run"
-    # Killed as soon as the first checkpoint exists, with three epochs to go: a fixed delay after it
+    # Killed as soon as the first checkpoint exists, with epochs to go: a fixed delay after it
     # (0.3 s until 2026-12) outlasted the whole tiny run on a fast build, whose kill then landed
     # after model.nam was written. Kills at arbitrary moments mid-epoch are kill_soak's, which
     # times them from the run's own epochs.
@@ -215,6 +224,7 @@ EOF
     ;;
   interrupt_resume)
     make_data
+    signal_runs_longer
     train "$work/whole" >/dev/null || fail "uninterrupted run"
     # Ctrl-C and SIGTERM must checkpoint where the run stands, write the best model so far and
     # exit 130 by themselves.
