@@ -13,8 +13,11 @@
 // signed zero leaves it), which this kernel skips; only an infinite input could tell the two apart.
 #include "core/kernels/residual_layer_planar.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
+#include "core/kernels/conv1d_tuned.h"
 #include "core/kernels/tanh_float.h"
 #include "core/kernels/tanh_vector.h"
 
@@ -48,14 +51,6 @@ inline void in_register([[maybe_unused]] V& v) {
 #endif
 }
 
-// The block's planes stay in the caller's PlanarBlock, read through b (see residual_layer_planar.h).
-struct Args {
-  const Scalar *conv, *conv_bias, *mixer, *out, *out_bias;  // contiguous: (o, col) at col * C + o
-  const PlanarBlock& b;
-  Index taps, dilation, reach, c_cond;
-  Activation activation;
-};
-
 // One value, for the reference: tanh_piecewise_reference where the vector form is the quintic
 // (its readable twin), else the activation itself.
 Scalar tanh_one(Scalar z) {
@@ -70,7 +65,7 @@ Scalar tanh_one(Scalar z) {
 // is 13 dependent FMAs long for K = 6, and fewer chains leave the FMA units waiting on it.
 // TANH: the activation is tanh (its table then in use), else LeakyReLU or identity (x.activation).
 template <int C, int G, bool TANH>
-[[gnu::always_inline]] inline void group(const Args& x, const tanh_vector::Registers& table, Index t) {
+[[gnu::always_inline]] inline void group(const PlanarLayer& x, const PlanarBlock& b, const tanh_vector::Registers& table, Index t) {
   V even[C][G], odd[C][G];
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) {
@@ -106,8 +101,8 @@ template <int C, int G, bool TANH>
         for (int g = 0; g < G; ++g) even[o][g] += v0[g] * w[p * C + o];
     }
   };
-  for (Index k = 0; k < x.taps; ++k) add_rows(x.conv + k * C * C, x.b.h, C, t + k * x.dilation);
-  add_rows(x.mixer, x.b.condition, x.c_cond, t);
+  for (Index k = 0; k < x.taps; ++k) add_rows(x.conv + k * C * C, b.h, C, t + k * x.dilation);
+  add_rows(x.mixer, b.condition, x.c_cond, t);
 
   const Scalar slope = Scalar(kLeakyReluSlope);
   V a[C][G];
@@ -120,8 +115,8 @@ template <int C, int G, bool TANH>
       } else {
         a[o][g] = x.activation == Activation::LeakyReLU ? (z > 0 ? z : slope * z) : z;  // or identity
       }
-      Scalar* hp = x.b.head.row(o) + t + g * kLanes;
-      store(hp, x.b.head_in ? load(hp) + a[o][g] : a[o][g]);
+      Scalar* hp = b.head.row(o) + t + g * kLanes;
+      store(hp, b.head_in ? load(hp) + a[o][g] : a[o][g]);
     }
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) {
@@ -133,60 +128,117 @@ template <int C, int G, bool TANH>
       }
       if (i < C) ye += a[i][g] * x.out[i * C + o];
       const Index col = t + g * kLanes;
-      store(x.b.h_next.row(o) + col, load(x.b.h.row(o) + x.reach + col) + (ye + yo));
+      store(b.h_next.row(o) + col, load(b.h.row(o) + x.reach + col) + (ye + yo));
     }
 }
 
 // TANH a template parameter, not a branch per vector: with the tanh path in the same loop, A2-lite's
 // LeakyReLU layers ran 10-15% slower at block 64 (its registers crowd out the accumulators').
 template <int C, bool TANH>
-void layer(const Args& x) {
+void layer(const PlanarLayer& x, const PlanarBlock& b) {
   // Whole vectors, the last one running past n into the planes' padding.
-  const Index vectors = (x.b.n + kLanes - 1) / kLanes;
+  const Index vectors = (b.n + kLanes - 1) / kLanes;
   tanh_vector::Registers table{};
   if constexpr (TANH) table = tanh_vector::registers();
   Index v = 0;
   // 2 * C * G accumulators: at most 24 (C = 3, G = 4), or 16, leaving registers for the inputs.
   if constexpr (C <= 3)
-    for (; v + 4 <= vectors; v += 4) group<C, 4, TANH>(x, table, v * kLanes);
+    for (; v + 4 <= vectors; v += 4) group<C, 4, TANH>(x, b, table, v * kLanes);
   if constexpr (C <= 4)
-    for (; v + 2 <= vectors; v += 2) group<C, 2, TANH>(x, table, v * kLanes);
-  for (; v < vectors; ++v) group<C, 1, TANH>(x, table, v * kLanes);
+    for (; v + 2 <= vectors; v += 2) group<C, 2, TANH>(x, b, table, v * kLanes);
+  for (; v < vectors; ++v) group<C, 1, TANH>(x, b, table, v * kLanes);
 }
 
+// One vector of 16 time steps from t for each of the 1x1's C outputs: 2C sums, the input rows
+// loaded once each and spread over every output.
 template <int C>
-void layer(const Args& x) {
-  if (x.activation == Activation::Tanh)
-    layer<C, true>(x);
-  else
-    layer<C, false>(x);
-}
-
-Args args_of(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b) {
-  const Index c = w.out.rows(), taps = w.conv.cols() / c;
-  return {w.conv.data(), w.conv_bias.data(), w.mixer.data(), w.out.data(), w.out_bias.data(), b, taps, s.dilation,
-          (taps - 1) * s.dilation, w.mixer.cols(), s.activation};
+void conv1x1(const Scalar* w, const Scalar* b, Index c_in, ConstPlanes x, Planes y, Index n) {
+  for (Index t = 0; t < n; t += kLanes) {
+    V even[C], odd[C];
+    for (int o = 0; o < C; ++o) {
+      even[o] = b ? V{} + b[o] : V{};
+      odd[o] = V{};
+    }
+    Index i = 0;
+    for (; i + 1 < c_in; i += 2) {
+      V v0 = load(x.row(i) + t), v1 = load(x.row(i + 1) + t);
+      in_register(v0);
+      in_register(v1);
+      for (int o = 0; o < C; ++o) {
+        even[o] += v0 * w[i * C + o];
+        odd[o] += v1 * w[(i + 1) * C + o];
+      }
+    }
+    if (i < c_in) {
+      V v0 = load(x.row(i) + t);
+      in_register(v0);
+      for (int o = 0; o < C; ++o) even[o] += v0 * w[i * C + o];
+    }
+    for (int o = 0; o < C; ++o) store(y.row(o) + t, even[o] + odd[o]);
+  }
 }
 
 }  // namespace
 
-void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b) {
-  const Args x = args_of(w, s, b);
-  switch (w.out.rows()) {
-    case 1: return layer<1>(x);
-    case 2: return layer<2>(x);
-    case 3: return layer<3>(x);
-    case 4: return layer<4>(x);
-    case 5: return layer<5>(x);
-    case 6: return layer<6>(x);
-    case 7: return layer<7>(x);
-    default: return layer<8>(x);
+bool conv1x1_planar_applies(Index c_in, Index c_out) {
+  // conv1d's small-channel kernel's limits (conv1d.cpp's forward_small): beyond them it takes
+  // another order.
+  return kPlanarStreaming && c_out >= 1 && c_out <= kPlanarMaxChannels && c_in >= 1 && c_in <= conv1d_tuned::kMaxWeightCols;
+}
+
+void conv1x1_planar(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y, Index n) {
+  switch (c_out) {
+    case 1: return conv1x1<1>(w, b, c_in, x, y, n);
+    case 2: return conv1x1<2>(w, b, c_in, x, y, n);
+    case 3: return conv1x1<3>(w, b, c_in, x, y, n);
+    case 4: return conv1x1<4>(w, b, c_in, x, y, n);
+    case 5: return conv1x1<5>(w, b, c_in, x, y, n);
+    case 6: return conv1x1<6>(w, b, c_in, x, y, n);
+    case 7: return conv1x1<7>(w, b, c_in, x, y, n);
+    default: return conv1x1<8>(w, b, c_in, x, y, n);
   }
+}
+
+void conv1x1_planar_reference(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y,
+                              Index n) {
+  for (Index t = 0; t < n; ++t)
+    for (Index o = 0; o < c_out; ++o) {
+      Scalar sums[2] = {b ? b[o] : Scalar(0), Scalar(0)};  // even, odd
+      for (Index i = 0; i < c_in; ++i) sums[i % 2] += w[i * c_out + o] * x.row(i)[t];
+      y.row(o)[t] = sums[0] + sums[1];
+    }
+}
+
+PlanarLayer planar_layer(const ResidualLayerWeightViews& w, const ResidualLayerShape& s) {
+  using Kernel = PlanarLayer::Kernel;
+  // Each channel count's two instances: tanh, and LeakyReLU or identity (which reads x.activation).
+  static constexpr Kernel kTanh[] = {layer<1, true>, layer<2, true>, layer<3, true>, layer<4, true>,
+                                     layer<5, true>, layer<6, true>, layer<7, true>, layer<8, true>};
+  static constexpr Kernel kOther[] = {layer<1, false>, layer<2, false>, layer<3, false>, layer<4, false>,
+                                      layer<5, false>, layer<6, false>, layer<7, false>, layer<8, false>};
+  static_assert(std::size(kTanh) == kPlanarMaxChannels && std::size(kOther) == kPlanarMaxChannels);
+  const Index c = w.out.rows(), taps = w.conv.cols() / c;
+  const size_t instance = static_cast<size_t>(std::clamp<Index>(c, 1, kPlanarMaxChannels) - 1);
+  return {w.conv.data(),
+          w.conv_bias.data(),
+          w.mixer.data(),
+          w.out.data(),
+          w.out_bias.data(),
+          taps,
+          s.dilation,
+          (taps - 1) * s.dilation,
+          w.mixer.cols(),
+          s.activation,
+          s.activation == Activation::Tanh ? kTanh[instance] : kOther[instance]};
+}
+
+void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b) {
+  run(planar_layer(w, s), b);
 }
 
 void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const ResidualLayerShape& s,
                                      const PlanarBlock& b) {
-  const Args x = args_of(w, s, b);
+  const PlanarLayer x = planar_layer(w, s);
   const Index c = w.out.rows();
   const Scalar slope = Scalar(kLeakyReluSlope);
   for (Index t = 0; t < b.n; ++t) {

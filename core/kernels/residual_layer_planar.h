@@ -76,11 +76,41 @@ struct PlanarBlock {
   bool head_in = false;
 };
 
-// w's matrices contiguous (outer stride = rows), as the streaming state holds them.
+// A layer's kernel, chosen once, with what stays the same from block to block: the instance for
+// its channel count and activation, its weights' addresses, taps, dilation and condition rows.
+// Streaming keeps one per layer and calls run() per block: choosing the instance and building its
+// arguments at every call was a tenth of nano's time in blocks of 16 (twenty layers, a few dozen
+// samples of work each).
+struct PlanarLayer {
+  using Kernel = void (*)(const PlanarLayer&, const PlanarBlock&);
+  const Scalar *conv = nullptr, *conv_bias = nullptr, *mixer = nullptr, *out = nullptr, *out_bias = nullptr;
+  Index taps = 0, dilation = 0, reach = 0, c_cond = 0;
+  Activation activation = Activation::Identity;
+  Kernel kernel = nullptr;
+};
+// w's matrices contiguous (outer stride = rows), as the streaming state holds them; the result
+// holds their addresses, so they must stay where they are (refilled in place is fine: FiLM folds).
+PlanarLayer planar_layer(const ResidualLayerWeightViews& w, const ResidualLayerShape& s);
+inline void run(const PlanarLayer& l, const PlanarBlock& b) { l.kernel(l, b); }
+
+// The same, chosen at the call.
 void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b);
 // The same, one (channel, time) at a time in plain scalar loops with the same operations in the
 // same order: the vector kernel's test oracle on any CPU.
 void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const ResidualLayerShape& s,
                                      const PlanarBlock& b);
+
+// A 1x1 on planes, a layer array's rechannel and head (1x1 ones): y (C_out, n) = w x + b, with w
+// (C_out, C_in) contiguous and b C_out values or null. Each value in the channel-pair order, which
+// the training graph's conv takes for these shapes (forward_channel_pairs, or forward_three_to_one
+// in the same order): per output o, "even" from b(o) (or zero) and "odd" from zero, input row i
+// adding into even when i is even, odd when odd, i ascending; y = even + odd. Streaming's planar
+// arrays then convert their input and head to and from planes around these instead of running a
+// tiny column conv each (a fifth of nano's time in blocks of 16 went to its four).
+bool conv1x1_planar_applies(Index c_in, Index c_out);
+void conv1x1_planar(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y, Index n);
+// The same, one value at a time in scalar loops: the vector kernel's oracle on any CPU.
+void conv1x1_planar_reference(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y,
+                              Index n);
 
 }  // namespace namk

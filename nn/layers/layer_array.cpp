@@ -35,6 +35,8 @@ LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const Layer
   }
   planar_ = !layers_.empty() &&
              std::all_of(layers_.begin(), layers_.end(), [](const ResidualLayer& l) { return l.planar(); });
+  planar_rechannel_ = planar_ && rechannel_.reach() == 0 && conv1x1_planar_applies(config.input_size, c);
+  planar_head_ = planar_ && head_rechannel_.reach() == 0 && conv1x1_planar_applies(c, config.head_size);
 }
 
 Index LayerArray::z_channels() const {
@@ -142,6 +144,8 @@ void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int
     s.planar_condition.setZero(max_block + kPlanarPad, condition_channels_);
     s.planar_head.setZero(max_block + kPlanarPad, config_.channels);
     s.planar_out.setZero(max_block + kPlanarPad, config_.channels);
+    if (planar_rechannel_) s.planar_x.setZero(max_block + kPlanarPad, config_.input_size);
+    if (planar_head_) s.planar_head_out.setZero(max_block + kPlanarPad, config_.head_size);
   }
 }
 
@@ -227,26 +231,45 @@ void from_planes(ConstPlanes p, MatMap m) noexcept {
   }
 }
 Planes planes_of(Mat& m) { return {m.data(), m.rows()}; }
+const Scalar* bias_of(const Conv1dLayer::State& s) { return s.bias.size() > 0 ? s.bias.data() : nullptr; }
 }  // namespace
 
 void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRef& condition,
                                 const ConstMatRef& head_in, Index n) const noexcept {
   const Index c = config_.channels;
-  // The rechannel writes columns into s.out, free until the last layer's output comes back.
-  MatMap first(s.out.data(), c, n);
-  rechannel_.process(s.rechannel, x, first);
-  to_planes(first, s.planar_inputs.front().next(n), n);
+  const Planes first = s.planar_inputs.front().next(n);
+  if (planar_rechannel_) {
+    const Planes x_planes = planes_of(s.planar_x);
+    to_planes(x, x_planes, n);
+    conv1x1_planar(s.rechannel.weight.data(), bias_of(s.rechannel), x.rows(), c, x_planes, first, n);
+  } else {
+    // The rechannel writes columns into s.out, free until the last layer's output comes back.
+    MatMap first_columns(s.out.data(), c, n);
+    rechannel_.process(s.rechannel, x, first_columns);
+    to_planes(first_columns, first, n);
+  }
   const Planes cond = planes_of(s.planar_condition), head = planes_of(s.planar_head), out = planes_of(s.planar_out);
   to_planes(condition.topRows(condition_channels_), cond, n);  // the mixer's rows, as planar_condition's
   if (head_in.size() > 0) to_planes(head_in, head, n);
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const Planes next = i + 1 < layers_.size() ? s.planar_inputs[i + 1].next(n) : out;
+  // The vectors' sizes and data read once: the kernel calls in between could, for all the compiler
+  // knows, change them.
+  const size_t layers = s.layers.size();
+  PlanarHistory* inputs = s.planar_inputs.data();
+  const ResidualLayer::State* states = s.layers.data();
+  for (size_t i = 0; i < layers; ++i) {
+    const Planes next = i + 1 < layers ? inputs[i + 1].next(n) : out;
     // The first layer's skip input is the previous array's head (none for the first array).
-    const PlanarBlock block{s.planar_inputs[i].window(), cond, head, next, n, i > 0 || head_in.size() > 0};
-    layers_[i].process_planar(s.layers[i], block);
-    s.planar_inputs[i].advance(n);
+    const PlanarBlock block{inputs[i].window(), cond, head, next, n, i > 0 || head_in.size() > 0};
+    ResidualLayer::process_planar(states[i], block);
+    inputs[i].advance(n);
   }
   from_planes(out, MatMap(s.out.data(), c, n));
+  if (planar_head_) {
+    const Planes head_out = planes_of(s.planar_head_out);
+    conv1x1_planar(s.head_rechannel.weight.data(), bias_of(s.head_rechannel), c, config_.head_size, head, head_out, n);
+    from_planes(head_out, MatMap(s.head_out.data(), config_.head_size, n));
+    return;
+  }
   MatMap head_columns = head_rechannel_.reach() > 0 ? s.head_history.next(n) : MatMap(s.head.data(), c, n);
   from_planes(head, head_columns);
   process_head(s, head_columns, n);

@@ -58,6 +58,7 @@ void ResidualLayer::prepare(const Scalar* params, const FilmSite& film, int max_
   conv1d_pack(s.conv, s.conv_bias, s.mixer, config_.channels, s.conv_packed);
   conv1d_pack(s.out, s.out_bias, empty_mat(), config_.channels, s.out_packed);
   s.input.prepare(config_.channels, reach(), max_block);
+  if (planar()) s.planar = planar_layer({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape());
 }
 
 void ResidualLayer::fold_film(const FilmSite& film, const Vec& cond, State& s) const noexcept {
@@ -81,10 +82,6 @@ void ResidualLayer::process(State& s, const ConstMatView& condition, const Const
 bool ResidualLayer::planar() const {
   return kPlanarStreaming &&
          residual_planar_applies(config_.channels, config_.condition_channels, config_.kernel_size, shape());
-}
-
-void ResidualLayer::process_planar(const State& s, const PlanarBlock& b) const noexcept {
-  residual_layer_planar({s.conv, s.conv_bias, s.mixer, s.out, s.out_bias}, shape(), b);
 }
 
 void ResidualLayer::bake(const Scalar* src, const FilmSite& film, const Vec& cond, const ResidualLayer& to,

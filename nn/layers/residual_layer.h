@@ -48,6 +48,15 @@ class ResidualLayer {
     Mat conv_plain, conv_bias_plain, mixer_plain;  // FiLM only: what each fold starts from
     Mat conv_packed, out_packed;                   // conv1d_pack's layouts (empty: none)
     History input;                                 // the layer's input h
+    // The planar kernel with this state's weights (when planar()): it holds their addresses, which
+    // a move keeps and a copy would not, so a State moves but is never copied. FiLM refolds the
+    // weights in place.
+    PlanarLayer planar;
+    State() = default;
+    State(State&&) = default;
+    State& operator=(State&&) = default;
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
   };
   // The scratch every layer of a model shares: z and post (Cz, n), a (C, n).
   struct Scratch {
@@ -63,7 +72,7 @@ class ResidualLayer {
   bool planar() const;
   // The same layer time-major (residual_layer_planar.h): b.h, the input's window (C, reach() + n);
   // condition (C_cond, n); head (C, n), read when head_in, rewritten; h_next (C, n). Planes padded.
-  void process_planar(const State& s, const PlanarBlock& b) const noexcept;
+  static void process_planar(const State& s, const PlanarBlock& b) noexcept { run(s.planar, b); }
 
   // Writes this layer with the knobs' constant effect folded in (FiLM at cond; concat's knob
   // channels, the condition's rows after the audio, into the conv bias) into dst at to's offsets.
