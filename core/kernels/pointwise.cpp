@@ -3,6 +3,7 @@
 #include "core/kernels/pointwise.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "base/error.h"
 #include "core/kernels/tanh_float.h"
@@ -144,11 +145,30 @@ bool activation_gradient_reads_input(Activation a) {
   return true;
 }
 
+// A column's rows in whole vectors (16 floats), then one at a time. Eigen's colwise broadcast
+// took 3% of an LSTM-16's streaming with knobs, most of it per-column set-up for 16 rows; with
+// y == x (FilmSite::apply, in place) a plain loop's runtime overlap check sent it to scalar code.
+// x * gamma + beta is one fused multiply-add where the build contracts, in either form, as
+// Eigen's expression was: the same values.
 void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y) {
-  if (beta.size() > 0)
-    y.array() = (x.array().colwise() * gamma.col(0).array()).colwise() + beta.col(0).array();
-  else
-    y.array() = x.array().colwise() * gamma.col(0).array();
+  constexpr Index lanes = 64 / sizeof(Scalar);
+  typedef Scalar V __attribute__((vector_size(64)));
+  const Index rows = x.rows(), whole = rows - rows % lanes;
+  const Scalar* g = gamma.data();
+  const Scalar* b = beta.size() > 0 ? beta.data() : nullptr;
+  for (Index j = 0; j < x.cols(); ++j) {
+    const Scalar* xj = x.data() + j * x.outerStride();
+    Scalar* yj = y.data() + j * y.outerStride();
+    for (Index o = 0; o < whole; o += lanes) {
+      V xv, gv, bv = {};
+      std::memcpy(&xv, xj + o, sizeof xv);
+      std::memcpy(&gv, g + o, sizeof gv);
+      if (b) std::memcpy(&bv, b + o, sizeof bv);
+      const V yv = b ? xv * gv + bv : xv * gv;
+      std::memcpy(yj + o, &yv, sizeof yv);
+    }
+    for (Index o = whole; o < rows; ++o) yj[o] = b ? xj[o] * g[o] + b[o] : xj[o] * g[o];
+  }
 }
 
 void film_backward(ConstMatRef x, ConstMatRef gamma, ConstMatRef dy, MatRef dx, MatRef dgamma,
