@@ -149,62 +149,89 @@ void layer(const PlanarLayer& x, const PlanarBlock& b) {
   for (; v < vectors; ++v) group<C, 1, TANH>(x, b, table, v * kLanes);
 }
 
-// One vector of 16 time steps from t for each of the 1x1's C outputs: 2C sums, the input rows
-// loaded once each and spread over every output.
-template <int C>
-void conv1x1(const Scalar* w, const Scalar* b, Index c_in, ConstPlanes x, Planes y, Index n) {
-  for (Index t = 0; t < n; t += kLanes) {
-    V even[C], odd[C];
-    for (int o = 0; o < C; ++o) {
-      even[o] = b ? V{} + b[o] : V{};
-      odd[o] = V{};
+// G vectors of 16 time steps from t for each of the conv's C outputs: 2CG sums (at most 16), each
+// input row's vectors loaded once and spread over every output. G > 1 where C leaves registers for
+// it: A2's head (3 or 8 channels to 1, 16 taps) is a chain of 16 to 64 FMAs per sum.
+template <int C, int G>
+[[gnu::always_inline]] inline void conv_group(const PlanarConv& c, ConstPlanes x, Planes y, Index t) {
+  V even[C][G], odd[C][G];
+  for (int o = 0; o < C; ++o)
+    for (int g = 0; g < G; ++g) {
+      even[o][g] = c.b ? V{} + c.b[o] : V{};
+      odd[o][g] = V{};
     }
+  for (Index k = 0; k < c.taps; ++k) {
+    const Scalar* wk = c.w + k * c.c_in * C;
+    const Index offset = t + k * c.dilation;
     Index i = 0;
-    for (; i + 1 < c_in; i += 2) {
-      V v0 = load(x.row(i) + t), v1 = load(x.row(i + 1) + t);
-      in_register(v0);
-      in_register(v1);
-      for (int o = 0; o < C; ++o) {
-        even[o] += v0 * w[i * C + o];
-        odd[o] += v1 * w[(i + 1) * C + o];
+    for (; i + 1 < c.c_in; i += 2) {
+      V v0[G], v1[G];
+      for (int g = 0; g < G; ++g) {
+        v0[g] = load(x.row(i) + offset + g * kLanes);
+        v1[g] = load(x.row(i + 1) + offset + g * kLanes);
+        in_register(v0[g]);
+        in_register(v1[g]);
       }
+      for (int o = 0; o < C; ++o)
+        for (int g = 0; g < G; ++g) {
+          even[o][g] += v0[g] * wk[i * C + o];
+          odd[o][g] += v1[g] * wk[(i + 1) * C + o];
+        }
     }
-    if (i < c_in) {
-      V v0 = load(x.row(i) + t);
-      in_register(v0);
-      for (int o = 0; o < C; ++o) even[o] += v0 * w[i * C + o];
+    if (i < c.c_in) {
+      V v0[G];
+      for (int g = 0; g < G; ++g) {
+        v0[g] = load(x.row(i) + offset + g * kLanes);
+        in_register(v0[g]);
+      }
+      for (int o = 0; o < C; ++o)
+        for (int g = 0; g < G; ++g) even[o][g] += v0[g] * wk[i * C + o];
     }
-    for (int o = 0; o < C; ++o) store(y.row(o) + t, even[o] + odd[o]);
   }
+  for (int o = 0; o < C; ++o)
+    for (int g = 0; g < G; ++g) store(y.row(o) + t + g * kLanes, even[o][g] + odd[o][g]);
+}
+
+template <int C>
+void conv(const PlanarConv& c, ConstPlanes x, Planes y, Index n) {
+  const Index vectors = (n + kLanes - 1) / kLanes;
+  Index v = 0;
+  if constexpr (C <= 2)
+    for (; v + 4 <= vectors; v += 4) conv_group<C, 4>(c, x, y, v * kLanes);
+  if constexpr (C <= 4)
+    for (; v + 2 <= vectors; v += 2) conv_group<C, 2>(c, x, y, v * kLanes);
+  for (; v < vectors; ++v) conv_group<C, 1>(c, x, y, v * kLanes);
 }
 
 }  // namespace
 
-bool conv1x1_planar_applies(Index c_in, Index c_out) {
+bool conv_planar_applies(Index c_in, Index c_out, Index taps) {
   // conv1d's small-channel kernel's limits (conv1d.cpp's forward_small): beyond them it takes
   // another order.
-  return kPlanarStreaming && c_out >= 1 && c_out <= kPlanarMaxChannels && c_in >= 1 && c_in <= conv1d_tuned::kMaxWeightCols;
+  return kPlanarStreaming && c_out >= 1 && c_out <= kPlanarMaxChannels && c_in >= 1 && taps >= 1 &&
+         taps * c_in <= conv1d_tuned::kMaxWeightCols;
 }
 
-void conv1x1_planar(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y, Index n) {
-  switch (c_out) {
-    case 1: return conv1x1<1>(w, b, c_in, x, y, n);
-    case 2: return conv1x1<2>(w, b, c_in, x, y, n);
-    case 3: return conv1x1<3>(w, b, c_in, x, y, n);
-    case 4: return conv1x1<4>(w, b, c_in, x, y, n);
-    case 5: return conv1x1<5>(w, b, c_in, x, y, n);
-    case 6: return conv1x1<6>(w, b, c_in, x, y, n);
-    case 7: return conv1x1<7>(w, b, c_in, x, y, n);
-    default: return conv1x1<8>(w, b, c_in, x, y, n);
+void conv_planar(const PlanarConv& c, ConstPlanes x, Planes y, Index n) {
+  switch (c.c_out) {
+    case 1: return conv<1>(c, x, y, n);
+    case 2: return conv<2>(c, x, y, n);
+    case 3: return conv<3>(c, x, y, n);
+    case 4: return conv<4>(c, x, y, n);
+    case 5: return conv<5>(c, x, y, n);
+    case 6: return conv<6>(c, x, y, n);
+    case 7: return conv<7>(c, x, y, n);
+    default: return conv<8>(c, x, y, n);
   }
 }
 
-void conv1x1_planar_reference(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y,
-                              Index n) {
+void conv_planar_reference(const PlanarConv& c, ConstPlanes x, Planes y, Index n) {
   for (Index t = 0; t < n; ++t)
-    for (Index o = 0; o < c_out; ++o) {
-      Scalar sums[2] = {b ? b[o] : Scalar(0), Scalar(0)};  // even, odd
-      for (Index i = 0; i < c_in; ++i) sums[i % 2] += w[i * c_out + o] * x.row(i)[t];
+    for (Index o = 0; o < c.c_out; ++o) {
+      Scalar sums[2] = {c.b ? c.b[o] : Scalar(0), Scalar(0)};  // even, odd
+      for (Index k = 0; k < c.taps; ++k)
+        for (Index i = 0; i < c.c_in; ++i)
+          sums[i % 2] += c.w[(k * c.c_in + i) * c.c_out + o] * x.row(i)[t + k * c.dilation];
       y.row(o)[t] = sums[0] + sums[1];
     }
 }

@@ -100,17 +100,22 @@ void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLaye
 void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const ResidualLayerShape& s,
                                      const PlanarBlock& b);
 
-// A 1x1 on planes, a layer array's rechannel and head (1x1 ones): y (C_out, n) = w x + b, with w
-// (C_out, C_in) contiguous and b C_out values or null. Each value in the channel-pair order, which
-// the training graph's conv takes for these shapes (forward_channel_pairs, or forward_three_to_one
-// in the same order): per output o, "even" from b(o) (or zero) and "odd" from zero, input row i
-// adding into even when i is even, odd when odd, i ascending; y = even + odd. Streaming's planar
-// arrays then convert their input and head to and from planes around these instead of running a
-// tiny column conv each (a fifth of nano's time in blocks of 16 went to its four).
-bool conv1x1_planar_applies(Index c_in, Index c_out);
-void conv1x1_planar(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y, Index n);
+// A conv on planes, a layer array's rechannel and head (1x1s, or A2's 16-tap head): y (C_out, n)
+// from x's window (C_in, reach + n), reach = (taps - 1) * dilation, plus a bias. Each value in the
+// channel-pair order, which the training graph's conv takes for these shapes (forward_channel_pairs,
+// or forward_three_to_one in the same order): per output o, "even" from b(o) (or zero) and "odd"
+// from zero; per tap in order, input row i adds into even when i is even, odd when odd, i
+// ascending; y = even + odd. Streaming's planar arrays then convert their input and head to and
+// from planes around these instead of running a tiny column conv each (a fifth of nano's time in
+// blocks of 16 went to its four).
+struct PlanarConv {
+  const Scalar* w = nullptr;  // (C_out, taps * C_in) contiguous: (o, k * C_in + i) at (k * C_in + i) * C_out + o
+  const Scalar* b = nullptr;  // C_out values, or null: no bias
+  Index c_in = 1, c_out = 1, taps = 1, dilation = 1;
+};
+bool conv_planar_applies(Index c_in, Index c_out, Index taps);
+void conv_planar(const PlanarConv& c, ConstPlanes x, Planes y, Index n);
 // The same, one value at a time in scalar loops: the vector kernel's oracle on any CPU.
-void conv1x1_planar_reference(const Scalar* w, const Scalar* b, Index c_in, Index c_out, ConstPlanes x, Planes y,
-                              Index n);
+void conv_planar_reference(const PlanarConv& c, ConstPlanes x, Planes y, Index n);
 
 }  // namespace namk

@@ -35,8 +35,8 @@ LayerArray::LayerArray(ParamLayout& layout, const std::string& name, const Layer
   }
   planar_ = !layers_.empty() &&
              std::all_of(layers_.begin(), layers_.end(), [](const ResidualLayer& l) { return l.planar(); });
-  planar_rechannel_ = planar_ && rechannel_.reach() == 0 && conv1x1_planar_applies(config.input_size, c);
-  planar_head_ = planar_ && head_rechannel_.reach() == 0 && conv1x1_planar_applies(c, config.head_size);
+  planar_rechannel_ = planar_ && conv_planar_applies(config.input_size, c, rechannel_.shape().kernel_size);
+  planar_head_ = planar_ && conv_planar_applies(c, config.head_size, head_k);
 }
 
 Index LayerArray::z_channels() const {
@@ -127,7 +127,7 @@ void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int
     layers_[i].prepare(params, knobs.site(layers_[i].film_site()), max_block, s.layers[i]);
   s.general.resize(general_.size());
   for (size_t i = 0; i < general_.size(); ++i) general_[i].prepare(params, max_block, s.general[i]);
-  if (head_rechannel_.reach() > 0)
+  if (head_rechannel_.reach() > 0 && !planar_head_)
     s.head_history.prepare(config_.head_input(), head_rechannel_.reach(), max_block);
   else
     s.head.resize(config_.head_input(), max_block);
@@ -146,6 +146,9 @@ void LayerArray::prepare(const Scalar* params, const KnobConditioner& knobs, int
     s.planar_out.setZero(max_block + kPlanarPad, config_.channels);
     if (planar_rechannel_) s.planar_x.setZero(max_block + kPlanarPad, config_.input_size);
     if (planar_head_) s.planar_head_out.setZero(max_block + kPlanarPad, config_.head_size);
+    // A head that looks back reads the sum's history: the layers add into its planes.
+    if (planar_head_ && head_rechannel_.reach() > 0)
+      s.planar_head_history.prepare(config_.channels, head_rechannel_.reach(), max_block);
   }
 }
 
@@ -154,6 +157,7 @@ void LayerArray::reset(State& s) const noexcept {
   for (GeneralResidualLayer::State& l : s.general) l.input.reset();
   if (head_rechannel_.reach() > 0) s.head_history.reset();
   for (PlanarHistory& h : s.planar_inputs) h.reset();
+  s.planar_head_history.reset();
 }
 
 void LayerArray::fold_film(const KnobConditioner& knobs, const Vec& cond, State& s) const noexcept {
@@ -231,7 +235,11 @@ void from_planes(ConstPlanes p, MatMap m) noexcept {
   }
 }
 Planes planes_of(Mat& m) { return {m.data(), m.rows()}; }
-const Scalar* bias_of(const Conv1dLayer::State& s) { return s.bias.size() > 0 ? s.bias.data() : nullptr; }
+PlanarConv conv_of(const Conv1dLayer& conv, const Conv1dLayer::State& s) {
+  const Conv1dShape& shape = conv.shape();
+  return {s.weight.data(), s.bias.size() > 0 ? s.bias.data() : nullptr, shape.in, shape.out, shape.kernel_size,
+          shape.dilation};
+}
 }  // namespace
 
 void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRef& condition,
@@ -241,14 +249,16 @@ void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRe
   if (planar_rechannel_) {
     const Planes x_planes = planes_of(s.planar_x);
     to_planes(x, x_planes, n);
-    conv1x1_planar(s.rechannel.weight.data(), bias_of(s.rechannel), x.rows(), c, x_planes, first, n);
+    conv_planar(conv_of(rechannel_, s.rechannel), x_planes, first, n);
   } else {
     // The rechannel writes columns into s.out, free until the last layer's output comes back.
     MatMap first_columns(s.out.data(), c, n);
     rechannel_.process(s.rechannel, x, first_columns);
     to_planes(first_columns, first, n);
   }
-  const Planes cond = planes_of(s.planar_condition), head = planes_of(s.planar_head), out = planes_of(s.planar_out);
+  const bool head_history = planar_head_ && head_rechannel_.reach() > 0;
+  const Planes cond = planes_of(s.planar_condition), out = planes_of(s.planar_out),
+               head = head_history ? s.planar_head_history.next(n) : planes_of(s.planar_head);
   to_planes(condition.topRows(condition_channels_), cond, n);  // the mixer's rows, as planar_condition's
   if (head_in.size() > 0) to_planes(head_in, head, n);
   // The vectors' sizes and data read once: the kernel calls in between could, for all the compiler
@@ -266,7 +276,9 @@ void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRe
   from_planes(out, MatMap(s.out.data(), c, n));
   if (planar_head_) {
     const Planes head_out = planes_of(s.planar_head_out);
-    conv1x1_planar(s.head_rechannel.weight.data(), bias_of(s.head_rechannel), c, config_.head_size, head, head_out, n);
+    conv_planar(conv_of(head_rechannel_, s.head_rechannel), head_history ? s.planar_head_history.window() : head,
+                head_out, n);
+    if (head_history) s.planar_head_history.advance(n);
     from_planes(head_out, MatMap(s.head_out.data(), config_.head_size, n));
     return;
   }

@@ -50,7 +50,8 @@ class LayerArray {
     // condition, head sum and last layer's output as planes (max_block + kPlanarPad per row).
     std::vector<PlanarHistory> planar_inputs;
     Mat planar_condition, planar_head, planar_out;
-    Mat planar_x, planar_head_out;  // the rechannel's input and the head's output, when 1x1s take planes
+    Mat planar_x, planar_head_out;    // the rechannel's input and the head's output, when they take planes
+    PlanarHistory planar_head_history;  // the head sum, when a head that looks back takes planes
   };
   void prepare(const Scalar* params, const KnobConditioner& knobs, int max_block, State& s) const;
   void reset(State& s) const noexcept;
@@ -85,7 +86,7 @@ class LayerArray {
   std::vector<GeneralResidualLayer> general_;  // instead of layers_ when config.general
   bool film_head_ = false;
   bool planar_ = false;  // every layer planar()
-  // And the rechannel and head (1x1s) on planes too (conv1x1_planar), where it takes their shapes.
+  // And the rechannel and head on planes too (conv_planar), where it takes their shapes.
   bool planar_rechannel_ = false, planar_head_ = false;
   size_t head_film_site_ = 0;
 };

@@ -315,51 +315,54 @@ TEST_CASE("planar residual layer equals its reference and the column entry bit f
           }
 }
 
-// The planar arrays' rechannel and head (conv1x1_planar): against its reference bit for bit on any CPU
+// The planar arrays' rechannel and head (conv_planar): against its reference bit for bit on any CPU
 // and at any block length; against the training graph's conv entry (conv1d_forward) bit for bit
 // where streaming takes it, within rounding elsewhere. Odd and even input counts (the odd last row
-// goes to the even sum alone), 3 to 1 (the column path's eight-columns-per-vector kernel), with and
-// without a bias.
-TEST_CASE("planar 1x1 equals its reference and the conv entry bit for bit") {
+// goes to the even sum alone), 3 to 1 (the column path's eight-columns-per-vector kernel), 1x1s and
+// A2's 16-tap head, with and without a bias.
+TEST_CASE("planar conv equals its reference and the conv entry bit for bit") {
   std::mt19937_64 rng(31);
   const double tol = kDouble ? 1e-12 : 1e-5;
   const Index n = 70;
   for (Index c_out = 1; c_out <= kPlanarMaxChannels; ++c_out)
     for (Index c_in : {1, 2, 3, 4, 5, 8, 12, 16})
-      for (bool with_bias : {false, true}) {
-        CAPTURE(c_out);
-        CAPTURE(c_in);
-        CAPTURE(with_bias);
-        const Mat w = random_mat(c_out, c_in, rng), b = with_bias ? random_mat(c_out, 1, rng) : Mat();
-        const Mat x = random_mat(c_in, n, rng);
-        const Scalar* bias = with_bias ? b.data() : nullptr;
-        auto run = [&](bool reference, Index block) {
-          Mat y(c_out, n);
-          for (Index t = 0; t < n; t += block) {
-            const Index m = std::min(block, n - t);
-            // Padded planes with random padding, as the kernel's last vector runs into it.
-            Mat xp = random_mat(m + kPlanarPad, c_in, rng), yp = random_mat(m + kPlanarPad, c_out, rng);
-            xp.topRows(m) = x.middleCols(t, m).transpose();
-            (reference ? conv1x1_planar_reference : conv1x1_planar)(w.data(), bias, c_in, c_out, {xp.data(), xp.rows()},
-                                                                    {yp.data(), yp.rows()}, m);
-            y.middleCols(t, m) = yp.topRows(m).transpose();
+      for (Index taps : {1, 3, 16})
+        for (bool with_bias : {false, true}) {
+          if (taps * c_in > 128) continue;  // beyond the small-channel kernel (see conv_planar_applies)
+          CAPTURE(c_out);
+          CAPTURE(c_in);
+          CAPTURE(taps);
+          CAPTURE(with_bias);
+          const Index dilation = taps == 3 ? 5 : 1, reach = (taps - 1) * dilation;
+          const Mat w = random_mat(c_out, taps * c_in, rng), b = with_bias ? random_mat(c_out, 1, rng) : Mat();
+          const Mat x = random_mat(c_in, reach + n, rng);
+          const PlanarConv conv{w.data(), with_bias ? b.data() : nullptr, c_in, c_out, taps, dilation};
+          auto run = [&](bool reference, Index block) {
+            Mat y(c_out, n);
+            for (Index t = 0; t < n; t += block) {
+              const Index m = std::min(block, n - t);
+              // Padded planes with random padding, as the kernel's last vector runs into it.
+              Mat xp = random_mat(reach + m + kPlanarPad, c_in, rng), yp = random_mat(m + kPlanarPad, c_out, rng);
+              xp.topRows(reach + m) = x.middleCols(t, reach + m).transpose();
+              (reference ? conv_planar_reference : conv_planar)(conv, {xp.data(), xp.rows()}, {yp.data(), yp.rows()}, m);
+              y.middleCols(t, m) = yp.topRows(m).transpose();
+            }
+            return y;
+          };
+          const Mat planar = run(false, n);
+          for (Index block : {Index(1), Index(5), Index(16), Index(33), n}) {
+            CAPTURE(block);
+            CHECK((run(false, block).array() == planar.array()).all());
+            CHECK((run(true, block).array() == planar.array()).all());
           }
-          return y;
-        };
-        const Mat planar = run(false, n);
-        for (Index block : {Index(1), Index(5), Index(16), Index(33), n}) {
-          CAPTURE(block);
-          CHECK((run(false, block).array() == planar.array()).all());
-          CHECK((run(true, block).array() == planar.array()).all());
+          Mat columns(c_out, n);
+          conv1d_forward(x, w, with_bias ? ConstMatRef(b) : ConstMatRef(empty_mat()), dilation, columns);
+          REQUIRE(conv_planar_applies(c_in, c_out, taps) == kPlanarStreaming);
+          if (kPlanarStreaming)
+            CHECK((planar.array() == columns.array()).all());
+          else
+            CHECK((planar - columns).cwiseAbs().maxCoeff() < tol * double(taps * c_in + 1));
         }
-        Mat columns(c_out, n);
-        conv1d_forward(x, w, with_bias ? ConstMatRef(b) : ConstMatRef(empty_mat()), 1, columns);
-        REQUIRE(conv1x1_planar_applies(c_in, c_out) == kPlanarStreaming);
-        if (kPlanarStreaming)
-          CHECK((planar.array() == columns.array()).all());
-        else
-          CHECK((planar - columns).cwiseAbs().maxCoeff() < tol * double(c_in + 1));
-      }
 }
 
 TEST_CASE("residual layer backward matches finite differences for every input") {
