@@ -25,7 +25,6 @@
 #include "apps/bench_machine.h"
 #ifdef NAMK_HAVE_LV2
 #include "apps/bench_plugin.h"
-#include "nn/architecture.h"
 #include "nn/model_file.h"
 #endif
 #include "apps/commands.h"
@@ -33,6 +32,7 @@
 #include "apps/model_spec.h"
 #include "base/error.h"
 #include "core/kernels/conv1d.h"
+#include "nn/architecture.h"
 
 #ifdef NAMK_HAVE_TRAINING
 #include "train/adam.h"
