@@ -60,49 +60,56 @@ Scalar tanh_one(Scalar z) {
   return y;
 }
 
+// The channel-pair order's step for one weight column block: input rows p and p + 1 (channels,
+// or condition rows) into the even and odd sums of every output, an odd last row into even alone;
+// w holds row p's C weights at w + p * C. The layer's conv taps and mixer and the planar conv's
+// taps all add their rows this way.
+template <int C, int G>
+[[gnu::always_inline]] inline void add_rows(V (&even)[C][G], V (&odd)[C][G], const Scalar* w, ConstPlanes in,
+                                            Index rows, Index offset) {
+  Index p = 0;
+  for (; p + 1 < rows; p += 2) {
+    const Scalar *r0 = in.row(p) + offset, *r1 = in.row(p + 1) + offset;
+    V v0[G], v1[G];
+    for (int g = 0; g < G; ++g) {
+      v0[g] = load(r0 + g * kLanes);
+      v1[g] = load(r1 + g * kLanes);
+      in_register(v0[g]);
+      in_register(v1[g]);
+    }
+    for (int o = 0; o < C; ++o)
+      for (int g = 0; g < G; ++g) {
+        even[o][g] += v0[g] * w[p * C + o];
+        odd[o][g] += v1[g] * w[(p + 1) * C + o];
+      }
+  }
+  if (p < rows) {
+    const Scalar* r0 = in.row(p) + offset;
+    V v0[G];
+    for (int g = 0; g < G; ++g) {
+      v0[g] = load(r0 + g * kLanes);
+      in_register(v0[g]);
+    }
+    for (int o = 0; o < C; ++o)
+      for (int g = 0; g < G; ++g) even[o][g] += v0[g] * w[p * C + o];
+  }
+}
+
 // G vectors of time steps from t: every output channel's two sums for each, kept in registers
 // through the layer (G = 4, C = 3: 24 accumulators), so 24 FMA chains run side by side; a chain
 // is 13 dependent FMAs long for K = 6, and fewer chains leave the FMA units waiting on it.
 // TANH: the activation is tanh (its table then in use), else LeakyReLU or identity (x.activation).
 template <int C, int G, bool TANH>
-[[gnu::always_inline]] inline void group(const PlanarLayer& x, const PlanarBlock& b, const tanh_vector::Registers& table, Index t) {
+[[gnu::always_inline]] inline void group(const PlanarLayer& x, const PlanarBlock& b, const tanh_vector::Registers& table,
+                                         Index t) {
   V even[C][G], odd[C][G];
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) {
       even[o][g] = V{} + x.conv_bias[o];
       odd[o][g] = V{};
     }
-  // Input rows (channels, or condition rows) p and p + 1 into the two sums; an odd last row alone.
-  auto add_rows = [&](const Scalar* w, ConstPlanes in, Index rows, Index offset) {
-    Index p = 0;
-    for (; p + 1 < rows; p += 2) {
-      const Scalar *r0 = in.row(p) + offset, *r1 = in.row(p + 1) + offset;
-      V v0[G], v1[G];
-      for (int g = 0; g < G; ++g) {
-        v0[g] = load(r0 + g * kLanes);
-        v1[g] = load(r1 + g * kLanes);
-        in_register(v0[g]);
-        in_register(v1[g]);
-      }
-      for (int o = 0; o < C; ++o)
-        for (int g = 0; g < G; ++g) {
-          even[o][g] += v0[g] * w[p * C + o];
-          odd[o][g] += v1[g] * w[(p + 1) * C + o];
-        }
-    }
-    if (p < rows) {
-      const Scalar* r0 = in.row(p) + offset;
-      V v0[G];
-      for (int g = 0; g < G; ++g) {
-        v0[g] = load(r0 + g * kLanes);
-        in_register(v0[g]);
-      }
-      for (int o = 0; o < C; ++o)
-        for (int g = 0; g < G; ++g) even[o][g] += v0[g] * w[p * C + o];
-    }
-  };
-  for (Index k = 0; k < x.taps; ++k) add_rows(x.conv + k * C * C, b.h, C, t + k * x.dilation);
-  add_rows(x.mixer, b.condition, x.c_cond, t);
+  for (Index k = 0; k < x.taps; ++k) add_rows(even, odd, x.conv + k * C * C, b.h, C, t + k * x.dilation);
+  add_rows(even, odd, x.mixer, b.condition, x.c_cond, t);
 
   const Scalar slope = Scalar(kLeakyReluSlope);
   V a[C][G];
@@ -160,34 +167,7 @@ template <int C, int G>
       even[o][g] = c.b ? V{} + c.b[o] : V{};
       odd[o][g] = V{};
     }
-  for (Index k = 0; k < c.taps; ++k) {
-    const Scalar* wk = c.w + k * c.c_in * C;
-    const Index offset = t + k * c.dilation;
-    Index i = 0;
-    for (; i + 1 < c.c_in; i += 2) {
-      V v0[G], v1[G];
-      for (int g = 0; g < G; ++g) {
-        v0[g] = load(x.row(i) + offset + g * kLanes);
-        v1[g] = load(x.row(i + 1) + offset + g * kLanes);
-        in_register(v0[g]);
-        in_register(v1[g]);
-      }
-      for (int o = 0; o < C; ++o)
-        for (int g = 0; g < G; ++g) {
-          even[o][g] += v0[g] * wk[i * C + o];
-          odd[o][g] += v1[g] * wk[(i + 1) * C + o];
-        }
-    }
-    if (i < c.c_in) {
-      V v0[G];
-      for (int g = 0; g < G; ++g) {
-        v0[g] = load(x.row(i) + offset + g * kLanes);
-        in_register(v0[g]);
-      }
-      for (int o = 0; o < C; ++o)
-        for (int g = 0; g < G; ++g) even[o][g] += v0[g] * wk[i * C + o];
-    }
-  }
+  for (Index k = 0; k < c.taps; ++k) add_rows(even, odd, c.w + k * c.c_in * C, x, c.c_in, t + k * c.dilation);
   for (int o = 0; o < C; ++o)
     for (int g = 0; g < G; ++g) store(y.row(o) + t + g * kLanes, even[o][g] + odd[o][g]);
 }

@@ -344,7 +344,8 @@ TEST_CASE("planar conv equals its reference and the conv entry bit for bit") {
               // Padded planes with random padding, as the kernel's last vector runs into it.
               Mat xp = random_mat(reach + m + kPlanarPad, c_in, rng), yp = random_mat(m + kPlanarPad, c_out, rng);
               xp.topRows(reach + m) = x.middleCols(t, reach + m).transpose();
-              (reference ? conv_planar_reference : conv_planar)(conv, {xp.data(), xp.rows()}, {yp.data(), yp.rows()}, m);
+              (reference ? conv_planar_reference : conv_planar)(conv, {xp.data(), xp.rows()},
+                                                                {yp.data(), yp.rows()}, m);
               y.middleCols(t, m) = yp.topRows(m).transpose();
             }
             return y;
