@@ -42,6 +42,8 @@ void tanh_lanes(Vector& z, const Table&) {
 
 #if !defined(__AVX512F__)
 struct Registers {};
+inline const float* table() { return nullptr; }
+inline Registers registers(const float*) { return {}; }
 inline Registers registers() { return {}; }
 #else
 
@@ -52,16 +54,22 @@ struct Registers {
   Float16 coefficient[kTanhCoefficients][2];
 };
 
-// Loaded once per call of a kernel: read from the table at each use, they would be reloaded after
-// every store the compiler cannot tell apart from the table (any float store).
-inline Registers registers() {
+// The coefficients' address: a call into another file, so made once per kernel call (a call inside
+// a loop of vector code makes the compiler save every vector register around it).
+inline const float* table() { return tanh_piecewise_coefficients(); }
+
+// Loaded once per call of a kernel, or once per group of vectors where the kernel needs the
+// registers for other things between its tanhs (residual_layer_planar.cpp): read from the table at
+// each use, they would be reloaded after every store the compiler cannot tell apart from the table
+// (any float store).
+inline Registers registers(const float* table) {
   Registers r;
-  const float* table = tanh_piecewise_coefficients();  // one call, not twelve (it is in another file)
   for (int j = 0; j < kTanhCoefficients; ++j)
     for (int half = 0; half < 2; ++half)
       std::memcpy(&r.coefficient[j][half], table + j * kTanhIntervals + 16 * half, sizeof(Float16));
   return r;
 }
+inline Registers registers() { return registers(table()); }
 
 // t^j's coefficient for each lane's interval: vpermt2ps reads the index's low 5 bits, 0-15 from
 // the first register and 16-31 from the second. (An intrinsic, not g++'s __builtin_shuffle, so
