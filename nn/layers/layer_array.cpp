@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "core/kernels/planes_transpose.h"
 #include "core/ops.h"
 
 namespace namk {
@@ -191,48 +192,15 @@ void LayerArray::process(State& s, const ConstMatRef& x, const ConstMatRef& cond
 }
 
 namespace {
-// Between columns (rows = channels) and planes, once per block for the whole array: C values per
-// sample against the layers' hundreds of operations. Rows known at compile time (C <= 8) so each
-// column is a few moves, not a loop.
-template <int R>
-void to_planes_fixed(const Scalar* m, Index stride, Planes p, Index n) noexcept {
-  for (Index t = 0; t < n; ++t)
-    for (int r = 0; r < R; ++r) p.row(r)[t] = m[t * stride + r];
-}
-template <int R>
-void from_planes_fixed(ConstPlanes p, Scalar* m, Index stride, Index n) noexcept {
-  for (Index t = 0; t < n; ++t)
-    for (int r = 0; r < R; ++r) m[t * stride + r] = p.row(r)[t];
-}
+// Between columns (rows = channels) and planes, once per block for the whole array
+// (core/kernels/planes_transpose.h).
 template <typename M>
 void to_planes(const M& m, Planes p, Index n) noexcept {
-  switch (m.rows()) {
-    case 1: return to_planes_fixed<1>(m.data(), m.outerStride(), p, n);
-    case 2: return to_planes_fixed<2>(m.data(), m.outerStride(), p, n);
-    case 3: return to_planes_fixed<3>(m.data(), m.outerStride(), p, n);
-    case 4: return to_planes_fixed<4>(m.data(), m.outerStride(), p, n);
-    case 5: return to_planes_fixed<5>(m.data(), m.outerStride(), p, n);
-    case 6: return to_planes_fixed<6>(m.data(), m.outerStride(), p, n);
-    case 7: return to_planes_fixed<7>(m.data(), m.outerStride(), p, n);
-    case 8: return to_planes_fixed<8>(m.data(), m.outerStride(), p, n);
-    default:
-      for (Index t = 0; t < n; ++t)
-        for (Index r = 0; r < m.rows(); ++r) p.row(r)[t] = m(r, t);
-  }
+  columns_to_planes(m.data(), m.outerStride(), m.rows(), p, n);
 }
 // m: (C, n) with C <= kPlanarMaxChannels, the array's channels (planar_ holds).
 void from_planes(ConstPlanes p, MatMap m) noexcept {
-  static_assert(kPlanarMaxChannels == 8);
-  switch (m.rows()) {
-    case 1: return from_planes_fixed<1>(p, m.data(), m.outerStride(), m.cols());
-    case 2: return from_planes_fixed<2>(p, m.data(), m.outerStride(), m.cols());
-    case 3: return from_planes_fixed<3>(p, m.data(), m.outerStride(), m.cols());
-    case 4: return from_planes_fixed<4>(p, m.data(), m.outerStride(), m.cols());
-    case 5: return from_planes_fixed<5>(p, m.data(), m.outerStride(), m.cols());
-    case 6: return from_planes_fixed<6>(p, m.data(), m.outerStride(), m.cols());
-    case 7: return from_planes_fixed<7>(p, m.data(), m.outerStride(), m.cols());
-    default: return from_planes_fixed<8>(p, m.data(), m.outerStride(), m.cols());
-  }
+  planes_to_columns(p, m.rows(), m.data(), m.outerStride(), m.cols());
 }
 Planes planes_of(Mat& m) { return {m.data(), m.rows()}; }
 PlanarConv conv_of(const Conv1dLayer& conv, const Conv1dLayer::State& s) {

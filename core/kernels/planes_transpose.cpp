@@ -1,0 +1,150 @@
+// See planes_transpose.h.
+#include "core/kernels/planes_transpose.h"
+
+#include <type_traits>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace namk {
+
+namespace {
+
+// Up to this many rows the element-by-element copy (rows a compile-time constant, a few moves a
+// column) is as fast as a transpose, whose 64 shuffles per 16 time steps do not depend on the rows.
+constexpr Index kCopyRows = 4;
+
+template <int R>
+void columns_to_planes_fixed(const Scalar* m, Index stride, Planes p, Index from, Index n) noexcept {
+  for (Index t = from; t < n; ++t)
+    for (int r = 0; r < R; ++r) p.row(r)[t] = m[t * stride + r];
+}
+template <int R>
+void planes_to_columns_fixed(ConstPlanes p, Scalar* m, Index stride, Index from, Index n) noexcept {
+  for (Index t = from; t < n; ++t)
+    for (int r = 0; r < R; ++r) m[t * stride + r] = p.row(r)[t];
+}
+
+void columns_to_planes_copy(const Scalar* m, Index stride, Index rows, Planes p, Index from, Index n) noexcept {
+  switch (rows) {
+    case 1: return columns_to_planes_fixed<1>(m, stride, p, from, n);
+    case 2: return columns_to_planes_fixed<2>(m, stride, p, from, n);
+    case 3: return columns_to_planes_fixed<3>(m, stride, p, from, n);
+    case 4: return columns_to_planes_fixed<4>(m, stride, p, from, n);
+    default:
+      for (Index t = from; t < n; ++t)
+        for (Index r = 0; r < rows; ++r) p.row(r)[t] = m[t * stride + r];
+  }
+}
+void planes_to_columns_copy(ConstPlanes p, Index rows, Scalar* m, Index stride, Index from, Index n) noexcept {
+  switch (rows) {
+    case 1: return planes_to_columns_fixed<1>(p, m, stride, from, n);
+    case 2: return planes_to_columns_fixed<2>(p, m, stride, from, n);
+    case 3: return planes_to_columns_fixed<3>(p, m, stride, from, n);
+    case 4: return planes_to_columns_fixed<4>(p, m, stride, from, n);
+    default:
+      for (Index t = from; t < n; ++t)
+        for (Index r = 0; r < rows; ++r) m[t * stride + r] = p.row(r)[t];
+  }
+}
+
+#if defined(__AVX512F__)
+[[maybe_unused]] inline __m512 unpack_lo64(__m512 a, __m512 b) {
+  return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+[[maybe_unused]] inline __m512 unpack_hi64(__m512 a, __m512 b) {
+  return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+
+// v[i] lane j becomes v[j] lane i. Each step halves the distance between the values that end up
+// side by side: 32-bit pairs, 64-bit pairs, then 128-bit quarters twice. (Unused in the double
+// build, hence maybe_unused, as the two helpers above.)
+[[maybe_unused]] inline void transpose16(__m512 (&v)[16]) {
+  __m512 t[16], u[16];
+  // t[2i]'s quarter q: v[2i][4q], v[2i+1][4q], v[2i][4q+1], v[2i+1][4q+1]; t[2i+1] the same with
+  // 4q+2 and 4q+3.
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+  }
+  // u[4j+e]'s quarter q: element 4q+e of v[4j], ..., v[4j+3].
+  for (int j = 0; j < 4; ++j) {
+    u[4 * j] = unpack_lo64(t[4 * j], t[4 * j + 2]);
+    u[4 * j + 1] = unpack_hi64(t[4 * j], t[4 * j + 2]);
+    u[4 * j + 2] = unpack_lo64(t[4 * j + 1], t[4 * j + 3]);
+    u[4 * j + 3] = unpack_hi64(t[4 * j + 1], t[4 * j + 3]);
+  }
+  // Element 4q+e of every v: quarter q of u[e], u[4+e], u[8+e], u[12+e], in that order.
+  for (int e = 0; e < 4; ++e) {
+    const __m512 w0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x44);       // u[e] q0 q1, u[4+e] q0 q1
+    const __m512 w1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xee);       // u[e] q2 q3, u[4+e] q2 q3
+    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x44);
+    const __m512 w3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xee);
+    v[e] = _mm512_shuffle_f32x4(w0, w2, 0x88);       // quarters 0 and 2 of each: q0 of the four
+    v[4 + e] = _mm512_shuffle_f32x4(w0, w2, 0xdd);   // quarters 1 and 3: q1
+    v[8 + e] = _mm512_shuffle_f32x4(w1, w3, 0x88);   // q2
+    v[12 + e] = _mm512_shuffle_f32x4(w1, w3, 0xdd);  // q3
+  }
+}
+#endif
+
+// The whole groups of 16 time steps, transposed; returns how many time steps it did (none without
+// AVX-512 floats). Templates, so that the double build discards the float intrinsics.
+template <typename S>
+Index columns_to_planes_transposed(const S* m, Index stride, Index rows, PlanesOf<S> p, Index n) noexcept {
+  Index t = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<S, float>) {
+    const __mmask16 lanes = static_cast<__mmask16>((1u << rows) - 1);
+    for (; t + 16 <= n; t += 16) {
+      __m512 v[16];
+      for (int i = 0; i < 16; ++i) v[i] = _mm512_maskz_loadu_ps(lanes, m + (t + i) * stride);
+      transpose16(v);
+      for (Index r = 0; r < rows; ++r) _mm512_storeu_ps(p.row(r) + t, v[r]);
+    }
+  }
+#endif
+  return (void)m, (void)stride, (void)rows, (void)p, (void)n, t;
+}
+
+template <typename S>
+Index planes_to_columns_transposed(PlanesOf<const S> p, Index rows, S* m, Index stride, Index n) noexcept {
+  Index t = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<S, float>) {
+    const __mmask16 lanes = static_cast<__mmask16>((1u << rows) - 1);
+    for (; t + 16 <= n; t += 16) {
+      __m512 v[16];
+      for (Index r = 0; r < 16; ++r) v[r] = r < rows ? _mm512_loadu_ps(p.row(r) + t) : _mm512_setzero_ps();
+      transpose16(v);
+      for (int i = 0; i < 16; ++i) _mm512_mask_storeu_ps(m + (t + i) * stride, lanes, v[i]);
+    }
+  }
+#endif
+  return (void)p, (void)rows, (void)m, (void)stride, (void)n, t;
+}
+
+}  // namespace
+
+void columns_to_planes_reference(const Scalar* m, Index stride, Index rows, Planes p, Index n) noexcept {
+  for (Index t = 0; t < n; ++t)
+    for (Index r = 0; r < rows; ++r) p.row(r)[t] = m[t * stride + r];
+}
+
+void planes_to_columns_reference(ConstPlanes p, Index rows, Scalar* m, Index stride, Index n) noexcept {
+  for (Index t = 0; t < n; ++t)
+    for (Index r = 0; r < rows; ++r) m[t * stride + r] = p.row(r)[t];
+}
+
+void columns_to_planes(const Scalar* m, Index stride, Index rows, Planes p, Index n) noexcept {
+  const Index done = rows > kCopyRows ? columns_to_planes_transposed(m, stride, rows, p, n) : 0;
+  columns_to_planes_copy(m, stride, rows, p, done, n);
+}
+
+void planes_to_columns(ConstPlanes p, Index rows, Scalar* m, Index stride, Index n) noexcept {
+  const Index done = rows > kCopyRows ? planes_to_columns_transposed(p, rows, m, stride, n) : 0;
+  planes_to_columns_copy(p, rows, m, stride, done, n);
+}
+
+}  // namespace namk
