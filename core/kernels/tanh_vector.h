@@ -93,7 +93,15 @@ inline Float16 tanh16(const Float16& x, const Registers& table) {
       _mm512_maskz_min_ps(__mmask16(0xffff), _mm512_set1_ps(kTanhLastInput), reinterpret_cast<__m512>(magnitude_x)));
   const Float16 rounded = ax + kTanhRounder;
   const Int16 interval = reinterpret_cast<Int16>(rounded);  // low 5 bits: the nearest centre's number
+  // t = |x| minus its nearest quarter: the reference's two exact subtractions, or with AVX-512DQ one
+  // vreduceps (keep 2 fraction bits, round to nearest even, as the add above rounds), which takes
+  // |x| itself rather than the sum and so runs beside the add: 4 cycles off every tanh's chain of
+  // about 30, and one instruction less. The same value (every step is exact), NaN's payload too.
+#if defined(__AVX512DQ__)
+  const Float16 t = reinterpret_cast<Float16>(_mm512_reduce_ps(reinterpret_cast<__m512>(ax), 0x28));
+#else
   const Float16 t = ax - (rounded - kTanhRounder);
+#endif
   // Estrin's scheme: three short chains instead of Horner's one of five, so more vectors overlap.
   const Float16 t2 = t * t;
   const Float16 low = pick(table.coefficient[1], interval) * t + pick(table.coefficient[0], interval);
