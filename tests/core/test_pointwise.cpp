@@ -111,6 +111,12 @@ TEST_CASE("float tanh: the piecewise quintic's reference is as accurate, and the
   CHECK(tanh_piecewise_reference(std::numeric_limits<float>::infinity()) == tanh_piecewise_reference(7.875f));
   CHECK(std::isnan(tanh_piecewise_reference(std::numeric_limits<float>::quiet_NaN())));
   if (!kTanhPiecewise) return;
+  // The ties between two quarters ((2k+1)/8, which round to the even one) and a float either side:
+  // where finding the nearest quarter by another instruction sequence could go the other way.
+  for (int k = 0; k < 63; ++k) {
+    const float tie = float(2 * k + 1) / 8;
+    x.insert(x.end(), {tie, std::nextafter(tie, 0.f), std::nextafter(tie, 16.f)});
+  }
   const size_t positives = x.size();
   for (size_t i = 0; i < positives; ++i) x.push_back(-x[i]);
   x.push_back(std::numeric_limits<float>::infinity());
