@@ -1,6 +1,8 @@
 // See planes_transpose.h.
 #include "core/kernels/planes_transpose.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <type_traits>
 
 #if defined(__AVX512F__)
@@ -89,6 +91,70 @@ void planes_to_columns_copy(ConstPlanes p, Index rows, Scalar* m, Index stride, 
 }
 #endif
 
+#if defined(__AVX512F__)
+// Lane e of the result: lane idx[e] of a (idx[e] < 16) or of b (idx[e] - 16): one vpermt2ps.
+// (Unused in the double build, as the helpers above.)
+[[maybe_unused]] inline __m512 pick2(__m512 a, const __m512i& idx, __m512 b) { return _mm512_permutex2var_ps(a, idx, b); }
+
+// Two or four rows whose columns are contiguous (stride = rows, as a layer array's own buffers are):
+// then 16 time steps are 2 or 4 whole vectors of m, and each plane's 16 values are picked out of
+// them with two-source permutes, 2 or 12 per 16 steps (4 rows: 8 lanes from each half, then the
+// halves joined), where the transpose takes 64 and the copy a load and a store per value.
+template <int R>
+Index deinterleave(const float* m, PlanesOf<float> p, Index n) noexcept {
+  static_assert(R == 2 || R == 4);
+  Index t = 0;
+  for (; t + 16 <= n; t += 16) {
+    __m512 c[R];
+    for (int j = 0; j < R; ++j) c[j] = _mm512_loadu_ps(m + t * R + 16 * j);
+    for (int r = 0; r < R; ++r) {
+      // Plane r's value for step e sits at e * R + r of the R vectors read as one array.
+      alignas(64) int32_t idx[16];
+      for (int e = 0; e < 16; ++e) idx[e] = (R == 2 ? e * 2 : (e % 8) * 4) + r;
+      const __m512i i = _mm512_load_si512(idx);
+      if constexpr (R == 2) {
+        _mm512_storeu_ps(p.row(r) + t, pick2(c[0], i, c[1]));
+      } else {
+        // Steps 0-7 from c[0], c[1]; steps 8-15 from c[2], c[3] (the same lanes); then joined.
+        const __m512 low = pick2(c[0], i, c[1]), high = pick2(c[2], i, c[3]);
+        _mm512_storeu_ps(p.row(r) + t, _mm512_shuffle_f32x4(low, high, 0x44));
+      }
+    }
+  }
+  return t;
+}
+
+template <int R>
+Index interleave(PlanesOf<const float> p, float* m, Index n) noexcept {
+  static_assert(R == 2 || R == 4);
+  // Lanes (2c + q) of pair_low hold step c (0-7) of rows q = 0, 1 of a pair; pair_high steps 8-15.
+  alignas(64) int32_t pair_low[16], pair_high[16];
+  for (int e = 0; e < 16; ++e) {
+    pair_low[e] = (e % 2) * 16 + e / 2;
+    pair_high[e] = pair_low[e] + 8;
+  }
+  const __m512i lo = _mm512_load_si512(pair_low), hi = _mm512_load_si512(pair_high);
+  Index t = 0;
+  for (; t + 16 <= n; t += 16) {
+    const __m512 p0 = _mm512_loadu_ps(p.row(0) + t), p1 = _mm512_loadu_ps(p.row(1) + t);
+    if constexpr (R == 2) {
+      _mm512_storeu_ps(m + t * 2, pick2(p0, lo, p1));
+      _mm512_storeu_ps(m + t * 2 + 16, pick2(p0, hi, p1));
+    } else {
+      const __m512 p2 = _mm512_loadu_ps(p.row(2) + t), p3 = _mm512_loadu_ps(p.row(3) + t);
+      const __m512 q01[2] = {pick2(p0, lo, p1), pick2(p0, hi, p1)}, q23[2] = {pick2(p2, lo, p3), pick2(p2, hi, p3)};
+      // Output vector j: steps 4j to 4j+3, each as rows 0-3; rows 0-1 from q01, 2-3 from q23.
+      for (int j = 0; j < 4; ++j) {
+        alignas(64) int32_t idx[16];
+        for (int e = 0; e < 16; ++e) idx[e] = (e % 4 < 2 ? 0 : 16) + 8 * (j % 2) + 2 * (e / 4) + e % 2;
+        _mm512_storeu_ps(m + t * 4 + 16 * j, pick2(q01[j / 2], _mm512_load_si512(idx), q23[j / 2]));
+      }
+    }
+  }
+  return t;
+}
+#endif
+
 // The whole groups of 16 time steps, transposed; returns how many time steps it did (none without
 // AVX-512 floats). Templates, so that the double build discards the float intrinsics.
 template <typename S>
@@ -125,6 +191,23 @@ Index planes_to_columns_transposed(PlanesOf<const S> p, Index rows, S* m, Index 
   return (void)p, (void)rows, (void)m, (void)stride, (void)n, t;
 }
 
+// Two or four contiguous rows (see deinterleave), in the same way as the transposed helpers.
+template <typename S>
+Index columns_to_planes_interleaved(const S* m, Index rows, PlanesOf<S> p, Index n) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<S, float>) return rows == 2 ? deinterleave<2>(m, p, n) : deinterleave<4>(m, p, n);
+#endif
+  return (void)m, (void)rows, (void)p, (void)n, 0;
+}
+
+template <typename S>
+Index planes_to_columns_interleaved(PlanesOf<const S> p, Index rows, S* m, Index n) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<S, float>) return rows == 2 ? interleave<2>(p, m, n) : interleave<4>(p, m, n);
+#endif
+  return (void)p, (void)rows, (void)m, (void)n, 0;
+}
+
 }  // namespace
 
 void columns_to_planes_reference(const Scalar* m, Index stride, Index rows, Planes p, Index n) noexcept {
@@ -138,12 +221,18 @@ void planes_to_columns_reference(ConstPlanes p, Index rows, Scalar* m, Index str
 }
 
 void columns_to_planes(const Scalar* m, Index stride, Index rows, Planes p, Index n) noexcept {
-  const Index done = rows > kCopyRows ? columns_to_planes_transposed(m, stride, rows, p, n) : 0;
+  if (rows == 1 && stride == 1) return (void)std::copy(m, m + n, p.row(0));
+  Index done = 0;
+  if ((rows == 2 || rows == 4) && stride == rows) done = columns_to_planes_interleaved(m, rows, p, n);
+  if (rows > kCopyRows) done = columns_to_planes_transposed(m, stride, rows, p, n);
   columns_to_planes_copy(m, stride, rows, p, done, n);
 }
 
 void planes_to_columns(ConstPlanes p, Index rows, Scalar* m, Index stride, Index n) noexcept {
-  const Index done = rows > kCopyRows ? planes_to_columns_transposed(p, rows, m, stride, n) : 0;
+  if (rows == 1 && stride == 1) return (void)std::copy(p.row(0), p.row(0) + n, m);
+  Index done = 0;
+  if ((rows == 2 || rows == 4) && stride == rows) done = planes_to_columns_interleaved(p, rows, m, n);
+  if (rows > kCopyRows) done = planes_to_columns_transposed(p, rows, m, stride, n);
   planes_to_columns_copy(p, rows, m, stride, done, n);
 }
 

@@ -6,7 +6,9 @@
 // Why a kernel: standard's second array converts 16 + 8 + 1 rows a sample. Element by element that
 // was about 4% of its streaming at block 64 (a load and a store per value, the row's stride in
 // between); with AVX-512, sixteen time steps are loaded as sixteen columns and turned round in
-// registers (16x16 transposes of four shuffle steps), about a quarter of a cycle a value.
+// registers (16x16 transposes of four shuffle steps), about a quarter of a cycle a value. Two and
+// four contiguous rows (nano's arrays) are interleaved or picked apart with a few two-source
+// permutes per 16 steps, one row is a plain copy: nano streamed 8% faster at block 16 and 11% at 64.
 #pragma once
 
 #include "core/kernels/residual_layer_planar.h"
