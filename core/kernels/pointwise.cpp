@@ -156,9 +156,14 @@ void film_forward(ConstMatRef x, ConstMatRef gamma, ConstMatRef beta, MatRef y) 
   const Index rows = x.rows(), whole = rows - rows % lanes;
   const Scalar* g = gamma.data();
   const Scalar* b = beta.size() > 0 ? beta.data() : nullptr;
-  for (Index j = 0; j < x.cols(); ++j) {
-    const Scalar* xj = x.data() + j * x.outerStride();
-    Scalar* yj = y.data() + j * y.outerStride();
+  // The Refs' fields read once: the stores below are memcpys, which may alias anything, so reading
+  // them in the loop reloaded them after every column.
+  const Scalar* xd = x.data();
+  Scalar* yd = y.data();
+  const Index xs = x.outerStride(), ys = y.outerStride(), cols = x.cols();
+  for (Index j = 0; j < cols; ++j) {
+    const Scalar* xj = xd + j * xs;
+    Scalar* yj = yd + j * ys;
     for (Index o = 0; o < whole; o += lanes) {
       V xv, gv, bv = {};
       std::memcpy(&xv, xj + o, sizeof xv);
