@@ -2,42 +2,159 @@
 // product and the gate nonlinearities; everything that is not recurrent is batched over time.
 #include "nn/layers/lstm_op.h"
 
+#include <cstring>
+#include <type_traits>
+
 #include "base/error.h"
+#include "core/kernels/pointwise.h"
+#include "core/kernels/tanh_float.h"
+#include "core/kernels/tanh_vector.h"
 
 namespace namk {
 
 namespace {
-template <typename V>
-auto sigmoid(const V& v) {
-  return (Scalar(1) + (-v).exp()).inverse();
+// The build's tanh over n contiguous values, in place allowed: tanh_array, the piecewise quintic
+// with AVX-512 floats (core/kernels/tanh_float.h), as the WaveNet's activations.
+void tanh_values(const Scalar* x, Scalar* y, Index n) {
+  activation_forward_views(Activation::Tanh, ConstMatView(x, 1, n, 1), MatView(y, 1, n, 1));
 }
+
+// gates = W_ih x + b for every step (the recurrent part is added step by step). One input row (a
+// plain amp model's audio): w x + b per value, one FMA where the build contracts, as the vector
+// form computes it inside its step; Eigen's GEMM, with its packing and blocking per call, cost an
+// LSTM-16 about a tenth of its streaming at block 16. Several rows: the GEMM, then the bias.
+void input_projection(ConstMatRef x, ConstMatRef w, ConstMatRef b, MatRef gates) {
+  if (x.rows() == 1) {
+    const Scalar* w0 = w.data();
+    const Scalar* bias = b.data();
+    for (Index t = 0; t < x.cols(); ++t) {
+      const Scalar xt = x(0, t);
+      Scalar* g = gates.col(t).data();
+      for (Index r = 0; r < gates.rows(); ++r) g[r] = w0[r] * xt + bias[r];
+    }
+    return;
+  }
+  gates.noalias() = w.leftCols(x.rows()) * x;
+  gates.colwise() += b.col(0);
+}
+
+// One step in the order both forms share, per gate row r: four partial sums of the recurrent
+// product (the first starts from W_ih x + b, hidden unit j goes to sum j % 4: chains a quarter as
+// long as one sum's), added as (s0 + s1) + (s2 + s3); i, f and o through lstm_gate_sigmoid's steps,
+// g through tanh; c = i g + (f c_prev); y = o tanh(c).
+void step_reference(const Scalar* w_hh, Index w_stride, const Scalar* h_prev, const Scalar* c_prev, Index h,
+                    Scalar* g, Scalar* c, Scalar* y) {
+  for (Index r = 0; r < 4 * h; ++r) {
+    Scalar sum[4] = {g[r], 0, 0, 0};
+    for (Index j = 0; j < h; ++j) sum[j % 4] += w_hh[j * w_stride + r] * h_prev[j];
+    g[r] = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+  }
+  lstm_gate_sigmoid(g, g, 2 * h);          // i, f
+  tanh_values(g + 2 * h, g + 2 * h, h);    // g
+  lstm_gate_sigmoid(g + 3 * h, g + 3 * h, h);  // o
+  for (Index j = 0; j < h; ++j) {
+    const Scalar kept = g[h + j] * c_prev[j];
+    c[j] = g[j] * g[2 * h + j] + kept;
+  }
+  tanh_values(c, y, h);
+  for (Index j = 0; j < h; ++j) y[j] = g[3 * h + j] * y[j];
+}
+
+#if defined(__AVX512F__)
+// The same step for a hidden size that is a whole number of 16-float vectors (LSTM-16, -32...):
+// each gate a few vectors in registers, tanh in registers (tanh_vector.h: tanh_array's bits), no
+// call per step. Each lane does the reference's operations in its order, contracted to the same
+// FMAs. Why: the reference's calls (a tanh pass per gate, an activation dispatch each) and Eigen's
+// matrix-vector product cost more than the step's arithmetic.
+typedef float V __attribute__((vector_size(64)));
+inline V load(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+
+// Raw pointers and a template, so that the double build (which never calls it) discards the body.
+// x_row: the one input row when there is one (its projection then computed here, w_ih x + b, as
+// input_projection does), else null (gates then hold the projection already).
+template <typename S>
+void steps_vectorised(const S* x_row, const S* w_ih, const S* bias, const S* w_hh, Index ws, const S* h0,
+                      const S* c0, Index h, Index steps, S* y, Index ys, S* gates, Index gs, S* c, Index cs) {
+  if constexpr (std::is_same_v<S, float>) {
+    constexpr Index lanes = 16;
+    const Index nv = h / lanes;
+    const tanh_vector::Registers table = tanh_vector::registers();
+    const V half = V{} + 0.5f;
+    for (Index t = 0; t < steps; ++t) {
+      const float* h_prev = t == 0 ? h0 : y + (t - 1) * ys;
+      const float* c_prev = t == 0 ? c0 : c + (t - 1) * cs;
+      float* g = gates + t * gs;
+      for (Index v = 0; v < 4 * nv; ++v) {
+        const V start = x_row ? load(w_ih + v * lanes) * x_row[t] + load(bias + v * lanes) : load(g + v * lanes);
+        V sum[4] = {start, V{}, V{}, V{}};
+        for (Index j = 0; j < h; j += 4)
+          for (int q = 0; q < 4; ++q) sum[q] += load(w_hh + (j + q) * ws + v * lanes) * h_prev[j + q];
+        V gv = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        if (v / nv == 2) {
+          tanh_vector::tanh_lanes(gv, table);  // g
+        } else {
+          gv = half * gv;  // i, f, o: lstm_gate_sigmoid's three steps
+          tanh_vector::tanh_lanes(gv, table);
+          gv = half * gv + half;
+        }
+        store(g + v * lanes, gv);
+      }
+      float* ct = c + t * cs;
+      float* yt = y + t * ys;
+      for (Index v = 0; v < nv; ++v) {
+        const Index o = v * lanes;
+        const V kept = load(g + h + o) * load(c_prev + o);
+        const V cv = load(g + o) * load(g + 2 * h + o) + kept;
+        store(ct + o, cv);
+        V tc = cv;
+        tanh_vector::tanh_lanes(tc, table);
+        store(yt + o, load(g + 3 * h + o) * tc);
+      }
+    }
+  }
+}
+
+// Whether the vector form takes this hidden size.
+bool vectorised(Index h) {
+  return kTanhPiecewise && sizeof(Scalar) == sizeof(float) && h % 16 == 0 && h > 0;
+}
+#endif
 }  // namespace
+
+void lstm_gate_sigmoid(const Scalar* x, Scalar* y, Index n) {
+  for (Index i = 0; i < n; ++i) y[i] = Scalar(0.5) * x[i];
+  tanh_values(y, y, n);
+  for (Index i = 0; i < n; ++i) y[i] = Scalar(0.5) * y[i] + Scalar(0.5);
+}
+
+void lstm_forward_reference(ConstMatRef x, ConstMatRef w, ConstMatRef b, ConstMatRef h0, ConstMatRef c0, MatRef y,
+                            MatRef gates, MatRef c) {
+  const Index in = x.rows(), h = y.rows();
+  input_projection(x, w, b, gates);
+  for (Index t = 0; t < x.cols(); ++t)
+    step_reference(w.data() + in * w.outerStride(), w.outerStride(), t == 0 ? h0.data() : y.col(t - 1).data(),
+                   t == 0 ? c0.data() : c.col(t - 1).data(), h, gates.col(t).data(), c.col(t).data(),
+                   y.col(t).data());
+}
 
 void lstm_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, ConstMatRef h0, ConstMatRef c0,
                   MatRef y, MatRef gates, MatRef c) {
-  const Index in = x.rows(), h = y.rows(), steps = x.cols();
-  // One input row (a plain amp model's audio): an outer product, each value the one product the
-  // GEMM computes too (the same bits), without its packing and blocking per call, which cost an
-  // LSTM-16 about a tenth of its streaming at block 16.
-  if (in == 1)
-    for (Index t = 0; t < steps; ++t) gates.col(t) = w.col(0) * x(0, t);
-  else
-    gates.noalias() = w.leftCols(in) * x;
-  gates.colwise() += b.col(0);
-  for (Index t = 0; t < steps; ++t) {
-    auto g = gates.col(t);
-    if (t == 0)
-      g.noalias() += w.rightCols(h) * h0.col(0);
-    else
-      g.noalias() += w.rightCols(h) * y.col(t - 1);
-    g.segment(0, 2 * h).array() = sigmoid(g.segment(0, 2 * h).array());
-    g.segment(2 * h, h).array() = g.segment(2 * h, h).array().tanh();
-    g.segment(3 * h, h).array() = sigmoid(g.segment(3 * h, h).array());
-    const Eigen::Map<const Vec> c_prev(t == 0 ? c0.data() : c.col(t - 1).data(), h);
-    c.col(t).array() = g.segment(h, h).array() * c_prev.array() +
-                       g.segment(0, h).array() * g.segment(2 * h, h).array();
-    y.col(t).array() = g.segment(3 * h, h).array() * c.col(t).array().tanh();
+#if defined(__AVX512F__)
+  if (vectorised(y.rows())) {
+    const bool one_row = x.rows() == 1 && x.outerStride() == 1;
+    if (!one_row) input_projection(x, w, b, gates);
+    const Index ws = w.outerStride();
+    return steps_vectorised(one_row ? x.data() : nullptr, w.data(), b.data(), w.data() + x.rows() * ws, ws,
+                            h0.data(), c0.data(), y.rows(), x.cols(), y.data(), y.outerStride(), gates.data(),
+                            gates.outerStride(), c.data(), c.outerStride());
   }
+#endif
+  lstm_forward_reference(x, w, b, h0, c0, y, gates, c);
 }
 
 void lstm_backward(ConstMatRef x, ConstMatRef w, ConstMatRef h0, ConstMatRef c0, ConstMatRef y,
@@ -52,7 +169,7 @@ void lstm_backward(ConstMatRef x, ConstMatRef w, ConstMatRef h0, ConstMatRef c0,
                gg = g.segment(2 * h, h).array(), o = g.segment(3 * h, h).array();
     const Eigen::Map<const Vec> c_prev(t == 0 ? c0.data() : c.col(t - 1).data(), h);
     const auto dh = dy.col(t).array() + dh_next.array();
-    tc.array() = c.col(t).array().tanh();
+    tanh_values(c.col(t).data(), tc.data(), h);  // the forward's tanh(c), the same values
     dc.array() = dh * o * (Scalar(1) - tc.array().square()) + dc_next.array();
     auto d = dgates.col(t);
     d.segment(0, h).array() = dc.array() * gg * i * (Scalar(1) - i);
