@@ -94,7 +94,9 @@ void planes_to_columns_copy(ConstPlanes p, Index rows, Scalar* m, Index stride, 
 #if defined(__AVX512F__)
 // Lane e of the result: lane idx[e] of a (idx[e] < 16) or of b (idx[e] - 16): one vpermt2ps.
 // (Unused in the double build, as the helpers above.)
-[[maybe_unused]] inline __m512 pick2(__m512 a, const __m512i& idx, __m512 b) { return _mm512_permutex2var_ps(a, idx, b); }
+[[maybe_unused]] inline __m512 pick2(__m512 a, const __m512i& idx, __m512 b) {
+  return _mm512_permutex2var_ps(a, idx, b);
+}
 
 // Two or four rows whose columns are contiguous (stride = rows, as a layer array's own buffers are):
 // then 16 time steps are 2 or 4 whole vectors of m, and each plane's 16 values are picked out of
