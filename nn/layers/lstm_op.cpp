@@ -67,12 +67,13 @@ void step_reference(const Scalar* w_hh, Index w_stride, const Scalar* h_prev, co
 // FMAs. Why: the reference's calls (a tanh pass per gate, an activation dispatch each) and Eigen's
 // matrix-vector product cost more than the step's arithmetic.
 typedef float V __attribute__((vector_size(64)));
-inline V load(const float* p) {
+// (Unused in the double build, which discards steps_vectorised's body.)
+[[maybe_unused]] inline V load(const float* p) {
   V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store(float* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+[[maybe_unused]] inline void store(float* p, const V& v) { std::memcpy(p, &v, sizeof v); }
 
 // Raw pointers and a template, so that the double build (which never calls it) discards the body.
 // x_row: the one input row when there is one (its projection then computed here, w_ih x + b, as
