@@ -17,37 +17,22 @@ namespace {
 // column) is as fast as a transpose, whose 64 shuffles per 16 time steps do not depend on the rows.
 constexpr Index kCopyRows = 4;
 
-template <int R>
-void columns_to_planes_fixed(const Scalar* m, Index stride, Planes p, Index from, Index n) noexcept {
-  for (Index t = from; t < n; ++t)
-    for (int r = 0; r < R; ++r) p.row(r)[t] = m[t * stride + r];
-}
-template <int R>
-void planes_to_columns_fixed(ConstPlanes p, Scalar* m, Index stride, Index from, Index n) noexcept {
-  for (Index t = from; t < n; ++t)
-    for (int r = 0; r < R; ++r) m[t * stride + r] = p.row(r)[t];
-}
-
-void columns_to_planes_copy(const Scalar* m, Index stride, Index rows, Planes p, Index from, Index n) noexcept {
+// Calls f(r, t) for every row r < rows of every column t in [from, n). Up to 4 rows the count is a
+// compile-time constant, so each column is a few moves rather than a loop.
+template <typename F>
+void each_value(Index rows, Index from, Index n, F f) noexcept {
+  auto fixed = [&]<int R>() {
+    for (Index t = from; t < n; ++t)
+      for (int r = 0; r < R; ++r) f(r, t);
+  };
   switch (rows) {
-    case 1: return columns_to_planes_fixed<1>(m, stride, p, from, n);
-    case 2: return columns_to_planes_fixed<2>(m, stride, p, from, n);
-    case 3: return columns_to_planes_fixed<3>(m, stride, p, from, n);
-    case 4: return columns_to_planes_fixed<4>(m, stride, p, from, n);
+    case 1: return fixed.template operator()<1>();
+    case 2: return fixed.template operator()<2>();
+    case 3: return fixed.template operator()<3>();
+    case 4: return fixed.template operator()<4>();
     default:
       for (Index t = from; t < n; ++t)
-        for (Index r = 0; r < rows; ++r) p.row(r)[t] = m[t * stride + r];
-  }
-}
-void planes_to_columns_copy(ConstPlanes p, Index rows, Scalar* m, Index stride, Index from, Index n) noexcept {
-  switch (rows) {
-    case 1: return planes_to_columns_fixed<1>(p, m, stride, from, n);
-    case 2: return planes_to_columns_fixed<2>(p, m, stride, from, n);
-    case 3: return planes_to_columns_fixed<3>(p, m, stride, from, n);
-    case 4: return planes_to_columns_fixed<4>(p, m, stride, from, n);
-    default:
-      for (Index t = from; t < n; ++t)
-        for (Index r = 0; r < rows; ++r) m[t * stride + r] = p.row(r)[t];
+        for (Index r = 0; r < rows; ++r) f(r, t);
   }
 }
 
@@ -227,7 +212,7 @@ void columns_to_planes(const Scalar* m, Index stride, Index rows, Planes p, Inde
   Index done = 0;
   if ((rows == 2 || rows == 4) && stride == rows) done = columns_to_planes_interleaved(m, rows, p, n);
   if (rows > kCopyRows) done = columns_to_planes_transposed(m, stride, rows, p, n);
-  columns_to_planes_copy(m, stride, rows, p, done, n);
+  each_value(rows, done, n, [&](Index r, Index t) { p.row(r)[t] = m[t * stride + r]; });
 }
 
 void planes_to_columns(ConstPlanes p, Index rows, Scalar* m, Index stride, Index n) noexcept {
@@ -235,7 +220,7 @@ void planes_to_columns(ConstPlanes p, Index rows, Scalar* m, Index stride, Index
   Index done = 0;
   if ((rows == 2 || rows == 4) && stride == rows) done = planes_to_columns_interleaved(p, rows, m, n);
   if (rows > kCopyRows) done = planes_to_columns_transposed(p, rows, m, stride, n);
-  planes_to_columns_copy(p, rows, m, stride, done, n);
+  each_value(rows, done, n, [&](Index r, Index t) { m[t * stride + r] = p.row(r)[t]; });
 }
 
 }  // namespace namk
