@@ -20,7 +20,10 @@ ConstMatMap FilmSite::beta(const Vec& cond) const {
 
 Var FilmSite::apply(Tape& t, Var x, Var cond) const { return film(t, x, gamma(t, cond), beta(t, cond)); }
 
-void FilmSite::apply(const Vec& cond, MatRef x) const noexcept { film_forward(x, gamma(cond), beta(cond), x); }
+void FilmSite::apply(const Vec& cond, MatMap x) const noexcept {
+  const Scalar* gamma = cond.data() + offset;
+  film_columns(x.data(), x.rows(), gamma, shift ? gamma + channels : nullptr, x.rows(), x.cols(), x.data(), x.rows());
+}
 
 Var film_fold_weight(Tape& t, Var weight, Var gamma) { return film(t, weight, gamma, Var{}); }
 

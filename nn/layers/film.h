@@ -27,7 +27,7 @@ struct FilmSite {
 
   // FiLM on an activation x (channels, T), where it cannot be folded (LSTM, ConvNet, Linear).
   Var apply(Tape& t, Var x, Var cond) const;
-  void apply(const Vec& cond, MatRef x) const noexcept;  // in place
+  void apply(const Vec& cond, MatMap x) const noexcept;  // in place
 };
 
 // Training. weight: (C, any), rows scaled by gamma (C, 1). bias: gamma ⊙ bias + beta; with no bias
