@@ -154,14 +154,13 @@ template <int C, bool TANH>
 void layer(const PlanarLayer& x, const PlanarBlock& b) {
   // Whole vectors, the last one running past n into the planes' padding.
   const Index vectors = (b.n + kLanes - 1) / kLanes;
-  const float* table = TANH ? tanh_vector::table() : nullptr;
   Index v = 0;
   // 2 * C * G accumulators: at most 24 (C = 3, G = 4), or 16, leaving registers for the inputs.
   if constexpr (C <= 3)
-    for (; v + 4 <= vectors; v += 4) group<C, 4, TANH>(x, b, table, v * kLanes);
+    for (; v + 4 <= vectors; v += 4) group<C, 4, TANH>(x, b, x.tanh_table, v * kLanes);
   if constexpr (C <= 4)
-    for (; v + 2 <= vectors; v += 2) group<C, 2, TANH>(x, b, table, v * kLanes);
-  for (; v < vectors; ++v) group<C, 1, TANH>(x, b, table, v * kLanes);
+    for (; v + 2 <= vectors; v += 2) group<C, 2, TANH>(x, b, x.tanh_table, v * kLanes);
+  for (; v < vectors; ++v) group<C, 1, TANH>(x, b, x.tanh_table, v * kLanes);
 }
 
 // G vectors of 16 time steps from t for each of the conv's C outputs: 2CG sums (at most 16), each
@@ -244,7 +243,8 @@ PlanarLayer planar_layer(const ResidualLayerWeightViews& w, const ResidualLayerS
           (taps - 1) * s.dilation,
           w.mixer.cols(),
           s.activation,
-          s.activation == Activation::Tanh ? kTanh[instance] : kOther[instance]};
+          s.activation == Activation::Tanh ? kTanh[instance] : kOther[instance],
+          s.activation == Activation::Tanh ? tanh_vector::table() : nullptr};
 }
 
 void residual_layer_planar(const ResidualLayerWeightViews& w, const ResidualLayerShape& s, const PlanarBlock& b) {

@@ -87,6 +87,9 @@ struct PlanarLayer {
   Index taps = 0, dilation = 0, reach = 0, c_cond = 0;
   Activation activation = Activation::Identity;
   Kernel kernel = nullptr;
+  // tanh's coefficient table (tanh_vector.h) when the kernel takes tanh: its address is a call into
+  // another file, made here once rather than at every block of every layer.
+  const float* tanh_table = nullptr;
 };
 // w's matrices contiguous (outer stride = rows), as the streaming state holds them; the result
 // holds their addresses, so they must stay where they are (refilled in place is fine: FiLM folds).
