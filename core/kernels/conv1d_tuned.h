@@ -188,8 +188,12 @@ void forward_columns(const typename A::In& x, const typename A::In& w, const typ
               rs = extras.residual.outerStride();
   Scalar* yd = y.data();
   // FULL (C_out fills the NV vectors) is a template parameter: with the element-wise store of a
-  // short column in the same loop, GCC kept the accumulators in memory.
-  auto columns = [&]<int N, bool FULL>(Index t) {
+  // short column in the same loop, GCC kept the accumulators in memory. CONTIG (with FULL: y's and
+  // the residual's columns one after another, as streaming's histories and the training tape hold
+  // them) makes their strides constants: with runtime strides GCC kept a pointer per column of the
+  // group on the stack and reloaded all of them at every group's stores.
+  auto columns = [&]<int N, bool FULL, bool CONTIG>(Index t) {
+    const Index y_stride = CONTIG ? NV * lanes : ys, r_stride = CONTIG ? NV * lanes : rs;
     V acc[N][NV];
 #pragma GCC unroll 16
     for (int c = 0; c < N; ++c)
@@ -205,7 +209,19 @@ void forward_columns(const typename A::In& x, const typename A::In& w, const typ
           for (int c = 0; c < N; ++c) acc[c][v] += wv * xk[c * xs + i];
         }
     }
-    for (Index j = 0; j < c_side; ++j)
+    // The side input's rows j after the taps. A side of one contiguous row (the audio, the mixer's
+    // usual input) read at constant offsets from one pointer: with a runtime stride each column
+    // of the group needs its own pointer, and GCC, short of registers for them, kept the group's
+    // accumulators on the stack (stored after the taps, loaded back here).
+    // (Two loops, not a lambda: a lambda's reference to acc kept it in memory.)
+    const bool one_row = c_side == 1 && sds == 1;
+    for (int v = 0; one_row && v < NV; ++v) {
+      V wv;
+      std::memcpy(&wv, sw + v * lanes, sizeof(V));
+#pragma GCC unroll 16
+      for (int c = 0; c < N; ++c) acc[c][v] += wv * sd[t + c];
+    }
+    for (Index j = 0; !one_row && j < c_side; ++j)
       for (int v = 0; v < NV; ++v) {
         V wv;
         std::memcpy(&wv, sw + j * ss + v * lanes, sizeof(V));
@@ -214,42 +230,47 @@ void forward_columns(const typename A::In& x, const typename A::In& w, const typ
       }
 #pragma GCC unroll 16
     for (int c = 0; c < N; ++c) {
-      Scalar* yc = yd + (t + c) * ys;
-      const Scalar* rc = rd ? rd + (t + c) * rs : nullptr;
+      Scalar* yc = yd + (t + c) * y_stride;
+      const Scalar* rc = rd ? rd + (t + c) * r_stride : nullptr;
       for (int v = 0; v < NV; ++v) {
         const Index rows = FULL ? lanes : std::min<Index>(lanes, c_out - v * lanes);
+        // Copies out of acc, never its address or an element of it (if constexpr: not even in a
+        // branch the compiler drops later): either kept acc in memory, stored after the taps
+        // and loaded back here, for every group.
+        V out = acc[c][v];
         if (FULL || rows == lanes) {
           if (rc) {
             V r;
             std::memcpy(&r, rc + v * lanes, sizeof(V));
-            acc[c][v] = r + acc[c][v];
+            out = r + out;
           }
-          std::memcpy(yc + v * lanes, &acc[c][v], sizeof(V));
-        } else if (COUT > 0) {
+          std::memcpy(yc + v * lanes, &out, sizeof(V));
+        } else if constexpr (COUT > 0) {
           // rows is a constant here: whole-vector arithmetic, masked or fixed-size copies.
-          V out = acc[c][v];
           if (rc) out = load_first<V>(rc + v * lanes, rows) + out;
           store_first(yc + v * lanes, out, rows);
-        } else {
-          for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = rc ? rc[v * lanes + l] + acc[c][v][l] : acc[c][v][l];
+        } else if constexpr (!FULL) {
+          for (Index l = 0; l < rows; ++l) yc[v * lanes + l] = rc ? rc[v * lanes + l] + out[l] : out[l];
         }
       }
     }
   };
   // Shorter groups before lone columns: a streaming block of 64 is not a multiple of every COLS.
-  auto run = [&]<bool FULL>() {
+  auto run = [&]<bool FULL, bool CONTIG>() {
     Index t = 0;
-    for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, FULL>(t);
+    for (; t + COLS <= t_out; t += COLS) columns.template operator()<COLS, FULL, CONTIG>(t);
     if constexpr (COLS > 8)
-      for (; t + 8 <= t_out; t += 8) columns.template operator()<8, FULL>(t);
+      for (; t + 8 <= t_out; t += 8) columns.template operator()<8, FULL, CONTIG>(t);
     if constexpr (COLS > 4)
-      for (; t + 4 <= t_out; t += 4) columns.template operator()<4, FULL>(t);
-    for (; t < t_out; ++t) columns.template operator()<1, FULL>(t);
+      for (; t + 4 <= t_out; t += 4) columns.template operator()<4, FULL, CONTIG>(t);
+    for (; t < t_out; ++t) columns.template operator()<1, FULL, CONTIG>(t);
   };
-  if (c_out == NV * lanes)
-    run.template operator()<true>();
+  if (c_out == NV * lanes && ys == c_out && (!rd || rs == c_out))
+    run.template operator()<true, true>();
+  else if (c_out == NV * lanes)
+    run.template operator()<true, false>();
   else
-    run.template operator()<false>();
+    run.template operator()<false, false>();
 }
 
 // Columns per group: enough independent accumulators to hide FMA latency, few enough to stay in
