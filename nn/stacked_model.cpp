@@ -1,6 +1,9 @@
 // See stacked_model.h. Instantiated for the two blocks there are.
 #include "nn/stacked_model.h"
 
+#include <algorithm>
+
+#include "core/kernels/planes_transpose.h"
 #include "nn/layers/convnet_block.h"
 #include "nn/layers/lstm_layer.h"
 
@@ -43,6 +46,14 @@ void StackedModel<Block>::prepare_stream(int max_block) {
   for (size_t i = 0; i < blocks_.size(); ++i) blocks_[i].prepare(params_.data(), max_block, states_[i]);
   head_.prepare(params_.data(), FilmSite{}, head_state_);
   input_.resize(input_channels(), max_block);
+  const Conv1dShape& h = head_.shape();
+  planar_head_ = kPlanarStreaming && h.kernel_size == 1 && h.out == 1 && h.in <= 16 && conv_planar_applies(h.in, 1, 1);
+  if (planar_head_) {
+    // Whole vectors and the padding the planar kernels may run into (residual_layer_planar.h).
+    const Index length = (max_block + kPlanarPad - 1) / kPlanarPad * kPlanarPad + kPlanarPad;
+    head_planes_.setZero(length, h.in);
+    head_plane_out_.setZero(length, 1);
+  }
 }
 
 template <class Block>
@@ -61,7 +72,16 @@ void StackedModel<Block>::process_block(const Scalar* in, Scalar* out, int n) no
     x = y.data();
     rows = y.rows();
   }
-  head_.process(head_state_, ConstMatMap(x, rows, n), MatMap(out, 1, n));
+  if (!planar_head_) return head_.process(head_state_, ConstMatMap(x, rows, n), MatMap(out, 1, n));
+  const Planes planes{head_planes_.data(), head_planes_.rows()};
+  columns_to_planes(x, rows, rows, planes, n);
+  // The kernel writes whole vectors: straight into out when n is a whole number of them.
+  const bool whole = n % kPlanarPad == 0;
+  Scalar* y = whole ? out : head_plane_out_.data();
+  const PlanarConv conv{head_state_.weight.data(), head_state_.bias.size() > 0 ? head_state_.bias.data() : nullptr,
+                        rows, 1, 1, 1};
+  conv_planar(conv, planes, Planes{y, head_plane_out_.rows()}, n);
+  if (!whole) std::copy_n(y, n, out);
 }
 
 template class StackedModel<LstmLayer>;

@@ -37,6 +37,12 @@ class StackedModel final : public Model {
   std::vector<typename Block::State> states_;
   Conv1dLayer::State head_state_;
   Mat input_;  // the first block's input, (1 + concat's knobs, max_block)
+  // The head (C -> 1, a 1x1) run time-major (core/kernels/residual_layer_planar.h's conv, the
+  // channel-pair kernel's order, so the same bits): the last block's output as planes, and the
+  // output plane for blocks that are not whole vectors. Why: by columns, one output a column,
+  // the head was 9% of an LSTM-16's streaming.
+  bool planar_head_ = false;
+  Mat head_planes_, head_plane_out_;
 };
 
 }  // namespace namk
