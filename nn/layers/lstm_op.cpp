@@ -77,33 +77,62 @@ typedef float V __attribute__((vector_size(64)));
 
 // Raw pointers and a template, so that the double build (which never calls it) discards the body.
 // x_row: the one input row when there is one (its projection then computed here, w_ih x + b, as
-// input_projection does), else null (gates then hold the projection already).
-template <typename S>
-void steps_vectorised(const S* x_row, const S* w_ih, const S* bias, const S* w_hh, Index ws, const S* h0,
-                      const S* c0, Index h, Index steps, S* y, Index ys, S* gates, Index gs, S* c, Index cs) {
+// input_projection does), else null (gates then hold the projection already). ONE_VECTOR: h = 16,
+// fixed at compile time (below).
+// Inlined into lstm_forward: called, its arguments (half of them on the stack) were reloaded in the loop.
+template <typename S, bool ONE_VECTOR>
+[[gnu::always_inline]] inline void steps_vectorised(const S* x_row, const S* w_ih, const S* bias, const S* w_hh,
+                                                    Index ws, const S* h0, const S* c0, Index h, Index steps, S* y,
+                                                    Index ys, S* gates, Index gs, S* c, Index cs) {
   if constexpr (std::is_same_v<S, float>) {
     constexpr Index lanes = 16;
+    if constexpr (ONE_VECTOR) h = lanes;
     const Index nv = h / lanes;
     const tanh_vector::Registers table = tanh_vector::registers();
     const V half = V{} + 0.5f;
+    auto start = [&](Index t, const float* g, Index v) {
+      return x_row ? load(w_ih + v * lanes) * x_row[t] + load(bias + v * lanes) : load(g + v * lanes);
+    };
+    // Gate vector v's activation (g through tanh; i, f, o through lstm_gate_sigmoid's three steps).
+    auto activate = [&](Index v, V gv) {
+      if (v / nv == 2) {
+        tanh_vector::tanh_lanes(gv, table);
+      } else {
+        gv = half * gv;
+        tanh_vector::tanh_lanes(gv, table);
+        gv = half * gv + half;
+      }
+      return gv;
+    };
     for (Index t = 0; t < steps; ++t) {
       const float* h_prev = t == 0 ? h0 : y + (t - 1) * ys;
       const float* c_prev = t == 0 ? c0 : c + (t - 1) * cs;
       float* g = gates + t * gs;
-      for (Index v = 0; v < 4 * nv; ++v) {
-        const V start = x_row ? load(w_ih + v * lanes) * x_row[t] + load(bias + v * lanes) : load(g + v * lanes);
-        V sum[4] = {start, V{}, V{}, V{}};
-        for (Index j = 0; j < h; j += 4)
-          for (int q = 0; q < 4; ++q) sum[q] += load(w_hh + (j + q) * ws + v * lanes) * h_prev[j + q];
-        V gv = (sum[0] + sum[1]) + (sum[2] + sum[3]);
-        if (v / nv == 2) {
-          tanh_vector::tanh_lanes(gv, table);  // g
-        } else {
-          gv = half * gv;  // i, f, o: lstm_gate_sigmoid's three steps
-          tanh_vector::tanh_lanes(gv, table);
-          gv = half * gv + half;
+      if constexpr (ONE_VECTOR) {
+        // The four gate vectors' partial sums side by side (16 registers), each hidden value read
+        // once for all four, where the loop below reads it once per gate; every sum takes the same
+        // terms in the same order. The loops unrolled whole: no division, no loop counters.
+        V sum[4][4];
+        for (int v = 0; v < 4; ++v) {
+          sum[v][0] = start(t, g, v);
+          sum[v][1] = sum[v][2] = sum[v][3] = V{};
         }
-        store(g + v * lanes, gv);
+#pragma GCC unroll 16
+        for (int j = 0; j < lanes; j += 4)
+#pragma GCC unroll 4
+          for (int q = 0; q < 4; ++q)
+#pragma GCC unroll 4
+            for (int v = 0; v < 4; ++v) sum[v][q] += load(w_hh + (j + q) * ws + v * lanes) * h_prev[j + q];
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v)
+          store(g + v * lanes, activate(v, (sum[v][0] + sum[v][1]) + (sum[v][2] + sum[v][3])));
+      } else {
+        for (Index v = 0; v < 4 * nv; ++v) {
+          V sum[4] = {start(t, g, v), V{}, V{}, V{}};
+          for (Index j = 0; j < h; j += 4)
+            for (int q = 0; q < 4; ++q) sum[q] += load(w_hh + (j + q) * ws + v * lanes) * h_prev[j + q];
+          store(g + v * lanes, activate(v, (sum[0] + sum[1]) + (sum[2] + sum[3])));
+        }
       }
       float* ct = c + t * cs;
       float* yt = y + t * ys;
@@ -150,9 +179,15 @@ void lstm_forward(ConstMatRef x, ConstMatRef w, ConstMatRef b, ConstMatRef h0, C
     const bool one_row = x.rows() == 1 && x.outerStride() == 1;
     if (!one_row) input_projection(x, w, b, gates);
     const Index ws = w.outerStride();
-    return steps_vectorised(one_row ? x.data() : nullptr, w.data(), b.data(), w.data() + x.rows() * ws, ws,
-                            h0.data(), c0.data(), y.rows(), x.cols(), y.data(), y.outerStride(), gates.data(),
-                            gates.outerStride(), c.data(), c.outerStride());
+    const Scalar* x_row = one_row ? x.data() : nullptr;
+    const Scalar* w_hh = w.data() + x.rows() * ws;
+    if (y.rows() == 16)
+      return steps_vectorised<Scalar, true>(x_row, w.data(), b.data(), w_hh, ws, h0.data(), c0.data(), 16, x.cols(),
+                                            y.data(), y.outerStride(), gates.data(), gates.outerStride(), c.data(),
+                                            c.outerStride());
+    return steps_vectorised<Scalar, false>(x_row, w.data(), b.data(), w_hh, ws, h0.data(), c0.data(), y.rows(),
+                                           x.cols(), y.data(), y.outerStride(), gates.data(), gates.outerStride(),
+                                           c.data(), c.outerStride());
   }
 #endif
   lstm_forward_reference(x, w, b, h0, c0, y, gates, c);
