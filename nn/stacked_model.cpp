@@ -78,9 +78,7 @@ void StackedModel<Block>::process_block(const Scalar* in, Scalar* out, int n) no
   // The kernel writes whole vectors: straight into out when n is a whole number of them.
   const bool whole = n % kPlanarPad == 0;
   Scalar* y = whole ? out : head_plane_out_.data();
-  const PlanarConv conv{head_state_.weight.data(), head_state_.bias.size() > 0 ? head_state_.bias.data() : nullptr,
-                        rows, 1, 1, 1};
-  conv_planar(conv, planes, Planes{y, head_plane_out_.rows()}, n);
+  conv_planar(head_.planar(head_state_), planes, Planes{y, head_plane_out_.rows()}, n);
   if (!whole) std::copy_n(y, n, out);
 }
 

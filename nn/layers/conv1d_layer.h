@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "core/kernels/residual_layer_planar.h"
 #include "core/tape.h"
 #include "nn/layers/film.h"
 #include "nn/layers/param_buffers.h"
@@ -52,6 +53,11 @@ class Conv1dLayer {
   void fold_film(const FilmSite& film, const Vec& cond, State& s) const noexcept;
   // x: (in, n + reach()) -> y: (out, n).
   void process(const State& s, ConstMatRef x, MatRef y) const noexcept;
+  // The same conv for conv_planar (core/kernels/residual_layer_planar.h), on s's weights.
+  PlanarConv planar(const State& s) const {
+    return {s.weight.data(), s.bias.size() > 0 ? s.bias.data() : nullptr, shape_.in, shape_.out, shape_.kernel_size,
+            shape_.dilation};
+  }
 
   // Writes this conv, with FiLM at cond folded in, into dst at to's offsets (NAM layout). Throws
   // UsageError when FiLM shifts and to has no bias to take the shift.

@@ -21,8 +21,8 @@ ConstMatMap FilmSite::beta(const Vec& cond) const {
 Var FilmSite::apply(Tape& t, Var x, Var cond) const { return film(t, x, gamma(t, cond), beta(t, cond)); }
 
 void FilmSite::apply(const Vec& cond, MatMap x) const noexcept {
-  const Scalar* gamma = cond.data() + offset;
-  film_columns(x.data(), x.rows(), gamma, shift ? gamma + channels : nullptr, x.rows(), x.cols(), x.data(), x.rows());
+  // beta(cond) has no data without shift: film_columns's scale-only form.
+  film_columns(x.data(), x.rows(), gamma(cond).data(), beta(cond).data(), x.rows(), x.cols(), x.data(), x.rows());
 }
 
 Var film_fold_weight(Tape& t, Var weight, Var gamma) { return film(t, weight, gamma, Var{}); }

@@ -203,11 +203,6 @@ void from_planes(ConstPlanes p, MatMap m) noexcept {
   planes_to_columns(p, m.rows(), m.data(), m.outerStride(), m.cols());
 }
 Planes planes_of(Mat& m) { return {m.data(), m.rows()}; }
-PlanarConv conv_of(const Conv1dLayer& conv, const Conv1dLayer::State& s) {
-  const Conv1dShape& shape = conv.shape();
-  return {s.weight.data(), s.bias.size() > 0 ? s.bias.data() : nullptr, shape.in, shape.out, shape.kernel_size,
-          shape.dilation};
-}
 }  // namespace
 
 void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRef& condition,
@@ -217,7 +212,7 @@ void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRe
   if (planar_rechannel_) {
     const Planes x_planes = planes_of(s.planar_x);
     to_planes(x, x_planes, n);
-    conv_planar(conv_of(rechannel_, s.rechannel), x_planes, first, n);
+    conv_planar(rechannel_.planar(s.rechannel), x_planes, first, n);
   } else {
     // The rechannel writes columns into s.out, free until the last layer's output comes back.
     MatMap first_columns(s.out.data(), c, n);
@@ -244,7 +239,7 @@ void LayerArray::process_planar(State& s, const ConstMatRef& x, const ConstMatRe
   from_planes(out, MatMap(s.out.data(), c, n));
   if (planar_head_) {
     const Planes head_out = planes_of(s.planar_head_out);
-    conv_planar(conv_of(head_rechannel_, s.head_rechannel), head_history ? s.planar_head_history.window() : head,
+    conv_planar(head_rechannel_.planar(s.head_rechannel), head_history ? s.planar_head_history.window() : head,
                 head_out, n);
     if (head_history) s.planar_head_history.advance(n);
     from_planes(head_out, MatMap(s.head_out.data(), config_.head_size, n));
