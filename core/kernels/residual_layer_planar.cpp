@@ -8,6 +8,10 @@
 //       (LeakyReLU), or z.   head = head + a (or a, the first layer).
 //   h': the 1x1 the same way from even = o's bias and odd = zero over the channels of a;
 //       h' = h + (even + odd).
+// Past 8 channels (kPlanarMaxColumnChannels) the order is the column kernel's (conv1d_tuned.h's
+// forward_columns), which the training graph takes there: one sum per output, from o's bias, every
+// tap in order with its input channels ascending, then the condition rows; the 1x1 the same from
+// o's bias; h' = h + that sum. The activation and the skip sum as above.
 // The pair kernel also adds zero weights into the odd sum for an odd last channel: a no-op for
 // finite inputs (the odd sum starts at +0 and rounds to nearest, so it is never -0 and adding a
 // signed zero leaves it), which this kernel skips; only an infinite input could tell the two apart.
@@ -163,6 +167,60 @@ void layer(const PlanarLayer& x, const PlanarBlock& b) {
   for (; v < vectors; ++v) group<C, 1, TANH>(x, b, x.tanh_table, v * kLanes);
 }
 
+// The column kernel's order for 9 to 12 channels: one sum per output, each input row's vector
+// loaded once and spread over every output (weights broadcast from memory).
+template <int C>
+[[gnu::always_inline]] inline void add_rows_single(V (&sum)[C], const Scalar* w, ConstPlanes in, Index rows,
+                                                   Index offset) {
+  for (Index p = 0; p < rows; ++p) {
+    V v = load(in.row(p) + offset);
+    in_register(v);
+#pragma GCC unroll 16
+    for (int o = 0; o < C; ++o) sum[o] += v * w[p * C + o];
+  }
+}
+
+// group()'s steps in the column kernel's order, one vector of time steps at a time: C sums instead
+// of 2C, so at 12 channels the activations fit beside the tanh table's twelve registers.
+template <int C, bool TANH>
+[[gnu::always_inline]] inline void group_single(const PlanarLayer& x, const PlanarBlock& b, const float* tanh_table,
+                                                Index t) {
+  V z[C];
+#pragma GCC unroll 16
+  for (int o = 0; o < C; ++o) z[o] = V{} + x.conv_bias[o];
+  for (Index k = 0; k < x.taps; ++k) add_rows_single<C>(z, x.conv + k * C * C, b.h, C, t + k * x.dilation);
+  add_rows_single<C>(z, x.mixer, b.condition, x.c_cond, t);
+
+  const Scalar slope = Scalar(kLeakyReluSlope);
+  tanh_vector::Registers table{};
+  if constexpr (TANH) table = tanh_vector::registers(tanh_table);
+  V a[C];
+#pragma GCC unroll 16
+  for (int o = 0; o < C; ++o) {
+    if constexpr (TANH) {
+      a[o] = z[o];
+      tanh_vector::tanh_lanes(a[o], table);
+    } else {
+      a[o] = x.activation == Activation::LeakyReLU ? (z[o] > 0 ? z[o] : slope * z[o]) : z[o];
+    }
+    Scalar* hp = b.head.row(o) + t;
+    store(hp, b.head_in ? load(hp) + a[o] : a[o]);
+  }
+#pragma GCC unroll 16
+  for (int o = 0; o < C; ++o) {
+    V y = V{} + x.out_bias[o];
+#pragma GCC unroll 16
+    for (int i = 0; i < C; ++i) y += a[i] * x.out[i * C + o];
+    store(b.h_next.row(o) + t, load(b.h.row(o) + x.reach + t) + y);
+  }
+}
+
+template <int C, bool TANH>
+void layer_single(const PlanarLayer& x, const PlanarBlock& b) {
+  const Index vectors = (b.n + kLanes - 1) / kLanes;
+  for (Index v = 0; v < vectors; ++v) group_single<C, TANH>(x, b, x.tanh_table, v * kLanes);
+}
+
 // G vectors of 16 time steps from t for each of the conv's C outputs: 2CG sums (at most 16), each
 // input row's vectors loaded once and spread over every output. G > 1 where C leaves registers for
 // it: A2's head (3 or 8 channels to 1, 16 taps) is a chain of 16 to 64 FMAs per sum.
@@ -230,9 +288,20 @@ PlanarLayer planar_layer(const ResidualLayerWeightViews& w, const ResidualLayerS
                                      layer<5, true>, layer<6, true>, layer<7, true>, layer<8, true>};
   static constexpr Kernel kOther[] = {layer<1, false>, layer<2, false>, layer<3, false>, layer<4, false>,
                                       layer<5, false>, layer<6, false>, layer<7, false>, layer<8, false>};
+  // Past 8 channels, the column kernel's order (see the top of this file).
+  static constexpr Kernel kTanhSingle[] = {layer_single<9, true>, layer_single<10, true>, layer_single<11, true>,
+                                           layer_single<12, true>};
+  static constexpr Kernel kOtherSingle[] = {layer_single<9, false>, layer_single<10, false>, layer_single<11, false>,
+                                            layer_single<12, false>};
   static_assert(std::size(kTanh) == kPlanarMaxChannels && std::size(kOther) == kPlanarMaxChannels);
+  static_assert(std::size(kTanhSingle) == kPlanarMaxColumnChannels - kPlanarMaxChannels &&
+                std::size(kOtherSingle) == std::size(kTanhSingle));
   const Index c = w.out.rows(), taps = w.conv.cols() / c;
-  const size_t instance = static_cast<size_t>(std::clamp<Index>(c, 1, kPlanarMaxChannels) - 1);
+  const bool single = c > kPlanarMaxChannels;
+  const size_t instance = single ? static_cast<size_t>(std::min(c, kPlanarMaxColumnChannels) - kPlanarMaxChannels - 1)
+                                 : static_cast<size_t>(std::clamp<Index>(c, 1, kPlanarMaxChannels) - 1);
+  const bool tanh = s.activation == Activation::Tanh;
+  const Kernel kernel = single ? (tanh ? kTanhSingle : kOtherSingle)[instance] : (tanh ? kTanh : kOther)[instance];
   return {w.conv.data(),
           w.conv_bias.data(),
           w.mixer.data(),
@@ -243,7 +312,7 @@ PlanarLayer planar_layer(const ResidualLayerWeightViews& w, const ResidualLayerS
           (taps - 1) * s.dilation,
           w.mixer.cols(),
           s.activation,
-          s.activation == Activation::Tanh ? kTanh[instance] : kOther[instance],
+          kernel,
           s.activation == Activation::Tanh ? tanh_vector::table() : nullptr};
 }
 
@@ -255,15 +324,19 @@ void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const Re
                                      const PlanarBlock& b) {
   const PlanarLayer x = planar_layer(w, s);
   const Index c = w.out.rows();
+  // Past 8 channels one sum: every term goes into "even", and "odd" stays +0, which is not added.
+  const Index parity = c > kPlanarMaxChannels ? 1 : 2;
+  auto total = [&](const Scalar (&sums)[2]) { return parity == 1 ? sums[0] : sums[0] + sums[1]; };
   const Scalar slope = Scalar(kLeakyReluSlope);
   for (Index t = 0; t < b.n; ++t) {
-    Scalar a[kPlanarMaxChannels];
+    Scalar a[kPlanarMaxColumnChannels];
     for (Index o = 0; o < c; ++o) {
       Scalar sums[2] = {x.conv_bias[o], Scalar(0)};  // even, odd
       for (Index k = 0; k < x.taps; ++k)
-        for (Index i = 0; i < c; ++i) sums[i % 2] += x.conv[(k * c + i) * c + o] * b.h.row(i)[t + k * x.dilation];
-      for (Index j = 0; j < x.c_cond; ++j) sums[j % 2] += x.mixer[j * c + o] * b.condition.row(j)[t];
-      const Scalar z = sums[0] + sums[1];
+        for (Index i = 0; i < c; ++i)
+          sums[i % parity] += x.conv[(k * c + i) * c + o] * b.h.row(i)[t + k * x.dilation];
+      for (Index j = 0; j < x.c_cond; ++j) sums[j % parity] += x.mixer[j * c + o] * b.condition.row(j)[t];
+      const Scalar z = total(sums);
       a[o] = x.activation == Activation::Tanh        ? tanh_one(z)
              : x.activation == Activation::LeakyReLU ? (z > 0 ? z : slope * z)
                                                      : z;
@@ -271,8 +344,8 @@ void residual_layer_planar_reference(const ResidualLayerWeightViews& w, const Re
     }
     for (Index o = 0; o < c; ++o) {
       Scalar sums[2] = {x.out_bias[o], Scalar(0)};
-      for (Index i = 0; i < c; ++i) sums[i % 2] += x.out[i * c + o] * a[i];
-      b.h_next.row(o)[t] = b.h.row(o)[x.reach + t] + (sums[0] + sums[1]);
+      for (Index i = 0; i < c; ++i) sums[i % parity] += x.out[i * c + o] * a[i];
+      b.h_next.row(o)[t] = b.h.row(o)[x.reach + t] + total(sums);
     }
   }
 }

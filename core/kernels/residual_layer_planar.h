@@ -1,12 +1,12 @@
-// Streaming's time-major residual layer for small channel counts (C <= 8: A2-lite's 3, nano's 4
-// and 2, feather's 8 and 4, lite's 6, standard's second array's 8): the same layer as
+// Streaming's time-major residual layer for small channel counts (C <= 12: A2-lite's 3, nano's 4
+// and 2, feather's 8 and 4, lite's 12 and 6, standard's second array's 8): the same layer as
 // residual_layer.h (not gated; tanh, LeakyReLU or identity), on planes (each channel's samples
 // contiguous) instead of columns, so one vector holds 16 time steps of one channel and a dilated
 // tap is a plain unaligned load. Every value gets the float operations of conv1d's channel-pair
 // order (which the training graph's conv and 1x1 take for these shapes, and residual_layer_tiny.h
-// reproduces up to 4 channels) per (channel, time) (see residual_layer_planar.cpp), and tanh in
-// tanh_array's form: the same bits as the training graph, where those kernels run (floats with
-// AVX-512, kPlanarStreaming).
+// reproduces up to 4 channels), or past 8 channels the column kernel's, per (channel, time) (see
+// residual_layer_planar.cpp), and tanh in tanh_array's form: the same bits as the training graph,
+// where those kernels run (floats with AVX-512, kPlanarStreaming).
 // It writes neither z nor a (streaming reads neither) and leaves out gating and other activations.
 #pragma once
 
@@ -52,13 +52,23 @@ inline constexpr bool kPlanarStreaming = false;
 // training graph takes them too. Why 8: a (channel, vector) pair of sums each for C channels is 2C
 // accumulators, and 16 of AVX-512's 32 registers is as far as they go beside the inputs.
 inline constexpr Index kPlanarMaxChannels = 8;
+// Past 8 channels the training graph's conv and 1x1 take the column kernel instead (conv1d_tuned.h's
+// forward_columns: one sum per output, bias, taps in order with input channels ascending, then the
+// condition rows; lite's 12 channels), and a planar layer of 9 to 12 channels adds in that order.
+// Why planar there too: a 12-channel column fills 12 of a vector's 16 lanes, so the column kernel
+// spends a whole FMA (and a tanh vector) on 12 values, and half its 48-byte columns straddle two
+// cache lines; on planes every lane is a time step of use. Why 12: C sums and C activations per
+// vector of time steps, beside the tanh table's twelve registers.
+inline constexpr Index kPlanarMaxColumnChannels = 12;
 inline bool residual_planar_applies(Index channels, Index condition_channels, Index kernel_size,
                                     const ResidualLayerShape& s) {
-  return channels >= 1 && channels <= kPlanarMaxChannels && !s.gated &&
-         (s.activation == Activation::Tanh || s.activation == Activation::LeakyReLU ||
-          s.activation == Activation::Identity) &&
-         condition_channels >= 1 && condition_channels <= 16 && kernel_size * ((channels + 1) / 2) <= 64 &&
-         kernel_size * channels <= 128;
+  const bool form = !s.gated && (s.activation == Activation::Tanh || s.activation == Activation::LeakyReLU ||
+                                 s.activation == Activation::Identity);
+  // The column kernels' limits (128 weight columns, 16 condition rows), and for the pairs 64 of them.
+  const bool small = channels >= 1 && condition_channels >= 1 && condition_channels <= 16 &&
+                     kernel_size * channels <= 128;
+  if (channels <= kPlanarMaxChannels) return form && small && kernel_size * ((channels + 1) / 2) <= 64;
+  return form && small && channels <= kPlanarMaxColumnChannels;
 }
 
 // One block of a planar layer. h: (C, reach + n), reach = (K-1)*dilation; condition: (C_cond, n);

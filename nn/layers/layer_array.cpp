@@ -198,7 +198,7 @@ template <typename M>
 void to_planes(const M& m, Planes p, Index n) noexcept {
   columns_to_planes(m.data(), m.outerStride(), m.rows(), p, n);
 }
-// m: (C, n) with C <= kPlanarMaxChannels, the array's channels (planar_ holds).
+// m: (C, n) with C <= kPlanarMaxColumnChannels, the array's channels (planar_ holds).
 void from_planes(ConstPlanes p, MatMap m) noexcept {
   planes_to_columns(p, m.rows(), m.data(), m.outerStride(), m.cols());
 }

@@ -121,14 +121,14 @@ TEST_CASE("standard preset streams the same bits at block sizes 1, 64 and 4096, 
   CHECK(graph.cwiseAbs().maxCoeff() > 1e-3);
 }
 
-// Layer arrays whose every layer is small (<= 8 channels, not gated; tanh, LeakyReLU or identity)
+// Layer arrays whose every layer is small (<= 12 channels, not gated; tanh, LeakyReLU or identity)
 // stream time-major on planes (LayerArray::process_planar, where kPlanarStreaming); the training
 // graph keeps columns. A2-lite's shape cut short (K = 6 and 15, a 16-tap head), and two arrays (the
 // second's skip input is the first's head) with LeakyReLU then identity, with tanh in both
-// (nano's form), and of 8 and 6 channels (feather's and lite's second arrays' widths), without
-// knobs, with FiLM and with concat (three condition rows): the same bits at any block size, and
-// the graph's bits where the planar path runs (else its values to rounding: the tiled layer's conv
-// adds in another order).
+// (nano's form), of 8 and 6 channels (feather's and lite's second arrays' widths), of 12 and 6
+// (lite's) and of 10 (LeakyReLU) and 6, without knobs, with FiLM and with concat (three condition
+// rows): the same bits at any block size, and the graph's bits where the planar path runs (else its
+// values to rounding: the tiled layer's conv adds in another order).
 TEST_CASE("small-channel arrays stream the same bits at any block size, and as their graph") {
   ModelConfig a2;
   LayerArrayConfig a;
@@ -152,8 +152,22 @@ TEST_CASE("small-channel arrays stream the same bits at any block size, and as t
   wider.wavenet.layers[1].input_size = 8;
   wider.wavenet.layers[1].channels = 6;
   wider.wavenet.layers[0].head_size = 6;
+  // Past 8 channels the planar layers add in the column kernel's order (lite's 12), and the
+  // 12-channel rechannel stays a column conv whose output goes to planes.
+  ModelConfig widest = wider;
+  widest.wavenet.layers[0].channels = 12;
+  widest.wavenet.layers[1].input_size = 12;
+  ModelConfig ten_leaky = widest;
+  ten_leaky.wavenet.layers[0].channels = 10;
+  ten_leaky.wavenet.layers[1].input_size = 10;
+  ten_leaky.wavenet.layers[0].activation = Activation::LeakyReLU;
   for (const auto& [name, base] : std::vector<std::pair<std::string, ModelConfig>>{
-           {"a2-like", a2}, {"two arrays", two}, {"two arrays, tanh", two_tanh}, {"8 and 6 channels", wider}})
+           {"a2-like", a2},
+           {"two arrays", two},
+           {"two arrays, tanh", two_tanh},
+           {"8 and 6 channels", wider},
+           {"12 and 6 channels", widest},
+           {"10 (LeakyReLU) and 6 channels", ten_leaky}})
     for (int knobs = 0; knobs < 3; ++knobs) {
       ModelConfig c = knobs == 0 ? base : with_two_knobs(base, knobs == 1 ? Conditioning::Film : Conditioning::Concat);
       c.film.hidden = 4;
