@@ -34,9 +34,10 @@ struct ResidualLayerShape {
   bool gated = false;
 };
 
-// Columns a tile of the tiled path may have: 128, plus up to 15 when T is split into equal tiles
-// whose edges fall on 16-column groups.
-constexpr Index kResidualLayerMaxTile = 128 + 15;
+// The tiled path's tile: longer spans are split into equal tiles whose edges fall on 16-column
+// groups, so a tile has at most kResidualLayerTile + 15 columns.
+constexpr Index kResidualLayerTile = 512;
+constexpr Index kResidualLayerMaxTile = kResidualLayerTile + 15;
 
 // h: (C, T + (K-1)*d). condition: (C_cond, T). z: (Cz, T), written (the backward's input), or
 // scratch of (Cz, min(T, kResidualLayerMaxTile)) when the caller does not keep z: each tile's z

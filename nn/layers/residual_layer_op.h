@@ -27,6 +27,9 @@ struct ResidualLayerResult {
 // layer. The backward is the same either way (it reads no head values).
 enum class HeadUse { Keep, Consume };
 
+// The backward's tile of output columns (see residual_layer_op.cpp); tests use it to span several.
+constexpr Index kResidualBackwardTile = 512;
+
 // h: (C, T + (K-1)*d). condition: (C_cond, >= T) and head: (C, >= T) are right-aligned (their
 // last T columns are used); head = Var{} for the first layer of an array. Throws UsageError
 // naming the argument whose shape does not fit.

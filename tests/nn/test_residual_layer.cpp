@@ -69,7 +69,7 @@ TEST_CASE("residual layer forward equals the layer's equations, gated or not, wi
         CAPTURE(c);
         CAPTURE(with_head);
         const Layer l(c, gated, 2, 3, 5, rng);
-        const Index n = 150;  // more than one 64-column tile
+        const Index n = kResidualLayerTile + 150;  // more than one tile
         const Mat h = random_mat(c, n + 10, rng), cond = random_mat(2, n + 7, rng);
         const Mat head_in = with_head ? random_mat(c, n + 3, rng) : Mat();
         Tape t;
@@ -206,7 +206,7 @@ TEST_CASE("residual layer over views (streaming) equals the Ref entry bit for bi
           CAPTURE(k);
           CAPTURE(with_head);
           const Activation act = c == 3 ? Activation::LeakyReLU : Activation::Tanh;
-          const Index d = 2, reach = (k - 1) * d, n = 300, c_cond = c == 6 ? 3 : 1;
+          const Index d = 2, reach = (k - 1) * d, n = kResidualLayerTile + 172, c_cond = c == 6 ? 3 : 1;
           const Layer l(c, gated, c_cond, k, d, rng);
           const Mat h = random_mat(c, n + reach, rng), cond = random_mat(c_cond, n, rng);
           const Mat head_in = with_head ? random_mat(c, n, rng) : Mat();
@@ -393,7 +393,8 @@ TEST_CASE("residual layer backward matches finite differences for every input") 
 }
 
 TEST_CASE("residual layer backward over many tiles equals the same layer built from separate ops") {
-  // The fused backward works in 128-column tiles with per-tap scatters; the composed graph (conv1d,
+  // The fused backward works in tiles of kResidualBackwardTile columns, then adds the conv's input
+  // gradient in one pass over the whole signal; the composed graph (conv1d,
   // add, activation, mul, slices) is an independent implementation of the same derivative. Tanh's
   // derivative comes from its output, so the fused op keeps no z (tile scratch); LeakyReLU's reads
   // z, which the op then keeps.
@@ -405,7 +406,7 @@ TEST_CASE("residual layer backward over many tiles equals the same layer built f
       CAPTURE(activation_name(act));
       CAPTURE(gated);
       CAPTURE(c);
-      const Index n = 300, d = 3, k = 3;
+      const Index n = 2 * kResidualBackwardTile + 44, d = 3, k = 3;
       const Layer l(c, gated, 1, k, d, rng);
       std::vector<Mat> inputs = {random_mat(c, n + (k - 1) * d, rng), random_mat(1, n + 5, rng), l.conv, l.conv_bias,
                                  l.mixer, l.out, l.out_bias, random_mat(c, n + 2, rng)};
@@ -488,10 +489,10 @@ TEST_CASE("a layer that consumes its skip input sums in place and changes no bit
 TEST_CASE("residual layer with z in tile scratch computes the bits of one that keeps z") {
   // The training op keeps no z for tanh (its derivative reads a): the kernel then reuses a scratch
   // of kResidualLayerMaxTile columns for each tile's z. Lengths with one, several and the widest
-  // (143-column) tiles.
+  // tiles (2 * kResidualLayerTile - 1 columns split into tiles of 496 and 527).
   std::mt19937_64 rng(33);
   for (bool gated : {false, true})
-    for (Index n : {100, 255, 300, 1000}) {
+    for (Index n : {Index(100), 2 * kResidualLayerTile - 1, 2 * kResidualLayerTile + 300, 4 * kResidualLayerTile + 100}) {
       CAPTURE(gated);
       CAPTURE(n);
       const Index c = 16, reach = 6;
