@@ -95,10 +95,10 @@ bool weight_grad_small(const ConstMatRef& x, const ConstMatRef& dy, Index dilati
 }
 
 void bias_grad(const ConstMatRef& dy, MatRef& db) {
-  if (dy.rows() == kLanes)
-    bias_grad_vector<Vector64>(dy, db);
-  else if (dy.rows() == kLanes / 2)
+  if (dy.rows() <= kLanes / 2)
     bias_grad_vector<Vector32>(dy, db);
+  else if (dy.rows() <= kLanes)
+    bias_grad_vector<Vector64>(dy, db);
   else
     for (Index t = 0; t < dy.cols(); ++t) db.col(0) += dy.col(t);
 }

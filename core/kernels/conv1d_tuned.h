@@ -355,33 +355,50 @@ void weight_grad_columns(const ConstMatRef& x, const ConstMatRef& dy, Index dila
     for (Index k = 0; k < taps; ++k) {
       Index i = 0;
       for (; i + block <= c_in; i += block) weight_grad_block<V, NV, block, FULL>(xc, gc, dilation, k, i, dw);
-      for (; i + 4 <= c_in; i += 4) weight_grad_block<V, NV, 4, FULL>(xc, gc, dilation, k, i, dw);
+      // The rest in as few blocks as the sizes below allow: lite's 12 and 6 channels in one pass over
+      // time per tap, where blocks of 4 and 1 took three, each with too few accumulators to keep
+      // the FMA pipes busy. Each weight is still its own sum over t: the same bits in any block.
+      auto rest = [&]<int IB>() {
+        if constexpr (IB < block)
+          if (i + IB <= c_in) {
+            weight_grad_block<V, NV, IB, FULL>(xc, gc, dilation, k, i, dw);
+            i += IB;
+          }
+      };
+      rest.template operator()<12>();
+      rest.template operator()<8>();
+      rest.template operator()<6>();
+      rest.template operator()<4>();
+      rest.template operator()<2>();
       for (; i < c_in; ++i) weight_grad_block<V, NV, 1, FULL>(xc, gc, dilation, k, i, dw);
     }
   }
 }
 
-// db += the row sums of dy, for C rows of one vector V: four column accumulators in registers.
-// (Eigen's rowwise().sum() walks each row with a stride through a chain of dependent scalar adds.)
+// db += the row sums of dy, for up to one vector V of rows (a short column read with load_first):
+// four column accumulators in registers. (Eigen's rowwise().sum() walks each row with a stride
+// through a chain of dependent scalar adds, and a per-column `db += dy.col(t)` of 12 or 6 rows was
+// a chain of scalar adds through db's memory: a sixth of lite's training step.)
 template <typename V>
 void bias_grad_vector(const ConstMatRef& dy, MatRef& db) {
-  const Index cols = dy.cols(), stride = dy.outerStride();
+  constexpr Index lanes = sizeof(V) / sizeof(Scalar);
+  const Index rows = dy.rows(), cols = dy.cols(), stride = dy.outerStride();
   const Scalar* g = dy.data();
+  auto column = [&](Index t) {
+    if (rows == lanes) {
+      V v;
+      std::memcpy(&v, g + t * stride, sizeof v);
+      return v;
+    }
+    return load_first<V>(g + t * stride, rows);
+  };
   V acc[4] = {};
   Index t = 0;
   for (; t + 4 <= cols; t += 4)
-    for (int j = 0; j < 4; ++j) {
-      V column;
-      std::memcpy(&column, g + (t + j) * stride, sizeof column);
-      acc[j] += column;
-    }
-  for (; t < cols; ++t) {
-    V column;
-    std::memcpy(&column, g + t * stride, sizeof column);
-    acc[0] += column;
-  }
+    for (int j = 0; j < 4; ++j) acc[j] += column(t + j);
+  for (; t < cols; ++t) acc[0] += column(t);
   const V sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-  for (Index r = 0; r < dy.rows(); ++r) db(r, 0) += sum[r];
+  for (Index r = 0; r < rows; ++r) db(r, 0) += sum[r];
 }
 
 // ---- Channel-pair kernels: two input channels per lane pair (C_out <= kLanes/2) ----
