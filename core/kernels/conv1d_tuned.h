@@ -384,19 +384,22 @@ void bias_grad_vector(const ConstMatRef& dy, MatRef& db) {
   constexpr Index lanes = sizeof(V) / sizeof(Scalar);
   const Index rows = dy.rows(), cols = dy.cols(), stride = dy.outerStride();
   const Scalar* g = dy.data();
-  auto column = [&](Index t) {
+  // Adds column t into a (by reference: a lambda returning a vector is emitted past this file's
+  // -Wpsabi pragma, and the portable build would warn).
+  auto add_column = [&](V& a, Index t) {
     if (rows == lanes) {
       V v;
       std::memcpy(&v, g + t * stride, sizeof v);
-      return v;
+      a += v;
+    } else {
+      a += load_first<V>(g + t * stride, rows);
     }
-    return load_first<V>(g + t * stride, rows);
   };
   V acc[4] = {};
   Index t = 0;
   for (; t + 4 <= cols; t += 4)
-    for (int j = 0; j < 4; ++j) acc[j] += column(t + j);
-  for (; t < cols; ++t) acc[0] += column(t);
+    for (int j = 0; j < 4; ++j) add_column(acc[j], t + j);
+  for (; t < cols; ++t) add_column(acc[0], t);
   const V sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
   for (Index r = 0; r < rows; ++r) db(r, 0) += sum[r];
 }
