@@ -14,14 +14,6 @@
 namespace namk {
 
 namespace {
-// Up to 512 columns (32 KiB per (C, tile) matrix at 16 channels): z, a and the head sum then pass
-// from one pass to the next through L2 rather than L1, which the passes' kernels, bound by their
-// arithmetic, do not notice, while each tile pays every pass's fixed cost once. Measured on a Zen 5
-// (one training item's forward, standard): 128-column tiles 4% slower than 512; streaming at
-// blocks 256 and 2048 the same either way. (Tiles of 64 had been 5-10% slower than 128.) Streaming
-// blocks of up to 512 samples are one tile. Tiling changes no bits.
-constexpr Index kTile = kResidualLayerTile;
-
 // The two argument families tile() and tiled() are written for: Eigen Refs (the training op, the
 // tests) and views (streaming's residual_layer_stream). The overloads below tell them apart.
 struct RefArgs {
@@ -122,8 +114,8 @@ template <typename A>
                                          const typename A::In& head_in, typename A::Out& head_out,
                                          typename A::Out& h_next) {
   const Index t_out = a.cols(), reach = h.cols() - t_out;
-  if (t_out <= kTile) {
-    // One tile (every streaming block up to 128 samples): the caller's Refs as they are.
+  if (t_out <= kResidualLayerTile) {
+    // One tile (every streaming block up to kResidualLayerTile samples): the caller's Refs as they are.
     const typename A::Extras ce = conv_extras<A>(w, condition, 0, t_out), oe = out_extras<A>(w, h, reach, 0, t_out);
     return tile<A>(w, s, h, ce, z, post, a, head_in, head_out, h_next, oe);
   }
@@ -132,7 +124,7 @@ template <typename A>
   // Equal tiles, their edges on whole 16-column groups: a block of 70 is one tile, not 64 + 6 (the
   // short tile paid every pass's fixed cost for 6 columns, 7 % of a 70-sample block's time).
   using Out = std::remove_const_t<typename A::Out>;
-  const Index tiles = (t_out + kTile - 1) / kTile;
+  const Index tiles = (t_out + kResidualLayerTile - 1) / kResidualLayerTile;
   for (Index i = 0, t0 = 0; i < tiles; ++i) {
     const Index end = i + 1 == tiles ? t_out : (t_out * (i + 1) / tiles) / 16 * 16;
     const Index n = end - t0;

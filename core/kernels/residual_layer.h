@@ -35,7 +35,13 @@ struct ResidualLayerShape {
 };
 
 // The tiled path's tile: longer spans are split into equal tiles whose edges fall on 16-column
-// groups, so a tile has at most kResidualLayerTile + 15 columns.
+// groups, so a tile has at most kResidualLayerTile + 15 columns. At 512 columns (32 KiB per (C,
+// tile) matrix at 16 channels) z, a and the head sum pass from one pass to the next through L2
+// rather than L1, which the passes' kernels, bound by their arithmetic, do not notice, while each
+// tile pays every pass's fixed cost once. Measured on a Zen 5 (one training item's forward,
+// standard): 128-column tiles 4% slower than 512; streaming at blocks 256 and 2048 the same either
+// way. (Tiles of 64 had been 5-10% slower than 128.) Streaming blocks of up to 512 samples are one
+// tile. Tiling changes no bits.
 constexpr Index kResidualLayerTile = 512;
 constexpr Index kResidualLayerMaxTile = kResidualLayerTile + 15;
 

@@ -37,14 +37,6 @@ void require_shape(const Tape& t, Var v, Index rows, Index cols, const char* wha
                      std::to_string(t.cols(v)) + ")");
 }
 
-// Backward tiles: dL/da and dL/dz of a tile (32 KiB each at 16 channels) stay in cache from the
-// moment they are computed until every gradient that needs them has been accumulated. Each tile
-// calls about ten kernels, each with its own setup (weights laid out, edges, a 16x48 weight
-// gradient added in): tiles of 512 columns made one training step of the standard preset 7% faster
-// than tiles of 128 did, lite's 10%, feather's 9%, nano's 6% (Zen 5; 1,024 no better than 512).
-// A weight's gradient is summed tile by tile, so the tile sets its rounding.
-constexpr Index kBackwardTile = kResidualBackwardTile;
-
 // Asks for the cache lines of columns [from, from + count) of a matrix. The backward prefetches
 // the next tile's a, which the forward wrote long before: its first reader, the 1x1's weight
 // gradient (one column of a per 16 FMAs), otherwise waited on memory for it. Measured (standard,
@@ -97,9 +89,9 @@ void backward(Tape& t, const OpRecord& r) {
   // buffer, else in an L1-sized one.
   MatMap g_z_all = d_h.size() > 0 ? scratch_matrix(g_z_buffer, cz, n) : empty_mat();
 
-  for (Index t0 = 0; t0 < n; t0 += kBackwardTile) {
-    const Index m = std::min(kBackwardTile, n - t0);
-    if (t0 + m < n) prefetch_columns(a_v, t0 + m, std::min(kBackwardTile, n - t0 - m));
+  for (Index t0 = 0; t0 < n; t0 += kResidualBackwardTile) {
+    const Index m = std::min(kResidualBackwardTile, n - t0);
+    if (t0 + m < n) prefetch_columns(a_v, t0 + m, std::min(kResidualBackwardTile, n - t0 - m));
     const auto g_h_t = g_h.middleCols(t0, m), g_head_t = g_head.middleCols(t0, m);
     const auto a_t = a_v.middleCols(t0, m), z_t = z_v.middleCols(t0, m);
     // a feeds the skip sum and the 1x1: dL/da = dL/dhead' + out^T dL/dh'.
