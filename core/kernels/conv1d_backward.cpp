@@ -16,6 +16,7 @@
 
 #include "core/kernels/conv1d.h"
 #include "core/kernels/conv1d_tuned.h"
+#include "core/kernels/conv1d_weight_grad_packed.h"
 #include "core/kernels/tuned.h"
 #include "core/scratch.h"
 
@@ -66,10 +67,40 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
   return true;
 }
 
+// The time-packed kernel (conv1d_weight_grad_packed.h) for the presets' narrow shapes: nano's 4
+// and 2 channels (and their 1-row condition, 4 -> 2 and 2 -> 1), feather's 4 (and 8 -> 4), A2's
+// 3. False for any other shape, or when x's or dy's columns are not contiguous.
+#if defined(__AVX512F__)
+bool weight_grad_packed_any(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
+  const Index c_out = dy.rows(), c_in = x.rows();
+  if (x.outerStride() != c_in || dy.outerStride() != c_out) return false;
+  bool done = false;
+  auto shape = [&]<int COUT, int CIN>() {
+    if (!done && c_out == COUT && c_in == CIN) {
+      weight_grad_packed<COUT, CIN>(x, dy, dilation, dw);
+      done = true;
+    }
+  };
+  shape.template operator()<4, 4>();
+  shape.template operator()<4, 1>();
+  shape.template operator()<4, 2>();
+  shape.template operator()<4, 8>();
+  shape.template operator()<3, 3>();
+  shape.template operator()<3, 1>();
+  shape.template operator()<2, 2>();
+  shape.template operator()<2, 1>();
+  shape.template operator()<2, 4>();
+  shape.template operator()<1, 1>();
+  shape.template operator()<1, 2>();
+  return done;
+}
+#endif
+
 bool weight_grad_small(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, MatRef& dw) {
   const Index c_out = dy.rows();
   constexpr Index lanes = kLanes;
 #if defined(__AVX512F__)
+  if (sizeof(Scalar) == 4 && c_out <= 4 && weight_grad_packed_any(x, dy, dilation, dw)) return true;
   if (sizeof(Scalar) == 4 && c_out == lanes / 2) {
     const Index c_in = x.rows(), taps = conv1d_kernel_size(dw.cols(), c_in);
     if (c_in == 8 && taps == 3) return weight_grad_channel_pairs<Vector64, 3, 4>(x, dy, dilation, dw), true;

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #include "core/kernels/conv1d_tuned.h"
+#include "core/kernels/conv1d_weight_grad_packed.h"
 #include "gradcheck.h"
 
 using namespace namk;
@@ -146,6 +147,28 @@ TEST_CASE("tuned conv: the channel-pair kernels equal the reference on any ISA")
     check_weight_grad(weight_grad_channel_pairs<Vector64, 1, 8>, half, 16, 1, len, rng);
     check_weight_grad(weight_grad_channel_pairs<Vector64, 2, 1>, half, 2, 2, len, rng);
   }
+}
+
+TEST_CASE("tuned conv: the time-packed weight gradient equals the reference for every shape it takes") {
+  std::mt19937_64 rng(47);
+  // Every shape conv1d_backward dispatches to it; lengths with no whole group of time steps (1),
+  // a short last group (5, 601) and whole groups only (16, 600); tap counts that are one pass,
+  // several, and passes plus single taps (per_pass 3, or 2 at 8 input channels).
+  auto shape = [&]<int COUT, int CIN>() {
+    for (Index len : {1, 5, 16, 600, 601})
+      for (Index taps : {1, 2, 3, 4, 7}) check_weight_grad(weight_grad_packed<COUT, CIN>, COUT, CIN, taps, len, rng);
+  };
+  shape.template operator()<4, 4>();
+  shape.template operator()<4, 1>();
+  shape.template operator()<4, 2>();
+  shape.template operator()<4, 8>();
+  shape.template operator()<3, 3>();
+  shape.template operator()<3, 1>();
+  shape.template operator()<2, 2>();
+  shape.template operator()<2, 1>();
+  shape.template operator()<2, 4>();
+  shape.template operator()<1, 1>();
+  shape.template operator()<1, 2>();
 }
 
 TEST_CASE("tuned conv: the 3-to-1 kernel (eight columns per vector) equals the channel-pair kernel bit for bit") {
