@@ -34,6 +34,26 @@ inline double sum_of_squares(ConstMatRef m) {
   return sum;
 }
 
+// sum_of_squares(a - b) of two contiguous arrays of one shape, without the difference's array: each
+// difference rounded to Scalar first, as the array's would be, so the two give the same bits.
+inline double sum_of_squared_differences(ConstMatRef a, ConstMatRef b) {
+  constexpr Index kPartials = 16;
+  double partial[kPartials] = {};
+  const Scalar *pa = a.data(), *pb = b.data();
+  const Index n = a.size();
+  auto square = [&](Index i) {
+    const auto d = static_cast<double>(static_cast<Scalar>(pa[i] - pb[i]));
+    return d * d;
+  };
+  Index i = 0;
+  for (; i + kPartials <= n; i += kPartials)
+    for (Index l = 0; l < kPartials; ++l) partial[l] += square(i + l);
+  for (; i < n; ++i) partial[0] += square(i);
+  double sum = 0;
+  for (double v : partial) sum += v;
+  return sum;
+}
+
 // From sums over n samples: sum of squared errors and sum of the target's squares.
 inline double esr_from_sums(double error_sum, double energy_sum, double n) {
   return error_sum / (energy_sum + kEsrEpsilon * n);

@@ -38,4 +38,60 @@ Var stft_magnitude(Tape& t, Var x, Index n_fft, Index hop, Index win_length) {
   return y;
 }
 
+namespace {
+
+void require_same_shape(const Tape& t, Var y_hat, Var y, const char* op) {
+  if (!(t.rows(y_hat) == t.rows(y) && t.cols(y_hat) == t.cols(y)))
+    throw UsageError(std::string(op) + ": y_hat (" + std::to_string(t.rows(y_hat)) + ", " +
+                     std::to_string(t.cols(y_hat)) + ") and y (" + std::to_string(t.rows(y)) + ", " +
+                     std::to_string(t.cols(y)) + ") differ in shape");
+}
+
+}  // namespace
+
+Var log_magnitude_distance(Tape& t, Var y_hat, Var y) {
+  require_same_shape(t, y_hat, y, "log_magnitude_distance");
+  const bool tracked = t.requires_grad(y_hat) || t.requires_grad(y);
+  Var out = t.output(1, 1, tracked);
+  const auto n = static_cast<Scalar>(t.value(y).size());
+  t.value(out)(0, 0) = (t.value(y).array() / t.value(y_hat).array()).log().abs().sum() / n;
+  if (!tracked) return out;
+  t.record({[](Tape& t, const OpRecord& r) {
+              const Scalar g = t.grad(r.out)(0, 0) / static_cast<Scalar>(t.value(r.in[0]).size());
+              // d|log a - log b| / da = sign(a - b) / a: plain loops with selects, which GCC vectorizes
+              // (Eigen 3.4's sign() is scalar code).
+              auto add = [&](Var into, Var other) {
+                if (!t.requires_grad(into)) return;
+                const Scalar* a = t.value(into).data();
+                const Scalar* b = t.value(other).data();
+                Scalar* da = t.grad(into).data();
+                const Index size = t.value(into).size();
+                for (Index i = 0; i < size; ++i) {
+                  const Scalar sign = (a[i] > b[i] ? Scalar(1) : Scalar(0)) - (a[i] < b[i] ? Scalar(1) : Scalar(0));
+                  da[i] += g * sign / a[i];
+                }
+              };
+              add(r.in[0], r.in[1]);
+              add(r.in[1], r.in[0]);
+            },
+            out, {y_hat, y}});
+  return out;
+}
+
+Var frozen_error_energy(Tape& t, Var y_hat, Var y) {
+  require_same_shape(t, y_hat, y, "frozen_error_energy");
+  const bool tracked = t.requires_grad(y_hat) || t.requires_grad(y);
+  Var out = t.output(1, 1, tracked);
+  t.value(out)(0, 0) = (t.value(y_hat) - t.value(y)).squaredNorm();
+  if (!tracked) return out;
+  t.record({[](Tape& t, const OpRecord& r) {
+              const Scalar g = t.grad(r.out)(0, 0);
+              const auto error = t.value(r.in[0]).array() - t.value(r.in[1]).array();
+              if (t.requires_grad(r.in[0])) t.grad(r.in[0]).array() += g * error;
+              if (t.requires_grad(r.in[1])) t.grad(r.in[1]).array() -= g * error;
+            },
+            out, {y_hat, y}});
+  return out;
+}
+
 }  // namespace namk

@@ -1,7 +1,7 @@
 // See mrstft_loss.h. Why the batch norms enter as numbers (scale, and a constant copy of the error)
 // rather than tape divisions: they are sums over other items' tapes, which this tape cannot reach;
-// the linear form <E, stop_gradient(E)> / (||E|| ||Y||) then carries the exact gradient
-// E / (||E|| ||Y||) of the batch's ||E|| / ||Y|| with ops the tape already has.
+// the linear form <E, stop_gradient(E)> / (||E|| ||Y||) (frozen_error_energy, scaled) then carries
+// the exact gradient E / (||E|| ||Y||) of the batch's ||E|| / ||Y||.
 #include "train/mrstft_loss.h"
 
 #include <cmath>
@@ -42,11 +42,11 @@ MrstftItem mrstft_begin(Tape& t, Var prediction, Var target, const MrstftConfig&
   for (const StftResolution& r : config.resolutions) {
     Var y = stft_magnitude(t, target, r.n_fft, r.hop, r.win_length);
     Var y_hat = stft_magnitude(t, prediction, r.n_fft, r.hop, r.win_length);
-    Var error = sub(t, y_hat, y);
-    item.error.push_back(error);
-    item.error_sq.push_back(sum_of_squares(t.value(error)));
+    item.y_hat.push_back(y_hat);
+    item.y.push_back(y);
+    item.error_sq.push_back(sum_of_squared_differences(t.value(y_hat), t.value(y)));
     item.target_sq.push_back(sum_of_squares(t.value(y)));
-    Var term = mean(t, abs(t, sub(t, log(t, y), log(t, y_hat))));
+    Var term = log_magnitude_distance(t, y_hat, y);
     log_mag = log_mag.valid() ? add(t, log_mag, term) : term;
   }
   item.log_mag = scale(t, log_mag, config.log_mag_weight / static_cast<Scalar>(config.resolutions.size()));
@@ -54,17 +54,16 @@ MrstftItem mrstft_begin(Tape& t, Var prediction, Var target, const MrstftConfig&
 }
 
 Var mrstft_finish(Tape& t, const MrstftItem& item, const MrstftBatch& batch, const MrstftConfig& config) {
-  if (batch.error_sq.size() != item.error.size())
+  if (batch.error_sq.size() != item.y_hat.size())
     throw UsageError("mrstft_loss: the batch's norms do not match the item's resolutions");
   Var total = item.log_mag;
   const double weight = static_cast<double>(config.sc_weight) * static_cast<double>(batch.items) /
-                        static_cast<double>(item.error.size());
-  for (size_t r = 0; r < item.error.size(); ++r) {
+                        static_cast<double>(item.y_hat.size());
+  for (size_t r = 0; r < item.y_hat.size(); ++r) {
     // ||Y_r|| > 0 always: every magnitude is at least sqrt(kStftPowerFloor).
     if (!(batch.error_sq[r] > 0)) continue;
     const double denominator = std::sqrt(batch.error_sq[r]) * std::sqrt(batch.target_sq[r]);
-    Var frozen = t.constant(t.value(item.error[r]));
-    Var sc = scale(t, sum(t, mul(t, item.error[r], frozen)), static_cast<Scalar>(weight / denominator));
+    Var sc = scale(t, frozen_error_energy(t, item.y_hat[r], item.y[r]), static_cast<Scalar>(weight / denominator));
     total = add(t, total, sc);
   }
   return total;

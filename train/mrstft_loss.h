@@ -39,7 +39,7 @@ struct MrstftConfig {
 // One item's part of the batch loss, between the two phases.
 struct MrstftItem {
   Var log_mag;                       // 1x1: the weighted L1 terms averaged over resolutions
-  std::vector<Var> error;            // per resolution: Ŷ - Y, (bins, frames)
+  std::vector<Var> y_hat, y;         // per resolution: the magnitudes Ŷ and Y, (bins, frames)
   std::vector<double> error_sq;      // per resolution: ||Ŷ - Y||_F²
   std::vector<double> target_sq;     // per resolution: ||Y||_F²
 };
