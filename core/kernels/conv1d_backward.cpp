@@ -16,7 +16,7 @@
 
 #include "core/kernels/conv1d.h"
 #include "core/kernels/conv1d_tuned.h"
-#include "core/kernels/conv1d_weight_grad_packed.h"
+#include "core/kernels/conv1d_time_packed.h"
 #include "core/kernels/tuned.h"
 #include "core/scratch.h"
 
@@ -25,6 +25,31 @@ namespace namk {
 namespace {
 
 using namespace conv1d_tuned;
+
+// y += conv(x, wt) for input_grad_small below (y: columns of dx, x: dy's, wt: the taps' transposes):
+// the time-packed kernel where dx has 1 or 2 rows (conv1d_time_packed.h), else the small
+// forward kernel with y as its residual. False when neither takes the shape.
+bool input_grad_columns(const ConstMatRef& x, const ConstMatRef& wt, Index dilation, MatRef y) {
+#if defined(__AVX512F__)
+  if (sizeof(Scalar) == 4 && y.rows() <= 2 && x.outerStride() == x.rows() && y.outerStride() == y.rows() &&
+      wt.cols() <= kPackedOutputMaxWeights) {
+    bool done = false;
+    auto shape = [&]<int COUT, int CIN>() {
+      if (!done && y.rows() == COUT && x.rows() == CIN) {
+        conv_packed_accumulate<COUT, CIN>(x, wt, dilation, y);
+        done = true;
+      }
+    };
+    shape.template operator()<2, 2>();
+    shape.template operator()<2, 1>();
+    shape.template operator()<2, 4>();
+    shape.template operator()<1, 1>();
+    shape.template operator()<1, 2>();
+    if (done) return true;
+  }
+#endif
+  return conv1d_forward_small(x, wt, empty_mat(), dilation, y, Conv1dExtras{empty_mat(), empty_mat(), y});
+}
 
 // dx += conv^T(dy): see the file comment. False when the shapes are not small. Interior columns
 // s in [R, T) read dy directly (every dy(s - k*d) exists); only the two edges of R columns go
@@ -40,8 +65,7 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
   // dx's columns [from, from + n) from dy's columns [from - R, from + n) (zero outside [0, T)).
   auto columns = [&](Index from, Index n) {
     if (from >= reach && from + n <= t_out)
-      return conv1d_forward_small(dy.middleCols(from - reach, n + reach), wt, empty_mat(), dilation,
-                                  dx.middleCols(from, n), Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
+      return input_grad_columns(dy.middleCols(from - reach, n + reach), wt, dilation, dx.middleCols(from, n));
     MatMap pad = scratch_matrix(pad_buffer, c_out, n + reach);
     for (Index j = 0; j < n + reach; ++j) {
       const Index src = from - reach + j;
@@ -50,8 +74,7 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
       else
         pad.col(j).setZero();
     }
-    return conv1d_forward_small(pad, wt, empty_mat(), dilation, dx.middleCols(from, n),
-                                Conv1dExtras{empty_mat(), empty_mat(), dx.middleCols(from, n)});
+    return input_grad_columns(pad, wt, dilation, dx.middleCols(from, n));
   };
   // The first non-empty call answers for the shape, which the later ones share (a kernel takes no
   // empty range: one tap has no left edge, and its input gradient went to the GEMMs while this
@@ -67,7 +90,7 @@ bool input_grad_small(ConstMatRef w, ConstMatRef dy, Index dilation, MatRef dx) 
   return true;
 }
 
-// The time-packed kernel (conv1d_weight_grad_packed.h) for the presets' narrow shapes: nano's 4
+// The time-packed kernel (conv1d_time_packed.h) for the presets' narrow shapes: nano's 4
 // and 2 channels (and their 1-row condition, 4 -> 2 and 2 -> 1), feather's 4 (and 8 -> 4), A2's
 // 3. False for any other shape, or when x's or dy's columns are not contiguous.
 #if defined(__AVX512F__)

@@ -8,7 +8,7 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #include "core/kernels/conv1d_tuned.h"
-#include "core/kernels/conv1d_weight_grad_packed.h"
+#include "core/kernels/conv1d_time_packed.h"
 #include "gradcheck.h"
 
 using namespace namk;
@@ -164,6 +164,36 @@ TEST_CASE("tuned conv: the time-packed weight gradient equals the reference for 
   shape.template operator()<4, 8>();
   shape.template operator()<3, 3>();
   shape.template operator()<3, 1>();
+  shape.template operator()<2, 2>();
+  shape.template operator()<2, 1>();
+  shape.template operator()<2, 4>();
+  shape.template operator()<1, 1>();
+  shape.template operator()<1, 2>();
+}
+
+TEST_CASE("tuned conv: the time-packed conv (input gradients of 1 and 2 channels) equals the reference") {
+  std::mt19937_64 rng(61);
+  // y += conv(x, w) onto a non-zero y, for every shape conv1d_backward dispatches to it: lengths
+  // with no whole group (1), a short last group (5, 601), whole groups only (16), enough for the
+  // eight-group blocks and not (600); tap counts up to the eight weight vectors it keeps.
+  auto shape = [&]<int COUT, int CIN>() {
+    for (Index len : {1, 5, 16, 600, 601})
+      for (Index taps = 1; taps * CIN <= kPackedOutputMaxWeights; ++taps)
+        for (Index d : {1, 7}) {
+          CAPTURE(COUT);
+          CAPTURE(CIN);
+          CAPTURE(len);
+          CAPTURE(taps);
+          CAPTURE(d);
+          const Mat x = random_mat(CIN, len + (taps - 1) * d, rng), w = random_mat(COUT, taps * CIN, rng),
+                    start = random_mat(COUT, len, rng);
+          Mat expected(COUT, len), y = start;
+          conv1d_forward_naive(x, w, empty_mat(), d, expected, Conv1dExtras{empty_mat(), empty_mat(), start});
+          MatRef y_ref(y);
+          conv_packed_accumulate<COUT, CIN>(ConstMatRef(x), ConstMatRef(w), d, y_ref);
+          CHECK((y - expected).cwiseAbs().maxCoeff() < kTol * (1 + CIN * taps));
+        }
+  };
   shape.template operator()<2, 2>();
   shape.template operator()<2, 1>();
   shape.template operator()<2, 4>();
