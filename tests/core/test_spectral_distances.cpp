@@ -93,7 +93,7 @@ TEST_CASE("frozen_error_energy is ||y_hat - y||^2 with the gradient of <E, stop_
   }
 }
 
-TEST_CASE("the distances of untracked magnitudes record nothing; shapes that differ are rejected") {
+TEST_CASE("the distances of untracked magnitudes record nothing, and shapes that differ are rejected") {
   Tape t;
   Var a = t.constant(Mat::Ones(3, 2)), b = t.constant(Mat::Ones(3, 2)), c = t.constant(Mat::Ones(2, 3));
   Var d = log_magnitude_distance(t, a, b), e = frozen_error_energy(t, a, b);

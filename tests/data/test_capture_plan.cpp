@@ -181,7 +181,7 @@ TEST_CASE("design: the same seed gives the same plan and files, another seed ano
   CHECK(bytes_of(a / "input.wav") != bytes_of(c / "input.wav"));
 }
 
-TEST_CASE("design: settings inside the ranges, dialable, distinct; corners when few enough") {
+TEST_CASE("design: settings inside the ranges, dialable and distinct, corners when few enough") {
   const auto knobs = knobs_of({"gain:0:10", "bass:-6:6:0", "voice:1,2,3", "bright:off,on"});
   for (size_t n : {5, 9, 20, 32, 40}) {
     CAPTURE(n);

@@ -115,7 +115,7 @@ TEST_CASE("LSTM knob change between blocks (smoothing off)") {
   CHECK((y.middleCols(200, 16) - old_knobs.middleCols(200, 16)).cwiseAbs().maxCoeff() > 1e-4);
 }
 
-TEST_CASE("LSTM: the vector form gives the reference's bits; the gates' sigmoid is within 2e-7") {
+TEST_CASE("LSTM: the vector form gives the reference's bits, and the gates' sigmoid is within 2e-7") {
   // Hidden sizes of whole 16-float vectors take the vector form on AVX-512 float builds (elsewhere
   // both calls are the reference, and agree trivially); 12 always takes the reference.
   std::mt19937_64 rng(8);

@@ -74,7 +74,7 @@ TEST_CASE("a 0.7 WaveNet written by the runtime reads back bit-identical") {
   CHECK(l.kernel_sizes == a2.model->config().wavenet.layers.at(0).kernel_sizes);
 }
 
-TEST_CASE("the smallest 0.6/0.7 WaveNet loads; versions 0.5 to 0.7 are read") {
+TEST_CASE("the smallest 0.6/0.7 WaveNet loads, and versions 0.5 to 0.7 are read") {
   for (const char* version : {"0.5.0", "0.6.1", "0.7.0", "0.7.9"}) {
     CAPTURE(version);
     CHECK_NOTHROW(model_from_json(wavenet07("", "", R"("Tanh")", version), "new.nam"));

@@ -55,7 +55,7 @@ ModelConfig film_config(bool separable) {
 
 }  // namespace
 
-TEST_CASE("separable FiLM: the column has no knob interaction; a dense MLP's has") {
+TEST_CASE("separable FiLM: the column has no knob interaction, a dense MLP's has") {
   Conditioner separable(film_config(true)), dense(film_config(false));
   CHECK(separable.layout.view("film.w1").shape == std::vector<Index>{8, 2});  // 4 units per knob
   CHECK(dense.layout.view("film.w1").shape == std::vector<Index>{4, 2});

@@ -69,7 +69,7 @@ TEST_CASE("every NAM-made file renders a finite, non-trivial signal at every siz
 }
 
 TEST_CASE(
-    "pre-warm counts: one sample plus every look-back, the condition model's first; LSTM half a "
+    "pre-warm counts: one sample plus every look-back, the condition model's first, LSTM half a "
     "second") {
   // tiny WaveNet: 1 + (1 + 2)*2 + 8*2 = 23; its condition_dsp twin adds the main model's 22.
   CHECK(ReferenceModel::load(kNam05 + "wavenet.nam").prewarm_samples() == 23);
