@@ -44,6 +44,18 @@ inline Vector64 spread_channel(const Vector64& lo, const Vector64& hi, std::inde
       lo, hi, static_cast<int>(int(L) / COUT < steps ? (int(L) / COUT) * CIN + I : I)...);
 }
 
+// The `count` (<= 2 * kLanes) contiguous values from p as lo and hi, the lanes past them zero:
+// what spread_channel takes, read with masked loads so nothing past the values is touched.
+inline void load_values(const Scalar* p, Index count, Vector64& lo, Vector64& hi) {
+  hi = Vector64{};
+  if (count >= kLanes) {
+    std::memcpy(&lo, p, sizeof lo);
+    if (count > kLanes) hi = load_first<Vector64>(p + kLanes, count - kLanes);
+  } else {
+    lo = load_first<Vector64>(p, count);
+  }
+}
+
 // Taps [k0, k0 + TB) over time steps [0, t_out) of one call: TB * CIN accumulators.
 template <int COUT, int CIN, int TB>
 void weight_grad_packed_taps(const ConstMatRef& x, const ConstMatRef& dy, Index dilation, Index k0, MatRef& dw) {
@@ -67,13 +79,8 @@ void weight_grad_packed_taps(const ConstMatRef& x, const ConstMatRef& dy, Index 
       g = load_first<Vector64>(gd + t * COUT, g_count);
     for (int k = 0; k < TB; ++k) {
       const Scalar* xt = xd + (t + k * dilation) * CIN;
-      Vector64 lo, hi = Vector64{};
-      if (x_count >= kLanes) {
-        std::memcpy(&lo, xt, sizeof lo);
-        if (x_count > kLanes) hi = load_first<Vector64>(xt + kLanes, x_count - kLanes);
-      } else {
-        lo = load_first<Vector64>(xt, x_count);
-      }
+      Vector64 lo, hi;
+      load_values(xt, x_count, lo, hi);
       [&]<size_t... I>(std::index_sequence<I...>) {
         ((acc[k][I] += g * spread_channel<COUT, CIN, static_cast<int>(I)>(lo, hi, lane_indices)), ...);
       }(std::make_index_sequence<static_cast<size_t>(CIN)>{});
@@ -148,13 +155,8 @@ void conv_packed_accumulate(const ConstMatRef& x, const ConstMatRef& w, Index di
       for (int g = 0; g < G; ++g) {
         const Scalar* xt = xd + (t + g * steps + k * dilation) * CIN;
         const Index x_count = TAIL ? count * CIN : x_values;
-        Vector64 lo, hi = Vector64{};
-        if (x_count >= kLanes) {
-          std::memcpy(&lo, xt, sizeof lo);
-          if (x_count > kLanes) hi = load_first<Vector64>(xt + kLanes, x_count - kLanes);
-        } else {
-          lo = load_first<Vector64>(xt, x_count);
-        }
+        Vector64 lo, hi;
+        load_values(xt, x_count, lo, hi);
         [&]<size_t... I>(std::index_sequence<I...>) {
           ((acc[g] += weights[k * CIN + static_cast<Index>(I)] *
                       spread_channel<COUT, CIN, static_cast<int>(I)>(lo, hi, lane_indices)),
