@@ -238,8 +238,11 @@ EOF
     # must equal an uninterrupted run's. Each restart is killed at a random moment within one and a
     # half epochs after it logs a new epoch, so every kill lands mid-training (in a step, a
     # validation, a log, report or checkpoint write) and the run moves on between kills.
+    # Four epochs a kill: each restart moves on about 2.25 epochs before its kill (the epoch it
+    # must log, the polling's lag on these 30 ms epochs, the delay), so two a kill ran out at about
+    # 20 kills: the run finished before its kill (exit 0 instead of 137), kill 38 of 40 here.
     kills="${NAMK_SOAK_KILLS:-5}"
-    epochs=$((2 * kills + 8))
+    epochs=$((4 * kills + 8))
     make_data
     sed -i "s/\"epochs\": 4/\"epochs\": $epochs/" "$work/learn.json"
     start=$(date +%s%N)
