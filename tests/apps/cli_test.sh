@@ -239,8 +239,9 @@ EOF
     # half epochs after it logs a new epoch, so every kill lands mid-training (in a step, a
     # validation, a log, report or checkpoint write) and the run moves on between kills.
     # Four epochs a kill: each restart moves on about 2.25 epochs before its kill (the epoch it
-    # must log, the polling's lag on these 30 ms epochs, the delay), so two a kill ran out at about
-    # 20 kills: the run finished before its kill (exit 0 instead of 137), kill 38 of 40 here.
+    # must log, the polling's lag on these 30 ms epochs, the delay). With two a kill the run ran
+    # out of epochs at about 20 kills and finished before its kill (exit 0 instead of 137:
+    # scripts/kill_soak.sh 40 failed so at kill 38).
     kills="${NAMK_SOAK_KILLS:-5}"
     epochs=$((4 * kills + 8))
     make_data
