@@ -16,7 +16,14 @@ namespace {
 [[maybe_unused]] void tanh_array(const double* x, double* y, Index n) {
   for (Index i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
 }
-using namk::tanh_array;  // the float overload, which the one above would hide
+[[maybe_unused]] void tanh_array_add(const double* x, double* y, const double* add, double* sum, Index n) {
+  for (Index i = 0; i < n; ++i) {
+    y[i] = std::tanh(x[i]);
+    sum[i] = add[i] + y[i];
+  }
+}
+using namk::tanh_array;  // the float overloads, which the ones above would hide
+using namk::tanh_array_add;
 
 void tanh_forward(ConstMatRef x, MatRef y) {
   if (x.outerStride() == x.rows() && y.outerStride() == y.rows())
@@ -66,6 +73,10 @@ std::string activation_name(Activation a) {
   for (const auto& n : kActivationNames)
     if (n.activation == a) return n.name;
   return "?";
+}
+
+void tanh_add(const Scalar* x, Scalar* y, const Scalar* add, Scalar* sum, Index n) {
+  tanh_array_add(x, y, add, sum, n);
 }
 
 void activation_forward(Activation a, ConstMatRef x, MatRef y) {

@@ -26,6 +26,10 @@ void activation_forward(Activation a, ConstMatRef x, MatRef y);
 // The same over views (streaming's per-block path, see mat_view.h): contiguous tanh and LeakyReLU go
 // straight to their array loops, the rest through the Ref path; the same bits either way.
 void activation_forward_views(Activation a, const ConstMatView& x, const MatView& y);
+// y = tanh(x) and sum = add + y over n contiguous values in one pass (a WaveNet layer's activation
+// and its skip sum, whose second pass read y back): the bits of activation_forward's tanh followed
+// by the addition. add may be sum; y may be x.
+void tanh_add(const Scalar* x, Scalar* y, const Scalar* add, Scalar* sum, Index n);
 // dx += f'(x) ⊙ dy
 void activation_backward(Activation a, ConstMatRef x, ConstMatRef y, ConstMatRef dy, MatRef dx);
 // dx = f'(x) ⊙ dy: for a fused op's scratch gradient, which then needs no zeroing first.

@@ -63,6 +63,12 @@ void elementwise(const CA& a, const CB& b, Y& y, Op op) {
   }
 }
 
+// Whether a block's columns follow one another (one array of rows * cols values).
+template <typename M>
+bool contiguous(const M& m) {
+  return m.outerStride() == m.rows();
+}
+
 // One tile's three passes. Every argument is a Ref (or view) made once by the caller and passed
 // down by reference to the conv kernels: streaming's blocks of 16 to 64 samples are one tile each,
 // and a Ref rebuilt at every call boundary is a cost per block, not per sample.
@@ -83,6 +89,11 @@ template <typename A>
     activate(s.activation, middle_rows(zt, 0, c), middle_rows(post, 0, c));
     activate(Activation::Sigmoid, middle_rows(zt, c, c), middle_rows(post, c, c));
     elementwise(middle_rows(post, 0, c), middle_rows(post, c, c), at, [](Scalar u, Scalar v) { return u * v; });
+  } else if (s.activation == Activation::Tanh && head_in.size() > 0 && contiguous(zt) && contiguous(at) &&
+             contiguous(head_in) && contiguous(head_t)) {
+    // The skip sum while a is in registers, not a second pass over it: the same bits.
+    tanh_add(zt.data(), at.data(), head_in.data(), head_t.data(), at.size());
+    return conv(at, w.out, w.out_bias, 1, next_t, out_extras);
   } else {
     activate(s.activation, zt, at);
   }

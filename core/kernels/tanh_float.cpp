@@ -130,7 +130,10 @@ float tanh_piecewise_reference(float x) {
 // The tail goes through the same vector code on a zero-padded copy, so each element's result does
 // not depend on where it sits in the array. The table is loaded into registers once per call: read
 // from the global in the loop, it would be reloaded after every store (y may alias any float).
-void tanh_array(const float* x, float* y, Index n) {
+// ADD: also sum = add + y (tanh_array_add), while y is still in a register.
+namespace {
+template <bool ADD>
+void tanh_loop(const float* x, float* y, const float* add, float* sum, Index n) {
   constexpr Index lanes = 16;
   const TanhRegisters table = load_registers();
   Index i = 0;
@@ -139,13 +142,34 @@ void tanh_array(const float* x, float* y, Index n) {
     std::memcpy(&v, x + i, sizeof v);
     tanh16(v, table);
     std::memcpy(y + i, &v, sizeof v);
+    if constexpr (ADD) {
+      Float16 a;
+      std::memcpy(&a, add + i, sizeof a);
+      a += v;
+      std::memcpy(sum + i, &a, sizeof a);
+    }
   }
   if (i < n) {
+    const auto rest = static_cast<size_t>(n - i) * sizeof(float);
     Float16 v = {};
-    std::memcpy(&v, x + i, static_cast<size_t>(n - i) * sizeof(float));
+    std::memcpy(&v, x + i, rest);
     tanh16(v, table);
-    std::memcpy(y + i, &v, static_cast<size_t>(n - i) * sizeof(float));
+    std::memcpy(y + i, &v, rest);
+    if constexpr (ADD) {
+      Float16 a = {};
+      std::memcpy(&a, add + i, rest);
+      a += v;
+      std::memcpy(sum + i, &a, rest);
+    }
   }
+}
+
+}  // namespace
+
+void tanh_array(const float* x, float* y, Index n) { tanh_loop<false>(x, y, nullptr, nullptr, n); }
+
+void tanh_array_add(const float* x, float* y, const float* add, float* sum, Index n) {
+  tanh_loop<true>(x, y, add, sum, n);
 }
 
 }  // namespace namk

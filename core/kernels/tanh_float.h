@@ -8,6 +8,10 @@
 namespace namk {
 
 void tanh_array(const float* x, float* y, Index n);
+// y = tanh(x) as tanh_array, and sum = add + y, in one pass: a WaveNet layer's activation and its
+// skip sum, which as a second pass read y back. Each element gets the bits of the two passes.
+// add may be sum (in place); y may be x.
+void tanh_array_add(const float* x, float* y, const float* add, float* sum, Index n);
 
 // The piecewise quintic one value at a time, in plain C++ with std::fma: the readable twin of the
 // AVX-512 path, which gives the same bits. Built in every configuration, so its accuracy is tested

@@ -136,6 +136,31 @@ TEST_CASE("float tanh: the piecewise quintic's reference is as accurate, and the
   CHECK(differ == 0);
 }
 
+TEST_CASE("tanh_add: the bits of the activation's tanh and then the skip sum, in place or not, at any length") {
+  // The WaveNet layer's fused pass (residual_layer.cpp) must leave streaming and the training graph
+  // on the bits of the two passes it replaces: every length from 0 to 50 (whole vectors and tails).
+  for (Index n = 0; n <= 50; ++n) {
+    Mat z(1, n), add(1, n);
+    for (Index i = 0; i < n; ++i) {
+      z(0, i) = static_cast<Scalar>(std::sin(0.7 * double(i + n)) * 3.0);
+      add(0, i) = static_cast<Scalar>(std::cos(1.3 * double(i)) * 0.37);
+    }
+    Mat a_two(1, n), sum_two(1, n);
+    activation_forward(Activation::Tanh, z, a_two);
+    sum_two = add + a_two;
+
+    Mat a(1, n), sum(1, n);
+    tanh_add(z.data(), a.data(), add.data(), sum.data(), n);
+    CHECK(std::memcmp(a.data(), a_two.data(), sizeof(Scalar) * size_t(n)) == 0);
+    CHECK(std::memcmp(sum.data(), sum_two.data(), sizeof(Scalar) * size_t(n)) == 0);
+
+    // In place, as the layer runs it: the skip sum accumulates into its own input.
+    Mat in_place = add, a2(1, n);
+    tanh_add(z.data(), a2.data(), in_place.data(), in_place.data(), n);
+    CHECK(std::memcmp(in_place.data(), sum_two.data(), sizeof(Scalar) * size_t(n)) == 0);
+  }
+}
+
 TEST_CASE("LeakyReLU: x for x > 0, 0.01 x otherwise, whatever the block's stride") {
   std::mt19937_64 rng(17);
   Mat x = random_mat(5, 40, rng);
